@@ -1,0 +1,43 @@
+//! BibTeX and BibLaTeX.
+//!
+//! [`write`] prints a [`Bibliography`](crate::model::Bibliography) in one canonical style:
+//!
+//! ```text
+//! @misc{hurst2024gpt4o,
+//!   author   = {Hurst, Aaron and Lerer, Adam and others},
+//!   title    = {{GPT-4o} System Card},
+//!   year     = {2024},
+//!   month    = oct,
+//!   day      = {25},
+//! }
+//! ```
+//!
+//! * lowercase entry types and field names, two-space indent, `=` aligned within an entry,
+//!   every value in braces except month macros, a trailing comma, one blank line between
+//!   entries;
+//! * fields in the model's order;
+//! * names as `von Last, Jr, First`, organisations in braces, `and others` for a truncated
+//!   list;
+//! * the **BibTeX** dialect writes `year`, `month` (a macro) and `day` for a plain date
+//!   (and keeps an EDTF `date` beside `year` when the date is a range or qualified),
+//!   `journal` and `address`; the **BibLaTeX** dialect writes an EDTF `date`, `journaltitle`
+//!   and `location`.
+//!
+//! Text is escaped where BibTeX needs it (`&`, `%`, `$`, `#`, `_`, braces, `\`), and nowhere
+//! else; case-protected parts stay braced; `ascii` writes LaTeX accents instead of UTF-8;
+//! `protect_acronyms` braces words with inner capitals (`{GPT-4o}`, `{TensorFlow}`) in titles
+//! of generated entries.
+//!
+//! ```
+//! use bibkit::formats::bibtex::{self, WriteOptions};
+//! use bibkit::formats::listing;
+//! let parsed = listing::read("CVApr 30, 2015\nFast R-CNNRoss Girshick\nObject detection at 50\\% cost.\n");
+//! let out = bibtex::write(&parsed.bibliography, &WriteOptions::new().protect_acronyms(true));
+//! assert!(out.starts_with("@misc{girshick2015fast,\n"));
+//! assert!(out.contains("  title    = {Fast {R-CNN}},\n"));
+//! assert!(out.contains("  abstract = {Object detection at 50\\% cost.},\n"));
+//! ```
+
+mod writer;
+
+pub use writer::{Dialect, WriteOptions, protect_acronyms, write, write_entry};

@@ -1,0 +1,367 @@
+//! The BibTeX/BibLaTeX writer.
+
+use std::fmt::Write as _;
+
+use crate::latex::{self, EncodeOptions};
+use crate::model::{Bibliography, Chunk, Date, Entry, Name, NameList, Person, Text, Value};
+
+/// Which flavour of `.bib` to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// Classic BibTeX: `year`/`month`, `journal`, `address`.
+    #[default]
+    Bibtex,
+    /// BibLaTeX: `date`, `journaltitle`, `location`.
+    Biblatex,
+}
+
+/// Options for [`write`]. Defaults: BibTeX dialect, UTF-8, no added case protection.
+///
+/// ```
+/// use bibkit::formats::bibtex::{Dialect, WriteOptions};
+/// let opts = WriteOptions::new().dialect(Dialect::Biblatex).ascii(true);
+/// assert_eq!(opts.get_dialect(), Dialect::Biblatex);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    dialect: Dialect,
+    ascii: bool,
+    protect_acronyms: bool,
+}
+
+impl WriteOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the dialect.
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// Writes LaTeX accents (`{\"o}`) instead of non-ASCII characters.
+    pub fn ascii(mut self, yes: bool) -> Self {
+        self.ascii = yes;
+        self
+    }
+
+    /// Braces words with inner capitals in titles so styles keep their case (for generated
+    /// entries, whose titles carry no braces of their own).
+    pub fn protect_acronyms(mut self, yes: bool) -> Self {
+        self.protect_acronyms = yes;
+        self
+    }
+
+    /// The dialect.
+    pub fn get_dialect(&self) -> Dialect {
+        self.dialect
+    }
+}
+
+const MONTH_MACROS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Fields whose case a style may change, and that therefore get acronym protection.
+const TITLE_FIELDS: &[&str] = &[
+    "title",
+    "subtitle",
+    "titleaddon",
+    "booktitle",
+    "booksubtitle",
+    "maintitle",
+    "mainsubtitle",
+    "eventtitle",
+    "shorttitle",
+    "series",
+];
+
+/// Writes every entry (and `@preamble`s) of `bib`.
+pub fn write(bib: &Bibliography, opts: &WriteOptions) -> String {
+    let mut out = String::new();
+    for p in &bib.preambles {
+        let _ = writeln!(out, "@preamble{{{p}}}\n");
+    }
+    for (i, e) in bib.entries.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        write_entry(&mut out, e, opts);
+    }
+    out
+}
+
+/// Appends one entry to `out`.
+pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
+    let enc = EncodeOptions { ascii: opts.ascii };
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for f in &entry.fields {
+        let name = dialect_name(&f.name, &entry.kind, opts.dialect);
+        match &f.value {
+            Value::Date(d) if f.name == "date" && opts.dialect == Dialect::Bibtex => {
+                bibtex_date(d, &mut fields);
+            }
+            Value::Date(d) => fields.push((name, format!("{{{d}}}"))),
+            Value::Names(n) => fields.push((name, format!("{{{}}}", names(n, &enc)))),
+            Value::Text(t) => {
+                let t = if opts.protect_acronyms && TITLE_FIELDS.contains(&f.name.as_str()) {
+                    protect_acronyms(t)
+                } else {
+                    t.clone()
+                };
+                fields.push((name, format!("{{{}}}", latex::encode(&t, &enc))));
+            }
+            Value::Verbatim(s) => fields.push((name, verbatim(s))),
+        }
+    }
+    let width = fields.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let _ = writeln!(out, "@{}{{{},", entry.kind, entry.key);
+    for (name, value) in fields {
+        let _ = writeln!(out, "  {name:width$} = {value},");
+    }
+    out.push_str("}\n");
+}
+
+fn dialect_name(name: &str, kind: &str, dialect: Dialect) -> String {
+    let mapped = match dialect {
+        Dialect::Bibtex => match name {
+            "journaltitle" => "journal",
+            "location" => "address",
+            "institution" if kind.ends_with("thesis") => "school",
+            n => n,
+        },
+        Dialect::Biblatex => match name {
+            "journal" => "journaltitle",
+            "address" => "location",
+            "school" => "institution",
+            n => n,
+        },
+    };
+    mapped.to_string()
+}
+
+/// `year`/`month`/`day` for a plain date; `year` plus an EDTF `date` otherwise.
+fn bibtex_date(d: &Date, fields: &mut Vec<(String, String)>) {
+    match d {
+        Date::Single(p)
+            if !p.approximate
+                && !p.uncertain
+                && p.unspecified == 0
+                && p.season.is_none()
+                && p.time.is_none()
+                && (0..=9999).contains(&p.year) =>
+        {
+            fields.push(("year".into(), format!("{{{}}}", p.year)));
+            if let Some(m) = p.month {
+                fields.push(("month".into(), MONTH_MACROS[usize::from(m - 1) % 12].into()));
+                if let Some(day) = p.day {
+                    fields.push(("day".into(), format!("{{{day}}}")));
+                }
+            }
+        }
+        _ => {
+            if let Some(start) = d.start().filter(|p| p.unspecified == 0) {
+                fields.push(("year".into(), format!("{{{}}}", start.year)));
+            }
+            fields.push(("date".into(), format!("{{{d}}}")));
+        }
+    }
+}
+
+fn names(list: &NameList, enc: &EncodeOptions) -> String {
+    let mut parts: Vec<String> = list.names.iter().map(|n| name(n, enc)).collect();
+    if list.truncated {
+        parts.push("others".into());
+    }
+    parts.join(" and ")
+}
+
+/// A name part is braced when BibTeX would otherwise split it wrongly.
+fn part(s: &str, enc: &EncodeOptions) -> String {
+    let escaped = latex::escape_str(s, enc);
+    let needs_braces = s.contains(',')
+        || s.split_whitespace()
+            .any(|w| w.eq_ignore_ascii_case("and") || w == "others");
+    if needs_braces {
+        format!("{{{escaped}}}")
+    } else {
+        escaped
+    }
+}
+
+fn name(n: &Name, enc: &EncodeOptions) -> String {
+    match n {
+        Name::Literal(s) => format!("{{{}}}", latex::escape_str(s, enc)),
+        Name::Person(p) => person(p, enc),
+    }
+}
+
+fn person(p: &Person, enc: &EncodeOptions) -> String {
+    let mut family = part(&p.family, enc);
+    // A family name that starts lowercase would be read as a particle: protect it.
+    if crate::name::starts_lowercase(&p.family) && !family.starts_with('{') {
+        family = format!("{{{family}}}");
+    }
+    // A family name of several words in `Last, First` form is read whole by BibTeX, unless
+    // a word starts lowercase (then it would join the particle): brace those names.
+    if p.family.split_whitespace().count() > 1
+        && p.family
+            .split_whitespace()
+            .any(crate::name::starts_lowercase)
+        && !family.starts_with('{')
+    {
+        family = format!("{{{family}}}");
+    }
+    let mut last = family;
+    if !p.particle.is_empty() {
+        last = format!("{} {last}", part(&p.particle, enc));
+    }
+    let mut out = last;
+    if !p.suffix.is_empty() {
+        out.push_str(", ");
+        out.push_str(&part(&p.suffix, enc));
+    }
+    if !p.given.is_empty() || !p.suffix.is_empty() {
+        out.push_str(", ");
+        out.push_str(&part(&p.given, enc));
+    }
+    out
+}
+
+/// A verbatim value in braces; braces that do not balance are percent-encoded, since
+/// verbatim fields (URLs, DOIs) allow that and a `.bib` value cannot hold them.
+fn verbatim(s: &str) -> String {
+    let mut depth = 0i64;
+    let mut balanced = true;
+    for c in s.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth < 0 {
+                    balanced = false;
+                }
+            }
+            _ => {}
+        }
+    }
+    if balanced && depth == 0 {
+        format!("{{{s}}}")
+    } else {
+        format!("{{{}}}", s.replace('{', "%7B").replace('}', "%7D"))
+    }
+}
+
+/// Whether a title word needs braces to keep its case: a part (between hyphens) with a
+/// capital after its first character (`GPT`, `TensorFlow`, `7B`), or a lone capital letter
+/// inside a hyphenated word (`R-CNN`, `X-ray`).
+fn needs_protection(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('-').collect();
+    parts.iter().any(|p| {
+        let mut cs = p.chars();
+        let first = cs.next();
+        cs.any(char::is_uppercase)
+            || (parts.len() > 1 && p.chars().count() == 1 && first.is_some_and(char::is_uppercase))
+    })
+}
+
+/// Braces the words of `t`'s plain chunks that [`needs_protection`] selects.
+///
+/// ```
+/// use bibkit::formats::bibtex::protect_acronyms;
+/// use bibkit::model::Text;
+/// use bibkit::latex::{encode, EncodeOptions};
+/// let t = protect_acronyms(&Text::plain("YOLOv3: An Incremental Improvement of t-SNE"));
+/// assert_eq!(encode(&t, &EncodeOptions::default()), "{YOLOv3}: An Incremental Improvement of {t-SNE}");
+/// ```
+pub fn protect_acronyms(t: &Text) -> Text {
+    let mut out = Text::new();
+    for c in t.chunks() {
+        let Chunk::Plain(s) = c else {
+            out.push(c.clone());
+            continue;
+        };
+        let mut rest = s.as_str();
+        while !rest.is_empty() {
+            let ws = rest.len() - rest.trim_start().len();
+            if ws > 0 {
+                out.push(Chunk::Plain(rest[..ws].to_string()));
+                rest = &rest[ws..];
+                continue;
+            }
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let token = &rest[..end];
+            rest = &rest[end..];
+            let is_edge = |c: char| !(c.is_alphanumeric() || c == '-' || c == '\'' || c == '’');
+            let core_start = token.len() - token.trim_start_matches(is_edge).len();
+            let core = token.trim_matches(is_edge);
+            if core.is_empty() || !needs_protection(core) {
+                out.push(Chunk::Plain(token.to_string()));
+                continue;
+            }
+            let core_end = core_start + core.len();
+            out.push(Chunk::Plain(token[..core_start].to_string()));
+            out.push(Chunk::Protected(core.to_string()));
+            out.push(Chunk::Plain(token[core_end..].to_string()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc() -> EncodeOptions {
+        EncodeOptions::default()
+    }
+
+    #[test]
+    fn person_forms() {
+        assert_eq!(
+            person(&Person::new("Laurens", "van der", "Maaten", ""), &enc()),
+            "van der Maaten, Laurens"
+        );
+        assert_eq!(
+            person(&Person::new("Guy L.", "", "Steele", "Jr."), &enc()),
+            "Steele, Jr., Guy L."
+        );
+        assert_eq!(person(&Person::new("", "", "Plato", ""), &enc()), "Plato");
+        assert_eq!(
+            person(&Person::new("bell", "", "hooks", ""), &enc()),
+            "{hooks}, bell"
+        );
+        assert_eq!(
+            name(&Name::Literal("Barnes and Noble".into()), &enc()),
+            "{Barnes and Noble}"
+        );
+    }
+
+    #[test]
+    fn acronym_protection() {
+        let p = |s: &str| latex::encode(&protect_acronyms(&Text::plain(s)), &enc());
+        assert_eq!(p("GPT-4o System Card"), "{GPT-4o} System Card");
+        assert_eq!(p("Fast R-CNN"), "Fast {R-CNN}");
+        assert_eq!(
+            p("TensorFlow: Large-Scale Machine Learning"),
+            "{TensorFlow}: Large-Scale Machine Learning"
+        );
+        assert_eq!(p("Mistral 7B"), "Mistral {7B}");
+        assert_eq!(
+            p("A Transferable Approach on Multi-Chip-Modules (MCMs)"),
+            "A Transferable Approach on Multi-Chip-Modules ({MCMs})"
+        );
+        assert_eq!(
+            p("gpt-oss-120b & gpt-oss-20b"),
+            "gpt-oss-120b \\& gpt-oss-20b"
+        );
+    }
+
+    #[test]
+    fn unbalanced_verbatim() {
+        assert_eq!(verbatim("http://x/{a}"), "{http://x/{a}}");
+        assert_eq!(verbatim("http://x/}a{"), "{http://x/%7Da%7B}");
+    }
+}

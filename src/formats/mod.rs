@@ -1,0 +1,96 @@
+//! Readers and writers, one module per format.
+//!
+//! | format | read | write |
+//! |--------|------|-------|
+//! | [`listing`] (scraped publication listings) | yes | — |
+//! | [`bibtex`] (BibTeX and BibLaTeX dialects) | — | yes |
+//! | [`csl_json`] (CSL-JSON) | — | yes |
+
+pub mod bibtex;
+pub mod csl_json;
+pub mod listing;
+
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Bibliography;
+
+/// What a reader returns: the records it could read, and what it has to say about the
+/// input. Readers never stop at the first problem.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    /// The records that were read.
+    pub bibliography: Bibliography,
+    /// Errors (records skipped), warnings and notes, in input order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Parsed {
+    /// Whether any diagnostic is an error (some record could not be read).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// The formats bibkit knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// BibTeX: `year`/`month`, `journal`.
+    Bibtex,
+    /// BibLaTeX: `date`, `journaltitle`.
+    Biblatex,
+    /// CSL-JSON.
+    CslJson,
+    /// A scraped publication listing (input only).
+    Listing,
+}
+
+impl Format {
+    /// The format a file name's extension implies, if any.
+    ///
+    /// ```
+    /// use bibkit::formats::Format;
+    /// assert_eq!(Format::from_path("refs.json".as_ref()), Some(Format::CslJson));
+    /// assert_eq!(Format::from_path("papers.listing".as_ref()), Some(Format::Listing));
+    /// assert_eq!(Format::from_path("notes.txt".as_ref()), None);
+    /// ```
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "bib" | "bibtex" => Some(Format::Bibtex),
+            "json" | "csl" | "csljson" => Some(Format::CslJson),
+            "listing" => Some(Format::Listing),
+            _ => None,
+        }
+    }
+
+    /// Guesses the format from the text itself.
+    ///
+    /// ```
+    /// use bibkit::formats::Format;
+    /// assert_eq!(Format::sniff("CLOct 25, 2024\nA TitleAda Lovelace\nAbstract."), Some(Format::Listing));
+    /// assert_eq!(Format::sniff(" [{\"id\": \"x\", \"type\": \"book\"}]"), Some(Format::CslJson));
+    /// assert_eq!(Format::sniff("% refs\n@article{k, title={T}}"), Some(Format::Bibtex));
+    /// assert_eq!(Format::sniff("hello"), None);
+    /// ```
+    pub fn sniff(text: &str) -> Option<Format> {
+        let text = text.trim_start_matches('\u{feff}');
+        let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+        if first.starts_with('[') || first.starts_with('{') {
+            return Some(Format::CslJson);
+        }
+        if listing::is_header(first) {
+            return Some(Format::Listing);
+        }
+        let has_entry = text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with('@')
+                && l[1..]
+                    .trim_start()
+                    .starts_with(|c: char| c.is_ascii_alphabetic())
+        });
+        has_entry.then_some(Format::Bibtex)
+    }
+}

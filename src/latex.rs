@@ -1,0 +1,852 @@
+//! LaTeX ⇄ Unicode.
+//!
+//! [`decode`] turns the LaTeX found in bibliography fields into [`Text`]: accents in every
+//! spelling (`\"o`, `\"{o}`, `{\"o}`, `\" o`, `\v c`), special letters (`\ss`, `\o`, `\l`,
+//! `\i`), escapes (`\&`, `\%`, `\$`, `\_`, `\#`), text symbols (`\textendash`), and — when
+//! [`DecodeOptions::ligatures`] is on — `--`, `---`, ``` `` ``` and `''`. Brace groups become
+//! case-protected chunks, math (`$…$`) and commands bibkit does not know are kept verbatim.
+//! [`encode`] goes the other way, escaping what BibTeX needs escaped; with
+//! [`EncodeOptions::ascii`] it writes LaTeX accents instead of UTF-8.
+//!
+//! ```
+//! use bibkit::latex::{decode, encode, DecodeOptions, EncodeOptions};
+//! let t = decode(r#"G{\"o}del's {NASA} and $O(n)$ at 50\%"#, &DecodeOptions::default());
+//! assert_eq!(t.to_plain_string(), "Gödel's NASA and $O(n)$ at 50%");
+//! assert_eq!(encode(&t, &EncodeOptions::default()), r#"Gödel's {NASA} and $O(n)$ at 50\%"#);
+//! assert_eq!(
+//!     encode(&t, &EncodeOptions { ascii: true }),
+//!     r#"G{\"o}del's {NASA} and $O(n)$ at 50\%"#
+//! );
+//! ```
+//!
+//! Decoding never recurses on brace depth, so 100 000 nested braces cost no stack.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::model::{Chunk, Text};
+
+/// Options for [`decode`].
+#[derive(Debug, Clone)]
+pub struct DecodeOptions {
+    /// Turn `---`, `--`, ``` `` ``` and `''` into `—`, `–`, `“` and `”` (TeX's ligatures).
+    /// On by default; off for text that is not meant as LaTeX source (scraped abstracts).
+    pub ligatures: bool,
+    /// Collapse runs of white space into one space and trim both ends. On by default.
+    pub collapse_whitespace: bool,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            ligatures: true,
+            collapse_whitespace: true,
+        }
+    }
+}
+
+/// Options for [`encode`].
+#[derive(Debug, Clone, Default)]
+pub struct EncodeOptions {
+    /// Write LaTeX commands (`{\"o}`, `--`) instead of non-ASCII characters where LaTeX has
+    /// a spelling for them.
+    pub ascii: bool,
+}
+
+/// The combining character for an accent command (`"` for `\"`, `v` for `\v`, …).
+fn accent_mark(cmd: &str) -> Option<char> {
+    Some(match cmd {
+        "'" => '\u{301}',
+        "`" => '\u{300}',
+        "^" => '\u{302}',
+        "\"" => '\u{308}',
+        "~" => '\u{303}',
+        "=" => '\u{304}',
+        "." => '\u{307}',
+        "u" => '\u{306}',
+        "v" => '\u{30C}',
+        "H" => '\u{30B}',
+        "c" => '\u{327}',
+        "k" => '\u{328}',
+        "r" => '\u{30A}',
+        "d" => '\u{323}',
+        "b" => '\u{331}',
+        "t" => '\u{361}',
+        _ => return None,
+    })
+}
+
+/// Commands that stand for one character or a short string.
+fn symbol(cmd: &str) -> Option<&'static str> {
+    Some(match cmd {
+        "ss" => "ß",
+        "SS" => "SS",
+        "o" => "ø",
+        "O" => "Ø",
+        "l" => "ł",
+        "L" => "Ł",
+        "ae" => "æ",
+        "AE" => "Æ",
+        "oe" => "œ",
+        "OE" => "Œ",
+        "aa" => "å",
+        "AA" => "Å",
+        "i" => "ı",
+        "j" => "ȷ",
+        "dh" => "ð",
+        "DH" => "Ð",
+        "th" => "þ",
+        "TH" => "Þ",
+        "ng" => "ŋ",
+        "NG" => "Ŋ",
+        "dj" => "đ",
+        "DJ" => "Đ",
+        "textendash" => "–",
+        "textemdash" => "—",
+        "textquoteleft" => "‘",
+        "textquoteright" => "’",
+        "textquotedblleft" => "“",
+        "textquotedblright" => "”",
+        "textquotesingle" => "'",
+        "textquotedbl" => "\"",
+        "quotedblbase" => "„",
+        "quotesinglbase" => "‚",
+        "guillemotleft" | "guillemetleft" => "«",
+        "guillemotright" | "guillemetright" => "»",
+        "guilsinglleft" => "‹",
+        "guilsinglright" => "›",
+        "textasciitilde" => "~",
+        "textasciicircum" => "^",
+        "textbackslash" => "\\",
+        "textbar" => "|",
+        "textless" => "<",
+        "textgreater" => ">",
+        "textunderscore" => "_",
+        "textbraceleft" => "{",
+        "textbraceright" => "}",
+        "textdollar" => "$",
+        "textperiodcentered" => "·",
+        "textbullet" => "•",
+        "textdagger" | "dag" => "†",
+        "textdaggerdbl" | "ddag" => "‡",
+        "textsection" | "S" => "§",
+        "textparagraph" | "P" => "¶",
+        "copyright" | "textcopyright" => "©",
+        "textregistered" => "®",
+        "texttrademark" => "™",
+        "pounds" | "textsterling" => "£",
+        "euro" | "texteuro" => "€",
+        "textyen" => "¥",
+        "textcent" => "¢",
+        "textdegree" => "°",
+        "ldots" | "dots" | "textellipsis" => "…",
+        "textexclamdown" => "¡",
+        "textquestiondown" => "¿",
+        "textordfeminine" => "ª",
+        "textordmasculine" => "º",
+        "textonehalf" => "½",
+        "textonequarter" => "¼",
+        "textthreequarters" => "¾",
+        "texttimes" => "×",
+        "textdiv" => "÷",
+        "textpm" => "±",
+        "textmu" => "µ",
+        "textnumero" => "№",
+        _ => return None,
+    })
+}
+
+/// What an accent sits on when its argument is a command: `\i` and `\j` are the dotless
+/// letters an accent replaces the dot of, so they compose as `i` and `j`.
+fn accent_base(cmd: &str) -> Option<String> {
+    match cmd {
+        "i" => Some("i".into()),
+        "j" => Some("j".into()),
+        _ => symbol(cmd)
+            .filter(|s| s.chars().count() == 1)
+            .map(str::to_string),
+    }
+}
+
+/// Control symbols that are escapes for one character (`\&` → `&`) or produce nothing.
+fn escape(c: char) -> Option<&'static str> {
+    Some(match c {
+        '&' => "&",
+        '%' => "%",
+        '$' => "$",
+        '#' => "#",
+        '_' => "_",
+        '{' => "{",
+        '}' => "}",
+        ' ' | '\n' | '\t' | '\r' => " ",
+        ',' | ';' | ':' => "\u{2009}",
+        '-' | '/' | '@' => "",
+        _ => return None,
+    })
+}
+
+struct Decoder<'a> {
+    src: &'a str,
+    pos: usize,
+    opts: &'a DecodeOptions,
+    out: Text,
+    /// One flag per open brace group: does it protect case?
+    groups: Vec<bool>,
+    protecting: usize,
+    buf: String,
+    buf_protected: bool,
+}
+
+impl<'a> Decoder<'a> {
+    fn peek(&self) -> Option<char> {
+        self.src[self.pos..].chars().next()
+    }
+
+    fn flush(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let s: String = std::mem::take(&mut self.buf).nfc().collect();
+        self.out.push(if self.buf_protected {
+            Chunk::Protected(s)
+        } else {
+            Chunk::Plain(s)
+        });
+    }
+
+    fn emit_str(&mut self, s: &str) {
+        let protected = self.protecting > 0;
+        if protected != self.buf_protected {
+            self.flush();
+            self.buf_protected = protected;
+        }
+        self.buf.push_str(s);
+    }
+
+    fn emit_chunk(&mut self, c: Chunk) {
+        self.flush();
+        self.out.push(c);
+    }
+
+    /// Skips spaces after a control word (TeX eats them).
+    fn skip_spaces(&mut self) {
+        let rest = &self.src[self.pos..];
+        let trimmed = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        self.pos += rest.len() - trimmed.len();
+    }
+
+    /// If a balanced `{…}` group starts at the current position, returns its inner text
+    /// and moves past it.
+    fn take_group(&mut self) -> Option<&'a str> {
+        let end = balanced_group_end(self.src, self.pos)?;
+        let inner = &self.src[self.pos + 1..end - 1];
+        self.pos = end;
+        Some(inner)
+    }
+
+    /// Reads a control sequence name after a backslash at `self.pos - 1`.
+    fn read_command(&mut self) -> &'a str {
+        let rest = &self.src[self.pos..];
+        let n = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
+        if n > 0 {
+            self.pos += n;
+            &rest[..n]
+        } else if let Some(c) = rest.chars().next() {
+            self.pos += c.len_utf8();
+            &rest[..c.len_utf8()]
+        } else {
+            ""
+        }
+    }
+
+    /// The argument of an accent command: a character, a group, or `\i`/`\j`.
+    /// Returns `None` if it is not something an accent can sit on.
+    fn accent_arg(&mut self, cmd_is_word: bool) -> Option<String> {
+        let save = self.pos;
+        if cmd_is_word || self.peek() == Some(' ') {
+            self.skip_spaces();
+        }
+        let arg = match self.peek()? {
+            '{' => {
+                let inner = self.take_group()?;
+                let inner = inner.trim();
+                if let Some(cmd) = inner.strip_prefix('\\') {
+                    match accent_base(cmd.trim()) {
+                        Some(s) => s,
+                        None => {
+                            self.pos = save;
+                            return None;
+                        }
+                    }
+                } else if inner.chars().all(|c| c.is_alphabetic()) && !inner.is_empty() {
+                    inner.to_string()
+                } else {
+                    self.pos = save;
+                    return None;
+                }
+            }
+            '\\' => {
+                self.pos += 1;
+                let cmd = self.read_command();
+                match accent_base(cmd) {
+                    Some(s) => {
+                        if self.src[self.pos..].starts_with("{}") {
+                            self.pos += 2;
+                        }
+                        s
+                    }
+                    _ => {
+                        self.pos = save;
+                        return None;
+                    }
+                }
+            }
+            c if c.is_alphanumeric() => {
+                self.pos += c.len_utf8();
+                c.to_string()
+            }
+            _ => {
+                self.pos = save;
+                return None;
+            }
+        };
+        Some(arg)
+    }
+
+    fn command(&mut self, start: usize) {
+        let cmd = self.read_command();
+        if cmd.is_empty() {
+            // A lone backslash at the end.
+            self.emit_chunk(Chunk::Raw("\\".into()));
+            return;
+        }
+        let is_word = cmd.as_bytes()[0].is_ascii_alphabetic();
+        if let Some(mark) = accent_mark(cmd) {
+            if let Some(arg) = self.accent_arg(is_word) {
+                let mut chars = arg.chars();
+                let mut s = String::new();
+                if let Some(first) = chars.next() {
+                    s.push(first);
+                    s.push(mark);
+                }
+                s.extend(chars);
+                self.emit_str(&s);
+                return;
+            }
+            self.pos = start;
+            self.raw_command();
+            return;
+        }
+        if !is_word {
+            let c = cmd.chars().next().unwrap_or(' ');
+            if let Some(s) = escape(c) {
+                self.emit_str(s);
+            } else {
+                // `\\`, `\!` and other control symbols: keep them.
+                self.emit_chunk(Chunk::Raw(format!("\\{cmd}")));
+            }
+            return;
+        }
+        if let Some(s) = symbol(cmd) {
+            // `\ss{}` and `\ss ` both end the control word.
+            if self.src[self.pos..].starts_with("{}") {
+                self.pos += 2;
+            } else {
+                self.skip_spaces();
+            }
+            self.emit_str(s);
+            return;
+        }
+        self.pos = start;
+        self.raw_command();
+    }
+
+    /// Keeps `\name` (or `\x`) and the argument groups that follow it verbatim.
+    fn raw_command(&mut self) {
+        let start = self.pos;
+        self.pos += 1;
+        let cmd = self.read_command();
+        let is_word = cmd.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+        loop {
+            let rest = &self.src[self.pos..];
+            if rest.starts_with('{') {
+                match balanced_group_end(self.src, self.pos) {
+                    Some(end) => self.pos = end,
+                    None => break,
+                }
+            } else if rest.starts_with('[') {
+                match rest.find(']') {
+                    Some(i) => self.pos += i + 1,
+                    None => break,
+                }
+            } else {
+                break;
+            }
+        }
+        let mut raw = self.src[start..self.pos].to_string();
+        // A control word swallows the spaces after it; keep one so words stay apart.
+        if is_word && self.pos == start + 1 + cmd.len() {
+            let before = self.pos;
+            self.skip_spaces();
+            if self.pos > before {
+                raw.push(' ');
+            }
+        }
+        self.emit_chunk(Chunk::Raw(raw));
+    }
+
+    fn run(mut self) -> Text {
+        while let Some(c) = self.peek() {
+            let start = self.pos;
+            match c {
+                '\\' => {
+                    self.pos += 1;
+                    self.command(start);
+                }
+                '{' => {
+                    self.pos += 1;
+                    // A group at the top level that starts with a command is a BibTeX
+                    // "special character": it does not protect case.
+                    let special = self.groups.is_empty() && self.peek() == Some('\\');
+                    let protects = !special;
+                    self.groups.push(protects);
+                    if protects {
+                        self.protecting += 1;
+                    }
+                }
+                '}' => {
+                    self.pos += 1;
+                    match self.groups.pop() {
+                        Some(true) => self.protecting -= 1,
+                        Some(false) => {}
+                        None => self.emit_str("}"),
+                    }
+                }
+                '$' => {
+                    let display = self.src[self.pos..].starts_with("$$");
+                    let delim = if display { "$$" } else { "$" };
+                    let body_start = self.pos + delim.len();
+                    match find_math_end(&self.src[body_start..], delim) {
+                        Some(len) => {
+                            let body = &self.src[body_start..body_start + len];
+                            self.pos = body_start + len + delim.len();
+                            if display {
+                                self.emit_chunk(Chunk::Raw(format!("$${body}$$")));
+                            } else {
+                                self.emit_chunk(Chunk::Math(body.to_string()));
+                            }
+                        }
+                        None => {
+                            self.pos += 1;
+                            self.emit_str("$");
+                        }
+                    }
+                }
+                '~' => {
+                    self.pos += 1;
+                    self.emit_str("\u{a0}");
+                }
+                '-' if self.opts.ligatures => {
+                    let n = self.src[self.pos..]
+                        .bytes()
+                        .take_while(|&b| b == b'-')
+                        .count();
+                    self.pos += n;
+                    let s = match n {
+                        1 => "-".to_string(),
+                        2 => "–".to_string(),
+                        3 => "—".to_string(),
+                        _ => "-".repeat(n),
+                    };
+                    self.emit_str(&s);
+                }
+                '`' if self.opts.ligatures && self.src[self.pos..].starts_with("``") => {
+                    self.pos += 2;
+                    self.emit_str("“");
+                }
+                '\'' if self.opts.ligatures && self.src[self.pos..].starts_with("''") => {
+                    self.pos += 2;
+                    self.emit_str("”");
+                }
+                c if c.is_whitespace() && self.opts.collapse_whitespace => {
+                    let rest = &self.src[self.pos..];
+                    let trimmed = rest.trim_start_matches(char::is_whitespace);
+                    self.pos += rest.len() - trimmed.len();
+                    self.emit_str(" ");
+                }
+                c => {
+                    self.pos += c.len_utf8();
+                    let mut b = [0u8; 4];
+                    self.emit_str(c.encode_utf8(&mut b));
+                }
+            }
+        }
+        self.flush();
+        let mut out = self.out;
+        if self.opts.collapse_whitespace {
+            out = collapse_spaces(out);
+        }
+        out
+    }
+}
+
+/// Removes doubled spaces across chunk boundaries and trims both ends.
+fn collapse_spaces(t: Text) -> Text {
+    let mut chunks: Vec<Chunk> = t.chunks().to_vec();
+    let mut prev_space = true;
+    for c in chunks.iter_mut() {
+        if let Chunk::Plain(s) | Chunk::Protected(s) = c {
+            let mut out = String::with_capacity(s.len());
+            for ch in s.chars() {
+                if ch == ' ' {
+                    if !prev_space {
+                        out.push(' ');
+                    }
+                    prev_space = true;
+                } else {
+                    out.push(ch);
+                    prev_space = false;
+                }
+            }
+            *s = out;
+        } else {
+            prev_space = matches!(c, Chunk::Raw(r) if r.ends_with(' '));
+        }
+    }
+    // Trim trailing space.
+    for c in chunks.iter_mut().rev() {
+        match c {
+            Chunk::Plain(s) | Chunk::Protected(s) => {
+                let t = s.trim_end_matches(' ').len();
+                s.truncate(t);
+                if !s.is_empty() {
+                    break;
+                }
+            }
+            Chunk::Raw(s) => {
+                let t = s.trim_end_matches(' ').len();
+                s.truncate(t);
+                break;
+            }
+            Chunk::Math(_) => break,
+        }
+    }
+    chunks.into_iter().collect()
+}
+
+/// The end (one past the closing brace) of the balanced group opening at `start`.
+fn balanced_group_end(src: &str, start: usize) -> Option<usize> {
+    let bytes = src.as_bytes();
+    debug_assert_eq!(bytes.get(start), Some(&b'{'));
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Length of the math body before the closing `delim`, skipping escaped dollars.
+fn find_math_end(s: &str, delim: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'$' if s[i..].starts_with(delim) => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Decodes LaTeX source into Unicode [`Text`] (NFC).
+///
+/// ```
+/// use bibkit::latex::{decode, DecodeOptions};
+/// let o = DecodeOptions::default();
+/// assert_eq!(decode(r"Fu{\v{c}}kar", &o).to_plain_string(), "Fučkar");
+/// assert_eq!(decode(r"\c c and \'{\i}", &o).to_plain_string(), "ç and í");
+/// assert_eq!(decode("pages 1--2", &o).to_plain_string(), "pages 1–2");
+/// let raw = DecodeOptions { ligatures: false, ..o };
+/// assert_eq!(decode("1--2", &raw).to_plain_string(), "1--2");
+/// ```
+pub fn decode(src: &str, opts: &DecodeOptions) -> Text {
+    Decoder {
+        src,
+        pos: 0,
+        opts,
+        out: Text::new(),
+        groups: Vec::new(),
+        protecting: 0,
+        buf: String::new(),
+        buf_protected: false,
+    }
+    .run()
+}
+
+/// LaTeX spellings for non-ASCII characters, used by [`encode`] in ASCII mode.
+fn latex_for(c: char) -> Option<String> {
+    let special = match c {
+        'ß' => "\\ss",
+        'ø' => "\\o",
+        'Ø' => "\\O",
+        'ł' => "\\l",
+        'Ł' => "\\L",
+        'æ' => "\\ae",
+        'Æ' => "\\AE",
+        'œ' => "\\oe",
+        'Œ' => "\\OE",
+        'å' => "\\aa",
+        'Å' => "\\AA",
+        'ı' => "\\i",
+        'ȷ' => "\\j",
+        'ð' => "\\dh",
+        'Ð' => "\\DH",
+        'þ' => "\\th",
+        'Þ' => "\\TH",
+        'ŋ' => "\\ng",
+        'Ŋ' => "\\NG",
+        'đ' => "\\dj",
+        'Đ' => "\\DJ",
+        _ => "",
+    };
+    if !special.is_empty() {
+        return Some(format!("{{{special}}}"));
+    }
+    let text = match c {
+        '–' => Some("--"),
+        '—' => Some("---"),
+        '“' => Some("``"),
+        '”' => Some("''"),
+        '‘' => Some("`"),
+        '’' => Some("'"),
+        '\u{a0}' => Some("~"),
+        '…' => Some("\\ldots{}"),
+        '«' => Some("\\guillemotleft{}"),
+        '»' => Some("\\guillemotright{}"),
+        '§' => Some("\\S{}"),
+        '¶' => Some("\\P{}"),
+        '©' => Some("\\textcopyright{}"),
+        '®' => Some("\\textregistered{}"),
+        '™' => Some("\\texttrademark{}"),
+        '£' => Some("\\pounds{}"),
+        '€' => Some("\\texteuro{}"),
+        '°' => Some("\\textdegree{}"),
+        '†' => Some("\\dag{}"),
+        '‡' => Some("\\ddag{}"),
+        '\u{2009}' => Some("\\,"),
+        _ => None,
+    };
+    if let Some(t) = text {
+        return Some(t.to_string());
+    }
+    // Base letter plus one combining accent.
+    let mut parts = std::iter::once(c).nfd();
+    let base = parts.next()?;
+    let mark = parts.next()?;
+    if parts.next().is_some() || !base.is_ascii_alphabetic() && base != 'ı' {
+        return None;
+    }
+    let cmd = match mark {
+        '\u{301}' => "'",
+        '\u{300}' => "`",
+        '\u{302}' => "^",
+        '\u{308}' => "\"",
+        '\u{303}' => "~",
+        '\u{304}' => "=",
+        '\u{307}' => ".",
+        '\u{306}' => "u",
+        '\u{30C}' => "v",
+        '\u{30B}' => "H",
+        '\u{327}' => "c",
+        '\u{328}' => "k",
+        '\u{30A}' => "r",
+        '\u{323}' => "d",
+        '\u{331}' => "b",
+        _ => return None,
+    };
+    let base = match base {
+        'i' if mark != '\u{327}' && mark != '\u{328}' && mark != '\u{323}' => "\\i".to_string(),
+        b => b.to_string(),
+    };
+    if cmd.as_bytes()[0].is_ascii_alphabetic() {
+        Some(format!("{{\\{cmd}{{{base}}}}}"))
+    } else {
+        Some(format!("{{\\{cmd}{base}}}"))
+    }
+}
+
+/// Escapes Unicode text for a BibTeX field value (inside braces).
+///
+/// Characters with a meaning in LaTeX are escaped; `--` and `''` that are meant literally
+/// are broken with `{}` so TeX does not turn them into dashes and quotes.
+///
+/// ```
+/// use bibkit::latex::{escape_str, EncodeOptions};
+/// assert_eq!(escape_str("R&D 50% $5 #1 a_b", &EncodeOptions::default()), r"R\&D 50\% \$5 \#1 a\_b");
+/// assert_eq!(escape_str("a -- b", &EncodeOptions::default()), "a -{}- b");
+/// ```
+pub fn escape_str(s: &str, opts: &EncodeOptions) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        let mut buf = [0u8; 4];
+        let latex;
+        let piece: &str = match c {
+            '\\' => "\\textbackslash{}",
+            '{' => "\\{",
+            '}' => "\\}",
+            '&' => "\\&",
+            '%' => "\\%",
+            '$' => "\\$",
+            '#' => "\\#",
+            '_' => "\\_",
+            '~' => "\\textasciitilde{}",
+            '^' => "\\textasciicircum{}",
+            '\u{a0}' => "~",
+            c if opts.ascii && !c.is_ascii() => match latex_for(c) {
+                Some(l) => {
+                    latex = l;
+                    &latex
+                }
+                None => c.encode_utf8(&mut buf),
+            },
+            c => c.encode_utf8(&mut buf),
+        };
+        // Keep literal `--`, `''` and ``` `` ``` from becoming ligatures on re-reading.
+        if let (Some(last), Some(first)) = (out.chars().last(), piece.chars().next()) {
+            if last == first && matches!(first, '-' | '\'' | '`') {
+                out.push_str("{}");
+            }
+        }
+        out.push_str(piece);
+    }
+    out
+}
+
+/// Encodes [`Text`] as the inside of a BibTeX field value: protected chunks are braced,
+/// math is written between `$`, raw LaTeX as it was read.
+pub fn encode(t: &Text, opts: &EncodeOptions) -> String {
+    let mut out = String::new();
+    for c in t.chunks() {
+        match c {
+            Chunk::Plain(s) => out.push_str(&escape_str(s, opts)),
+            Chunk::Protected(s) => {
+                out.push('{');
+                out.push_str(&escape_str(s, opts));
+                out.push('}');
+            }
+            Chunk::Math(m) => {
+                out.push('$');
+                out.push_str(m);
+                out.push('$');
+            }
+            Chunk::Raw(r) => out.push_str(r),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(s: &str) -> String {
+        decode(s, &DecodeOptions::default()).to_plain_string()
+    }
+
+    #[test]
+    fn accents_in_every_spelling() {
+        for s in [
+            r#"\"o"#,
+            r#"\"{o}"#,
+            r#"{\"o}"#,
+            r#"\" o"#,
+            r#"{\" o}"#,
+            r#"\"{ o }"#,
+        ] {
+            assert_eq!(plain(s), "ö", "{s}");
+        }
+        assert_eq!(plain(r"\v c"), "č");
+        assert_eq!(plain(r"\v{c}"), "č");
+        assert_eq!(plain(r"\c{c}"), "ç");
+        assert_eq!(plain(r"\H{o}"), "ő");
+        assert_eq!(plain(r"\k{a}"), "ą");
+        assert_eq!(plain(r"\r{a}"), "å");
+        assert_eq!(plain(r"\u{a}"), "ă");
+        assert_eq!(plain(r"\'\i"), "í");
+        assert_eq!(plain(r"\'{\i}"), "í");
+        assert_eq!(plain(r"\^{\j}"), "ĵ");
+    }
+
+    #[test]
+    fn specials_and_escapes() {
+        assert_eq!(plain(r"Stra\ss e"), "Straße");
+        assert_eq!(plain(r"\o{}ne"), "øne");
+        assert_eq!(plain(r"\L{}\'od\'z"), "Łódź");
+        assert_eq!(plain(r"\& \% \$ \_ \#"), "& % $ _ #");
+        assert_eq!(plain(r"a\textendash b"), "a–b");
+    }
+
+    #[test]
+    fn math_and_unknown_commands_stay_verbatim() {
+        let t = decode(r"$O(n^2)$ and \foo{bar} x", &DecodeOptions::default());
+        assert_eq!(
+            t.chunks(),
+            &[
+                Chunk::Math("O(n^2)".into()),
+                Chunk::Plain(" and ".into()),
+                Chunk::Raw(r"\foo{bar}".into()),
+                Chunk::Plain(" x".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn braces_protect_but_special_characters_do_not() {
+        let t = decode(r#"The {NASA} {\"O}ffnung"#, &DecodeOptions::default());
+        assert_eq!(
+            t.chunks(),
+            &[
+                Chunk::Plain("The ".into()),
+                Chunk::Protected("NASA".into()),
+                Chunk::Plain(" Öffnung".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let n = 100_000;
+        let s = format!("{}x{}", "{".repeat(n), "}".repeat(n));
+        assert_eq!(plain(&s), "x");
+        // Unbalanced: no panic, text kept.
+        let s = format!("{}x", "{".repeat(n));
+        assert_eq!(plain(&s), "x");
+    }
+
+    #[test]
+    fn encode_round_trips_literal_dashes() {
+        let t = Text::plain("a -- b --- c '' d");
+        let e = encode(&t, &EncodeOptions::default());
+        assert_eq!(plain(&e), "a -- b --- c '' d");
+    }
+
+    #[test]
+    fn ascii_encoding_decodes_back() {
+        let s = "Gödel Łódź Straße Fučkar naïve — “x”";
+        let e = encode(&Text::plain(s), &EncodeOptions { ascii: true });
+        assert!(e.is_ascii(), "{e}");
+        assert_eq!(plain(&e), s);
+    }
+}

@@ -1,0 +1,55 @@
+//! # bibkit
+//!
+//! Read bibliographic records, normalise them, and write them again — without losing data
+//! and with errors that point at the line and column.
+//!
+//! ```text
+//! bytes ─decode─▶ text ─reader─▶ model ─writer─▶ BibTeX / BibLaTeX / CSL-JSON
+//! ```
+//!
+//! * [`model`]: the format-neutral data model — [`Bibliography`](model::Bibliography),
+//!   [`Entry`](model::Entry), person names split into given / particle / family / suffix
+//!   with a truncation flag for "et al.", typed dates.
+//! * [`formats`]: readers and writers, one module per format.
+//! * [`latex`]: LaTeX ⇄ Unicode; [`name`] and [`date`]: the normalisers.
+//! * [`diagnostic`]: what readers report, as `file:line:col: severity[rule]: message`.
+//!
+//! ## From a publication listing to BibTeX and CSL-JSON
+//!
+//! ```
+//! use bibkit::formats::{bibtex, csl_json, listing};
+//!
+//! let text = "\
+//! CVApr 8, 2018
+//! YOLOv3: An Incremental ImprovementJoseph Redmon, Ali Farhadi
+//! Small design changes that make a real-time detector better.
+//! ";
+//! let parsed = listing::read(text);
+//! assert!(parsed.diagnostics.is_empty());
+//!
+//! let bib = bibtex::write(&parsed.bibliography, &bibtex::WriteOptions::new().protect_acronyms(true));
+//! assert!(bib.contains("@misc{redmon2018yolov3,"));
+//! assert!(bib.contains("{Redmon, Joseph and Farhadi, Ali}"));
+//! assert!(bib.contains("{{YOLOv3}: An Incremental Improvement}"));
+//!
+//! let csl = csl_json::to_value(&parsed.bibliography);
+//! assert_eq!(csl[0]["keyword"], "cs.CV");
+//! assert_eq!(csl[0]["issued"]["date-parts"][0], serde_json::json!([2018, 4, 8]));
+//! ```
+//!
+//! ## Limitations
+//!
+//! * The listing reader finds the title/author boundary by scoring how name-like the
+//!   author side is; names that start lowercase or are written in a script without case
+//!   cannot be found that way (see [`formats::listing::split`]).
+
+#![deny(missing_docs)]
+
+pub mod date;
+pub mod diagnostic;
+pub mod formats;
+pub mod keys;
+pub mod latex;
+pub mod model;
+pub mod name;
+pub mod source;

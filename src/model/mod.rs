@@ -1,0 +1,249 @@
+//! The format-neutral data model.
+//!
+//! Every reader lowers its input into a [`Bibliography`]; every writer prints one. Text is
+//! Unicode in NFC; values whose meaning bibkit knows are typed ([`NameList`], [`Date`]) and
+//! everything else keeps its text, so nothing read is lost.
+//!
+//! ```
+//! use bibkit::model::{Bibliography, Entry, Value};
+//!
+//! let mut entry = Entry::new("knuth1984", "book");
+//! entry.set("title", Value::text("Literate Programming"));
+//! let mut bib = Bibliography::default();
+//! bib.entries.push(entry);
+//! assert_eq!(bib.entries[0].get("title").unwrap().to_plain_string(), "Literate Programming");
+//! ```
+
+mod date;
+mod name;
+mod text;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use date::{Date, DatePart, RangeEnd, Season};
+pub use name::{Name, NameList, Person};
+pub use text::{Chunk, Text};
+
+/// A byte range in a source text: `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Span {
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Offset one past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// Creates a span from `start` to `end`.
+    ///
+    /// ```
+    /// let s = bibkit::model::Span::new(3, 7);
+    /// assert_eq!(s.len(), 4);
+    /// ```
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// Number of bytes covered.
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Whether the span covers no byte.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Where a record came from: the file (if any), its byte span, and the 1-based line and
+/// column (in characters) of its first byte.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Origin {
+    /// The file name as given to the reader; `None` for in-memory input.
+    pub file: Option<Arc<str>>,
+    /// Byte span in the source text.
+    pub span: Span,
+    /// 1-based line of the first byte.
+    pub line: u32,
+    /// 1-based column (in characters) of the first byte.
+    pub column: u32,
+}
+
+/// A whole bibliography: an ordered list of entries.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Bibliography {
+    /// The entries, in input order.
+    pub entries: Vec<Entry>,
+    /// `@preamble` contents (LaTeX source, kept verbatim), in input order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preambles: Vec<String>,
+}
+
+impl Bibliography {
+    /// Creates an empty bibliography.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Looks an entry up by key (exact match).
+    ///
+    /// ```
+    /// use bibkit::model::{Bibliography, Entry};
+    /// let mut bib = Bibliography::new();
+    /// bib.entries.push(Entry::new("a1", "misc"));
+    /// assert!(bib.get("a1").is_some());
+    /// assert!(bib.get("A1").is_none());
+    /// ```
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.key == key)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there is no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// One bibliographic record.
+///
+/// `kind` is the lowercase entry type in BibLaTeX's vocabulary (`article`, `book`, `misc`,
+/// `online`, …); unknown types are kept as read. Field names are lowercase BibLaTeX names
+/// (`title`, `author`, `date`, `journaltitle`, …); fields are kept in insertion order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The citation key.
+    pub key: String,
+    /// The entry type, lowercase.
+    pub kind: String,
+    /// The fields, in order.
+    pub fields: Vec<Field>,
+    /// Where the entry was read from, if it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+impl Entry {
+    /// Creates an entry with no fields.
+    pub fn new(key: impl Into<String>, kind: impl Into<String>) -> Self {
+        Entry {
+            key: key.into(),
+            kind: kind.into().to_lowercase(),
+            fields: Vec::new(),
+            origin: None,
+        }
+    }
+
+    /// The value of field `name` (lowercase), if present.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| &f.value)
+    }
+
+    /// The field `name` with its span, if present.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Sets field `name`, replacing an existing value in place or appending a new field.
+    ///
+    /// ```
+    /// use bibkit::model::{Entry, Value};
+    /// let mut e = Entry::new("k", "misc");
+    /// e.set("note", Value::text("one"));
+    /// e.set("note", Value::text("two"));
+    /// assert_eq!(e.fields.len(), 1);
+    /// assert_eq!(e.get("note").unwrap().to_plain_string(), "two");
+    /// ```
+    pub fn set(&mut self, name: &str, value: Value) {
+        let name = name.to_lowercase();
+        match self.fields.iter_mut().find(|f| f.name == name) {
+            Some(f) => f.value = value,
+            None => self.fields.push(Field {
+                name,
+                value,
+                span: None,
+            }),
+        }
+    }
+
+    /// Removes field `name`, returning its value.
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        let i = self.fields.iter().position(|f| f.name == name)?;
+        Some(self.fields.remove(i).value)
+    }
+
+    /// The name list in field `name` (`author`, `editor`, …), if it holds one.
+    pub fn names(&self, name: &str) -> Option<&NameList> {
+        match self.get(name)? {
+            Value::Names(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The date in field `name` (`date`, `urldate`, …), if it holds a parsed one.
+    pub fn date(&self, name: &str) -> Option<&Date> {
+        match self.get(name)? {
+            Value::Date(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// A named field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    /// Lowercase field name.
+    pub name: String,
+    /// The value.
+    pub value: Value,
+    /// Where the field was read from (in the entry's source), if it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+}
+
+/// A field value: typed where bibkit knows the meaning, text otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Value {
+    /// Rich text (decoded from LaTeX; may keep case-protected parts, math and raw LaTeX).
+    Text(Text),
+    /// A list of persons or organisations.
+    Names(NameList),
+    /// A parsed date.
+    Date(Date),
+    /// Text that is never decoded or escaped (URLs, DOIs, file paths, eprint ids).
+    Verbatim(String),
+}
+
+impl Value {
+    /// A plain text value.
+    ///
+    /// ```
+    /// let v = bibkit::model::Value::text("Hello");
+    /// assert_eq!(v.to_plain_string(), "Hello");
+    /// ```
+    pub fn text(s: impl Into<String>) -> Self {
+        Value::Text(Text::plain(s))
+    }
+
+    /// The value rendered as plain Unicode text (names joined with ` and `, dates in ISO
+    /// 8601/EDTF form).
+    pub fn to_plain_string(&self) -> String {
+        match self {
+            Value::Text(t) => t.to_plain_string(),
+            Value::Names(n) => n.to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Verbatim(s) => s.clone(),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Rich text: Unicode with the few pieces of structure bibliographies need.
+
+use serde::{Deserialize, Serialize};
+
+/// A piece of [`Text`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "text", rename_all = "kebab-case")]
+pub enum Chunk {
+    /// Ordinary Unicode text.
+    Plain(String),
+    /// Case-protected Unicode text (a brace group in BibTeX, `nocase` in CSL): styles must
+    /// not change its capitalisation.
+    Protected(String),
+    /// Math source without its `$` delimiters, kept verbatim.
+    Math(String),
+    /// LaTeX that bibkit does not interpret (an unknown command with its arguments), kept
+    /// verbatim.
+    Raw(String),
+}
+
+impl Chunk {
+    /// The chunk's text as it reads to a person: math is wrapped in `$…$`, raw LaTeX is
+    /// given as written.
+    pub fn to_plain_string(&self) -> String {
+        match self {
+            Chunk::Plain(s) | Chunk::Protected(s) | Chunk::Raw(s) => s.clone(),
+            Chunk::Math(s) => format!("${s}$"),
+        }
+    }
+}
+
+/// A text value: a sequence of [`Chunk`]s. Adjacent chunks of the same kind are merged.
+///
+/// ```
+/// use bibkit::model::{Chunk, Text};
+/// let mut t = Text::plain("The ");
+/// t.push(Chunk::Protected("NASA".into()));
+/// t.push(Chunk::Plain(" story".into()));
+/// assert_eq!(t.to_plain_string(), "The NASA story");
+/// assert_eq!(t.chunks().len(), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text {
+    chunks: Vec<Chunk>,
+}
+
+impl Text {
+    /// An empty text.
+    pub fn new() -> Self {
+        Text::default()
+    }
+
+    /// A text of one plain chunk.
+    pub fn plain(s: impl Into<String>) -> Self {
+        let mut t = Text::new();
+        t.push(Chunk::Plain(s.into()));
+        t
+    }
+
+    /// The chunks.
+    pub fn chunks(&self) -> &[Chunk] {
+        &self.chunks
+    }
+
+    /// Appends a chunk, merging it with the last one when both have the same kind
+    /// (math and raw chunks are never merged, so their boundaries survive).
+    pub fn push(&mut self, chunk: Chunk) {
+        let empty = match &chunk {
+            Chunk::Plain(s) | Chunk::Protected(s) | Chunk::Raw(s) => s.is_empty(),
+            Chunk::Math(_) => false,
+        };
+        if empty {
+            return;
+        }
+        match (self.chunks.last_mut(), chunk) {
+            (Some(Chunk::Plain(a)), Chunk::Plain(b)) => a.push_str(&b),
+            (Some(Chunk::Protected(a)), Chunk::Protected(b)) => a.push_str(&b),
+            (_, c) => self.chunks.push(c),
+        }
+    }
+
+    /// Appends plain text.
+    pub fn push_str(&mut self, s: &str) {
+        self.push(Chunk::Plain(s.to_string()));
+    }
+
+    /// Whether the text has no content.
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    /// The text as a person reads it (see [`Chunk::to_plain_string`]).
+    pub fn to_plain_string(&self) -> String {
+        self.chunks.iter().map(Chunk::to_plain_string).collect()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text::plain(s)
+    }
+}
+
+impl FromIterator<Chunk> for Text {
+    fn from_iter<I: IntoIterator<Item = Chunk>>(iter: I) -> Self {
+        let mut t = Text::new();
+        for c in iter {
+            t.push(c);
+        }
+        t
+    }
+}

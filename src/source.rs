@@ -1,0 +1,100 @@
+//! Turning input bytes into text.
+//!
+//! [`decode_utf8`] strips a byte-order mark and replaces invalid UTF-8 with U+FFFD, keeping
+//! where each invalid sequence was, so that a reader can report it with its line and column
+//! and drop only the record that contains it.
+//!
+//! ```
+//! use bibkit::source::decode_utf8;
+//! let d = decode_utf8(b"\xEF\xBB\xBFok\nbad \xFF here\n");
+//! assert_eq!(d.text, "ok\nbad \u{FFFD} here\n");
+//! assert_eq!(d.invalid.len(), 1);
+//! assert_eq!(&d.text[d.invalid[0].start..d.invalid[0].end], "\u{FFFD}");
+//! ```
+
+use crate::model::Span;
+
+/// Decoded text and the spans (in the text) of replaced invalid sequences.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decoded {
+    /// The text, without a byte-order mark.
+    pub text: String,
+    /// Where invalid bytes were replaced with U+FFFD, in `text` offsets.
+    pub invalid: Vec<Span>,
+}
+
+/// Decodes UTF-8, replacing invalid sequences (see the module docs).
+pub fn decode_utf8(bytes: &[u8]) -> Decoded {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut out = Decoded {
+        text: String::with_capacity(bytes.len()),
+        invalid: Vec::new(),
+    };
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.text.push_str(s);
+                break;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                // `valid_up_to` guarantees this prefix is UTF-8.
+                out.text
+                    .push_str(std::str::from_utf8(valid).unwrap_or_default());
+                let start = out.text.len();
+                out.text.push('\u{FFFD}');
+                out.invalid.push(Span::new(start, out.text.len()));
+                let skip = e.error_len().unwrap_or(after.len());
+                rest = &after[skip..];
+            }
+        }
+    }
+    out
+}
+
+/// Drops the records of `parsed` that contain invalid UTF-8 and reports every invalid
+/// sequence as an error with its position (`source` is the decoded text).
+///
+/// ```
+/// use bibkit::source::{decode_utf8, reject_invalid};
+/// use bibkit::formats::listing;
+/// let bytes = b"CLOct 25, 2024\nA TitleAda Lovelace\nBad \xFF.\nLGJan 2, 2020\nB TitleAlan Turing\nGood.\n";
+/// let d = decode_utf8(bytes);
+/// let mut parsed = listing::read(&d.text);
+/// reject_invalid(&mut parsed, &d, None);
+/// assert_eq!(parsed.bibliography.entries.len(), 1);
+/// assert_eq!((parsed.diagnostics[0].line, parsed.diagnostics[0].column), (3, 5));
+/// ```
+pub fn reject_invalid(
+    parsed: &mut crate::formats::Parsed,
+    decoded: &Decoded,
+    file: Option<std::sync::Arc<str>>,
+) {
+    use crate::diagnostic::{Diagnostic, Severity};
+    if decoded.invalid.is_empty() {
+        return;
+    }
+    let index = crate::diagnostic::LineIndex::new(&decoded.text);
+    for span in &decoded.invalid {
+        let (line, column) = index.line_col(&decoded.text, span.start);
+        let mut d = Diagnostic::new(
+            Severity::Error,
+            "invalid-utf8",
+            "invalid UTF-8; the record containing it was skipped (use `--encoding` to read another encoding)",
+        )
+        .at_line_col(*span, line, column);
+        d.file = file.clone();
+        let hit = parsed.bibliography.entries.iter().position(|e| {
+            e.origin
+                .as_ref()
+                .is_some_and(|o| o.span.start <= span.start && span.start < o.span.end)
+        });
+        if let Some(i) = hit {
+            let e = parsed.bibliography.entries.remove(i);
+            d = d.with_key(e.key);
+        }
+        parsed.diagnostics.push(d);
+    }
+    parsed.diagnostics.sort_by_key(|d| (d.line, d.column));
+}
