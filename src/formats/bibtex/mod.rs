@@ -1,6 +1,6 @@
 //! BibTeX and BibLaTeX.
 //!
-//! [`write`] prints a [`Bibliography`](crate::model::Bibliography) in one canonical style:
+//! [`write()`] prints a [`Bibliography`](crate::model::Bibliography) in one canonical style:
 //!
 //! ```text
 //! @misc{hurst2024gpt4o,

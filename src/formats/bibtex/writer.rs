@@ -15,7 +15,7 @@ pub enum Dialect {
     Biblatex,
 }
 
-/// Options for [`write`]. Defaults: BibTeX dialect, UTF-8, no added case protection.
+/// Options for [`write()`]. Defaults: BibTeX dialect, UTF-8, no added case protection.
 ///
 /// ```
 /// use bibkit::formats::bibtex::{Dialect, WriteOptions};
@@ -267,7 +267,9 @@ fn needs_protection(word: &str) -> bool {
     })
 }
 
-/// Braces the words of `t`'s plain chunks that [`needs_protection`] selects.
+/// Braces the words of `t`'s plain chunks that need it: words with a capital after their
+/// first character (`GPT`, `TensorFlow`, `7B`) or a lone capital inside a hyphenated word
+/// (`R-CNN`, `X-ray`).
 ///
 /// ```
 /// use bibkit::formats::bibtex::protect_acronyms;

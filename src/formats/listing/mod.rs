@@ -430,7 +430,7 @@ fn shorten(s: &str, n: usize) -> String {
     }
 }
 
-/// Builds the [`Person`] list for a given-first author list, for callers that have the
+/// Builds the name list for a given-first author list, for callers that have the
 /// author side already (`Yann LeCun, Yoshua Bengio et al.`).
 ///
 /// ```

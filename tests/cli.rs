@@ -1,0 +1,191 @@
+//! The `bibkit` binary, end to end.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn bibkit() -> Command {
+    Command::cargo_bin("bibkit").unwrap()
+}
+
+#[test]
+fn converts_the_shipped_example_to_bibtex() {
+    bibkit()
+        .args(["convert", "examples/listing.txt"])
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("@misc{vaswani2017attention,"))
+        .stdout(predicate::str::contains(
+            "  author       = {Vaswani, Ashish and Shazeer, Noam and Parmar, Niki and others},",
+        ))
+        .stdout(predicate::str::contains(
+            "{van den Oord, Aäron and Dieleman, Sander and Zen, Heiga and others}",
+        ))
+        .stdout(
+            predicate::str::contains("  title    = {Mistral {7B}},")
+                .or(predicate::str::contains("= {Mistral {7B}},")),
+        );
+}
+
+#[test]
+fn reads_stdin_when_no_input_or_dash() {
+    let input = std::fs::read_to_string("examples/listing.txt").unwrap();
+    for args in [vec!["convert"], vec!["convert", "-"]] {
+        bibkit()
+            .args(&args)
+            .write_stdin(input.clone())
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("@misc{kingma2014adam,"));
+    }
+}
+
+#[test]
+fn malformed_records_are_reported_and_the_rest_written() {
+    let out = bibkit()
+        .args([
+            "convert",
+            "tests/fixtures/listing/malformed.txt",
+            "--to",
+            "csl-json",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "tests/fixtures/listing/malformed.txt:4:1: error[listing-header]:",
+        ))
+        .stderr(predicate::str::contains(
+            "malformed.txt:10:1: error[listing-date]:",
+        ))
+        .stderr(predicate::str::contains(
+            "malformed.txt:14:1: error[listing-title]:",
+        ))
+        // A source snippet with a caret follows each diagnostic.
+        .stderr(predicate::str::contains(
+            "4 | XXJun 2017 not a header\n  | ^",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let ids: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["vaswani2017attention", "kingma2014adam"]);
+}
+
+#[test]
+fn invalid_utf8_is_reported_with_its_position() {
+    let mut bytes = std::fs::read("examples/listing.txt").unwrap();
+    // Break the second record's abstract (line 6).
+    let pos = bytes
+        .windows(13)
+        .position(|w| w == b"An optimiser ")
+        .unwrap();
+    bytes[pos + 3] = 0xFF;
+    bibkit()
+        .args(["convert", "--from", "listing"])
+        .write_stdin(bytes)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "<stdin>:6:4: error[invalid-utf8]:",
+        ))
+        .stderr(predicate::str::contains("--encoding"))
+        .stdout(predicate::str::contains("@misc{kingma2014adam").not())
+        .stdout(predicate::str::contains("@misc{vaswani2017attention,"));
+}
+
+#[test]
+fn writes_to_a_file_with_o() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("refs.bib");
+    bibkit()
+        .args(["convert", "examples/listing.txt", "--to", "biblatex", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("  date         = {2017-06-12},"), "{text}");
+}
+
+#[test]
+fn ascii_output_has_no_non_ascii() {
+    bibkit()
+        .args(["convert", "examples/listing.txt", "--ascii"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(r#"{van den Oord, A{\"a}ron and"#))
+        .stdout(predicate::function(|s: &str| s.is_ascii()));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    bibkit().args(["convert", "--to", "yaml"]).assert().code(2);
+    bibkit().args(["frobnicate"]).assert().code(2);
+    bibkit()
+        .args(["convert", "does/not/exist.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read does/not/exist.txt"));
+}
+
+#[test]
+fn unknown_content_needs_from() {
+    bibkit()
+        .arg("convert")
+        .write_stdin("just some words\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--from"));
+}
+
+#[test]
+fn csl_json_output_is_schema_valid() {
+    let Some(corpus) = common::corpus("csl_json_output_is_schema_valid") else {
+        return;
+    };
+    let v = common::csl_validator(&corpus);
+    for file in [
+        "examples/listing.txt".to_string(),
+        corpus
+            .join("listing/seed-listing.txt")
+            .display()
+            .to_string(),
+        corpus
+            .join("listing/tricky-listing.txt")
+            .display()
+            .to_string(),
+    ] {
+        let out = bibkit()
+            .args(["convert", &file, "--to", "csl-json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        common::assert_valid_csl(&v, &json, &file);
+    }
+}
+
+#[test]
+fn keys_are_unique_across_inputs() {
+    let out = bibkit()
+        .args(["convert", "examples/listing.txt", "examples/listing.txt"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("@misc{kingma2014adam,"));
+    assert!(text.contains("@misc{kingma2014adama,"));
+    assert_eq!(text.matches("@misc{").count(), 14);
+}

@@ -1,0 +1,48 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// The shared corpus (`../shared/corpus` next to the repository), or `None` with a printed
+/// notice when it is absent. With `BIBKIT_REQUIRE_CORPUS=1` (set by `.ci/run`) a missing
+/// corpus is a failure instead.
+pub fn corpus(test: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var_os("BIBKIT_REQUIRE_CORPUS").is_some_and(|v| v == "1") {
+        panic!("{test}: ../shared/corpus is required (BIBKIT_REQUIRE_CORPUS=1) but absent");
+    }
+    eprintln!(
+        "SKIPPED {test}: ../shared/corpus not found (it ships beside the repository, not in it)"
+    );
+    None
+}
+
+/// A validator for the official CSL-JSON schema in the corpus.
+pub fn csl_validator(corpus: &std::path::Path) -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(corpus.join("csl/schema/csl-data.json")).expect("schema"),
+    )
+    .expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+/// Panics with every schema violation of `instance`.
+pub fn assert_valid_csl(
+    validator: &jsonschema::Validator,
+    instance: &serde_json::Value,
+    what: &str,
+) {
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .take(10)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what}: CSL-JSON is not schema-valid:\n{}",
+        errors.join("\n")
+    );
+}
