@@ -14,7 +14,11 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
     if std::env::var_os("BIBKIT_REQUIRE_CORPUS").is_some_and(|v| v == "1") {
         panic!("{test}: ../shared/corpus is required (BIBKIT_REQUIRE_CORPUS=1) but absent");
     }
-    eprintln!(
+    // Written to the stderr handle directly: the test harness captures `eprintln!`, and this
+    // notice must be seen.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
         "SKIPPED {test}: ../shared/corpus not found (it ships beside the repository, not in it)"
     );
     None
