@@ -45,6 +45,7 @@
 
 #![deny(missing_docs)]
 
+pub mod convert;
 pub mod date;
 pub mod diagnostic;
 pub mod formats;
@@ -53,3 +54,4 @@ pub mod latex;
 pub mod model;
 pub mod name;
 pub mod source;
+pub mod syntax;

@@ -5,10 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use bibkit::convert::{Converter, Target};
 use bibkit::diagnostic::Severity;
-use bibkit::formats::{Format, Parsed, bibtex, csl_json, listing};
-use bibkit::keys::KeyGenerator;
-use bibkit::model::Bibliography;
+use bibkit::formats::{Format, bibtex};
 use bibkit::source;
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -22,7 +21,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Convert between formats: listing → BibTeX, BibLaTeX or CSL-JSON.
+    /// Convert between formats: BibTeX/BibLaTeX or a listing → BibTeX, BibLaTeX or CSL-JSON.
     ///
     /// Records that cannot be read are reported on stderr as `file:line:col: error[...]`;
     /// all other records are still written, and the exit status is 1.
@@ -45,10 +44,18 @@ struct ConvertArgs {
     /// Write LaTeX accents instead of UTF-8 (BibTeX and BibLaTeX output).
     #[arg(long)]
     ascii: bool,
+    /// The inputs' character encoding when it is not UTF-8: `latin1`, `windows-1252`,
+    /// `gbk`, `shift_jis`, … (any WHATWG encoding label).
+    #[arg(long, value_name = "NAME")]
+    encoding: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum InputFormat {
+    /// BibTeX (`.bib`).
+    Bibtex,
+    /// BibLaTeX (`.bib`; read the same way as BibTeX).
+    Biblatex,
     /// A scraped publication listing (three lines per paper).
     Listing,
 }
@@ -98,89 +105,102 @@ fn convert(args: &ConvertArgs) -> ExitCode {
     } else {
         args.inputs.clone()
     };
-    let mut trouble = false;
-    let mut findings = false;
-    let mut all = Bibliography::new();
-    let mut keys = KeyGenerator::new();
-    let mut stderr = std::io::stderr().lock();
-    for path in &inputs {
-        let name = display_name(path);
-        let bytes = match read_input(path) {
-            Ok(b) => b,
-            Err(e) => {
-                let _ = writeln!(stderr, "bibkit: cannot read {name}: {e}");
-                trouble = true;
-                continue;
-            }
-        };
-        let decoded = source::decode_utf8(&bytes);
-        let format = match args.from {
-            Some(InputFormat::Listing) => Some(Format::Listing),
-            None => Format::from_path(path).or_else(|| Format::sniff(&decoded.text)),
-        };
-        let mut parsed: Parsed = match format {
-            Some(Format::Listing) => listing::ListingReader::new()
-                .file(name.clone())
-                .read_with_keys(&decoded.text, &mut keys),
-            Some(other) => {
-                let _ = writeln!(
-                    stderr,
-                    "bibkit: {name}: {other:?} input cannot be converted by this version; use --from listing if this is a listing"
-                );
-                trouble = true;
-                continue;
-            }
-            None => {
-                let _ = writeln!(
-                    stderr,
-                    "bibkit: {name}: cannot tell the input format; use --from listing"
-                );
-                trouble = true;
-                continue;
-            }
-        };
-        source::reject_invalid(&mut parsed, &decoded, Some(name.clone()));
-        for d in &parsed.diagnostics {
-            findings |= d.severity == Severity::Error;
-            let _ = writeln!(stderr, "{}", d.render(Some(&decoded.text)));
+    if let Some(label) = &args.encoding {
+        if encoding_rs::Encoding::for_label(label.as_bytes()).is_none() {
+            eprintln!(
+                "bibkit: unknown encoding `{label}` (try utf-8, latin1, windows-1252, gbk, shift_jis)"
+            );
+            return ExitCode::from(EXIT_TROUBLE);
         }
-        all.entries.append(&mut parsed.bibliography.entries);
-        all.preambles.append(&mut parsed.bibliography.preambles);
     }
-
-    let text = match args.to {
-        OutputFormat::CslJson => csl_json::to_string(&all),
+    let target = match args.to {
+        OutputFormat::CslJson => Target::CslJson,
         OutputFormat::Bibtex | OutputFormat::Biblatex => {
             let dialect = if args.to == OutputFormat::Bibtex {
                 bibtex::Dialect::Bibtex
             } else {
                 bibtex::Dialect::Biblatex
             };
-            let opts = bibtex::WriteOptions::new()
-                .dialect(dialect)
-                .ascii(args.ascii)
-                .protect_acronyms(true);
-            bibtex::write(&all, &opts)
+            Target::Bib(
+                bibtex::WriteOptions::new()
+                    .dialect(dialect)
+                    .ascii(args.ascii),
+            )
         }
     };
-    let written = match &args.output {
-        Some(out) => {
-            std::fs::write(out, text.as_bytes()).map_err(|e| (out.display().to_string(), e))
-        }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-                .map_err(|e| ("standard output".to_string(), e))
-        }
+    let sink: Box<dyn Write> = match &args.output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
+            Err(e) => {
+                eprintln!("bibkit: cannot write {}: {e}", path.display());
+                return ExitCode::from(EXIT_TROUBLE);
+            }
+        },
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::io::stdout().lock(),
+        )),
     };
-    if let Err((what, e)) = written {
-        // A closed pipe (`bibkit convert … | head`) is not worth a message.
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            let _ = writeln!(stderr, "bibkit: cannot write {what}: {e}");
+    let mut conv = Converter::new(sink, target);
+    let mut trouble = false;
+    let mut findings = false;
+    for path in &inputs {
+        let name = display_name(path);
+        let bytes = match read_input(path) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("bibkit: cannot read {name}: {e}");
+                trouble = true;
+                continue;
+            }
+        };
+        let Some(decoded) = source::decode(&bytes, args.encoding.as_deref()) else {
+            unreachable!("the encoding label was checked");
+        };
+        drop(bytes);
+        let format = match args.from {
+            Some(InputFormat::Listing) => Some(Format::Listing),
+            Some(InputFormat::Bibtex | InputFormat::Biblatex) => Some(Format::Bibtex),
+            None => Format::from_path(path).or_else(|| Format::sniff(&decoded.text)),
+        };
+        let enc = args.encoding.as_deref();
+        let result = match format {
+            Some(Format::Listing) => conv.listing(&decoded, Some(name.clone()), enc),
+            Some(Format::Bibtex | Format::Biblatex) => {
+                conv.bibtex(&decoded, Some(name.clone()), enc)
+            }
+            Some(Format::CslJson) => {
+                eprintln!(
+                    "bibkit: {name}: reading CSL-JSON is not available in this version; use --from to read it as another format"
+                );
+                trouble = true;
+                continue;
+            }
+            None => {
+                eprintln!(
+                    "bibkit: {name}: cannot tell the input format; use --from bibtex or --from listing"
+                );
+                trouble = true;
+                continue;
+            }
+        };
+        match result {
+            Ok(diags) => {
+                let mut stderr = std::io::stderr().lock();
+                for d in &diags {
+                    findings |= d.severity == Severity::Error;
+                    let _ = writeln!(stderr, "{}", d.render(Some(&decoded.text)));
+                }
+            }
+            Err(e) => {
+                report_write_error(&e);
+                return ExitCode::from(EXIT_TROUBLE);
+            }
         }
-        trouble = true;
+    }
+    if let Err(e) = conv.finish() {
+        report_write_error(&e);
+        return ExitCode::from(EXIT_TROUBLE);
     }
     if trouble {
         ExitCode::from(EXIT_TROUBLE)
@@ -188,5 +208,12 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn report_write_error(e: &std::io::Error) {
+    // A closed pipe (`bibkit convert … | head`) is not worth a message.
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        eprintln!("bibkit: cannot write the output: {e}");
     }
 }

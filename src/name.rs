@@ -1,5 +1,15 @@
 //! Splitting names into given / particle / family / suffix.
 //!
+//! [`parse_bibtex_names`] reads a BibTeX name list (`author = {…}`) with BibTeX's own
+//! algorithm, as *Tame the BeaST* describes it: names are separated by `and` outside braces,
+//! a trailing `and others` truncates the list, and each name is read in one of three forms —
+//! `First von Last`, `von Last, First`, `von Last, Jr, First`. Tokens are separated by white
+//! space and `~` outside braces; a token belongs to the "von" part when its first letter
+//! outside braces is lowercase (a brace group that starts with a command, such as `{\"O}`,
+//! counts by its letter; other brace groups have no case). A name that is one brace group
+//! (`{World Health Organization}`) is kept whole, and biblatex's extended name format
+//! (`family=Smith, given=John, prefix=van, useprefix=true`) is read by its keys.
+//!
 //! [`parse_given_first`] reads free-form names written given-name first, as listings and
 //! CSL `literal`-less input give them: `Laurens van der Maaten`, `Guy L. Steele Jr.`.
 //! It uses BibTeX's "First von Last" rule: the particle runs from the first to the last
@@ -19,7 +29,8 @@
 //! );
 //! ```
 
-use crate::model::Person;
+use crate::latex::{self, DecodeOptions};
+use crate::model::{Name, NameList, Person};
 
 /// Whether `token` is a generational or similar suffix (`Jr.`, `Sr`, `II`, `III`, `IV`).
 ///
@@ -97,6 +108,398 @@ pub fn parse_given_first(name: &str) -> Person {
     )
 }
 
+/// The case of a token as BibTeX sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Upper,
+    Lower,
+    /// No letter outside braces.
+    None,
+}
+
+/// Control sequences that are letters in their own right, with their case.
+fn foreign_letter(cmd: &str) -> Option<Case> {
+    match cmd {
+        "i" | "j" | "oe" | "ae" | "aa" | "o" | "l" | "ss" => Some(Case::Lower),
+        "OE" | "AE" | "AA" | "O" | "L" => Some(Case::Upper),
+        _ => None,
+    }
+}
+
+/// BibTeX's `von_token_found`: the case of the first letter at brace depth 0; a group that
+/// starts with a backslash (a special character) counts by its letter, other groups are
+/// skipped.
+fn token_case(tok: &str) -> Case {
+    let b = tok.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'{' {
+            if b.get(i + 1) == Some(&b'\\') {
+                // A special character: look at the control sequence, then its letter.
+                let cmd_start = i + 2;
+                let mut j = cmd_start;
+                while j < b.len() && b[j].is_ascii_alphabetic() {
+                    j += 1;
+                }
+                if let Some(case) = foreign_letter(&tok[cmd_start..j]) {
+                    return case;
+                }
+                let mut depth = 1;
+                let mut k = if j == cmd_start { j + 1 } else { j };
+                while k < b.len() && depth > 0 {
+                    match b[k] {
+                        b'{' => depth += 1,
+                        b'}' => depth -= 1,
+                        _ => {
+                            if let Some(ch) = tok[k..].chars().next() {
+                                if ch.is_alphabetic() {
+                                    return if ch.is_lowercase() {
+                                        Case::Lower
+                                    } else {
+                                        Case::Upper
+                                    };
+                                }
+                            }
+                        }
+                    }
+                    k += 1;
+                }
+                i = k;
+            } else {
+                // Skip a group that has no case.
+                let mut depth = 0;
+                while i < b.len() {
+                    match b[i] {
+                        b'{' => depth += 1,
+                        b'}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            continue;
+        }
+        if let Some(ch) = tok[i..].chars().next() {
+            if ch.is_alphabetic() {
+                if ch.is_lowercase() {
+                    return Case::Lower;
+                }
+                if ch.is_uppercase() {
+                    return Case::Upper;
+                }
+            }
+            i += ch.len_utf8();
+        } else {
+            i += 1;
+        }
+    }
+    Case::None
+}
+
+/// One name split into raw (still LaTeX) tokens per comma-separated part.
+fn tokenize(name: &str) -> (Vec<Vec<&str>>, bool) {
+    let mut parts: Vec<Vec<&str>> = vec![Vec::new()];
+    let mut depth: i64 = 0;
+    let mut balanced = true;
+    let mut start: Option<usize> = None;
+    let b = name.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let sep = depth == 0 && (c.is_ascii_whitespace() || c == b'~' || c == b',');
+        if sep {
+            if let Some(s) = start.take() {
+                parts
+                    .last_mut()
+                    .unwrap_or(&mut Vec::new())
+                    .push(&name[s..i]);
+            }
+            if c == b',' {
+                parts.push(Vec::new());
+            }
+            continue;
+        }
+        match c {
+            b'{' if i == 0 || b[i - 1] != b'\\' => depth += 1,
+            b'}' if i == 0 || b[i - 1] != b'\\' => {
+                depth -= 1;
+                if depth < 0 {
+                    balanced = false;
+                    depth = 0;
+                }
+            }
+            _ => {}
+        }
+        if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        parts.last_mut().unwrap_or(&mut Vec::new()).push(&name[s..]);
+    }
+    (parts, balanced && depth == 0)
+}
+
+/// Splits the "von Last" tokens of a comma form: von runs from the start to the last
+/// lowercase token before the final one.
+fn von_last<'a>(tokens: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
+    let n = tokens.len();
+    if n == 0 {
+        return (Vec::new(), Vec::new());
+    }
+    match (0..n - 1)
+        .rev()
+        .find(|&i| token_case(tokens[i]) == Case::Lower)
+    {
+        Some(j) => (tokens[..=j].to_vec(), tokens[j + 1..].to_vec()),
+        None => (Vec::new(), tokens.to_vec()),
+    }
+}
+
+fn decode_part(tokens: &[&str]) -> String {
+    if tokens.is_empty() {
+        return String::new();
+    }
+    let joined = tokens.join(" ");
+    latex::decode(&joined, &DecodeOptions::default()).to_plain_string()
+}
+
+/// Whether `s` is one brace group from its first to its last character.
+fn is_single_group(s: &str) -> bool {
+    if !s.starts_with('{') || !s.ends_with('}') {
+        return false;
+    }
+    let mut depth = 0i64;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == s.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+const EXTENDED_KEYS: &[&str] = &[
+    "family",
+    "given",
+    "prefix",
+    "suffix",
+    "useprefix",
+    "id",
+    "sortingnamekeytemplatename",
+    "given-i",
+    "family-i",
+    "prefix-i",
+    "suffix-i",
+];
+
+/// biblatex's extended name format, if `name` is written in it.
+fn parse_extended(name: &str) -> Option<Person> {
+    let (parts, _) = tokenize(name);
+    let first = parts.first()?.first()?;
+    let key = first.split('=').next()?.trim();
+    if !first.contains('=') || !EXTENDED_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
+        return None;
+    }
+    let mut p = Person::default();
+    // Re-split on commas at depth 0, keeping spaces inside values.
+    let mut depth = 0i64;
+    let mut start = 0;
+    let mut fields = Vec::new();
+    for (i, c) in name.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                fields.push(&name[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    fields.push(&name[start..]);
+    for f in fields {
+        let Some((k, v)) = f.split_once('=') else {
+            continue;
+        };
+        let v = v.trim();
+        let v = if is_single_group(v) {
+            &v[1..v.len() - 1]
+        } else {
+            v
+        };
+        let decoded = latex::decode(v, &DecodeOptions::default()).to_plain_string();
+        match k.trim().to_ascii_lowercase().as_str() {
+            "family" => p.family = decoded,
+            "given" => p.given = decoded,
+            "prefix" => p.particle = decoded,
+            "suffix" => p.suffix = decoded,
+            _ => {}
+        }
+    }
+    Some(p)
+}
+
+/// Parses one BibTeX name (LaTeX source) and returns it with a warning when the name is
+/// malformed (unbalanced braces, too many commas, a trailing comma) and was read on a
+/// best-effort basis.
+///
+/// ```
+/// use bibkit::name::parse_bibtex_name;
+/// use bibkit::model::{Name, Person};
+/// let (n, warning) = parse_bibtex_name(r"de la Vall{\'e}e Poussin, Jean Charles");
+/// assert_eq!(n, Name::Person(Person::new("Jean Charles", "de la", "Vallée Poussin", "")));
+/// assert!(warning.is_none());
+/// let (n, _) = parse_bibtex_name("{World Health Organization}");
+/// assert_eq!(n, Name::Literal("World Health Organization".into()));
+/// let (n, _) = parse_bibtex_name("family=Smith, given=John, prefix=van");
+/// assert_eq!(n, Name::Person(Person::new("John", "van", "Smith", "")));
+/// ```
+pub fn parse_bibtex_name(name: &str) -> (Name, Option<String>) {
+    let trimmed = name.trim();
+    if is_single_group(trimmed) {
+        let inner = &trimmed[1..trimmed.len() - 1];
+        let text = latex::decode(inner, &DecodeOptions::default()).to_plain_string();
+        return (Name::Literal(text), None);
+    }
+    if let Some(p) = parse_extended(trimmed) {
+        return (Name::Person(p), None);
+    }
+    let (mut parts, balanced) = tokenize(trimmed);
+    let mut warning = (!balanced).then(|| format!("unbalanced braces in the name `{trimmed}`"));
+    let commas = parts.len() - 1;
+    if commas > 0 && parts.last().is_some_and(Vec::is_empty) && parts.len() == 2 {
+        warning.get_or_insert_with(|| format!("trailing comma in the name `{trimmed}`"));
+    }
+    let person = match commas {
+        0 => {
+            let t = &parts[0];
+            let n = t.len();
+            if n == 0 {
+                Person::default()
+            } else {
+                let lower: Vec<usize> = (0..n - 1)
+                    .filter(|&i| token_case(t[i]) == Case::Lower)
+                    .collect();
+                match (lower.first(), lower.last()) {
+                    (Some(&f), Some(&l)) => Person::new(
+                        decode_part(&t[..f]),
+                        decode_part(&t[f..=l]),
+                        decode_part(&t[l + 1..]),
+                        "",
+                    ),
+                    _ => Person::new(decode_part(&t[..n - 1]), "", decode_part(&t[n - 1..]), ""),
+                }
+            }
+        }
+        1 => {
+            let (von, last) = von_last(&parts[0]);
+            Person::new(
+                decode_part(&parts[1]),
+                decode_part(&von),
+                decode_part(&last),
+                "",
+            )
+        }
+        _ => {
+            if commas > 2 {
+                warning.get_or_insert_with(|| {
+                    format!("too many commas in the name `{trimmed}` (is an `and` missing?)")
+                });
+            }
+            let rest: Vec<&str> = parts.drain(2..).flatten().collect();
+            let (von, last) = von_last(&parts[0]);
+            Person::new(
+                decode_part(&rest),
+                decode_part(&von),
+                decode_part(&last),
+                decode_part(&parts[1]),
+            )
+        }
+    };
+    (Name::Person(person), warning)
+}
+
+/// Splits a BibTeX name list at `and` (outside braces, any case); a final `others` sets the
+/// truncation flag.
+///
+/// ```
+/// let (names, truncated) = bibkit::name::split_bibtex_list("A. Smith and {Barnes and Noble} AND others");
+/// assert_eq!(names, ["A. Smith", "{Barnes and Noble}"]);
+/// assert!(truncated);
+/// ```
+pub fn split_bibtex_list(list: &str) -> (Vec<&str>, bool) {
+    let b = list.as_bytes();
+    let mut out = Vec::new();
+    let mut depth = 0i64;
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            // ` and ` with white space on both sides.
+            c if depth == 0
+                && c.is_ascii_whitespace()
+                && i + 4 < b.len()
+                && b[i + 1..i + 4].eq_ignore_ascii_case(b"and")
+                && b[i + 4].is_ascii_whitespace() =>
+            {
+                out.push(list[start..i].trim());
+                i += 4;
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(list[start..].trim());
+    out.retain(|s| !s.is_empty());
+    let truncated = out
+        .last()
+        .is_some_and(|s| s.eq_ignore_ascii_case("others") || *s == "et al." || *s == "et al");
+    if truncated {
+        out.pop();
+    }
+    (out, truncated)
+}
+
+/// Parses a BibTeX name list into a [`NameList`], with a warning for each malformed name.
+///
+/// ```
+/// use bibkit::name::parse_bibtex_names;
+/// let (list, warnings) = parse_bibtex_names(r"Knuth, Donald E. and L{\'a}szl{\'o} Lov{\'a}sz and others");
+/// assert_eq!(list.names.len(), 2);
+/// assert!(list.truncated);
+/// assert_eq!(list.names[1].to_string(), "László Lovász");
+/// assert!(warnings.is_empty());
+/// ```
+pub fn parse_bibtex_names(list: &str) -> (NameList, Vec<String>) {
+    let (raw, truncated) = split_bibtex_list(list);
+    let mut warnings = Vec::new();
+    let names = raw
+        .into_iter()
+        .map(|n| {
+            let (name, w) = parse_bibtex_name(n);
+            warnings.extend(w);
+            name
+        })
+        .collect();
+    (NameList { names, truncated }, warnings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +536,34 @@ mod tests {
             parse_given_first("Guy L. Steele Jr."),
             p("Guy L.", "", "Steele", "Jr.")
         );
+    }
+
+    #[test]
+    fn bibtex_forms() {
+        let n = |s: &str| parse_bibtex_name(s).0;
+        let pp = |g: &str, v: &str, f: &str, j: &str| Name::Person(Person::new(g, v, f, j));
+        // names.tsv (python-bibtexparser / pybtex) vectors.
+        assert_eq!(n("AA bb CC dd EE"), pp("AA", "bb CC dd", "EE", ""));
+        assert_eq!(n("AA {b}B cc dd"), pp("AA bB", "cc", "dd", ""));
+        assert_eq!(n("AA {B}b cc dd"), pp("AA", "Bb cc", "dd", ""));
+        assert_eq!(n("bb CC dd EE, AA"), pp("AA", "bb CC dd", "EE", ""));
+        assert_eq!(n("Brinch Hansen, Per"), pp("Per", "", "Brinch Hansen", ""));
+        assert_eq!(
+            n(r#"Anne Br{\"u}ggemann-Klein"#),
+            pp("Anne", "", "Brüggemann-Klein", "")
+        );
+        assert_eq!(n("al- Hakim, Tawfik"), pp("Tawfik", "al-", "Hakim", ""));
+        assert_eq!(n("AA, BB, CC, DD"), pp("CC DD", "", "AA", "BB"));
+        assert_eq!(n("Tom {de Geus}"), pp("Tom", "", "de Geus", ""));
+        assert_eq!(n(r"{\'E}mile Zola"), pp("Émile", "", "Zola", ""));
+        assert_eq!(n("Steele, Jr., Guy L."), pp("Guy L.", "", "Steele", "Jr."));
+    }
+
+    #[test]
+    fn malformed_names_warn() {
+        assert!(parse_bibtex_name("AA, BB, CC, DD").1.is_some());
+        assert!(parse_bibtex_name("BB, ").1.is_some());
+        assert!(parse_bibtex_name("AA BB CC}}}").1.is_some());
     }
 
     #[test]

@@ -53,6 +53,49 @@ pub fn decode_utf8(bytes: &[u8]) -> Decoded {
     out
 }
 
+/// Decodes `bytes` from a named encoding (`latin1`, `windows-1252`, `gbk`, `shift_jis`, … —
+/// any WHATWG label), or as UTF-8 when `encoding` is `None`. Returns `None` for an unknown
+/// label. Bytes the encoding cannot map become U+FFFD and are listed in `invalid`.
+///
+/// ```
+/// use bibkit::source::decode;
+/// let d = decode(b"Vo\xdf", Some("latin1")).unwrap();
+/// assert_eq!(d.text, "Voß");
+/// assert!(decode(b"x", Some("klingon")).is_none());
+/// ```
+pub fn decode(bytes: &[u8], encoding: Option<&str>) -> Option<Decoded> {
+    let Some(label) = encoding else {
+        return Some(decode_utf8(bytes));
+    };
+    let enc = encoding_rs::Encoding::for_label(label.trim().as_bytes())?;
+    if enc == encoding_rs::UTF_8 {
+        return Some(decode_utf8(bytes));
+    }
+    let mut decoder = enc.new_decoder_with_bom_removal();
+    let mut out = Decoded {
+        text: String::with_capacity(bytes.len() + bytes.len() / 2),
+        invalid: Vec::new(),
+    };
+    let mut rest = bytes;
+    loop {
+        let (result, read) =
+            decoder.decode_to_string_without_replacement(rest, &mut out.text, true);
+        rest = &rest[read..];
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => break,
+            encoding_rs::DecoderResult::OutputFull => {
+                out.text.reserve(rest.len() * 2 + 16);
+            }
+            encoding_rs::DecoderResult::Malformed(_, _) => {
+                let start = out.text.len();
+                out.text.push('\u{FFFD}');
+                out.invalid.push(Span::new(start, out.text.len()));
+            }
+        }
+    }
+    Some(out)
+}
+
 /// Drops the records of `parsed` that contain invalid UTF-8 and reports every invalid
 /// sequence as an error with its position (`source` is the decoded text).
 ///
@@ -71,30 +114,50 @@ pub fn reject_invalid(
     decoded: &Decoded,
     file: Option<std::sync::Arc<str>>,
 ) {
-    use crate::diagnostic::{Diagnostic, Severity};
-    if decoded.invalid.is_empty() {
-        return;
-    }
-    let index = crate::diagnostic::LineIndex::new(&decoded.text);
-    for span in &decoded.invalid {
-        let (line, column) = index.line_col(&decoded.text, span.start);
-        let mut d = Diagnostic::new(
-            Severity::Error,
-            "invalid-utf8",
-            "invalid UTF-8; the record containing it was skipped (use `--encoding` to read another encoding)",
-        )
-        .at_line_col(*span, line, column);
-        d.file = file.clone();
+    let diags = invalid_diagnostics(decoded, file, None);
+    for d in diags {
         let hit = parsed.bibliography.entries.iter().position(|e| {
             e.origin
                 .as_ref()
-                .is_some_and(|o| o.span.start <= span.start && span.start < o.span.end)
+                .is_some_and(|o| o.span.start <= d.span.start && d.span.start < o.span.end)
         });
-        if let Some(i) = hit {
-            let e = parsed.bibliography.entries.remove(i);
-            d = d.with_key(e.key);
-        }
+        let d = match hit {
+            Some(i) => {
+                let e = parsed.bibliography.entries.remove(i);
+                d.with_key(e.key)
+            }
+            None => d,
+        };
         parsed.diagnostics.push(d);
     }
     parsed.diagnostics.sort_by_key(|d| (d.line, d.column));
+}
+
+/// One error per invalid sequence in `decoded`, with its line and column; `encoding` is the
+/// label the text was decoded with (`None` for UTF-8).
+pub fn invalid_diagnostics(
+    decoded: &Decoded,
+    file: Option<std::sync::Arc<str>>,
+    encoding: Option<&str>,
+) -> Vec<crate::diagnostic::Diagnostic> {
+    use crate::diagnostic::{Diagnostic, Severity};
+    if decoded.invalid.is_empty() {
+        return Vec::new();
+    }
+    let message = match encoding {
+        None => "invalid UTF-8; the record containing it was skipped (if the file uses another encoding, pass `--encoding`, e.g. `--encoding latin1`)".to_string(),
+        Some(e) => format!("bytes that are not valid {e}; the record containing them was skipped"),
+    };
+    let index = crate::diagnostic::LineIndex::new(&decoded.text);
+    decoded
+        .invalid
+        .iter()
+        .map(|span| {
+            let (line, column) = index.line_col(&decoded.text, span.start);
+            let mut d = Diagnostic::new(Severity::Error, "invalid-encoding", message.clone())
+                .at_line_col(*span, line, column);
+            d.file = file.clone();
+            d
+        })
+        .collect()
 }

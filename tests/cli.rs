@@ -94,7 +94,7 @@ fn invalid_utf8_is_reported_with_its_position() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "<stdin>:6:4: error[invalid-utf8]:",
+            "<stdin>:6:4: error[invalid-encoding]:",
         ))
         .stderr(predicate::str::contains("--encoding"))
         .stdout(predicate::str::contains("@misc{kingma2014adam").not())

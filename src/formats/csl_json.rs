@@ -53,7 +53,7 @@
 //! assert_eq!(json[0]["issued"]["date-parts"][0][0], 2008);
 //! ```
 
-use serde_json::{Map, Value as Json, json};
+use serde_json::Value as Json;
 
 use crate::model::{
     Bibliography, Chunk, Date, DatePart, Entry, Name, NameList, RangeEnd, Text, Value,
@@ -161,14 +161,52 @@ fn text(t: &Text, title: bool) -> String {
     out
 }
 
-fn names(list: &NameList) -> Json {
-    let mut out: Vec<Json> = list
-        .names
-        .iter()
-        .map(|n| match n {
-            Name::Literal(s) => json!({ "literal": s }),
-            Name::Person(p) => {
-                let mut m = Map::new();
+/// Appends `s` as a JSON string literal.
+fn string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+fn names(out: &mut String, list: &NameList, indent: &str) {
+    out.push('[');
+    let mut first = true;
+    let mut item = |out: &mut String, body: &dyn Fn(&mut String)| {
+        out.push_str(if first { "\n" } else { ",\n" });
+        first = false;
+        out.push_str(indent);
+        out.push_str("  {");
+        body(out);
+        out.push('}');
+    };
+    for n in &list.names {
+        match n {
+            Name::Literal(s) => item(out, &|o: &mut String| {
+                o.push_str("\"literal\": ");
+                string(o, s);
+            }),
+            Name::Person(p) => item(out, &|o: &mut String| {
+                let mut sep = "";
                 for (k, v) in [
                     ("family", &p.family),
                     ("given", &p.given),
@@ -176,127 +214,195 @@ fn names(list: &NameList) -> Json {
                     ("suffix", &p.suffix),
                 ] {
                     if !v.is_empty() {
-                        m.insert(k.into(), Json::String(v.clone()));
+                        o.push_str(sep);
+                        string(o, k);
+                        o.push_str(": ");
+                        string(o, v);
+                        sep = ", ";
                     }
                 }
-                Json::Object(m)
-            }
-        })
-        .collect();
-    if list.truncated {
-        out.push(json!({ "literal": "others" }));
+            }),
+        }
     }
-    Json::Array(out)
+    if list.truncated {
+        item(out, &|o: &mut String| o.push_str("\"literal\": \"others\""));
+    }
+    if !first {
+        out.push('\n');
+        out.push_str(indent);
+    }
+    out.push(']');
 }
 
-fn date_parts(d: &DatePart) -> Option<Json> {
+fn date_parts(d: &DatePart) -> Option<String> {
     if d.unspecified != 0 {
         return None;
     }
-    let mut parts = vec![json!(d.year)];
+    let mut s = format!("[{}", d.year);
     if let Some(m) = d.month {
-        parts.push(json!(m));
+        s.push_str(&format!(", {m}"));
         if let Some(day) = d.day {
-            parts.push(json!(day));
+            s.push_str(&format!(", {day}"));
         }
     }
-    Some(Json::Array(parts))
+    s.push(']');
+    Some(s)
 }
 
-/// A CSL date object for a bibkit date.
-pub fn date(d: &Date) -> Json {
-    let mut m = Map::new();
+/// Appends a CSL date object for a bibkit date: `date-parts` (one date, or two for a
+/// range), with `circa`, `season`, and `raw` (EDTF) where `date-parts` cannot say it all.
+fn date(out: &mut String, d: &Date) {
     let (first, second) = match d {
         Date::Single(p) => (Some(p), None),
         Date::Range(RangeEnd::Known(a), RangeEnd::Known(b)) => (Some(a), Some(b)),
         Date::Range(..) => (None, None),
     };
-    let parts: Option<Vec<Json>> = match (first, second) {
-        (Some(a), None) => date_parts(a).map(|p| vec![p]),
-        (Some(a), Some(b)) => date_parts(a).and_then(|pa| date_parts(b).map(|pb| vec![pa, pb])),
+    let parts = match (first, second) {
+        (Some(a), None) => date_parts(a),
+        (Some(a), Some(b)) => {
+            date_parts(a).and_then(|pa| date_parts(b).map(|pb| format!("{pa}, {pb}")))
+        }
         _ => None,
     };
+    out.push('{');
     match parts {
         Some(p) => {
-            m.insert("date-parts".into(), Json::Array(p));
+            out.push_str("\"date-parts\": [");
+            out.push_str(&p);
+            out.push(']');
             let pts: Vec<&DatePart> = first.into_iter().chain(second).collect();
             if pts.iter().any(|p| p.approximate) {
-                m.insert("circa".into(), json!(true));
+                out.push_str(", \"circa\": true");
             }
             if let Some(s) = pts.iter().find_map(|p| p.season) {
-                m.insert("season".into(), json!(s.code() - 20));
+                out.push_str(&format!(", \"season\": {}", s.code() - 20));
             }
             if pts.iter().any(|p| p.uncertain || p.time.is_some()) {
-                m.insert("raw".into(), json!(d.to_string()));
+                out.push_str(", \"raw\": ");
+                string(out, &d.to_string());
             }
         }
         None => {
-            m.insert("raw".into(), json!(d.to_string()));
+            out.push_str("\"raw\": ");
+            string(out, &d.to_string());
         }
     }
-    Json::Object(m)
+    out.push('}');
 }
 
-/// One CSL item for an entry.
-pub fn item(e: &Entry) -> Map<String, Json> {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(e.key));
-    m.insert("type".into(), json!(csl_type(&e.kind)));
-    m.insert("citation-key".into(), json!(e.key));
-    let mut custom = Map::new();
+/// Appends one CSL item for an entry, indented by `indent`.
+pub fn write_item(out: &mut String, e: &Entry, indent: &str) {
+    let inner = format!("{indent}  ");
+    out.push_str(indent);
+    out.push('{');
+    let mut first = true;
+    let mut key = |out: &mut String, k: &str| {
+        out.push_str(if first { "\n" } else { ",\n" });
+        first = false;
+        out.push_str(&inner);
+        string(out, k);
+        out.push_str(": ");
+    };
+    key(out, "id");
+    string(out, &e.key);
+    key(out, "type");
+    string(out, csl_type(&e.kind));
+    key(out, "citation-key");
+    string(out, &e.key);
+    let mut custom: Vec<(&str, String)> = Vec::new();
     let mut publisher_fallback: Option<(&str, String)> = None;
+    let mut used: Vec<&str> = Vec::new();
     for f in &e.fields {
         if matches!(f.name.as_str(), "organization" | "institution" | "school") {
             if publisher_fallback.is_none() {
                 publisher_fallback = Some((&f.name, f.value.to_plain_string()));
             } else {
-                custom.insert(f.name.clone(), json!(f.value.to_plain_string()));
+                custom.push((&f.name, f.value.to_plain_string()));
             }
             continue;
         }
         let Some(var) = variable(&f.name, &e.kind) else {
-            custom.insert(f.name.clone(), json!(f.value.to_plain_string()));
+            custom.push((&f.name, f.value.to_plain_string()));
             continue;
         };
-        if m.contains_key(var) {
+        if used.contains(&var) {
             // Two fields map to one variable (`journal` and `journaltitle`): keep both.
-            custom.insert(f.name.clone(), json!(f.value.to_plain_string()));
+            custom.push((&f.name, f.value.to_plain_string()));
             continue;
         }
-        let v = match (&f.value, var) {
-            (Value::Names(n), _) => names(n),
-            (Value::Date(d), _) => date(d),
-            (v, "author" | "editor" | "translator") => json!([{ "literal": v.to_plain_string() }]),
-            (v, "issued" | "accessed" | "event-date" | "original-date") => {
-                json!({ "literal": v.to_plain_string() })
+        used.push(var);
+        key(out, var);
+        match (&f.value, var) {
+            (Value::Names(n), _) => names(out, n, &inner),
+            (Value::Date(d), _) => date(out, d),
+            (v, "author" | "editor" | "translator") => {
+                out.push_str("[{\"literal\": ");
+                string(out, &v.to_plain_string());
+                out.push_str("}]");
             }
-            (Value::Text(t), "page") => json!(t.to_plain_string().replace(['–', '—'], "-")),
-            (Value::Text(t), _) => json!(text(t, is_title_field(&f.name))),
-            (v, _) => json!(v.to_plain_string()),
-        };
-        m.insert(var.into(), v);
+            (v, "issued" | "accessed" | "event-date" | "original-date") => {
+                out.push_str("{\"literal\": ");
+                string(out, &v.to_plain_string());
+                out.push('}');
+            }
+            (Value::Text(t), "page") => string(out, &t.to_plain_string().replace(['–', '—'], "-")),
+            (Value::Text(t), _) => string(out, &text(t, is_title_field(&f.name))),
+            (v, _) => string(out, &v.to_plain_string()),
+        }
     }
     if let Some((name, p)) = publisher_fallback {
-        if m.contains_key("publisher") {
-            custom.insert(name.into(), json!(p));
+        if used.contains(&"publisher") {
+            custom.push((name, p));
         } else {
-            m.insert("publisher".into(), json!(p));
+            key(out, "publisher");
+            string(out, &p);
         }
     }
     if !custom.is_empty() {
-        m.insert("custom".into(), Json::Object(custom));
+        key(out, "custom");
+        out.push('{');
+        for (i, (k, v)) in custom.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            string(out, k);
+            out.push_str(": ");
+            string(out, v);
+        }
+        out.push('}');
     }
-    m
+    out.push('\n');
+    out.push_str(indent);
+    out.push('}');
 }
 
-/// The bibliography as a CSL-JSON array.
-pub fn to_value(bib: &Bibliography) -> Json {
-    Json::Array(bib.entries.iter().map(|e| Json::Object(item(e))).collect())
-}
-
-/// The bibliography as pretty-printed CSL-JSON, ending in a newline.
+/// The bibliography as CSL-JSON text: an array with one item per entry, ending in a
+/// newline.
 pub fn to_string(bib: &Bibliography) -> String {
-    let mut s = serde_json::to_string_pretty(&to_value(bib)).unwrap_or_else(|_| "[]".into());
-    s.push('\n');
-    s
+    let mut out = String::with_capacity(bib.entries.len() * 512 + 4);
+    write_items(&mut out, &bib.entries, true);
+    out.push_str(if bib.entries.is_empty() {
+        "[]\n"
+    } else {
+        "\n]\n"
+    });
+    out
+}
+
+/// Appends entries as items of the CSL-JSON array (the caller writes `[` … `]`): with
+/// `first`, the opening `[` is written; otherwise a comma leads.
+pub fn write_items(out: &mut String, entries: &[Entry], first: bool) {
+    for (i, e) in entries.iter().enumerate() {
+        if i == 0 && first {
+            out.push_str("[\n");
+        } else {
+            out.push_str(",\n");
+        }
+        write_item(out, e, "  ");
+    }
+}
+
+/// The bibliography as a CSL-JSON value.
+pub fn to_value(bib: &Bibliography) -> Json {
+    serde_json::from_str(&to_string(bib)).unwrap_or(Json::Array(Vec::new()))
 }

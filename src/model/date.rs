@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// A season, as EDTF codes 21–24 name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Season {
     /// EDTF 21.
@@ -53,7 +53,7 @@ impl Season {
 /// assert_eq!(d.to_string(), "2024-10-25");
 /// assert_eq!(DatePart::year(1988).to_string(), "1988");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
 pub struct DatePart {
     /// The year (astronomical numbering).
     pub year: i64,
@@ -149,9 +149,12 @@ impl fmt::Display for DatePart {
                 .collect()
         };
         let y = self.year.unsigned_abs();
-        if y > 9999 {
+        if y > 9999 && self.month.is_none() && self.season.is_none() {
             // EDTF long-year form.
             write!(f, "Y{}{}", if self.year < 0 { "-" } else { "" }, y)?;
+        } else if y > 9999 {
+            // ISO 8601 expanded form.
+            write!(f, "{}{}", if self.year < 0 { "-" } else { "+" }, y)?;
         } else {
             if self.year < 0 {
                 f.write_str("-")?;

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use date::{Date, DatePart, RangeEnd, Season};
+
 pub use name::{Name, NameList, Person};
 pub use text::{Chunk, Text};
 
@@ -79,6 +80,34 @@ pub struct Bibliography {
     /// `@preamble` contents (LaTeX source, kept verbatim), in input order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preambles: Vec<String>,
+    /// Comments read with the entries (`@comment` blocks, `%` comments, text between
+    /// entries), so that a `.bib` writer can keep them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<Comment>,
+}
+
+/// How a comment was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentKind {
+    /// An `@comment{…}` block.
+    Block,
+    /// A `%` comment.
+    Line,
+    /// Text between entries.
+    Text,
+}
+
+/// A comment kept with a bibliography.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    /// The index of the entry the comment stood before (`entries.len()` for the end).
+    pub before: usize,
+    /// How it was written.
+    pub kind: CommentKind,
+    /// The comment's text: an `@comment` block's body, a `%` comment without its `%`, or
+    /// text found between entries.
+    pub text: String,
 }
 
 impl Bibliography {

@@ -38,6 +38,12 @@
 //! assert!(out.contains("  abstract = {Object detection at 50\\% cost.},\n"));
 //! ```
 
+mod reader;
 mod writer;
 
-pub use writer::{Dialect, WriteOptions, protect_acronyms, write, write_entry};
+pub(crate) use reader::conflicting_duplicate;
+
+pub use reader::{Lowering, Reader, canonical_field, normalize_doi, read};
+pub use writer::{
+    Dialect, WriteOptions, protect_acronyms, write, write_comment, write_entry, write_preamble,
+};

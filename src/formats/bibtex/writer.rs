@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use crate::latex::{self, EncodeOptions};
-use crate::model::{Bibliography, Chunk, Date, Entry, Name, NameList, Person, Text, Value};
+use crate::model::{
+    Bibliography, Chunk, Comment, CommentKind, Date, Entry, Name, NameList, Person, Text, Value,
+};
 
 /// Which flavour of `.bib` to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -78,19 +80,76 @@ const TITLE_FIELDS: &[&str] = &[
     "series",
 ];
 
-/// Writes every entry (and `@preamble`s) of `bib`.
+/// Writes every entry of `bib`, with its `@preamble`s first and its comments where they
+/// stood.
 pub fn write(bib: &Bibliography, opts: &WriteOptions) -> String {
     let mut out = String::new();
     for p in &bib.preambles {
-        let _ = writeln!(out, "@preamble{{{p}}}\n");
+        write_preamble(&mut out, p);
     }
+    let mut comments = bib.comments.iter().peekable();
     for (i, e) in bib.entries.iter().enumerate() {
-        if i > 0 {
+        while let Some(c) = comments.next_if(|c| c.before <= i) {
+            write_comment(&mut out, c);
+        }
+        if !out.is_empty() {
             out.push('\n');
         }
         write_entry(&mut out, e, opts);
     }
+    for c in comments {
+        write_comment(&mut out, c);
+    }
     out
+}
+
+/// Appends `@preamble{…}` and a blank line.
+pub fn write_preamble(out: &mut String, preamble: &str) {
+    if !out.is_empty() && !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+    let _ = writeln!(out, "@preamble{{{}}}", braced_or_quoted(preamble));
+}
+
+/// A value that keeps its braces balanced inside `{…}`, or `"…"` when it cannot.
+fn braced_or_quoted(s: &str) -> String {
+    if balanced(s) {
+        format!("{{{s}}}")
+    } else {
+        format!("\"{}\"", s.replace('"', "{\"}"))
+    }
+}
+
+fn balanced(s: &str) -> bool {
+    let mut depth = 0i64;
+    for c in s.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+/// Appends a comment as it was written: `@comment{…}` for a block whose braces balance,
+/// `%` lines otherwise.
+pub fn write_comment(out: &mut String, c: &Comment) {
+    if !out.is_empty() && !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+    if c.kind == CommentKind::Block && balanced(&c.text) {
+        let _ = writeln!(out, "@comment{{{}}}", c.text);
+    } else {
+        for line in c.text.lines() {
+            let _ = writeln!(out, "% {line}");
+        }
+    }
 }
 
 /// Appends one entry to `out`.

@@ -1,0 +1,340 @@
+//! Streaming conversion: read inputs one after another and write one output, in batches.
+//!
+//! A [`Converter`] writes entries as it lowers them, a batch at a time, so converting a
+//! large `.bib` file holds the source, its syntax tree and one batch of entries in memory —
+//! never the whole model and the whole output at once. Entries of a batch are lowered and
+//! printed in parallel (with the default `parallel` feature).
+//!
+//! ```
+//! use bibkit::convert::{Converter, Target};
+//! use bibkit::source::decode_utf8;
+//! let mut conv = Converter::new(Vec::new(), Target::CslJson);
+//! let diags = conv.bibtex(&decode_utf8(b"@book{k, title = {T}, year = 2001}"), None, None).unwrap();
+//! assert!(diags.is_empty());
+//! let out = String::from_utf8(conv.finish().unwrap()).unwrap();
+//! let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+//! assert_eq!(json[0]["issued"]["date-parts"][0][0], 2001);
+//! ```
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::formats::bibtex::{self, Lowering, Reader};
+use crate::formats::{csl_json, listing};
+use crate::keys::KeyGenerator;
+use crate::model::{Comment, Entry};
+use crate::source::{self, Decoded};
+use crate::syntax;
+
+/// What to write.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// BibTeX or BibLaTeX, with these options. Entries read from listings get acronym
+    /// protection in their titles whatever the options say.
+    Bib(bibtex::WriteOptions),
+    /// CSL-JSON.
+    CslJson,
+}
+
+/// Entries lowered and printed per parallel task.
+const CHUNK: usize = 256;
+/// Entries per batch written before the next is lowered.
+const BATCH: usize = 8192;
+
+/// Converts inputs of any readable format into one output. See the module docs.
+#[derive(Debug)]
+pub struct Converter<W: Write> {
+    out: W,
+    target: Target,
+    keys: KeyGenerator,
+    /// Lowercased keys written so far, with the file, line and entry type that defined them.
+    seen: HashMap<String, (Option<Arc<str>>, u32, String)>,
+    written: usize,
+}
+
+impl<W: Write> Converter<W> {
+    /// A converter writing to `out`.
+    pub fn new(out: W, target: Target) -> Self {
+        Converter {
+            out,
+            target,
+            keys: KeyGenerator::new(),
+            seen: HashMap::new(),
+            written: 0,
+        }
+    }
+
+    /// How many entries were written.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    fn csl(&self) -> bool {
+        matches!(self.target, Target::CslJson)
+    }
+
+    /// Writes one chunk of printed entries; each entry in `s` starts with a separator
+    /// (`",\n"` for CSL-JSON, `"\n"` for `.bib`) that the first entry of the output drops.
+    fn emit(&mut self, s: &str, count: usize) -> io::Result<()> {
+        if s.is_empty() {
+            return Ok(());
+        }
+        if self.written == 0 {
+            if self.csl() {
+                self.out.write_all(b"[")?;
+            }
+            self.out.write_all(&s.as_bytes()[1..])?;
+        } else {
+            self.out.write_all(s.as_bytes())?;
+        }
+        self.written += count;
+        Ok(())
+    }
+}
+
+/// Prints one entry (with the comments that precede it) with its leading separator.
+fn print(target: &Target, out: &mut String, e: &Entry, comments: &[&Comment], generated: bool) {
+    match target {
+        Target::CslJson => {
+            out.push_str(",\n");
+            csl_json::write_item(out, e, "  ");
+        }
+        Target::Bib(opts) => {
+            for c in comments {
+                let mut s = String::new();
+                bibtex::write_comment(&mut s, c);
+                out.push('\n');
+                out.push_str(&s);
+            }
+            out.push('\n');
+            let opts = opts.clone().protect_acronyms(generated);
+            bibtex::write_entry(out, e, &opts);
+        }
+    }
+}
+
+impl<W: Write> Converter<W> {
+    /// Reports a key that an earlier input already used.
+    fn check_key(
+        &self,
+        key: &str,
+        kind: &str,
+        file: &Option<Arc<str>>,
+        line: u32,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        if let Some((f, l, k)) = self.seen.get(&key.to_lowercase()) {
+            let place = match f {
+                Some(f) => format!("{f}:{l}"),
+                None => format!("line {l}"),
+            };
+            let severity = if crate::formats::bibtex::conflicting_duplicate(k, kind) {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            let mut d = Diagnostic::new(
+                severity,
+                "duplicate-key",
+                format!("duplicate key `{key}`: already used in {place} (@{k}); both entries are written"),
+            )
+            .with_key(key);
+            d.file = file.clone();
+            d.line = line;
+            d.column = 1;
+            diags.push(d);
+        }
+    }
+
+    fn remember(&mut self, key: &str, kind: &str, file: &Option<Arc<str>>, line: u32) {
+        let lower = key.to_lowercase();
+        if !self.seen.contains_key(&lower) {
+            self.keys.reserve(key);
+            self.seen
+                .insert(lower, (file.clone(), line, kind.to_string()));
+        }
+    }
+
+    /// Converts one `.bib` input. `encoding` is the label it was decoded with (for
+    /// messages). Returns its diagnostics, in input order.
+    pub fn bibtex(
+        &mut self,
+        decoded: &Decoded,
+        file: Option<Arc<str>>,
+        encoding: Option<&str>,
+    ) -> io::Result<Vec<Diagnostic>> {
+        let tree = syntax::parse(&decoded.text);
+        let mut reader = Reader::new().resolve_crossrefs(self.csl());
+        if let Some(f) = &file {
+            reader = reader.file(f.clone());
+        }
+        let lowering = Lowering::new(&tree, reader);
+        let mut diags = lowering.diagnostics().to_vec();
+
+        // Entries that hold undecodable bytes are skipped.
+        let mut skip = HashSet::new();
+        for mut d in source::invalid_diagnostics(decoded, file.clone(), encoding) {
+            let at = d.span.start;
+            let n = (0..lowering.len()).find(|&n| {
+                let s = lowering.span(n);
+                s.start <= at && at < s.end
+            });
+            if let Some(n) = n {
+                skip.insert(n);
+                d = d.with_key(lowering.key(n));
+            }
+            diags.push(d);
+        }
+        for n in (0..lowering.len()).filter(|n| !skip.contains(n)) {
+            let line = lowering.position(n).0;
+            self.check_key(lowering.key(n), lowering.kind(n), &file, line, &mut diags);
+        }
+        for n in (0..lowering.len()).filter(|n| !skip.contains(n)) {
+            let line = lowering.position(n).0;
+            self.remember(lowering.key(n), lowering.kind(n), &file, line);
+        }
+
+        let comments = lowering.comments();
+        let preambles = lowering.preambles();
+        let mut by_entry: BTreeMap<usize, Vec<&Comment>> = BTreeMap::new();
+        for c in &comments {
+            by_entry.entry(c.before).or_default().push(c);
+        }
+        match &self.target {
+            Target::Bib(_) => {
+                let mut s = String::new();
+                for p in &preambles {
+                    let mut one = String::new();
+                    bibtex::write_preamble(&mut one, p);
+                    s.push('\n');
+                    s.push_str(&one);
+                }
+                self.emit(&s, 0)?;
+            }
+            Target::CslJson => {
+                if !comments.is_empty() || !preambles.is_empty() {
+                    let mut d = Diagnostic::new(
+                        Severity::Info,
+                        "not-written",
+                        format!(
+                            "{} comment(s) and {} @preamble(s) have no place in CSL-JSON and are not written",
+                            comments.len(),
+                            preambles.len()
+                        ),
+                    );
+                    d.file = file.clone();
+                    diags.push(d);
+                }
+            }
+        }
+
+        let no_comments: Vec<&Comment> = Vec::new();
+        let mut start = 0;
+        while start < lowering.len() {
+            let end = (start + BATCH).min(lowering.len());
+            let chunks: Vec<(usize, usize)> = (start..end)
+                .step_by(CHUNK)
+                .map(|s| (s, (s + CHUNK).min(end)))
+                .collect();
+            let target = &self.target;
+            let work = |&(a, b): &(usize, usize)| {
+                let mut s = String::new();
+                let mut ds = Vec::new();
+                let mut count = 0;
+                for n in a..b {
+                    if skip.contains(&n) {
+                        continue;
+                    }
+                    let (e, d) = lowering.entry(n);
+                    ds.extend(d);
+                    let cs = by_entry.get(&n).unwrap_or(&no_comments);
+                    print(target, &mut s, &e, cs, false);
+                    count += 1;
+                }
+                (s, ds, count)
+            };
+            #[cfg(feature = "parallel")]
+            let results: Vec<(String, Vec<Diagnostic>, usize)> = {
+                use rayon::prelude::*;
+                chunks.par_iter().map(work).collect()
+            };
+            #[cfg(not(feature = "parallel"))]
+            let results: Vec<(String, Vec<Diagnostic>, usize)> = chunks.iter().map(work).collect();
+            for (s, ds, count) in results {
+                self.emit(&s, count)?;
+                diags.extend(ds);
+            }
+            start = end;
+        }
+        if let Target::Bib(_) = self.target {
+            if let Some(rest) = by_entry.range(lowering.len()..).next() {
+                let mut s = String::new();
+                for c in rest.1 {
+                    let mut one = String::new();
+                    bibtex::write_comment(&mut one, c);
+                    s.push('\n');
+                    s.push_str(&one);
+                }
+                self.emit(&s, 0)?;
+            }
+        }
+        lowering.finish_diagnostics(&mut diags);
+        Ok(diags)
+    }
+
+    /// Converts one publication listing; its entries get generated keys unique across
+    /// everything written so far.
+    pub fn listing(
+        &mut self,
+        decoded: &Decoded,
+        file: Option<Arc<str>>,
+        encoding: Option<&str>,
+    ) -> io::Result<Vec<Diagnostic>> {
+        let mut reader = listing::ListingReader::new();
+        if let Some(f) = &file {
+            reader = reader.file(f.clone());
+        }
+        let mut parsed = reader.read_with_keys(&decoded.text, &mut self.keys);
+        let mut invalid = source::invalid_diagnostics(decoded, file.clone(), encoding);
+        for d in &mut invalid {
+            if let Some(i) = parsed.bibliography.entries.iter().position(|e| {
+                e.origin
+                    .as_ref()
+                    .is_some_and(|o| o.span.start <= d.span.start && d.span.start < o.span.end)
+            }) {
+                let e = parsed.bibliography.entries.remove(i);
+                *d = d.clone().with_key(e.key);
+            }
+        }
+        parsed.diagnostics.extend(invalid);
+        parsed.diagnostics.sort_by_key(|d| (d.line, d.column));
+        self.entries(&parsed.bibliography.entries, true)?;
+        for e in &parsed.bibliography.entries {
+            let line = e.origin.as_ref().map_or(0, |o| o.line);
+            self.remember(&e.key, &e.kind, &file, line);
+        }
+        Ok(parsed.diagnostics)
+    }
+
+    /// Writes entries that are already in the model; `generated` marks entries bibkit made
+    /// up (their titles get acronym protection in `.bib` output).
+    pub fn entries(&mut self, entries: &[Entry], generated: bool) -> io::Result<()> {
+        let mut s = String::new();
+        for e in entries {
+            print(&self.target, &mut s, e, &[], generated);
+        }
+        self.emit(&s, entries.len())
+    }
+
+    /// Closes the output and returns the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        if self.csl() {
+            self.out
+                .write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })?;
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}

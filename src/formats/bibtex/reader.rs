@@ -1,0 +1,1024 @@
+//! Lowering the syntax tree to the model.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, LineIndex, Severity};
+use crate::formats::Parsed;
+use crate::keys::KeyGenerator;
+use crate::latex::{self, DecodeOptions};
+use crate::model::{
+    Bibliography, Chunk, Comment, CommentKind, Date, DatePart, Entry, Field, Origin, RangeEnd,
+    Season, Span, Value,
+};
+use crate::syntax::{self, Block, BlockKind, FieldNode, Item, PieceKind, Tree};
+
+/// Options for reading `.bib` files. Defaults: no file name, crossref and xdata inheritance
+/// resolved.
+///
+/// ```
+/// use bibkit::formats::bibtex::Reader;
+/// let src = "@proceedings{p, title = {Proc}, year = 2001}\n@inproceedings{a, title = {Paper}, crossref = {p}}";
+/// let parsed = Reader::new().read(src);
+/// let a = parsed.bibliography.get("a").unwrap();
+/// assert_eq!(a.get("booktitle").unwrap().to_plain_string(), "Proc");
+/// assert_eq!(a.date("date").unwrap().to_string(), "2001");
+/// let raw = Reader::new().resolve_crossrefs(false).read(src);
+/// assert!(raw.bibliography.get("a").unwrap().get("booktitle").is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Reader {
+    file: Option<Arc<str>>,
+    resolve_crossrefs: bool,
+}
+
+impl Default for Reader {
+    fn default() -> Self {
+        Reader {
+            file: None,
+            resolve_crossrefs: true,
+        }
+    }
+}
+
+/// Reads BibTeX/BibLaTeX with default options (see [`Reader`]).
+pub fn read(text: &str) -> Parsed {
+    Reader::new().read(text)
+}
+
+impl Reader {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Names the file being read, for origins and diagnostics.
+    pub fn file(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.file = Some(name.into());
+        self
+    }
+
+    /// Whether entries inherit fields from their `crossref` and `xdata` parents (default
+    /// true). Turn it off to keep the structure when writing `.bib` again.
+    pub fn resolve_crossrefs(mut self, yes: bool) -> Self {
+        self.resolve_crossrefs = yes;
+        self
+    }
+
+    /// Parses and lowers `text`.
+    pub fn read(&self, text: &str) -> Parsed {
+        let tree = syntax::parse(text);
+        self.lower(&tree)
+    }
+
+    /// Lowers a parsed tree: every entry, with its diagnostics, in input order.
+    pub fn lower(&self, tree: &Tree<'_>) -> Parsed {
+        let lowering = Lowering::new(tree, self.clone());
+        let mut diagnostics = lowering.diagnostics.clone();
+        let mut entries = Vec::with_capacity(lowering.len());
+        for i in 0..lowering.len() {
+            let (e, d) = lowering.entry(i);
+            entries.push(e);
+            diagnostics.extend(d);
+        }
+        lowering.finish_diagnostics(&mut diagnostics);
+        Parsed {
+            bibliography: Bibliography {
+                entries,
+                preambles: lowering.preambles(),
+                comments: lowering.comments(),
+            },
+            diagnostics,
+        }
+    }
+}
+
+/// Whether two entries with one key are a conflict (different entry types: two different
+/// works, so citations of the key are ambiguous) rather than one work entered twice.
+pub(crate) fn conflicting_duplicate(type1: &str, type2: &str) -> bool {
+    !type1.eq_ignore_ascii_case(type2)
+}
+
+/// How a field's value is interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldType {
+    Names,
+    Date,
+    Verbatim,
+    Doi,
+    Text,
+}
+
+fn field_type(name: &str) -> FieldType {
+    match name {
+        "author" | "editor" | "editora" | "editorb" | "editorc" | "translator" | "annotator"
+        | "commentator" | "introduction" | "foreword" | "afterword" | "bookauthor" | "holder"
+        | "shortauthor" | "shorteditor" | "namea" | "nameb" | "namec" | "sortname" => {
+            FieldType::Names
+        }
+        "date" | "urldate" | "eventdate" | "origdate" => FieldType::Date,
+        "doi" => FieldType::Doi,
+        "url" | "eprint" | "file" | "pdf" | "verba" | "verbb" | "verbc" | "urlraw" | "crossref"
+        | "xref" | "xdata" | "entryset" | "related" | "ids" => FieldType::Verbatim,
+        _ => FieldType::Text,
+    }
+}
+
+/// BibTeX field names and their BibLaTeX equivalents (the model uses BibLaTeX's).
+///
+/// ```
+/// assert_eq!(bibkit::formats::bibtex::canonical_field("journal"), "journaltitle");
+/// assert_eq!(bibkit::formats::bibtex::canonical_field("title"), "title");
+/// ```
+pub fn canonical_field(name: &str) -> &str {
+    match name {
+        "journal" => "journaltitle",
+        "address" => "location",
+        "school" => "institution",
+        "annote" => "annotation",
+        "archiveprefix" => "eprinttype",
+        "primaryclass" => "eprintclass",
+        n => n,
+    }
+}
+
+const MONTH_MACROS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Fields an entry never inherits from its crossref or xdata parent.
+const NOT_INHERITED: &[&str] = &[
+    "ids",
+    "crossref",
+    "xref",
+    "xdata",
+    "entryset",
+    "entrysubtype",
+    "execute",
+    "label",
+    "options",
+    "presort",
+    "related",
+    "relatedoptions",
+    "relatedstring",
+    "relatedtype",
+    "shorthand",
+    "shorthandintro",
+    "sortkey",
+    "sortshorthand",
+];
+
+/// biblatex's inheritance of the parent's title fields, by parent and child type.
+fn inherited_name(parent: &str, child: &str, field: &str) -> Option<&'static str> {
+    let book_like = matches!(parent, "book" | "collection" | "proceedings" | "reference");
+    let mv = matches!(
+        parent,
+        "mvbook" | "mvcollection" | "mvproceedings" | "mvreference"
+    );
+    let in_child = matches!(
+        child,
+        "inbook"
+            | "bookinbook"
+            | "suppbook"
+            | "incollection"
+            | "suppcollection"
+            | "inreference"
+            | "inproceedings"
+            | "conference"
+    );
+    match field {
+        "title" | "subtitle" | "titleaddon" | "shorttitle" | "sorttitle" | "indextitle"
+        | "indexsorttitle" => {}
+        _ => return None,
+    }
+    if book_like && in_child {
+        return match field {
+            "title" => Some("booktitle"),
+            "subtitle" => Some("booksubtitle"),
+            "titleaddon" => Some("booktitleaddon"),
+            _ => Some(""),
+        };
+    }
+    if mv {
+        return match field {
+            "title" => Some("maintitle"),
+            "subtitle" => Some("mainsubtitle"),
+            "titleaddon" => Some("maintitleaddon"),
+            _ => Some(""),
+        };
+    }
+    if parent == "periodical" && matches!(child, "article" | "suppperiodical") {
+        return match field {
+            "title" => Some("journaltitle"),
+            "subtitle" => Some("journalsubtitle"),
+            _ => Some(""),
+        };
+    }
+    None
+}
+
+/// A `month` field's meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MonthValue {
+    /// A month, perhaps with a day (`10~January`), perhaps up to an end (`Sep--Oct`,
+    /// `September 22--26`, `May 2 - May 7`): (month, day), end (month, day).
+    Month(u8, Option<u8>, Option<(u8, Option<u8>)>),
+    /// A season (`Summer`).
+    Season(Season),
+}
+
+/// Reads a `month` value (already decoded from LaTeX).
+fn parse_month(s: &str) -> Option<MonthValue> {
+    #[derive(Clone, Copy)]
+    enum T {
+        M(u8),
+        D(u8),
+    }
+    let s = s.trim();
+    if let Some(season) = crate::date::season_from_name(s) {
+        return Some(MonthValue::Season(season));
+    }
+    let mut toks = Vec::new();
+    for w in
+        s.split(|c: char| c.is_whitespace() || matches!(c, ',' | '-' | '–' | '—' | '/' | '\u{a0}'))
+    {
+        if w.is_empty() {
+            continue;
+        }
+        if let Some(m) = crate::date::month_from_name(w) {
+            toks.push(T::M(m));
+        } else {
+            let d = w.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '.');
+            let n: u8 = d.parse().ok().filter(|n| (1..=31).contains(n))?;
+            if d.len() < w.len() && !matches!(&w[d.len()..], "st" | "nd" | "rd" | "th" | ".") {
+                return None;
+            }
+            toks.push(T::D(n));
+        }
+    }
+    use T::*;
+    let month_num = |n: u8| (1..=12).contains(&n).then_some(n);
+    Some(match toks.as_slice() {
+        [M(m)] => MonthValue::Month(*m, None, None),
+        [D(n)] => MonthValue::Month(month_num(*n)?, None, None),
+        [M(a), M(b)] => MonthValue::Month(*a, None, Some((*b, None))),
+        [D(a), D(b)] => MonthValue::Month(month_num(*a)?, None, Some((month_num(*b)?, None))),
+        [M(m), D(d)] | [D(d), M(m)] => MonthValue::Month(*m, Some(*d), None),
+        [M(m), D(a), D(b)] | [D(a), D(b), M(m)] => {
+            MonthValue::Month(*m, Some(*a), Some((*m, Some(*b))))
+        }
+        [M(m1), D(d1), M(m2), D(d2)] | [D(d1), M(m1), D(d2), M(m2)] => {
+            MonthValue::Month(*m1, Some(*d1), Some((*m2, Some(*d2))))
+        }
+        _ => return None,
+    })
+}
+
+/// Where `year`, `month` and `day` sit in an entry (field index, text, span).
+#[derive(Debug, Default)]
+struct YearMonthDay {
+    year: Option<(usize, String, Span)>,
+    month: Option<(usize, String, Span)>,
+    month_value: Option<MonthValue>,
+    day: Option<(usize, String, Span)>,
+}
+
+/// A `year` value: a number (up to four digits, optionally negative) or a range of two
+/// (`1982--1983`, `2017-2020`, `1984/1986`).
+fn parse_year(s: &str) -> Option<Date> {
+    let one = |t: &str| -> Option<i64> {
+        let t = t.trim();
+        let digits = t.strip_prefix('-').unwrap_or(t);
+        if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        t.parse().ok()
+    };
+    if let Some(y) = one(s) {
+        return Some(Date::Single(DatePart::year(y)));
+    }
+    let (a, b) = s
+        .split_once("--")
+        .or_else(|| s.split_once('–'))
+        .or_else(|| s.split_once('/'))
+        .or_else(|| {
+            let t = s.trim();
+            t.get(1..)
+                .and_then(|r| r.find('-'))
+                .map(|i| (&t[..i + 1], &t[i + 2..]))
+        })?;
+    let (a, b) = (one(a)?, one(b)?);
+    (a <= b).then(|| {
+        Date::Range(
+            RangeEnd::Known(DatePart::year(a)),
+            RangeEnd::Known(DatePart::year(b)),
+        )
+    })
+}
+
+/// `@string` definitions, in the order they were made.
+#[derive(Debug, Default)]
+struct Macros {
+    defs: HashMap<String, Vec<(usize, String)>>,
+}
+
+impl Macros {
+    /// The value of `name` as defined before byte `pos`.
+    fn get(&self, name: &str, pos: usize) -> Option<&str> {
+        let defs = self.defs.get(name)?;
+        let i = defs.partition_point(|(p, _)| *p < pos);
+        (i > 0).then(|| defs[i - 1].1.as_str())
+    }
+}
+
+/// The lowering of one tree, entry by entry: independent per entry once built, so entries
+/// can be lowered in any order or in parallel.
+#[derive(Debug)]
+pub struct Lowering<'t, 'a> {
+    tree: &'t Tree<'a>,
+    reader: Reader,
+    macros: Macros,
+    /// Item indices of the entries.
+    entries: Vec<usize>,
+    /// Lowercased key → entry number (the first entry with that key).
+    by_key: HashMap<String, usize>,
+    generated: HashMap<usize, String>,
+    /// Line and column of each entry's `@`.
+    positions: Vec<(u32, u32)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'t, 'a> Lowering<'t, 'a> {
+    /// Prepares the lowering: collects macros, keys, and the file-level diagnostics (syntax
+    /// errors, duplicate and missing keys).
+    pub fn new(tree: &'t Tree<'a>, reader: Reader) -> Self {
+        let mut l = Lowering {
+            tree,
+            reader,
+            macros: Macros::default(),
+            entries: Vec::new(),
+            by_key: HashMap::new(),
+            generated: HashMap::new(),
+            positions: Vec::new(),
+            diagnostics: tree.diagnostics().to_vec(),
+        };
+        let src = tree.source().as_bytes();
+        let (mut line, mut scanned) = (1u32, 0usize);
+        let mut first_of: HashMap<String, usize> = HashMap::new();
+        let mut keyless = Vec::new();
+        for (idx, item) in tree.items().iter().enumerate() {
+            let Item::Block(b) = item else { continue };
+            match b.block_kind() {
+                BlockKind::String => l.define_strings(b),
+                BlockKind::Entry => {
+                    let n = l.entries.len();
+                    l.entries.push(idx);
+                    let start = b.span().start;
+                    line += memchr::memchr_iter(b'\n', &src[scanned..start]).count() as u32;
+                    scanned = start;
+                    let line_start = memchr::memrchr(b'\n', &src[..start]).map_or(0, |i| i + 1);
+                    let column = tree.source()[line_start..start].chars().count() as u32 + 1;
+                    l.positions.push((line, column));
+                    let key = tree.text(b.key());
+                    if key.is_empty() {
+                        keyless.push(n);
+                        continue;
+                    }
+                    let lower = key.to_lowercase();
+                    match first_of.get(&lower) {
+                        Some(&first) => {
+                            let fb = l.block(first);
+                            let first_key = tree.text(fb.key());
+                            let line = l.positions[first].0;
+                            let same = if first_key == key {
+                                String::new()
+                            } else {
+                                format!(" as `{first_key}` (keys are compared ignoring case)")
+                            };
+                            let (t1, t2) = (tree.text(fb.kind()), tree.text(b.kind()));
+                            let (severity, what) = if !conflicting_duplicate(t1, t2) {
+                                (Severity::Warning, String::new())
+                            } else {
+                                (
+                                    Severity::Error,
+                                    format!(" by a different kind of work (@{t1})"),
+                                )
+                            };
+                            l.diagnostics.push(
+                                Diagnostic::new(
+                                    severity,
+                                    "duplicate-key",
+                                    format!(
+                                        "duplicate key `{key}`: already used{same}{what} on line {line}; BibTeX and biber keep only the first, bibkit keeps both"
+                                    ),
+                                )
+                                .at_line_col(b.key(), 0, 0)
+                                .with_key(key),
+                            );
+                        }
+                        None => {
+                            first_of.insert(lower.clone(), n);
+                            l.by_key.insert(lower, n);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !keyless.is_empty() {
+            let mut keys = KeyGenerator::new();
+            for k in first_of.keys() {
+                keys.reserve(k);
+            }
+            for n in keyless {
+                let (entry, _) = l.entry(n);
+                let key = keys.generate(&entry);
+                l.diagnostics.push(
+                    Diagnostic::new(
+                        Severity::Warning,
+                        "missing-key",
+                        format!("entry has no key; it gets the generated key `{key}`"),
+                    )
+                    .at_line_col(l.block(n).span(), 0, 0)
+                    .with_key(key.clone()),
+                );
+                l.generated.insert(n, key);
+            }
+        }
+        l
+    }
+
+    /// The key entry `n` will have (as written, or generated when it has none).
+    pub fn key(&self, n: usize) -> &str {
+        match self.generated.get(&n) {
+            Some(k) => k,
+            None => self.tree.text(self.block(n).key()),
+        }
+    }
+
+    /// The entry type of entry `n`, as written.
+    pub fn kind(&self, n: usize) -> &str {
+        self.tree.text(self.block(n).kind())
+    }
+
+    /// The bytes of entry `n`.
+    pub fn span(&self, n: usize) -> Span {
+        self.block(n).span()
+    }
+
+    /// The line and column of entry `n`.
+    pub fn position(&self, n: usize) -> (u32, u32) {
+        self.positions[n]
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there is no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// File-level diagnostics (syntax errors, duplicate and missing keys, `@string`
+    /// problems); line and column are filled in by [`Lowering::finish_diagnostics`].
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    fn block(&self, n: usize) -> &'t Block {
+        match &self.tree.items()[self.entries[n]] {
+            Item::Block(b) => b,
+            _ => unreachable!("entries index blocks"),
+        }
+    }
+
+    fn define_strings(&mut self, b: &Block) {
+        for f in self.tree.fields(b) {
+            let name = self.tree.text(f.name()).to_lowercase();
+            let mut diags = Vec::new();
+            let value = self.expand(f, &mut diags, None).into_owned();
+            self.diagnostics.extend(diags);
+            self.macros
+                .defs
+                .entry(name)
+                .or_default()
+                .push((f.span().start, value));
+        }
+    }
+
+    /// The field's value with macros expanded and pieces concatenated (LaTeX source).
+    fn expand(
+        &self,
+        f: &FieldNode,
+        diags: &mut Vec<Diagnostic>,
+        key: Option<&str>,
+    ) -> Cow<'a, str> {
+        let pieces = self.tree.pieces(f);
+        if let [p] = pieces {
+            if p.kind() != PieceKind::Macro {
+                return Cow::Borrowed(self.tree.text(p.content()));
+            }
+        }
+        let mut out = String::new();
+        for p in pieces {
+            match p.kind() {
+                PieceKind::Macro => {
+                    let name = self.tree.text(p.span());
+                    let lower = name.to_lowercase();
+                    if let Some(v) = self.macros.get(&lower, p.span().start) {
+                        out.push_str(v);
+                    } else if let Some(m) = MONTH_MACROS.iter().position(|&m| m == lower) {
+                        out.push_str(MONTH_NAMES[m]);
+                    } else {
+                        let mut d = Diagnostic::new(
+                            Severity::Warning,
+                            "undefined-macro",
+                            format!("undefined macro `{name}`; its name is kept as the text"),
+                        )
+                        .at_line_col(p.span(), 0, 0);
+                        if let Some(k) = key {
+                            d = d.with_key(k);
+                        }
+                        diags.push(d);
+                        out.push_str(name);
+                    }
+                }
+                _ => out.push_str(self.tree.text(p.content())),
+            }
+        }
+        Cow::Owned(out)
+    }
+
+    /// What a `month` value gives: a month macro, a name or a number, a season, a month
+    /// with a day (`10~January`), or a range of these (`Sep--Oct`, `September 22--26`,
+    /// `May 2 - May 7`).
+    fn month_of(&self, f: &FieldNode, raw: &str) -> Option<MonthValue> {
+        if let [p] = self.tree.pieces(f) {
+            if p.kind() == PieceKind::Macro {
+                let name = self.tree.text(p.span()).to_lowercase();
+                if self.macros.get(&name, p.span().start).is_none() {
+                    if let Some(m) = MONTH_MACROS.iter().position(|&m| m == name) {
+                        return Some(MonthValue::Month(m as u8 + 1, None, None));
+                    }
+                }
+            }
+        }
+        parse_month(&latex::decode(raw, &DecodeOptions::default()).to_plain_string())
+    }
+
+    /// Lowers entry number `n`, returning it with its diagnostics (positions as spans; see
+    /// [`Lowering::finish_diagnostics`]).
+    pub fn entry(&self, n: usize) -> (Entry, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let mut e = self.own_fields(n, &mut diags);
+        if self.reader.resolve_crossrefs {
+            self.inherit(n, &mut e, &mut diags, 0);
+        }
+        (e, diags)
+    }
+
+    fn own_fields(&self, n: usize, diags: &mut Vec<Diagnostic>) -> Entry {
+        let b = self.block(n);
+        let tree = self.tree;
+        let key = self.key(n).to_string();
+        let mut e = Entry::new(key.clone(), tree.text(b.kind()).to_ascii_lowercase());
+        let (line, column) = self.positions[n];
+        e.origin = Some(Origin {
+            file: self.reader.file.clone(),
+            span: b.span(),
+            line,
+            column,
+        });
+        let mut ymd = YearMonthDay::default();
+        let mut seen: Vec<&str> = Vec::with_capacity(16);
+        for f in tree.fields(b) {
+            let written = tree.text(f.name());
+            let lower = written.to_ascii_lowercase();
+            let name = canonical_field(&lower).to_string();
+            if seen.iter().any(|s| s.eq_ignore_ascii_case(written)) {
+                diags.push(
+                    Diagnostic::new(
+                        Severity::Warning,
+                        "duplicate-field",
+                        format!("field `{written}` appears more than once; BibTeX uses the first, bibkit keeps all"),
+                    )
+                    .at_line_col(f.name(), 0, 0)
+                    .with_key(&key),
+                );
+            }
+            seen.push(written);
+            let raw = self.expand(f, diags, Some(&key));
+            let span = Some(f.span());
+            let slot = Some((e.fields.len(), raw.trim().to_string(), f.span()));
+            let value = match name.as_str() {
+                "year" if ymd.year.is_none() => {
+                    ymd.year = slot;
+                    Value::Verbatim(raw.trim().to_string())
+                }
+                "month" if ymd.month.is_none() => {
+                    ymd.month_value = self.month_of(f, &raw);
+                    ymd.month = slot;
+                    Value::Verbatim(raw.trim().to_string())
+                }
+                "day" if ymd.day.is_none() => {
+                    ymd.day = slot;
+                    Value::Verbatim(raw.trim().to_string())
+                }
+                _ => self.value(&name, &raw, f, &key, diags),
+            };
+            e.fields.push(Field { name, value, span });
+        }
+        self.lower_year_month(&mut e, ymd, diags);
+        e
+    }
+
+    /// The typed value of a field other than `year`, `month` and `day`.
+    fn value(
+        &self,
+        name: &str,
+        raw: &str,
+        f: &FieldNode,
+        key: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Value {
+        match field_type(name) {
+            FieldType::Names => {
+                let (list, warnings) = crate::name::parse_bibtex_names(raw);
+                for w in warnings {
+                    diags.push(
+                        Diagnostic::new(Severity::Warning, "name", w)
+                            .at_line_col(f.span(), 0, 0)
+                            .with_key(key),
+                    );
+                }
+                Value::Names(list)
+            }
+            FieldType::Date => {
+                match crate::date::classify(raw) {
+                    crate::date::Parsed::Date(d) => Value::Date(d),
+                    crate::date::Parsed::Level2 => Value::Verbatim(raw.trim().to_string()),
+                    crate::date::Parsed::Invalid if raw.trim().is_empty() => {
+                        Value::Verbatim(String::new())
+                    }
+                    crate::date::Parsed::Invalid => {
+                        diags.push(
+                        Diagnostic::new(
+                            Severity::Warning,
+                            "date",
+                            format!("`{}` in `{name}` is not a date bibkit can read; kept as written", raw.trim()),
+                        )
+                        .at_line_col(f.span(), 0, 0)
+                        .with_key(key),
+                    );
+                        Value::Verbatim(raw.trim().to_string())
+                    }
+                }
+            }
+            FieldType::Verbatim => Value::Verbatim(raw.trim().to_string()),
+            FieldType::Doi => Value::Verbatim(normalize_doi(raw.trim()).to_string()),
+            FieldType::Text => Value::Text(latex::decode(raw, &DecodeOptions::default())),
+        }
+    }
+
+    /// Turns `year`, `month` and `day` into one `date` when there is no `date` field and
+    /// they are regular. What does not parse stays as written, with a warning.
+    fn lower_year_month(&self, e: &mut Entry, ymd: YearMonthDay, diags: &mut Vec<Diagnostic>) {
+        let warn = |diags: &mut Vec<Diagnostic>, span: Span, msg: String, key: &str| {
+            diags.push(
+                Diagnostic::new(Severity::Warning, "date", msg)
+                    .at_line_col(span, 0, 0)
+                    .with_key(key),
+            );
+        };
+        if let (Some((_, raw, span)), None) = (&ymd.month, &ymd.month_value) {
+            if !raw.is_empty() {
+                warn(
+                    diags,
+                    *span,
+                    format!("month `{raw}` is not a month bibkit can read; kept as written"),
+                    &e.key,
+                );
+            }
+        }
+        let Some((yi, yraw, yspan)) = &ymd.year else {
+            return self.month_day_as_text(e);
+        };
+        // The year, read without LaTeX commands such as `\noopsort{…}`.
+        let decoded = latex::decode(yraw, &DecodeOptions::default());
+        let dropped = decoded.chunks().iter().any(|c| matches!(c, Chunk::Raw(_)));
+        let plain: String = decoded
+            .chunks()
+            .iter()
+            .filter(|c| !matches!(c, Chunk::Raw(_)))
+            .map(Chunk::to_plain_string)
+            .collect();
+        let year = parse_year(&plain).or_else(|| {
+            // `year = {June 1980}`: a whole date in the year field.
+            let d = crate::date::parse(&plain)?;
+            warn(
+                diags,
+                *yspan,
+                format!("year `{yraw}` holds a whole date; read as {d}"),
+                &e.key,
+            );
+            Some(d)
+        });
+        let Some(year) = year else {
+            if !yraw.is_empty() {
+                warn(
+                    diags,
+                    *yspan,
+                    format!("year `{yraw}` is not a year; kept as written"),
+                    &e.key,
+                );
+            }
+            return self.month_day_as_text(e);
+        };
+        if e.get("date").is_some() {
+            return self.month_day_as_text(e);
+        }
+        if dropped {
+            warn(
+                diags,
+                *yspan,
+                format!("year `{yraw}` is read as {year}; the LaTeX around it is dropped"),
+                &e.key,
+            );
+        }
+        let day_field = ymd
+            .day
+            .as_ref()
+            .and_then(|(_, d, _)| d.trim().parse::<u8>().ok());
+        let mut used_month = false;
+        let mut used_day = false;
+        let date = match (&year, &ymd.month_value) {
+            (Date::Single(y), Some(MonthValue::Season(season))) if y.month.is_none() => {
+                used_month = true;
+                let mut p = DatePart::year(y.year);
+                p.season = Some(*season);
+                Date::Single(p)
+            }
+            (Date::Single(y), Some(MonthValue::Month(m, d, end))) if y.month.is_none() => {
+                let y = y.year;
+                let d = d.or(day_field);
+                let start = crate::date::checked(y, Some(*m), d);
+                let end = end.map(|(m2, d2)| {
+                    crate::date::checked(y, Some(m2), d2.or(d.filter(|_| d2.is_some())))
+                });
+                match (start, end) {
+                    (Some(a), None) => {
+                        used_month = true;
+                        used_day = a.day.is_some() && day_field.is_some();
+                        Date::Single(a)
+                    }
+                    (Some(a), Some(Some(b))) if a <= b || a.month < b.month || a.day < b.day => {
+                        used_month = true;
+                        Date::Range(RangeEnd::Known(a), RangeEnd::Known(b))
+                    }
+                    _ => {
+                        if let Some((_, m, mspan)) = &ymd.month {
+                            warn(
+                                diags,
+                                *mspan,
+                                format!("month `{m}` does not fit the year {y}; kept as written"),
+                                &e.key,
+                            );
+                        }
+                        Date::Single(DatePart::year(y))
+                    }
+                }
+            }
+            (d, _) => d.clone(),
+        };
+        let mut remove = Vec::new();
+        if used_month {
+            if let Some((mi, _, _)) = &ymd.month {
+                remove.push(*mi);
+            }
+        }
+        if used_day {
+            if let Some((di, _, _)) = &ymd.day {
+                remove.push(*di);
+            }
+        }
+        e.fields[*yi].name = "date".into();
+        e.fields[*yi].value = Value::Date(date);
+        remove.sort_unstable();
+        for i in remove.into_iter().rev() {
+            e.fields.remove(i);
+        }
+        self.month_day_as_text(e);
+    }
+
+    /// Month and day fields that did not become part of a date are kept as text.
+    fn month_day_as_text(&self, e: &mut Entry) {
+        for f in e
+            .fields
+            .iter_mut()
+            .filter(|f| matches!(f.name.as_str(), "month" | "day" | "year"))
+        {
+            if let Value::Verbatim(s) = &f.value {
+                f.value = Value::Text(latex::decode(s, &DecodeOptions::default()));
+            }
+        }
+    }
+
+    /// Adds the fields `e` inherits from its crossref and xdata parents.
+    fn inherit(&self, n: usize, e: &mut Entry, diags: &mut Vec<Diagnostic>, depth: usize) {
+        if depth > 8 {
+            diags.push(
+                Diagnostic::new(
+                    Severity::Warning,
+                    "crossref",
+                    "crossref/xdata chain is too deep or circular; stopped following it",
+                )
+                .at_line_col(self.block(n).span(), 0, 0)
+                .with_key(&e.key),
+            );
+            return;
+        }
+        let mut parents: Vec<(String, bool)> = Vec::new();
+        if let Some(Value::Verbatim(x)) = e.get("xdata") {
+            parents.extend(
+                x.split(',')
+                    .map(|k| (k.trim().to_string(), true))
+                    .filter(|(k, _)| !k.is_empty()),
+            );
+        }
+        if let Some(Value::Verbatim(c)) = e.get("crossref") {
+            parents.push((c.trim().to_string(), false));
+        }
+        for (pkey, is_xdata) in parents {
+            let Some(&pn) = self.by_key.get(&pkey.to_lowercase()) else {
+                let field = if is_xdata { "xdata" } else { "crossref" };
+                let span = e.field(field).and_then(|f| f.span).unwrap_or_default();
+                diags.push(
+                    Diagnostic::new(
+                        Severity::Warning,
+                        "crossref",
+                        format!("{field} target `{pkey}` is not defined"),
+                    )
+                    .at_line_col(span, 0, 0)
+                    .with_key(&e.key),
+                );
+                continue;
+            };
+            if pn == n {
+                continue;
+            }
+            let mut scratch = Vec::new();
+            let mut parent = self.own_fields(pn, &mut scratch);
+            self.inherit(pn, &mut parent, &mut scratch, depth + 1);
+            for f in parent.fields {
+                if NOT_INHERITED.contains(&f.name.as_str()) {
+                    continue;
+                }
+                let target = if is_xdata {
+                    Some(f.name.as_str())
+                } else {
+                    match inherited_name(&parent.kind, &e.kind, &f.name) {
+                        Some("") => None,
+                        Some(t) => Some(t),
+                        None => Some(f.name.as_str()),
+                    }
+                };
+                if let Some(t) = target {
+                    if e.get(t).is_none() {
+                        e.fields.push(Field {
+                            name: t.to_string(),
+                            value: f.value.clone(),
+                            span: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// `@preamble` contents, macros expanded.
+    pub fn preambles(&self) -> Vec<String> {
+        self.tree
+            .blocks()
+            .filter(|b| b.block_kind() == BlockKind::Preamble)
+            .flat_map(|b| self.tree.fields(b))
+            .map(|f| self.expand(f, &mut Vec::new(), None).into_owned())
+            .collect()
+    }
+
+    /// Comments: `@comment` bodies, `%` comments (also inside entries), and non-blank text
+    /// between entries, each placed before the entry it preceded.
+    pub fn comments(&self) -> Vec<Comment> {
+        let mut out = Vec::new();
+        let mut before = 0;
+        for item in self.tree.items() {
+            match item {
+                Item::Text(s) => {
+                    let t = self.tree.text(*s).trim();
+                    if !t.is_empty() {
+                        out.push(Comment {
+                            before,
+                            kind: CommentKind::Text,
+                            text: t.to_string(),
+                        });
+                    }
+                }
+                Item::LineComment(s) => out.push(Comment {
+                    before,
+                    kind: CommentKind::Line,
+                    text: self.tree.text(*s)[1..].trim().to_string(),
+                }),
+                Item::Junk { .. } => {}
+                Item::Block(b) => match b.block_kind() {
+                    BlockKind::Comment => {
+                        let body = Span::new(b.open().end, b.close().start);
+                        out.push(Comment {
+                            before,
+                            kind: CommentKind::Block,
+                            text: self.tree.text(body).trim().to_string(),
+                        });
+                    }
+                    BlockKind::Entry => {
+                        for (tok, s) in self.tree.tokens(b) {
+                            if tok == syntax::Token::Comment {
+                                out.push(Comment {
+                                    before,
+                                    kind: CommentKind::Line,
+                                    text: self.tree.text(s)[1..].trim().to_string(),
+                                });
+                            }
+                        }
+                        before += 1;
+                    }
+                    _ => {}
+                },
+            }
+        }
+        out
+    }
+
+    /// Fills in the line and column of every diagnostic and of entry origins, and sorts
+    /// the diagnostics by position.
+    pub fn finish_diagnostics(&self, diags: &mut [Diagnostic]) {
+        let src = self.tree.source();
+        if diags.iter().any(|d| d.line == 0) {
+            let index = LineIndex::new(src);
+            for d in diags.iter_mut().filter(|d| d.line == 0) {
+                let (l, c) = index.line_col(src, d.span.start);
+                d.line = l;
+                d.column = c;
+                if d.file.is_none() {
+                    d.file = self.reader.file.clone();
+                }
+            }
+        }
+        for d in diags.iter_mut() {
+            if d.file.is_none() {
+                d.file = self.reader.file.clone();
+            }
+        }
+        diags.sort_by_key(|d| d.span.start);
+    }
+}
+
+/// Strips `https://doi.org/`, `http://dx.doi.org/` and `doi:` prefixes from a DOI.
+///
+/// ```
+/// use bibkit::formats::bibtex::normalize_doi;
+/// assert_eq!(normalize_doi("https://doi.org/10.1000/xyz"), "10.1000/xyz");
+/// assert_eq!(normalize_doi("DOI: 10.1000/xyz"), "10.1000/xyz");
+/// assert_eq!(normalize_doi("10.1000/xyz"), "10.1000/xyz");
+/// ```
+pub fn normalize_doi(doi: &str) -> &str {
+    let mut s = doi.trim();
+    for prefix in [
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi.org/",
+        "doi:",
+    ] {
+        if s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
+            s = s[prefix.len()..].trim_start();
+            break;
+        }
+    }
+    s
+}

@@ -1,0 +1,752 @@
+//! The `.bib` parser: one pass, no recursion, errors recorded and recovered from.
+
+use nom::bytes::complete::{take_while, take_while1};
+use nom::{IResult, Parser as _};
+
+use super::{Block, BlockKind, FieldNode, Item, Piece, PieceKind, S, Tree};
+use crate::diagnostic::{Diagnostic, LineIndex, Severity};
+use crate::model::Span;
+
+/// Bytes that may appear in type, field and macro names (any non-ASCII byte included, so
+/// names in any script work and slices stay on character boundaries).
+fn is_name_byte(b: u8) -> bool {
+    b >= 0x80
+        || (b.is_ascii_graphic()
+            && !matches!(
+                b,
+                b'"' | b'#' | b'%' | b'\'' | b'(' | b')' | b',' | b'=' | b'{' | b'}' | b'@' | b'\\'
+            ))
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
+}
+
+fn name(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    take_while1(is_name_byte).parse(i)
+}
+
+fn spaces(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    take_while(is_space).parse(i)
+}
+
+/// A syntax error: where, what was expected, and the entry key if known.
+struct SyntaxError {
+    at: usize,
+    message: String,
+    /// The start of a multi-line value just before the error, if any: a closing brace may
+    /// be missing there.
+    value_start: Option<usize>,
+}
+
+type PResult<T> = Result<T, SyntaxError>;
+
+struct Parser<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    items: Vec<Item>,
+    fields: Vec<FieldNode>,
+    pieces: Vec<Piece>,
+    diagnostics: Vec<Diagnostic>,
+    /// (diagnostic, offset): diagnostics to which "the value starts on line N" is added.
+    notes: Vec<(usize, usize)>,
+}
+
+/// The head of a block: `@`, white space, type, white space, delimiter.
+struct Head {
+    ty: S,
+    open: usize,
+    paren: bool,
+}
+
+/// Parses BibTeX/BibLaTeX source into a lossless [`Tree`]. Never fails: syntax errors become
+/// junk items with diagnostics (see the [module docs](super) for recovery).
+///
+/// ```
+/// let tree = bibkit::syntax::parse("@article{a, title = {Open}\n@book{b, title = {Fine}}\n");
+/// assert_eq!(tree.diagnostics().len(), 1);
+/// let d = &tree.diagnostics()[0];
+/// assert_eq!((d.line, d.column), (2, 1)); // where `,` or `}` was expected
+/// assert_eq!(tree.blocks().count(), 1); // the book survives
+/// ```
+pub fn parse(src: &str) -> Tree<'_> {
+    let mut p = Parser {
+        src,
+        b: src.as_bytes(),
+        items: Vec::new(),
+        fields: Vec::new(),
+        pieces: Vec::new(),
+        diagnostics: Vec::new(),
+        notes: Vec::new(),
+    };
+    if src.len() >= u32::MAX as usize {
+        p.diagnostics.push(Diagnostic::new(
+            Severity::Error,
+            "syntax",
+            "input is larger than 4 GiB, which the .bib reader does not handle",
+        ));
+        p.items.push(Item::Junk {
+            span: Span::new(0, src.len()),
+            diagnostic: 0,
+        });
+    } else {
+        p.run();
+    }
+    if !p.diagnostics.is_empty() {
+        let index = LineIndex::new(src);
+        for d in &mut p.diagnostics {
+            let (line, column) = index.line_col(src, d.span.start);
+            d.line = line;
+            d.column = column;
+        }
+        for (i, at) in p.notes {
+            let (line, _) = index.line_col(src, at);
+            p.diagnostics[i].message.push_str(&format!(
+                "; the value starts on line {line}: is a closing `}}` missing?"
+            ));
+        }
+    }
+    Tree {
+        src,
+        items: p.items,
+        fields: p.fields,
+        pieces: p.pieces,
+        diagnostics: p.diagnostics,
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn run(&mut self) {
+        let len = self.b.len();
+        let mut pos = 0;
+        let mut text_start = 0;
+        while let Some(k) = memchr::memchr2(b'@', b'%', &self.b[pos..]) {
+            let i = pos + k;
+            if self.b[i] == b'%' {
+                self.text(text_start, i);
+                let end = memchr::memchr(b'\n', &self.b[i..]).map_or(len, |n| i + n);
+                self.items.push(Item::LineComment(Span::new(i, end)));
+                pos = end;
+                text_start = end;
+                continue;
+            }
+            let Some(head) = self.head(i) else {
+                pos = i + 1; // an `@` in free text
+                continue;
+            };
+            self.text(text_start, i);
+            let end = match self.block(i, &head) {
+                Ok(end) => end,
+                Err((err, key)) => {
+                    let resync = self.next_entry_line(i + 1).unwrap_or(len);
+                    let mut d = Diagnostic::new(Severity::Error, "syntax", err.message)
+                        .at_line_col(Span::new(err.at, err.at), 0, 0);
+                    if let Some(v) = err.value_start {
+                        self.notes.push((self.diagnostics.len(), v));
+                    }
+                    if let Some(k) = key {
+                        d = d.with_key(k);
+                    }
+                    self.diagnostics.push(d);
+                    self.items.push(Item::Junk {
+                        span: Span::new(i, resync),
+                        diagnostic: self.diagnostics.len() - 1,
+                    });
+                    resync
+                }
+            };
+            pos = end;
+            text_start = end;
+        }
+        self.text(text_start, len);
+    }
+
+    fn text(&mut self, start: usize, end: usize) {
+        if end > start {
+            self.items.push(Item::Text(Span::new(start, end)));
+        }
+    }
+
+    /// Recognises `@ type {` at `i`.
+    fn head(&self, i: usize) -> Option<Head> {
+        let rest = &self.b[i + 1..];
+        let (after_ws, _) = spaces(rest).ok()?;
+        let (after_name, ty) = name(after_ws).ok()?;
+        let (after_ws2, _) = spaces(after_name).ok()?;
+        let open = self.b.len() - after_ws2.len();
+        let paren = match after_ws2.first()? {
+            b'{' => false,
+            b'(' => true,
+            _ => return None,
+        };
+        let ty_start = self.b.len() - after_ws.len();
+        Some(Head {
+            ty: S::new(ty_start, ty_start + ty.len()),
+            open,
+            paren,
+        })
+    }
+
+    /// The first position after `from` where a line starts (after optional blanks) with
+    /// `@type{` or `@type(`.
+    fn next_entry_line(&self, from: usize) -> Option<usize> {
+        let mut pos = from;
+        while let Some(k) = memchr::memchr(b'\n', &self.b[pos..]) {
+            let nl = pos + k;
+            if let Some(at) = self.entry_line_at(nl) {
+                return Some(at);
+            }
+            pos = nl + 1;
+        }
+        None
+    }
+
+    /// If the line after the newline at `nl` starts a block, the position of its `@`.
+    fn entry_line_at(&self, nl: usize) -> Option<usize> {
+        let mut k = nl + 1;
+        while k < self.b.len() && matches!(self.b[k], b' ' | b'\t') {
+            k += 1;
+        }
+        (k < self.b.len() && self.b[k] == b'@' && self.head(k).is_some()).then_some(k)
+    }
+
+    /// Skips white space and `%` comments.
+    fn trivia(&self, mut pos: usize) -> usize {
+        loop {
+            while pos < self.b.len() && is_space(self.b[pos]) {
+                pos += 1;
+            }
+            if pos < self.b.len() && self.b[pos] == b'%' {
+                pos = memchr::memchr(b'\n', &self.b[pos..]).map_or(self.b.len(), |n| pos + n);
+            } else {
+                return pos;
+            }
+        }
+    }
+
+    fn describe(&self, pos: usize) -> String {
+        match self.src[pos..].chars().next() {
+            None => "the end of the file".to_string(),
+            Some('\n') | Some('\r') => "the end of the line".to_string(),
+            Some(c) if pos + c.len_utf8() <= self.b.len() => format!("`{c}`"),
+            Some(_) => "the end of the file".to_string(),
+        }
+    }
+
+    /// Parses one block starting at `@` = `start`. On error, returns the error and the
+    /// entry key if it was read.
+    fn block(&mut self, start: usize, head: &Head) -> Result<usize, (SyntaxError, Option<String>)> {
+        let ty = &self.src[head.ty.start as usize..head.ty.end as usize];
+        let kind = if ty.eq_ignore_ascii_case("string") {
+            BlockKind::String
+        } else if ty.eq_ignore_ascii_case("preamble") {
+            BlockKind::Preamble
+        } else if ty.eq_ignore_ascii_case("comment") {
+            BlockKind::Comment
+        } else {
+            BlockKind::Entry
+        };
+        let close_byte = if head.paren { b')' } else { b'}' };
+        let open = S::new(head.open, head.open + 1);
+        let field_start = self.fields.len() as u32;
+        let piece_start = self.pieces.len();
+        let mut block = Block {
+            kind,
+            span: S::new(start, start),
+            ty: head.ty,
+            open,
+            key: S::new(head.open + 1, head.open + 1),
+            fields: (field_start, field_start),
+            close: S::default(),
+            paren: head.paren,
+        };
+        let result = match kind {
+            BlockKind::Comment => Ok(self.comment_body(head)),
+            BlockKind::Preamble => self.preamble(head.open + 1, close_byte),
+            BlockKind::String => self.field_list(head.open + 1, close_byte, None),
+            BlockKind::Entry => self.entry_body(head.open + 1, close_byte, &mut block),
+        };
+        match result {
+            Ok(close) => {
+                block.close = close;
+                block.span = S::new(start, close.end as usize);
+                block.fields.1 = self.fields.len() as u32;
+                let end = close.end as usize;
+                self.items.push(Item::Block(block));
+                Ok(end)
+            }
+            Err(e) => {
+                self.fields.truncate(field_start as usize);
+                self.pieces.truncate(piece_start);
+                let key = (block.kind == BlockKind::Entry && block.key.end > block.key.start).then(
+                    || self.src[block.key.start as usize..block.key.end as usize].to_string(),
+                );
+                Err((e, key))
+            }
+        }
+    }
+
+    /// The body of `@comment`: a balanced group, or (when it does not balance before a line
+    /// that starts a block) everything up to that line. Returns the close span (empty when
+    /// there is no closing delimiter).
+    fn comment_body(&self, head: &Head) -> S {
+        let (open_b, close_b) = if head.paren {
+            (b'(', b')')
+        } else {
+            (b'{', b'}')
+        };
+        let mut depth = 0usize;
+        let mut i = head.open;
+        while i < self.b.len() {
+            let c = self.b[i];
+            if (c == open_b || c == close_b) && self.escaped(i) {
+                // `\{` and `\}` do not count.
+            } else if c == open_b {
+                depth += 1;
+            } else if c == close_b {
+                depth -= 1;
+                if depth == 0 {
+                    return S::new(i, i + 1);
+                }
+            } else if c == b'\n' && self.entry_line_at(i).is_some() {
+                return S::new(i + 1, i + 1);
+            }
+            i += 1;
+        }
+        S::new(self.b.len(), self.b.len())
+    }
+
+    fn expect_close(&self, pos: usize, close_byte: u8, what: &str) -> PResult<S> {
+        if self.b.get(pos) == Some(&close_byte) {
+            Ok(S::new(pos, pos + 1))
+        } else {
+            Err(SyntaxError {
+                at: pos,
+                value_start: None,
+                message: format!(
+                    "expected `{}` {what}, found {}",
+                    close_byte as char,
+                    self.describe(pos)
+                ),
+            })
+        }
+    }
+
+    fn preamble(&mut self, pos: usize, close_byte: u8) -> PResult<S> {
+        let pos = self.trivia(pos);
+        let (end, pieces) = self.value(pos, "@preamble")?;
+        self.fields.push(FieldNode {
+            span: S::new(pos, end),
+            name: S::new(pos, pos),
+            pieces,
+        });
+        let pos = self.trivia(end);
+        self.expect_close(pos, close_byte, "to end the @preamble")
+    }
+
+    fn entry_body(&mut self, pos: usize, close_byte: u8, block: &mut Block) -> PResult<S> {
+        let pos = self.trivia(pos);
+        let key_end = pos
+            + self.b[pos..]
+                .iter()
+                .position(|&c| {
+                    c == b',' || c == close_byte || is_space(c) || c == b'{' || c == b'}'
+                })
+                .unwrap_or(self.b.len() - pos);
+        block.key = S::new(pos, key_end);
+        let key = self.src[pos..key_end].to_string();
+        let pos = self.trivia(key_end);
+        match self.b.get(pos) {
+            Some(&c) if c == close_byte => Ok(S::new(pos, pos + 1)),
+            Some(b',') => self.field_list(pos + 1, close_byte, Some(&key)),
+            _ => Err(SyntaxError {
+                at: pos,
+                value_start: None,
+                message: format!(
+                    "expected `,` after the key `{key}`, found {}",
+                    self.describe(pos)
+                ),
+            }),
+        }
+    }
+
+    /// `name = value, …` up to the closing delimiter.
+    fn field_list(&mut self, mut pos: usize, close_byte: u8, key: Option<&str>) -> PResult<S> {
+        let what = |key: Option<&str>| match key {
+            Some(k) => format!("in entry `{k}`"),
+            None => "in @string".to_string(),
+        };
+        loop {
+            pos = self.trivia(pos);
+            match self.b.get(pos) {
+                Some(&c) if c == close_byte => return Ok(S::new(pos, pos + 1)),
+                Some(b',') => {
+                    pos += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let name_start = pos;
+            let Ok((rest, n)) = name(&self.b[pos..]) else {
+                return Err(SyntaxError {
+                    at: pos,
+                    value_start: None,
+                    message: format!(
+                        "expected a field name or `{}` {}, found {}",
+                        close_byte as char,
+                        what(key),
+                        self.describe(pos)
+                    ),
+                });
+            };
+            let name_end = self.b.len() - rest.len();
+            let field = &self.src[name_start..name_start + n.len()];
+            pos = self.trivia(name_end);
+            if self.b.get(pos) != Some(&b'=') {
+                return Err(SyntaxError {
+                    at: pos,
+                    value_start: None,
+                    message: format!(
+                        "expected `=` after field name `{field}` {}, found {}",
+                        what(key),
+                        self.describe(pos)
+                    ),
+                });
+            }
+            pos = self.trivia(pos + 1);
+            let (end, pieces) = self.value(pos, field)?;
+            self.fields.push(FieldNode {
+                span: S::new(name_start, end),
+                name: S::new(name_start, name_end),
+                pieces,
+            });
+            let value_start = pos;
+            pos = self.trivia(end);
+            match self.b.get(pos) {
+                Some(b',') => pos += 1,
+                Some(&c) if c == close_byte => return Ok(S::new(pos, pos + 1)),
+                _ => {
+                    let multiline = memchr::memchr(b'\n', &self.b[value_start..end]).is_some();
+                    return Err(SyntaxError {
+                        at: pos,
+                        value_start: multiline.then_some(value_start),
+                        message: format!(
+                            "expected `,` or `{}` after the value of `{field}` {}, found {}",
+                            close_byte as char,
+                            what(key),
+                            self.describe(pos)
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
+    /// `piece { # piece }`; returns the end of the last piece and the piece range.
+    fn value(&mut self, mut pos: usize, field: &str) -> PResult<(usize, (u32, u32))> {
+        let first = self.pieces.len() as u32;
+        loop {
+            let (kind, end) = self.piece(pos, field)?;
+            self.pieces.push(Piece {
+                kind,
+                span: S::new(pos, end),
+            });
+            let after = self.trivia(end);
+            if self.b.get(after) == Some(&b'#') {
+                pos = self.trivia(after + 1);
+            } else {
+                return Ok((end, (first, self.pieces.len() as u32)));
+            }
+        }
+    }
+
+    fn piece(&self, pos: usize, field: &str) -> PResult<(PieceKind, usize)> {
+        match self.b.get(pos) {
+            Some(b'{') => self.braced(pos, field).map(|e| (PieceKind::Braced, e)),
+            Some(b'"') => self.quoted(pos, field).map(|e| (PieceKind::Quoted, e)),
+            Some(_) => match name(&self.b[pos..]) {
+                Ok((rest, n)) => {
+                    let kind = if n.iter().all(u8::is_ascii_digit) {
+                        PieceKind::Number
+                    } else {
+                        PieceKind::Macro
+                    };
+                    Ok((kind, self.b.len() - rest.len()))
+                }
+                Err(_) => Err(SyntaxError {
+                    at: pos,
+                    value_start: None,
+                    message: format!(
+                        "expected a value for `{field}` (`{{…}}`, `\"…\"`, a number or a macro name), found {}",
+                        self.describe(pos)
+                    ),
+                }),
+            },
+            None => Err(SyntaxError {
+                at: pos,
+                value_start: None,
+                message: format!("expected a value for `{field}`, found the end of the file"),
+            }),
+        }
+    }
+
+    fn unterminated(
+        &self,
+        open: usize,
+        field: &str,
+        close: char,
+        at_line: Option<usize>,
+    ) -> SyntaxError {
+        let why = match at_line {
+            Some(_) => "before a line that starts a new entry",
+            None => "before the end of the file",
+        };
+        SyntaxError {
+            at: open,
+            value_start: None,
+            message: format!("the value of `{field}` is not closed: missing `{close}` {why}"),
+        }
+    }
+
+    /// Whether the byte at `i` is escaped by an odd number of backslashes before it.
+    fn escaped(&self, i: usize) -> bool {
+        let n = self.b[..i]
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b'\\')
+            .count();
+        n % 2 == 1
+    }
+
+    /// A braced piece from `{` at `open`; returns the position after its `}`.
+    fn braced(&self, open: usize, field: &str) -> PResult<usize> {
+        let mut depth = 0usize;
+        let mut i = open;
+        while let Some(k) = memchr::memchr3(b'{', b'}', b'\n', &self.b[i..]) {
+            let j = i + k;
+            match self.b[j] {
+                b'{' | b'}' if self.escaped(j) => {}
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(j + 1);
+                    }
+                }
+                _ => {
+                    if let Some(at) = self.entry_line_at(j) {
+                        return Err(self.unterminated(open, field, '}', Some(at)));
+                    }
+                }
+            }
+            i = j + 1;
+        }
+        Err(self.unterminated(open, field, '}', None))
+    }
+
+    /// A quoted piece from `"` at `open`: braces must balance inside, and only a `"` outside
+    /// braces ends it.
+    fn quoted(&self, open: usize, field: &str) -> PResult<usize> {
+        let mut depth = 0usize;
+        let mut i = open + 1;
+        while i < self.b.len() {
+            match self.b[i] {
+                b'{' | b'}' if self.escaped(i) => {}
+                b'{' => depth += 1,
+                b'}' => {
+                    if depth == 0 {
+                        return Err(SyntaxError {
+                            at: i,
+                            value_start: None,
+                            message: format!("unbalanced `}}` in the quoted value of `{field}`"),
+                        });
+                    }
+                    depth -= 1;
+                }
+                b'"' if depth == 0 => return Ok(i + 1),
+                b'\n' => {
+                    if let Some(at) = self.entry_line_at(i) {
+                        return Err(self.unterminated(open, field, '"', Some(at)));
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        Err(self.unterminated(open, field, '"', None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::Token;
+
+    fn roundtrip(src: &str) -> Tree<'_> {
+        let t = parse(src);
+        assert_eq!(t.to_string(), src);
+        // Items tile the input.
+        let mut pos = 0;
+        for item in t.items() {
+            assert_eq!(item.span().start, pos, "{item:?}");
+            pos = item.span().end;
+        }
+        assert_eq!(pos, src.len());
+        t
+    }
+
+    #[test]
+    fn entries_strings_preamble_comments() {
+        let src = "@String{acm = \"ACM\"}\n@preamble{ \"\\newcommand{\\x}{y}\" }\n% note\n@Comment{jabref-meta: x;}\n@Article(k1,\n author = \"A. B\" # { and } # acm,\n year = 1999,\n month = jan\n)\ntrailing text";
+        let t = roundtrip(src);
+        let kinds: Vec<BlockKind> = t.blocks().map(Block::block_kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                BlockKind::String,
+                BlockKind::Preamble,
+                BlockKind::Comment,
+                BlockKind::Entry
+            ]
+        );
+        let e = t.blocks().last().unwrap();
+        assert!(e.parenthesized());
+        assert_eq!(t.text(e.key()), "k1");
+        let f = t.fields(e);
+        assert_eq!(f.len(), 3);
+        let kinds: Vec<PieceKind> = t.pieces(&f[0]).iter().map(|p| p.kind()).collect();
+        assert_eq!(
+            kinds,
+            [PieceKind::Quoted, PieceKind::Braced, PieceKind::Macro]
+        );
+        assert_eq!(t.pieces(&f[1])[0].kind(), PieceKind::Number);
+        assert!(t.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn tokens_cover_comments_inside_entries() {
+        let src = "@article{k, % after key\n  title % odd = place\n  = {T}, % end\n}";
+        let t = roundtrip(src);
+        let e = t.blocks().next().unwrap();
+        let toks: Vec<Token> = t
+            .tokens(e)
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| *k != Token::Whitespace)
+            .collect();
+        assert_eq!(
+            toks,
+            [
+                Token::At,
+                Token::Type,
+                Token::Open,
+                Token::Key,
+                Token::Comma,
+                Token::Comment,
+                Token::FieldName,
+                Token::Comment,
+                Token::Equals,
+                Token::Piece(PieceKind::Braced),
+                Token::Comma,
+                Token::Comment,
+                Token::Close
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_brace_does_not_swallow_following_entries() {
+        let src = "@article{a,\n  title = {Open {x},\n  year = 2000,\n}\n@book{b,\n  title = {B}}\n@book{c, title = {C}}\n";
+        let t = roundtrip(src);
+        let keys: Vec<&str> = t.blocks().map(|b| t.text(b.key())).collect();
+        assert_eq!(keys, ["b", "c"]);
+        assert_eq!(t.diagnostics().len(), 1);
+        let d = &t.diagnostics()[0];
+        // The braces of `title` balance only at line 4; the error is where `,` was expected.
+        assert_eq!((d.line, d.column), (5, 1));
+        assert!(
+            d.message.contains("after the value of `title`"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.message.contains("the value starts on line 2"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.key.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn emoji_instead_of_equals() {
+        let src = "@inproceedings{k,\n  author    \u{1F4AF} {M}, title = {T}}\n@misc{ok}";
+        let t = roundtrip(src);
+        let d = &t.diagnostics()[0];
+        assert_eq!((d.line, d.column), (2, 13));
+        assert!(
+            d.message.contains("expected `=` after field name `author`"),
+            "{}",
+            d.message
+        );
+        assert_eq!(t.blocks().count(), 1);
+    }
+
+    #[test]
+    fn unbalanced_comment_ends_at_next_entry_line() {
+        let src = "@Comment{x,\n  does={\n}\n\nignored{ok}\n@book{b, title={T}}\n";
+        let t = roundtrip(src);
+        assert_eq!(
+            t.blocks()
+                .filter(|b| b.block_kind() == BlockKind::Entry)
+                .count(),
+            1
+        );
+        assert!(t.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn deep_nesting_and_at_signs_in_text() {
+        let n = 100_000;
+        let src = format!(
+            "mail me@example.org\n@misc{{k, note = {}x{}}}",
+            "{".repeat(n),
+            "}".repeat(n)
+        );
+        let t = roundtrip(&src);
+        assert!(t.diagnostics().is_empty());
+        let unclosed = format!("@misc{{k, note = {}x}}", "{".repeat(n));
+        let t = roundtrip(&unclosed);
+        assert_eq!(t.diagnostics().len(), 1);
+    }
+
+    #[test]
+    fn empty_and_truncated_inputs() {
+        for src in [
+            "",
+            "@",
+            "@article",
+            "@article{",
+            "@article{k",
+            "@article{k,",
+            "@article{k, a",
+            "@article{k, a =",
+            "@article{k, a = {",
+            "@article{k, a = \"x",
+            "@article{k, a = x #",
+            "@article{k, a = x # }",
+        ] {
+            let t = roundtrip(src);
+            if src.contains('{') {
+                assert_eq!(t.diagnostics().len(), 1, "{src:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_keys_and_odd_keys() {
+        let t =
+            roundtrip("@article{,\n title = {T}}\n@misc{HoSp-87 ,\n note={n}}\n@misc{a:b/c(d)}\n");
+        let keys: Vec<&str> = t.blocks().map(|b| t.text(b.key())).collect();
+        assert_eq!(keys, ["", "HoSp-87", "a:b/c(d)"]);
+    }
+}
