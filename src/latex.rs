@@ -265,6 +265,17 @@ impl<'a> Decoder<'a> {
         if cmd_is_word || self.peek() == Some(' ') {
             self.skip_spaces();
         }
+        // `\'{}\i`, an old spelling of `\'\i`: the accent goes on what follows.
+        if self.src[self.pos..].starts_with("{}") {
+            let after = &self.src[self.pos + 2..];
+            if let Some(cmd) = after.strip_prefix('\\') {
+                let n = cmd.bytes().take_while(u8::is_ascii_alphabetic).count();
+                if let Some(base) = accent_base(&cmd[..n]) {
+                    self.pos += 3 + n;
+                    return Some(base);
+                }
+            }
+        }
         let arg = match self.peek()? {
             '{' => {
                 let inner = self.take_group()?;
@@ -366,6 +377,20 @@ impl<'a> Decoder<'a> {
         self.pos += 1;
         let cmd = self.read_command();
         let is_word = cmd.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+        // `\verb|…|`, `\path|…|`: the argument runs to the next delimiter, verbatim.
+        if matches!(cmd, "verb" | "path" | "url" | "nolinkurl") {
+            if let Some(d) = self
+                .peek()
+                .filter(|c| !c.is_alphanumeric() && !c.is_whitespace() && *c != '{' && *c != '*')
+            {
+                let body = self.pos + d.len_utf8();
+                if let Some(k) = self.src[body..].find(d) {
+                    self.pos = body + k + d.len_utf8();
+                    self.emit_chunk(Chunk::Raw(self.src[start..self.pos].to_string()));
+                    return;
+                }
+            }
+        }
         loop {
             let rest = &self.src[self.pos..];
             if rest.starts_with('{') {
@@ -593,6 +618,148 @@ pub fn decode(src: &str, opts: &DecodeOptions) -> Text {
         buf_protected: false,
     }
     .run()
+}
+
+/// Logos and commands whose plain-text reading is fixed.
+fn logo(cmd: &str) -> Option<&'static str> {
+    Some(match cmd {
+        "TeX" => "TeX",
+        "LaTeX" => "LaTeX",
+        "LaTeXe" => "LaTeX2ε",
+        "BibTeX" => "BibTeX",
+        "XeTeX" => "XeTeX",
+        "XeLaTeX" => "XeLaTeX",
+        "LuaTeX" => "LuaTeX",
+        "LuaLaTeX" => "LuaLaTeX",
+        "pdfTeX" => "pdfTeX",
+        "pdfLaTeX" => "pdfLaTeX",
+        "eTeX" => "ε-TeX",
+        "ConTeXt" => "ConTeXt",
+        "AmS" | "AMS" => "AMS",
+        "AmSTeX" => "AMS-TeX",
+        "AmSLaTeX" => "AMS-LaTeX",
+        "MF" => "METAFONT",
+        "MP" => "METAPOST",
+        "slash" => "/",
+        "relax" | "noindent" | "protect" | "nobreak" | "unskip" | "hfill" | "hfil" | "/" => "",
+        "par" | "newline" | "\\" | "linebreak" | "quad" | "qquad" | "space" => " ",
+        _ => return None,
+    })
+}
+
+/// How many arguments of a known command are its visible text (`\href{url}{text}` shows
+/// its second), or `None` when the command is not one whose text is its argument.
+fn text_argument(cmd: &str) -> Option<usize> {
+    Some(match cmd {
+        "emph" | "textit" | "textbf" | "textsc" | "textsl" | "textup" | "texttt" | "textrm"
+        | "textsf" | "textmd" | "textnormal" | "mbox" | "hbox" | "text" | "mkbibemph"
+        | "mkbibitalic" | "mkbibbold" | "textsuperscript" | "textsubscript"
+        | "mkbibsuperscript" | "url" | "nolinkurl" | "path" | "verb" | "doi" | "rlap" | "llap"
+        | "uppercase" | "lowercase" | "MakeUppercase" | "MakeLowercase" | "ensuremath"
+        | "underline" | "textcolor" | "enquote" | "mkbibquote" | "citetitle" | "NoCaseChange"
+        | "nocase" => 1,
+        "href" => 2,
+        "noopsort" | "sortname" | "nocite" | "index" | "label" | "footnote" => 0,
+        _ => return None,
+    })
+}
+
+/// The plain-text reading of a raw LaTeX chunk: logos by their names (`\TeX` → `TeX`),
+/// formatting commands by their text (`\emph{x}` → `x`, `\href{u}{t}` → `t`), sorting
+/// tricks by nothing (`\noopsort{1973b}`); any other command stays as written.
+///
+/// ```
+/// use bibkit::latex::render_raw;
+/// assert_eq!(render_raw(r"\TeX{}"), "TeX");
+/// assert_eq!(render_raw(r#"\emph{Gr\"{o}\ss e}"#), "Größe");
+/// assert_eq!(render_raw(r"\path|a~b|"), "a~b");
+/// assert_eq!(render_raw(r"\cite{knuth}"), r"\cite{knuth}");
+/// ```
+pub fn render_raw(raw: &str) -> String {
+    render_raw_at(raw, 0)
+}
+
+fn render_raw_at(raw: &str, depth: usize) -> String {
+    let Some(rest) = raw.strip_prefix('\\') else {
+        return raw.to_string();
+    };
+    let n = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let (cmd, mut args) = if n == 0 {
+        rest.char_indices()
+            .nth(1)
+            .map_or((rest, ""), |(i, _)| (&rest[..i], &rest[i..]))
+    } else {
+        (&rest[..n], &rest[n..])
+    };
+    if let Some(l) = logo(cmd) {
+        // TeX eats the space after a control word: `\TeX hax` reads `TeXhax`.
+        let tail = args.trim_start_matches("{}");
+        let tail = if tail.trim().is_empty() { "" } else { tail };
+        return format!("{l}{tail}");
+    }
+    let Some(keep) = text_argument(cmd) else {
+        return raw.to_string();
+    };
+    if depth > 32 {
+        return raw.to_string();
+    }
+    // Delimited verbatim: `\path|…|`.
+    if matches!(cmd, "verb" | "path" | "url" | "nolinkurl") && !args.starts_with('{') {
+        let mut cs = args.chars();
+        if let Some(d) = cs.next() {
+            return cs
+                .as_str()
+                .strip_suffix(d)
+                .unwrap_or(cs.as_str())
+                .to_string();
+        }
+    }
+    // Collect the braced arguments (skipping `[…]` options).
+    let mut groups = Vec::new();
+    loop {
+        args = args.trim_start();
+        if args.starts_with('[') {
+            match args.find(']') {
+                Some(i) => args = &args[i + 1..],
+                None => break,
+            }
+        } else if args.starts_with('{') {
+            match balanced_group_end(args, 0) {
+                Some(end) => {
+                    groups.push(&args[1..end - 1]);
+                    args = &args[end..];
+                }
+                None => break,
+            }
+        } else {
+            break;
+        }
+    }
+    let text = match keep {
+        0 => String::new(),
+        k => groups.get(k - 1).map_or_else(String::new, |g| {
+            let verbatim = matches!(cmd, "url" | "nolinkurl" | "path" | "verb" | "doi");
+            if verbatim {
+                g.to_string()
+            } else {
+                decode(g, &DecodeOptions::default())
+                    .chunks()
+                    .iter()
+                    .map(|c| match c {
+                        Chunk::Raw(r) => render_raw_at(r, depth + 1),
+                        c => c.to_plain_string(),
+                    })
+                    .collect()
+            }
+        }),
+    };
+    let text = match cmd {
+        "enquote" | "mkbibquote" => format!("“{text}”"),
+        "uppercase" | "MakeUppercase" => text.to_uppercase(),
+        "lowercase" | "MakeLowercase" => text.to_lowercase(),
+        _ => text,
+    };
+    format!("{text}{args}")
 }
 
 /// LaTeX spellings for non-ASCII characters, used by [`encode`] in ASCII mode.

@@ -19,11 +19,13 @@ pub enum Chunk {
 }
 
 impl Chunk {
-    /// The chunk's text as it reads to a person: math is wrapped in `$…$`, raw LaTeX is
-    /// given as written.
+    /// The chunk's text as it reads to a person: math is wrapped in `$…$`; raw LaTeX reads
+    /// as [`render_raw`](crate::latex::render_raw) gives it (logos and formatting commands
+    /// by their text, other commands as written).
     pub fn to_plain_string(&self) -> String {
         match self {
-            Chunk::Plain(s) | Chunk::Protected(s) | Chunk::Raw(s) => s.clone(),
+            Chunk::Plain(s) | Chunk::Protected(s) => s.clone(),
+            Chunk::Raw(s) => crate::latex::render_raw(s),
             Chunk::Math(s) => format!("${s}$"),
         }
     }

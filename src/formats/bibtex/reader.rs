@@ -608,10 +608,21 @@ impl<'t, 'a> Lowering<'t, 'a> {
         });
         let mut ymd = YearMonthDay::default();
         let mut seen: Vec<&str> = Vec::with_capacity(16);
-        for f in tree.fields(b) {
+        let fields = tree.fields(b);
+        for f in fields {
             let written = tree.text(f.name());
             let lower = written.to_ascii_lowercase();
-            let name = canonical_field(&lower).to_string();
+            // A BibTeX name becomes its BibLaTeX one unless the entry has both.
+            let canonical = canonical_field(&lower);
+            let both = canonical != lower
+                && fields
+                    .iter()
+                    .any(|g| tree.text(g.name()).eq_ignore_ascii_case(canonical));
+            let name = if both {
+                lower.clone()
+            } else {
+                canonical.to_string()
+            };
             if seen.iter().any(|s| s.eq_ignore_ascii_case(written)) {
                 diags.push(
                     Diagnostic::new(
