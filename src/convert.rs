@@ -16,14 +16,16 @@
 //! assert_eq!(json[0]["issued"]["date-parts"][0][0], 2001);
 //! ```
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::formats::bibtex::{self, Lowering, Reader};
 use crate::formats::{csl_json, listing};
-use crate::keys::KeyGenerator;
+use crate::keys::{KeyGenerator, key_hash};
 use crate::model::{Comment, Entry};
 use crate::source::{self, Decoded};
 use crate::syntax;
@@ -41,7 +43,7 @@ pub enum Target {
 /// Entries lowered and printed per parallel task.
 const CHUNK: usize = 256;
 /// Entries per batch written before the next is lowered.
-const BATCH: usize = 8192;
+const BATCH: usize = 4096;
 
 /// Converts inputs of any readable format into one output. See the module docs.
 #[derive(Debug)]
@@ -49,8 +51,11 @@ pub struct Converter<W: Write> {
     out: W,
     target: Target,
     keys: KeyGenerator,
-    /// Lowercased keys written so far, with the file, line and entry type that defined them.
-    seen: HashMap<String, (Option<Arc<str>>, u32, String)>,
+    /// Keys written so far (by [`key_hash`]), with the file, line and entry type (an index
+    /// into `kinds`) that defined them.
+    seen: HashMap<u64, (Option<Arc<str>>, u32, u16)>,
+    /// Entry types seen, lowercased (few distinct ones, so stored once).
+    kinds: Vec<String>,
     written: usize,
 }
 
@@ -61,7 +66,8 @@ impl<W: Write> Converter<W> {
             out,
             target,
             keys: KeyGenerator::new(),
-            seen: HashMap::new(),
+            seen: HashMap::default(),
+            kinds: Vec::new(),
             written: 0,
         }
     }
@@ -122,10 +128,11 @@ impl<W: Write> Converter<W> {
         key: &str,
         kind: &str,
         file: &Option<Arc<str>>,
-        line: u32,
+        (line, span): (u32, crate::model::Span),
         diags: &mut Vec<Diagnostic>,
     ) {
-        if let Some((f, l, k)) = self.seen.get(&key.to_lowercase()) {
+        if let Some((f, l, k)) = self.seen.get(&key_hash(key)) {
+            let k = self.kinds.get(usize::from(*k)).map_or("", String::as_str);
             let place = match f {
                 Some(f) => format!("{f}:{l}"),
                 None => format!("line {l}"),
@@ -144,16 +151,25 @@ impl<W: Write> Converter<W> {
             d.file = file.clone();
             d.line = line;
             d.column = 1;
+            d.span = span;
             diags.push(d);
         }
     }
 
     fn remember(&mut self, key: &str, kind: &str, file: &Option<Arc<str>>, line: u32) {
-        let lower = key.to_lowercase();
-        if !self.seen.contains_key(&lower) {
+        let hash = key_hash(key);
+        if !self.seen.contains_key(&hash) {
             self.keys.reserve(key);
-            self.seen
-                .insert(lower, (file.clone(), line, kind.to_string()));
+            let kind = kind.to_ascii_lowercase();
+            let k = match self.kinds.iter().position(|x| *x == kind) {
+                Some(i) => i,
+                None => {
+                    self.kinds.push(kind);
+                    self.kinds.len() - 1
+                }
+            };
+            let k = u16::try_from(k).unwrap_or(u16::MAX);
+            self.seen.insert(hash, (file.clone(), line, k));
         }
     }
 
@@ -174,7 +190,7 @@ impl<W: Write> Converter<W> {
         let mut diags = lowering.diagnostics().to_vec();
 
         // Entries that hold undecodable bytes are skipped.
-        let mut skip = HashSet::new();
+        let mut skip = HashSet::default();
         for mut d in source::invalid_diagnostics(decoded, file.clone(), encoding) {
             let at = d.span.start;
             let n = (0..lowering.len()).find(|&n| {
@@ -188,8 +204,8 @@ impl<W: Write> Converter<W> {
             diags.push(d);
         }
         for n in (0..lowering.len()).filter(|n| !skip.contains(n)) {
-            let line = lowering.position(n).0;
-            self.check_key(lowering.key(n), lowering.kind(n), &file, line, &mut diags);
+            let at = (lowering.position(n).0, lowering.span(n));
+            self.check_key(lowering.key(n), lowering.kind(n), &file, at, &mut diags);
         }
         for n in (0..lowering.len()).filter(|n| !skip.contains(n)) {
             let line = lowering.position(n).0;

@@ -121,7 +121,18 @@ impl Diagnostic {
     pub fn render(&self, source: Option<&str>) -> String {
         let mut out = self.to_string();
         if let (Some(src), true) = (source, self.line > 0) {
-            if let Some(text) = src.split('\n').nth(self.line as usize - 1) {
+            // The line around the span (found from the byte offset, so rendering many
+            // diagnostics of a large file stays linear); without a span, by line number.
+            let line_text = if self.span != Span::default() && self.span.start <= src.len() {
+                let at = floor_char_boundary(src, self.span.start);
+                let start = memchr::memrchr(b'\n', &src.as_bytes()[..at]).map_or(0, |i| i + 1);
+                let end =
+                    memchr::memchr(b'\n', &src.as_bytes()[at..]).map_or(src.len(), |i| at + i);
+                Some(&src[start..end])
+            } else {
+                src.split('\n').nth(self.line as usize - 1)
+            };
+            if let Some(text) = line_text {
                 let text = text.strip_suffix('\r').unwrap_or(text);
                 let shown: String = text.chars().take(120).collect();
                 let num = self.line.to_string();
@@ -155,6 +166,40 @@ impl fmt::Display for Diagnostic {
             }
         }
         Ok(())
+    }
+}
+
+/// Fills in the line and column of the diagnostics that have none (line 0) from their
+/// spans in `source`, and sorts all of them by position. One pass over the source, no
+/// index kept, however many diagnostics there are.
+///
+/// ```
+/// use bibkit::diagnostic::{locate, Diagnostic, Severity};
+/// use bibkit::model::Span;
+/// let src = "a\nbc\ndéf";
+/// let mut ds = vec![
+///     Diagnostic::new(Severity::Warning, "x", "second").at_line_col(Span::new(8, 8), 0, 0),
+///     Diagnostic::new(Severity::Warning, "x", "first").at_line_col(Span::new(3, 3), 0, 0),
+/// ];
+/// locate(src, &mut ds);
+/// assert_eq!((ds[0].line, ds[0].column), (2, 2));
+/// assert_eq!((ds[1].line, ds[1].column), (3, 3));
+/// ```
+pub fn locate(source: &str, diags: &mut [Diagnostic]) {
+    diags.sort_by_key(|d| d.span.start);
+    let bytes = source.as_bytes();
+    let (mut pos, mut line, mut line_start) = (0usize, 1u32, 0usize);
+    for d in diags.iter_mut().filter(|d| d.line == 0) {
+        let at = floor_char_boundary(source, d.span.start.min(source.len()));
+        if at >= pos {
+            for nl in memchr::memchr_iter(b'\n', &bytes[pos..at]) {
+                line += 1;
+                line_start = pos + nl + 1;
+            }
+            pos = at;
+        }
+        d.line = line;
+        d.column = source[line_start..at.max(line_start)].chars().count() as u32 + 1;
     }
 }
 

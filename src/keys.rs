@@ -14,7 +14,7 @@
 //!     truncated: true,
 //! }));
 //! e.set("title", Value::text("GPT-4o System Card"));
-//! e.set("date", Value::Date(Date::Single(DatePart::ymd(2024, 10, 25))));
+//! e.set("date", Value::date(Date::Single(DatePart::ymd(2024, 10, 25))));
 //! let mut keys = KeyGenerator::new();
 //! assert_eq!(keys.generate(&e), "hurst2024gpt4o");
 //! assert_eq!(keys.generate(&e), "hurst2024gpt4oa");
@@ -64,10 +64,27 @@ pub fn ascii_fold(s: &str) -> String {
     out
 }
 
-/// Generates unique `familyYEARword` keys.
+/// A 64-bit hash of a key compared case-insensitively, as BibTeX compares keys.
+///
+/// ```
+/// use bibkit::keys::key_hash;
+/// assert_eq!(key_hash("Knuth84"), key_hash("knuth84"));
+/// assert_ne!(key_hash("knuth84"), key_hash("knuth85"));
+/// ```
+pub fn key_hash(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for c in key.chars().flat_map(char::to_lowercase) {
+        c.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Generates unique `familyYEARword` keys. Taken keys are remembered by [`key_hash`], so
+/// reserving the keys of a large bibliography costs 8 bytes each.
 #[derive(Debug, Clone, Default)]
 pub struct KeyGenerator {
-    used: HashSet<String>,
+    used: HashSet<u64>,
 }
 
 impl KeyGenerator {
@@ -78,7 +95,12 @@ impl KeyGenerator {
 
     /// Marks `key` as taken (compared case-insensitively, as BibTeX does).
     pub fn reserve(&mut self, key: &str) {
-        self.used.insert(key.to_lowercase());
+        self.used.insert(key_hash(key));
+    }
+
+    /// Whether `key` is taken (compared case-insensitively).
+    pub fn is_taken(&self, key: &str) -> bool {
+        self.used.contains(&key_hash(key))
     }
 
     /// The key an entry would get before disambiguation.
@@ -129,11 +151,11 @@ impl KeyGenerator {
         let base = Self::base_key(entry);
         let mut key = base.clone();
         let mut n = 0usize;
-        while self.used.contains(&key) {
+        while self.is_taken(&key) {
             n += 1;
             key = format!("{base}{}", alpha_suffix(n));
         }
-        self.used.insert(key.clone());
+        self.reserve(&key);
         key
     }
 }

@@ -194,6 +194,48 @@ struct Decoder<'a> {
     protecting: usize,
     buf: String,
     buf_protected: bool,
+    /// The last character emitted is a space (or nothing was emitted yet): with
+    /// `collapse_whitespace`, a following space is dropped.
+    prev_space: bool,
+    table: [Class; 256],
+}
+
+/// How the decoder treats a byte.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Copied as it is.
+    Plain,
+    /// Needs handling.
+    Special,
+    /// A space: special only next to other white space.
+    Space,
+}
+
+/// The byte classes for a set of options.
+fn classes(opts: &DecodeOptions) -> [Class; 256] {
+    let mut t = [Class::Plain; 256];
+    for b in [b'\\', b'{', b'}', b'$', b'~'] {
+        t[usize::from(b)] = Class::Special;
+    }
+    if opts.ligatures {
+        for b in [b'-', b'`', b'\''] {
+            t[usize::from(b)] = Class::Special;
+        }
+    }
+    if opts.collapse_whitespace {
+        for b in [b'\t', b'\n', b'\r', b'\x0b', b'\x0c'] {
+            t[usize::from(b)] = Class::Special;
+        }
+        t[usize::from(b' ')] = Class::Space;
+    }
+    t
+}
+
+/// Whether `text` needs NFC normalisation (ASCII and quick-checked NFC text do not).
+fn needs_nfc(text: &str) -> bool {
+    !text.is_ascii()
+        && unicode_normalization::is_nfc_quick(text.chars())
+            != unicode_normalization::IsNormalized::Yes
 }
 
 impl<'a> Decoder<'a> {
@@ -205,7 +247,10 @@ impl<'a> Decoder<'a> {
         if self.buf.is_empty() {
             return;
         }
-        let s: String = std::mem::take(&mut self.buf).nfc().collect();
+        let mut s = std::mem::take(&mut self.buf);
+        if needs_nfc(&s) {
+            s = s.nfc().collect();
+        }
         self.out.push(if self.buf_protected {
             Chunk::Protected(s)
         } else {
@@ -213,18 +258,44 @@ impl<'a> Decoder<'a> {
         });
     }
 
-    fn emit_str(&mut self, s: &str) {
+    fn emit_str(&mut self, mut s: &str) {
+        if self.opts.collapse_whitespace && self.prev_space {
+            s = s.strip_prefix(' ').unwrap_or(s);
+        }
+        if s.is_empty() {
+            return;
+        }
         let protected = self.protecting > 0;
         if protected != self.buf_protected {
             self.flush();
             self.buf_protected = protected;
         }
         self.buf.push_str(s);
+        self.prev_space = s.ends_with(' ');
     }
 
     fn emit_chunk(&mut self, c: Chunk) {
         self.flush();
+        self.prev_space = matches!(&c, Chunk::Raw(r) if r.ends_with(' '));
         self.out.push(c);
+    }
+
+    /// Whether the byte at `i` needs more than copying.
+    #[inline]
+    fn special(&self, i: usize) -> bool {
+        let b = self.src.as_bytes();
+        match self.table[usize::from(b[i])] {
+            Class::Plain => false,
+            Class::Special => true,
+            Class::Space => {
+                self.prev_space_at(i) || b.get(i + 1).is_some_and(u8::is_ascii_whitespace)
+            }
+        }
+    }
+
+    /// A space at `i` that would follow an emitted space.
+    fn prev_space_at(&self, i: usize) -> bool {
+        self.prev_space && i == self.pos
     }
 
     /// Skips spaces after a control word (TeX eats them).
@@ -420,14 +491,25 @@ impl<'a> Decoder<'a> {
     }
 
     fn run(mut self) -> Text {
-        while let Some(c) = self.peek() {
+        let len = self.src.len();
+        while self.pos < len {
             let start = self.pos;
+            if !self.special(start) {
+                let mut end = start + 1;
+                while end < len && !self.special(end) {
+                    end += 1;
+                }
+                self.pos = end;
+                self.emit_str(&self.src[start..end]);
+                continue;
+            }
+            let c = self.src.as_bytes()[start];
             match c {
-                '\\' => {
+                b'\\' => {
                     self.pos += 1;
                     self.command(start);
                 }
-                '{' => {
+                b'{' => {
                     self.pos += 1;
                     // A group at the top level that starts with a command is a BibTeX
                     // "special character": it does not protect case.
@@ -438,7 +520,7 @@ impl<'a> Decoder<'a> {
                         self.protecting += 1;
                     }
                 }
-                '}' => {
+                b'}' => {
                     self.pos += 1;
                     match self.groups.pop() {
                         Some(true) => self.protecting -= 1,
@@ -446,14 +528,14 @@ impl<'a> Decoder<'a> {
                         None => self.emit_str("}"),
                     }
                 }
-                '$' => {
+                b'$' => {
                     let display = self.src[self.pos..].starts_with("$$");
                     let delim = if display { "$$" } else { "$" };
                     let body_start = self.pos + delim.len();
                     match find_math_end(&self.src[body_start..], delim) {
-                        Some(len) => {
-                            let body = &self.src[body_start..body_start + len];
-                            self.pos = body_start + len + delim.len();
+                        Some(n) => {
+                            let body = &self.src[body_start..body_start + n];
+                            self.pos = body_start + n + delim.len();
                             if display {
                                 self.emit_chunk(Chunk::Raw(format!("$${body}$$")));
                             } else {
@@ -466,96 +548,53 @@ impl<'a> Decoder<'a> {
                         }
                     }
                 }
-                '~' => {
+                b'~' => {
                     self.pos += 1;
                     self.emit_str("\u{a0}");
                 }
-                '-' if self.opts.ligatures => {
+                b'-' => {
                     let n = self.src[self.pos..]
                         .bytes()
                         .take_while(|&b| b == b'-')
                         .count();
                     self.pos += n;
-                    let s = match n {
-                        1 => "-".to_string(),
-                        2 => "–".to_string(),
-                        3 => "—".to_string(),
-                        _ => "-".repeat(n),
-                    };
-                    self.emit_str(&s);
+                    match n {
+                        1 => self.emit_str("-"),
+                        2 => self.emit_str("–"),
+                        3 => self.emit_str("—"),
+                        _ => self.emit_str(&"-".repeat(n)),
+                    }
                 }
-                '`' if self.opts.ligatures && self.src[self.pos..].starts_with("``") => {
+                b'`' if self.src[self.pos..].starts_with("``") => {
                     self.pos += 2;
                     self.emit_str("“");
                 }
-                '\'' if self.opts.ligatures && self.src[self.pos..].starts_with("''") => {
+                b'\'' if self.src[self.pos..].starts_with("''") => {
                     self.pos += 2;
                     self.emit_str("”");
                 }
-                c if c.is_whitespace() && self.opts.collapse_whitespace => {
-                    let rest = &self.src[self.pos..];
-                    let trimmed = rest.trim_start_matches(char::is_whitespace);
-                    self.pos += rest.len() - trimmed.len();
-                    self.emit_str(" ");
+                b'`' | b'\'' => {
+                    self.pos += 1;
+                    self.emit_str(if c == b'`' { "`" } else { "'" });
                 }
-                c => {
-                    self.pos += c.len_utf8();
-                    let mut b = [0u8; 4];
-                    self.emit_str(c.encode_utf8(&mut b));
+                _ => {
+                    // White space: one space for the run.
+                    let rest = &self.src[self.pos..];
+                    let trimmed = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+                    self.pos += (rest.len() - trimmed.len()).max(1);
+                    if !self.prev_space {
+                        self.emit_str(" ");
+                    }
                 }
             }
         }
         self.flush();
         let mut out = self.out;
         if self.opts.collapse_whitespace {
-            out = collapse_spaces(out);
+            out.trim_end();
         }
         out
     }
-}
-
-/// Removes doubled spaces across chunk boundaries and trims both ends.
-fn collapse_spaces(t: Text) -> Text {
-    let mut chunks: Vec<Chunk> = t.chunks().to_vec();
-    let mut prev_space = true;
-    for c in chunks.iter_mut() {
-        if let Chunk::Plain(s) | Chunk::Protected(s) = c {
-            let mut out = String::with_capacity(s.len());
-            for ch in s.chars() {
-                if ch == ' ' {
-                    if !prev_space {
-                        out.push(' ');
-                    }
-                    prev_space = true;
-                } else {
-                    out.push(ch);
-                    prev_space = false;
-                }
-            }
-            *s = out;
-        } else {
-            prev_space = matches!(c, Chunk::Raw(r) if r.ends_with(' '));
-        }
-    }
-    // Trim trailing space.
-    for c in chunks.iter_mut().rev() {
-        match c {
-            Chunk::Plain(s) | Chunk::Protected(s) => {
-                let t = s.trim_end_matches(' ').len();
-                s.truncate(t);
-                if !s.is_empty() {
-                    break;
-                }
-            }
-            Chunk::Raw(s) => {
-                let t = s.trim_end_matches(' ').len();
-                s.truncate(t);
-                break;
-            }
-            Chunk::Math(_) => break,
-        }
-    }
-    chunks.into_iter().collect()
 }
 
 /// The end (one past the closing brace) of the balanced group opening at `start`.
@@ -616,6 +655,8 @@ pub fn decode(src: &str, opts: &DecodeOptions) -> Text {
         protecting: 0,
         buf: String::new(),
         buf_protected: false,
+        prev_space: true,
+        table: classes(opts),
     }
     .run()
 }

@@ -44,11 +44,13 @@
 //!   cannot be found that way (see [`formats::listing::split`]).
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod convert;
 pub mod date;
 pub mod diagnostic;
 pub mod formats;
+mod fxhash;
 pub mod keys;
 pub mod latex;
 pub mod model;

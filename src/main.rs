@@ -11,6 +11,11 @@ use bibkit::formats::{Format, bibtex};
 use bibkit::source;
 use clap::{Parser, Subcommand, ValueEnum};
 
+// glibc's per-thread arenas grow a page range at a time with mprotect, which costs about
+// as much as lowering itself on large inputs; mimalloc does not.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Read, normalise and write bibliographies.
 #[derive(Debug, Parser)]
 #[command(name = "bibkit", version, about, propagate_version = true)]
@@ -74,7 +79,25 @@ enum OutputFormat {
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_TROUBLE: u8 = 2;
 
+/// Makes mimalloc give freed memory back at once and commit arena memory only as it is used,
+/// so a large conversion's peak memory stays near what is live (about 2.7× the input for a
+/// 100 MB `.bib` to CSL-JSON, instead of 3.5×).
+#[allow(unsafe_code)]
+fn configure_allocator() {
+    use libmimalloc_sys::{mi_option_set, mi_option_t};
+    // mimalloc 2's `mi_option_e` (include/mimalloc.h); the sys crate names only some of them.
+    const MI_OPTION_ARENA_EAGER_COMMIT: mi_option_t = 4;
+    const MI_OPTION_PURGE_DELAY: mi_option_t = 15;
+    // SAFETY: setting options is thread-safe in mimalloc and these take plain integers; it
+    // runs first thing in `main`, before any thread starts.
+    unsafe {
+        mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    configure_allocator();
     let cli = Cli::parse();
     match cli.command {
         Command::Convert(args) => convert(&args),
@@ -154,10 +177,9 @@ fn convert(args: &ConvertArgs) -> ExitCode {
                 continue;
             }
         };
-        let Some(decoded) = source::decode(&bytes, args.encoding.as_deref()) else {
+        let Some(decoded) = source::decode_owned(bytes, args.encoding.as_deref()) else {
             unreachable!("the encoding label was checked");
         };
-        drop(bytes);
         let format = match args.from {
             Some(InputFormat::Listing) => Some(Format::Listing),
             Some(InputFormat::Bibtex | InputFormat::Biblatex) => Some(Format::Bibtex),

@@ -23,6 +23,25 @@ pub struct Decoded {
     pub invalid: Vec<Span>,
 }
 
+/// Decodes UTF-8 from an owned buffer, without copying it when it is valid.
+///
+/// ```
+/// let d = bibkit::source::decode_utf8_owned(b"\xEF\xBB\xBFok".to_vec());
+/// assert_eq!(d.text, "ok");
+/// ```
+pub fn decode_utf8_owned(mut bytes: Vec<u8>) -> Decoded {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Decoded {
+            text,
+            invalid: Vec::new(),
+        },
+        Err(e) => decode_utf8(e.as_bytes()),
+    }
+}
+
 /// Decodes UTF-8, replacing invalid sequences (see the module docs).
 pub fn decode_utf8(bytes: &[u8]) -> Decoded {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -67,6 +86,18 @@ pub fn decode(bytes: &[u8], encoding: Option<&str>) -> Option<Decoded> {
     let Some(label) = encoding else {
         return Some(decode_utf8(bytes));
     };
+    decode_with(bytes, label)
+}
+
+/// Like [`decode`], taking the bytes by value so that valid UTF-8 is not copied.
+pub fn decode_owned(bytes: Vec<u8>, encoding: Option<&str>) -> Option<Decoded> {
+    match encoding {
+        None => Some(decode_utf8_owned(bytes)),
+        Some(label) => decode_with(&bytes, label),
+    }
+}
+
+fn decode_with(bytes: &[u8], label: &str) -> Option<Decoded> {
     let enc = encoding_rs::Encoding::for_label(label.trim().as_bytes())?;
     if enc == encoding_rs::UTF_8 {
         return Some(decode_utf8(bytes));

@@ -313,7 +313,7 @@ pub fn write_item(out: &mut String, e: &Entry, indent: &str) {
     let mut publisher_fallback: Option<(&str, String)> = None;
     let mut used: Vec<&str> = Vec::new();
     for f in &e.fields {
-        if matches!(f.name.as_str(), "organization" | "institution" | "school") {
+        if matches!(f.name.as_ref(), "organization" | "institution" | "school") {
             if publisher_fallback.is_none() {
                 publisher_fallback = Some((&f.name, f.value.to_plain_string()));
             } else {

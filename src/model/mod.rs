@@ -18,6 +18,7 @@ mod date;
 mod name;
 mod text;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -193,7 +194,7 @@ impl Entry {
     /// assert_eq!(e.get("note").unwrap().to_plain_string(), "two");
     /// ```
     pub fn set(&mut self, name: &str, value: Value) {
-        let name = name.to_lowercase();
+        let name = field_name(&name.to_lowercase());
         match self.fields.iter_mut().find(|f| f.name == name) {
             Some(f) => f.value = value,
             None => self.fields.push(Field {
@@ -221,17 +222,136 @@ impl Entry {
     /// The date in field `name` (`date`, `urldate`, …), if it holds a parsed one.
     pub fn date(&self, name: &str) -> Option<&Date> {
         match self.get(name)? {
-            Value::Date(d) => Some(d),
+            Value::Date(d) => Some(d.as_ref()),
             _ => None,
         }
+    }
+}
+
+/// A field name as the model stores it: a static string for the field names of BibTeX,
+/// BibLaTeX and CSL that bibkit knows, an owned one otherwise. `name` must be lowercase.
+///
+/// ```
+/// use std::borrow::Cow;
+/// assert!(matches!(bibkit::model::field_name("title"), Cow::Borrowed("title")));
+/// assert!(matches!(bibkit::model::field_name("x-custom"), Cow::Owned(_)));
+/// ```
+pub fn field_name(name: &str) -> Cow<'static, str> {
+    const KNOWN: &[&str] = &[
+        "abstract",
+        "addendum",
+        "address",
+        "afterword",
+        "annotation",
+        "annotator",
+        "annote",
+        "archiveprefix",
+        "author",
+        "bookauthor",
+        "booksubtitle",
+        "booktitle",
+        "booktitleaddon",
+        "chapter",
+        "code",
+        "commentator",
+        "crossref",
+        "date",
+        "day",
+        "doi",
+        "edition",
+        "editor",
+        "editora",
+        "editorb",
+        "editorc",
+        "editortype",
+        "eid",
+        "entryset",
+        "entrysubtype",
+        "eprint",
+        "eprintclass",
+        "eprinttype",
+        "eventdate",
+        "eventtitle",
+        "file",
+        "foreword",
+        "holder",
+        "howpublished",
+        "ids",
+        "institution",
+        "introduction",
+        "isan",
+        "isbn",
+        "ismn",
+        "isrn",
+        "issn",
+        "issue",
+        "issuesubtitle",
+        "issuetitle",
+        "iswc",
+        "journal",
+        "journalsubtitle",
+        "journaltitle",
+        "key",
+        "keywords",
+        "label",
+        "langid",
+        "language",
+        "library",
+        "location",
+        "mainsubtitle",
+        "maintitle",
+        "month",
+        "mrnumber",
+        "note",
+        "number",
+        "options",
+        "organization",
+        "origdate",
+        "origlanguage",
+        "origlocation",
+        "origpublisher",
+        "pages",
+        "pagetotal",
+        "part",
+        "primaryclass",
+        "publisher",
+        "pubstate",
+        "related",
+        "relatedtype",
+        "school",
+        "series",
+        "shortauthor",
+        "shorthand",
+        "shorttitle",
+        "sortkey",
+        "subtitle",
+        "timestamp",
+        "title",
+        "titleaddon",
+        "translator",
+        "type",
+        "url",
+        "urldate",
+        "venue",
+        "version",
+        "volume",
+        "volumes",
+        "xdata",
+        "xref",
+        "year",
+    ];
+    match KNOWN.binary_search(&name) {
+        Ok(i) => Cow::Borrowed(KNOWN[i]),
+        Err(_) => Cow::Owned(name.to_string()),
     }
 }
 
 /// A named field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Field {
-    /// Lowercase field name.
-    pub name: String,
+    /// Lowercase field name (borrowed for the names bibkit knows, so most fields need no
+    /// allocation for it).
+    pub name: Cow<'static, str>,
     /// The value.
     pub value: Value,
     /// Where the field was read from (in the entry's source), if it was read.
@@ -248,8 +368,8 @@ pub enum Value {
     Text(Text),
     /// A list of persons or organisations.
     Names(NameList),
-    /// A parsed date.
-    Date(Date),
+    /// A parsed date (boxed: dates are large and most values are not dates).
+    Date(Box<Date>),
     /// Text that is never decoded or escaped (URLs, DOIs, file paths, eprint ids).
     Verbatim(String),
 }
@@ -263,6 +383,17 @@ impl Value {
     /// ```
     pub fn text(s: impl Into<String>) -> Self {
         Value::Text(Text::plain(s))
+    }
+
+    /// A date value.
+    ///
+    /// ```
+    /// use bibkit::model::{Date, DatePart, Value};
+    /// let v = Value::date(Date::Single(DatePart::ymd(2024, 10, 25)));
+    /// assert_eq!(v.to_plain_string(), "2024-10-25");
+    /// ```
+    pub fn date(d: Date) -> Self {
+        Value::Date(Box::new(d))
     }
 
     /// The value rendered as plain Unicode text (names joined with ` and `, dates in ISO

@@ -1,6 +1,7 @@
 //! Rich text: Unicode with the few pieces of structure bibliographies need.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smallvec::SmallVec;
 
 /// A piece of [`Text`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,10 +42,10 @@ impl Chunk {
 /// assert_eq!(t.to_plain_string(), "The NASA story");
 /// assert_eq!(t.chunks().len(), 3);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Text {
-    chunks: Vec<Chunk>,
+    // Most texts are one chunk: keep it inline, without a second allocation.
+    chunks: SmallVec<[Chunk; 1]>,
 }
 
 impl Text {
@@ -87,6 +88,24 @@ impl Text {
         self.push(Chunk::Plain(s.to_string()));
     }
 
+    /// Removes trailing spaces (of the last chunks that have text).
+    pub fn trim_end(&mut self) {
+        while let Some(last) = self.chunks.last_mut() {
+            match last {
+                Chunk::Plain(s) | Chunk::Protected(s) | Chunk::Raw(s) => {
+                    let n = s.trim_end_matches(' ').len();
+                    s.truncate(n);
+                    if s.is_empty() {
+                        self.chunks.pop();
+                    } else {
+                        return;
+                    }
+                }
+                Chunk::Math(_) => return,
+            }
+        }
+    }
+
     /// Whether the text has no content.
     pub fn is_empty(&self) -> bool {
         self.chunks.is_empty()
@@ -95,6 +114,18 @@ impl Text {
     /// The text as a person reads it (see [`Chunk::to_plain_string`]).
     pub fn to_plain_string(&self) -> String {
         self.chunks.iter().map(Chunk::to_plain_string).collect()
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.chunks.as_slice().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Vec::<Chunk>::deserialize(d)?.into_iter().collect())
     }
 }
 

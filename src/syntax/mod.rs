@@ -174,7 +174,8 @@ impl Block {
 /// A `name = value` field (for `@preamble`, a value with an empty name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldNode {
-    pub(crate) span: S,
+    /// The end of the value (the field starts with its name).
+    pub(crate) end: u32,
     pub(crate) name: S,
     pub(crate) pieces: (u32, u32),
 }
@@ -182,7 +183,7 @@ pub struct FieldNode {
 impl FieldNode {
     /// From the name's first byte to the value's last.
     pub fn span(&self) -> Span {
-        self.span.span()
+        Span::new(self.name.start as usize, self.end as usize)
     }
     /// The field name as written.
     pub fn name(&self) -> Span {

@@ -70,12 +70,23 @@ struct Head {
 /// assert_eq!(tree.blocks().count(), 1); // the book survives
 /// ```
 pub fn parse(src: &str) -> Tree<'_> {
+    // Room for what the input will need, counted up front: growing by doubling would leave
+    // up to half of each vector unused and copy it on the way.
+    let (mut ats, mut equals, mut hashes) = (0usize, 0usize, 0usize);
+    for i in memchr::memchr3_iter(b'@', b'=', b'#', src.as_bytes()) {
+        match src.as_bytes()[i] {
+            b'@' => ats += 1,
+            b'=' => equals += 1,
+            _ => hashes += 1,
+        }
+    }
     let mut p = Parser {
         src,
         b: src.as_bytes(),
-        items: Vec::new(),
-        fields: Vec::new(),
-        pieces: Vec::new(),
+        // Each block usually has text (white space) before it; `%` comments add a few more.
+        items: Vec::with_capacity(2 * ats + ats / 4 + 16),
+        fields: Vec::with_capacity(equals + ats),
+        pieces: Vec::with_capacity(equals + hashes + ats),
         diagnostics: Vec::new(),
         notes: Vec::new(),
     };
@@ -93,12 +104,9 @@ pub fn parse(src: &str) -> Tree<'_> {
         p.run();
     }
     if !p.diagnostics.is_empty() {
+        // Diagnostics are made in source order, which `locate` keeps.
+        crate::diagnostic::locate(src, &mut p.diagnostics);
         let index = LineIndex::new(src);
-        for d in &mut p.diagnostics {
-            let (line, column) = index.line_col(src, d.span.start);
-            d.line = line;
-            d.column = column;
-        }
         for (i, at) in p.notes {
             let (line, _) = index.line_col(src, at);
             p.diagnostics[i].message.push_str(&format!(
@@ -336,7 +344,7 @@ impl<'a> Parser<'a> {
         let pos = self.trivia(pos);
         let (end, pieces) = self.value(pos, "@preamble")?;
         self.fields.push(FieldNode {
-            span: S::new(pos, end),
+            end: end as u32,
             name: S::new(pos, pos),
             pieces,
         });
@@ -416,7 +424,7 @@ impl<'a> Parser<'a> {
             pos = self.trivia(pos + 1);
             let (end, pieces) = self.value(pos, field)?;
             self.fields.push(FieldNode {
-                span: S::new(name_start, end),
+                end: end as u32,
                 name: S::new(name_start, name_end),
                 pieces,
             });

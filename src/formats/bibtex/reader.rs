@@ -1,10 +1,10 @@
 //! Lowering the syntax tree to the model.
 
+use crate::fxhash::FxHashMap as HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, LineIndex, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::formats::Parsed;
 use crate::keys::KeyGenerator;
 use crate::latex::{self, DecodeOptions};
@@ -76,9 +76,20 @@ impl Reader {
     pub fn lower(&self, tree: &Tree<'_>) -> Parsed {
         let lowering = Lowering::new(tree, self.clone());
         let mut diagnostics = lowering.diagnostics.clone();
-        let mut entries = Vec::with_capacity(lowering.len());
-        for i in 0..lowering.len() {
-            let (e, d) = lowering.entry(i);
+        #[cfg(feature = "parallel")]
+        let lowered: Vec<(Entry, Vec<Diagnostic>)> = {
+            use rayon::prelude::*;
+            (0..lowering.len())
+                .into_par_iter()
+                .with_min_len(64)
+                .map(|i| lowering.entry(i))
+                .collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let lowered: Vec<(Entry, Vec<Diagnostic>)> =
+            (0..lowering.len()).map(|i| lowering.entry(i)).collect();
+        let mut entries = Vec::with_capacity(lowered.len());
+        for (e, d) in lowered {
             entries.push(e);
             diagnostics.extend(d);
         }
@@ -331,6 +342,30 @@ fn parse_year(s: &str) -> Option<Date> {
     })
 }
 
+/// A key that hashes and compares ignoring case, as BibTeX compares keys; borrowed from the
+/// source, so indexing keys allocates nothing.
+#[derive(Debug, Clone, Copy)]
+struct Caseless<'a>(&'a str);
+
+impl std::hash::Hash for Caseless<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        for c in self.0.chars().flat_map(char::to_lowercase) {
+            h.write_u32(c as u32);
+        }
+    }
+}
+
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0
+            .chars()
+            .flat_map(char::to_lowercase)
+            .eq(other.0.chars().flat_map(char::to_lowercase))
+    }
+}
+
+impl Eq for Caseless<'_> {}
+
 /// `@string` definitions, in the order they were made.
 #[derive(Debug, Default)]
 struct Macros {
@@ -355,8 +390,8 @@ pub struct Lowering<'t, 'a> {
     macros: Macros,
     /// Item indices of the entries.
     entries: Vec<usize>,
-    /// Lowercased key → entry number (the first entry with that key).
-    by_key: HashMap<String, usize>,
+    /// Key (compared ignoring case) → entry number (the first entry with that key).
+    by_key: HashMap<Caseless<'a>, usize>,
     generated: HashMap<usize, String>,
     /// Line and column of each entry's `@`.
     positions: Vec<(u32, u32)>,
@@ -372,14 +407,14 @@ impl<'t, 'a> Lowering<'t, 'a> {
             reader,
             macros: Macros::default(),
             entries: Vec::new(),
-            by_key: HashMap::new(),
-            generated: HashMap::new(),
+            by_key: HashMap::default(),
+            generated: HashMap::default(),
             positions: Vec::new(),
             diagnostics: tree.diagnostics().to_vec(),
         };
         let src = tree.source().as_bytes();
         let (mut line, mut scanned) = (1u32, 0usize);
-        let mut first_of: HashMap<String, usize> = HashMap::new();
+
         let mut keyless = Vec::new();
         for (idx, item) in tree.items().iter().enumerate() {
             let Item::Block(b) = item else { continue };
@@ -399,8 +434,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
                         keyless.push(n);
                         continue;
                     }
-                    let lower = key.to_lowercase();
-                    match first_of.get(&lower) {
+                    match l.by_key.get(&Caseless(key)) {
                         Some(&first) => {
                             let fb = l.block(first);
                             let first_key = tree.text(fb.key());
@@ -432,8 +466,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
                             );
                         }
                         None => {
-                            first_of.insert(lower.clone(), n);
-                            l.by_key.insert(lower, n);
+                            l.by_key.insert(Caseless(key), n);
                         }
                     }
                 }
@@ -442,8 +475,8 @@ impl<'t, 'a> Lowering<'t, 'a> {
         }
         if !keyless.is_empty() {
             let mut keys = KeyGenerator::new();
-            for k in first_of.keys() {
-                keys.reserve(k);
+            for k in l.by_key.keys() {
+                keys.reserve(k.0);
             }
             for n in keyless {
                 let (entry, _) = l.entry(n);
@@ -611,18 +644,18 @@ impl<'t, 'a> Lowering<'t, 'a> {
         let fields = tree.fields(b);
         for f in fields {
             let written = tree.text(f.name());
-            let lower = written.to_ascii_lowercase();
+            let lower: Cow<'_, str> = if written.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(written.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(written)
+            };
             // A BibTeX name becomes its BibLaTeX one unless the entry has both.
             let canonical = canonical_field(&lower);
             let both = canonical != lower
                 && fields
                     .iter()
                     .any(|g| tree.text(g.name()).eq_ignore_ascii_case(canonical));
-            let name = if both {
-                lower.clone()
-            } else {
-                canonical.to_string()
-            };
+            let name = crate::model::field_name(if both { lower.as_ref() } else { canonical });
             if seen.iter().any(|s| s.eq_ignore_ascii_case(written)) {
                 diags.push(
                     Diagnostic::new(
@@ -637,19 +670,19 @@ impl<'t, 'a> Lowering<'t, 'a> {
             seen.push(written);
             let raw = self.expand(f, diags, Some(&key));
             let span = Some(f.span());
-            let slot = Some((e.fields.len(), raw.trim().to_string(), f.span()));
-            let value = match name.as_str() {
+            let slot = || Some((e.fields.len(), raw.trim().to_string(), f.span()));
+            let value = match name.as_ref() {
                 "year" if ymd.year.is_none() => {
-                    ymd.year = slot;
+                    ymd.year = slot();
                     Value::Verbatim(raw.trim().to_string())
                 }
                 "month" if ymd.month.is_none() => {
                     ymd.month_value = self.month_of(f, &raw);
-                    ymd.month = slot;
+                    ymd.month = slot();
                     Value::Verbatim(raw.trim().to_string())
                 }
                 "day" if ymd.day.is_none() => {
-                    ymd.day = slot;
+                    ymd.day = slot();
                     Value::Verbatim(raw.trim().to_string())
                 }
                 _ => self.value(&name, &raw, f, &key, diags),
@@ -683,7 +716,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
             }
             FieldType::Date => {
                 match crate::date::classify(raw) {
-                    crate::date::Parsed::Date(d) => Value::Date(d),
+                    crate::date::Parsed::Date(d) => Value::date(d),
                     crate::date::Parsed::Level2 => Value::Verbatim(raw.trim().to_string()),
                     crate::date::Parsed::Invalid if raw.trim().is_empty() => {
                         Value::Verbatim(String::new())
@@ -830,7 +863,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
             }
         }
         e.fields[*yi].name = "date".into();
-        e.fields[*yi].value = Value::Date(date);
+        e.fields[*yi].value = Value::date(date);
         remove.sort_unstable();
         for i in remove.into_iter().rev() {
             e.fields.remove(i);
@@ -843,7 +876,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
         for f in e
             .fields
             .iter_mut()
-            .filter(|f| matches!(f.name.as_str(), "month" | "day" | "year"))
+            .filter(|f| matches!(f.name.as_ref(), "month" | "day" | "year"))
         {
             if let Value::Verbatim(s) = &f.value {
                 f.value = Value::Text(latex::decode(s, &DecodeOptions::default()));
@@ -877,7 +910,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
             parents.push((c.trim().to_string(), false));
         }
         for (pkey, is_xdata) in parents {
-            let Some(&pn) = self.by_key.get(&pkey.to_lowercase()) else {
+            let Some(&pn) = self.by_key.get(&Caseless(&pkey)) else {
                 let field = if is_xdata { "xdata" } else { "crossref" };
                 let span = e.field(field).and_then(|f| f.span).unwrap_or_default();
                 diags.push(
@@ -898,22 +931,22 @@ impl<'t, 'a> Lowering<'t, 'a> {
             let mut parent = self.own_fields(pn, &mut scratch);
             self.inherit(pn, &mut parent, &mut scratch, depth + 1);
             for f in parent.fields {
-                if NOT_INHERITED.contains(&f.name.as_str()) {
+                if NOT_INHERITED.contains(&f.name.as_ref()) {
                     continue;
                 }
                 let target = if is_xdata {
-                    Some(f.name.as_str())
+                    Some(f.name.as_ref())
                 } else {
                     match inherited_name(&parent.kind, &e.kind, &f.name) {
                         Some("") => None,
                         Some(t) => Some(t),
-                        None => Some(f.name.as_str()),
+                        None => Some(f.name.as_ref()),
                     }
                 };
                 if let Some(t) = target {
                     if e.get(t).is_none() {
                         e.fields.push(Field {
-                            name: t.to_string(),
+                            name: crate::model::field_name(t),
                             value: f.value.clone(),
                             span: None,
                         });
@@ -966,7 +999,14 @@ impl<'t, 'a> Lowering<'t, 'a> {
                         });
                     }
                     BlockKind::Entry => {
-                        for (tok, s) in self.tree.tokens(b) {
+                        // Only entries with a `%` somewhere can hold a comment.
+                        let bytes = &self.tree.source().as_bytes()[b.span().start..b.span().end];
+                        let tokens = if memchr::memchr(b'%', bytes).is_some() {
+                            self.tree.tokens(b)
+                        } else {
+                            Vec::new()
+                        };
+                        for (tok, s) in tokens {
                             if tok == syntax::Token::Comment {
                                 out.push(Comment {
                                     before,
@@ -987,24 +1027,12 @@ impl<'t, 'a> Lowering<'t, 'a> {
     /// Fills in the line and column of every diagnostic and of entry origins, and sorts
     /// the diagnostics by position.
     pub fn finish_diagnostics(&self, diags: &mut [Diagnostic]) {
-        let src = self.tree.source();
-        if diags.iter().any(|d| d.line == 0) {
-            let index = LineIndex::new(src);
-            for d in diags.iter_mut().filter(|d| d.line == 0) {
-                let (l, c) = index.line_col(src, d.span.start);
-                d.line = l;
-                d.column = c;
-                if d.file.is_none() {
-                    d.file = self.reader.file.clone();
-                }
-            }
-        }
+        crate::diagnostic::locate(self.tree.source(), diags);
         for d in diags.iter_mut() {
             if d.file.is_none() {
                 d.file = self.reader.file.clone();
             }
         }
-        diags.sort_by_key(|d| d.span.start);
     }
 }
 

@@ -165,7 +165,7 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
             Value::Date(d) => fields.push((name, format!("{{{d}}}"))),
             Value::Names(n) => fields.push((name, format!("{{{}}}", names(n, &enc)))),
             Value::Text(t) => {
-                let t = if opts.protect_acronyms && TITLE_FIELDS.contains(&f.name.as_str()) {
+                let t = if opts.protect_acronyms && TITLE_FIELDS.contains(&f.name.as_ref()) {
                     protect_acronyms(t)
                 } else {
                     t.clone()

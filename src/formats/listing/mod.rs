@@ -382,7 +382,7 @@ impl ListingReader {
         let mut e = Entry::new("", "misc");
         e.set("author", Value::Names(NameList { names, truncated }));
         e.set("title", Value::Text(latex::decode(title, &opts)));
-        e.set("date", Value::Date(Date::Single(date)));
+        e.set("date", Value::date(Date::Single(date)));
         e.set("keywords", Value::text(subject));
         if let Some(org) = org {
             e.set("organization", Value::text(org));
