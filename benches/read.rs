@@ -76,13 +76,19 @@ fn renamed(text: &str, copy: usize) -> String {
         edits.push((key.start, key.end, format!("{}{suffix}", tree.text(key))));
         for f in tree.fields(b) {
             let name = tree.text(f.name()).to_ascii_lowercase();
-            if !matches!(name.as_str(), "crossref" | "xref" | "xdata" | "related" | "entryset") {
+            if !matches!(
+                name.as_str(),
+                "crossref" | "xref" | "xdata" | "related" | "entryset"
+            ) {
                 continue;
             }
             for p in tree.pieces(f) {
                 let c = p.content();
-                let keys: Vec<String> =
-                    tree.text(c).split(',').map(|k| format!("{}{suffix}", k.trim())).collect();
+                let keys: Vec<String> = tree
+                    .text(c)
+                    .split(',')
+                    .map(|k| format!("{}{suffix}", k.trim()))
+                    .collect();
                 edits.push((c.start, c.end, keys.join(",")));
             }
         }

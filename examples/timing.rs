@@ -4,6 +4,10 @@
 //! `cargo run --release --example timing -- big.bib`
 use std::time::Instant;
 
+// The allocator the `bibkit` binary and the benches use.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let path = std::env::args().nth(1).expect("a .bib file");
     let t = Instant::now();

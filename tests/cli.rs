@@ -189,3 +189,102 @@ fn keys_are_unique_across_inputs() {
     assert!(text.contains("@misc{kingma2014adama,"));
     assert_eq!(text.matches("@misc{").count(), 14);
 }
+
+#[test]
+fn bib_invalid_utf8_is_reported_and_other_entries_survive() {
+    let input = b"@misc{a, title = {Fine}}\n@misc{b, title = {Bro\xffken}}\n@misc{c, title = {Also fine}}\n".to_vec();
+    let out = bibkit()
+        .args(["convert", "--from", "bibtex", "--to", "csl-json"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "<stdin>:2:22: error[invalid-encoding]: invalid UTF-8",
+        ))
+        .stderr(predicate::str::contains("--encoding latin1"))
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let ids: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a", "c"]);
+}
+
+#[test]
+fn encoding_option_transcodes_latin1() {
+    bibkit()
+        .args([
+            "convert",
+            "tests/fixtures/bib/latin1.bib",
+            "--encoding",
+            "latin1",
+            "--to",
+            "csl-json",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"family\": \"Voß\""));
+    bibkit()
+        .args([
+            "convert",
+            "tests/fixtures/bib/latin1.bib",
+            "--to",
+            "csl-json",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "latin1.bib:2:15: error[invalid-encoding]",
+        ));
+    bibkit()
+        .args([
+            "convert",
+            "tests/fixtures/bib/latin1.bib",
+            "--encoding",
+            "klingon",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown encoding"));
+}
+
+#[test]
+fn bib_to_bibtex_keeps_comments_preambles_and_crossrefs() {
+    let input = "% header\n@preamble{\"\\newcommand{\\x}{y}\"}\n@proceedings{p, title = {Proc}, year = 2001}\n@inproceedings{a, title = {Paper}, crossref = {p}}\n";
+    let out = bibkit()
+        .args(["convert", "--from", "bibtex"])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.starts_with("@preamble{{\\newcommand{\\x}{y}}}\n"),
+        "{text}"
+    );
+    assert!(text.contains("% header\n"), "{text}");
+    assert!(text.contains("  crossref = {p},\n"), "{text}");
+    assert!(
+        !text.contains("booktitle"),
+        "crossref stays unresolved in .bib output: {text}"
+    );
+}
+
+#[test]
+fn bib_to_csl_reports_what_csl_cannot_hold() {
+    bibkit()
+        .args(["convert", "--from", "bibtex", "--to", "csl-json"])
+        .write_stdin("% a comment\n@misc{k, title = {T}}\n")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "info[not-written]: 1 comment(s) and 0 @preamble(s)",
+        ));
+}

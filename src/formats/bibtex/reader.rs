@@ -343,20 +343,37 @@ fn parse_year(s: &str) -> Option<Date> {
 }
 
 /// A key that hashes and compares ignoring case, as BibTeX compares keys; borrowed from the
-/// source, so indexing keys allocates nothing.
+/// source, so indexing (ASCII) keys allocates nothing.
 #[derive(Debug, Clone, Copy)]
 struct Caseless<'a>(&'a str);
 
 impl std::hash::Hash for Caseless<'_> {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        for c in self.0.chars().flat_map(char::to_lowercase) {
-            h.write_u32(c as u32);
+        // Equal keys must hash alike: a non-ASCII key can lowercase to ASCII (`K`, the
+        // Kelvin sign, is `k`), so hash the lowercased text, eight bytes at a time.
+        fn words<H: std::hash::Hasher>(bytes: &[u8], h: &mut H) {
+            for chunk in bytes.chunks(8) {
+                let mut word = [0u8; 8];
+                for (w, b) in word.iter_mut().zip(chunk) {
+                    *w = b.to_ascii_lowercase();
+                }
+                h.write_u64(u64::from_le_bytes(word));
+            }
+        }
+        if self.0.is_ascii() {
+            words(self.0.as_bytes(), h);
+        } else {
+            let lower: String = self.0.chars().flat_map(char::to_lowercase).collect();
+            words(lower.as_bytes(), h);
         }
     }
 }
 
 impl PartialEq for Caseless<'_> {
     fn eq(&self, other: &Self) -> bool {
+        if self.0.is_ascii() && other.0.is_ascii() {
+            return self.0.eq_ignore_ascii_case(other.0);
+        }
         self.0
             .chars()
             .flat_map(char::to_lowercase)
@@ -1060,4 +1077,40 @@ pub fn normalize_doi(doi: &str) -> &str {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::{BuildHasher, BuildHasherDefault};
+
+    fn hash(k: &str) -> u64 {
+        BuildHasherDefault::<crate::fxhash::FxHasher>::default().hash_one(Caseless(k))
+    }
+
+    #[test]
+    fn caseless_keys_hash_alike_when_equal() {
+        for (a, b) in [
+            ("Knuth84", "knuth84"),
+            ("\u{212A}ey", "key"),
+            ("Ärger", "ärger"),
+        ] {
+            assert_eq!(Caseless(a), Caseless(b));
+            assert_eq!(hash(a), hash(b), "{a} / {b}");
+        }
+        assert_ne!(Caseless("a1"), Caseless("a2"));
+    }
+
+    #[test]
+    fn duplicate_keys_by_kind() {
+        let p = read("@book{K, title={A}}\n@book{k, title={B}}\n@article{K, title={C}}");
+        let sev: Vec<Severity> = p
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == "duplicate-key")
+            .map(|d| d.severity)
+            .collect();
+        assert_eq!(sev, [Severity::Warning, Severity::Error]);
+        assert_eq!(p.bibliography.len(), 3);
+    }
 }
