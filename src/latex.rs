@@ -621,13 +621,24 @@ fn balanced_group_end(src: &str, start: usize) -> Option<usize> {
 }
 
 /// Length of the math body before the closing `delim`, skipping escaped dollars.
+/// The closing `delim` must be at the brace depth math started at, and no brace group may
+/// close below it, so a math body always has balanced braces.
 fn find_math_end(s: &str, delim: &str) -> Option<usize> {
     let bytes = s.as_bytes();
+    let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
-            b'$' if s[i..].starts_with(delim) => return Some(i),
+            b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' => {
+                depth = depth.checked_sub(1)?;
+                i += 1;
+            }
+            b'$' if depth == 0 && s[i..].starts_with(delim) => return Some(i),
             _ => i += 1,
         }
     }

@@ -270,3 +270,48 @@ fn a_hundred_thousand_nested_braces_do_not_overflow_the_stack() {
     assert!(p.bibliography.get("after").is_some());
     assert_eq!(p.diagnostics.len(), 1);
 }
+
+/// Fuzzing found: `${C$r}` read `{C` as math, and the writer then produced unbalanced braces.
+#[test]
+fn regression_math_cannot_close_inside_a_brace_group() {
+    let p = bibtex::read("@misc{k, title = {${C$r}}}");
+    let out = bibtex::write(&p.bibliography, &bibtex::WriteOptions::new());
+    assert!(
+        bibkit::syntax::parse(&out).diagnostics().is_empty(),
+        "{out}"
+    );
+    assert_eq!(
+        bibtex::read(&out).bibliography,
+        bibtex::Reader::new().read(&out).bibliography
+    );
+}
+
+/// Fuzzing found: math spanning lines kept a line starting with `@article{`, which cut the
+/// written value short when read again.
+#[test]
+fn regression_lines_starting_an_entry_inside_values_are_indented_on_output() {
+    let p = bibtex::read("@misc{k, title = {$a\n@article{x, $}, url = {u\n@misc{y}}}");
+    let out = bibtex::write(&p.bibliography, &bibtex::WriteOptions::new());
+    let again = bibtex::read(&out);
+    assert!(
+        again.diagnostics.is_empty(),
+        "{out}\n{:?}",
+        again.diagnostics
+    );
+    assert_eq!(again.bibliography.len(), 1);
+}
+
+/// Fuzzing found: the DOI prefix check sliced a string inside a multi-byte character.
+#[test]
+fn regression_doi_prefix_check_respects_character_boundaries() {
+    let p = bibtex::read("@misc{k, doi = {ab\u{fffd}\u{fffd}cdefghijklmnop}}");
+    assert_eq!(
+        p.bibliography
+            .get("k")
+            .unwrap()
+            .get("doi")
+            .unwrap()
+            .to_plain_string(),
+        "ab\u{fffd}\u{fffd}cdefghijklmnop"
+    );
+}

@@ -50,9 +50,10 @@
 //!   would read `%@article{…}` as an entry). Inside values `%` is text.
 //! * `@comment{…}` is a comment block when its braces balance before a line that starts a
 //!   new entry; otherwise (as BibTeX does) the comment ends at that line.
-//! * A line that starts with `@type{` or `@type(` always begins a new block: a value or
-//!   entry left open before it is an error, so a missing brace cannot swallow the entries
-//!   that follow. BibTeX and biber would read on to the end of the file.
+//! * A line that starts with `@type{` or `@type(` (the `@` in the first column) always
+//!   begins a new block: a value or entry left open before it is an error, so a missing
+//!   brace cannot swallow the entries that follow. BibTeX and biber would read on to the
+//!   end of the file. (bibkit's writers indent such lines inside values by one space.)
 //! * An `@` in text between entries that is not followed by `type{` is text, not an error.
 //! * Errors never stop the parser: the broken block becomes junk and parsing resumes at the
 //!   next line that starts an entry.
@@ -65,6 +66,40 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Span;
 
 pub use parser::parse;
+
+/// Whether `s` can be the content of a braced value: its braces balance as the parser counts
+/// them (`\{` and `\}` do not count) and it does not end in a backslash that would escape
+/// the closing brace.
+///
+/// ```
+/// use bibkit::syntax::balanced;
+/// assert!(balanced(r"a {b} \{ c"));
+/// assert!(!balanced("a } b {"));
+/// assert!(!balanced(r"ends with \"));
+/// ```
+pub fn balanced(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                if i + 1 == b.len() {
+                    return false;
+                }
+                i += 1;
+            }
+            b'{' => depth += 1,
+            b'}' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    depth == 0
+}
 
 /// A compact byte span (the tree stores many of them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

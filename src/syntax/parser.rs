@@ -195,8 +195,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// The first position after `from` where a line starts (after optional blanks) with
-    /// `@type{` or `@type(`.
+    /// The first position after `from` where a line starts with `@type{` or `@type(`.
     fn next_entry_line(&self, from: usize) -> Option<usize> {
         let mut pos = from;
         while let Some(k) = memchr::memchr(b'\n', &self.b[pos..]) {
@@ -209,12 +208,10 @@ impl<'a> Parser<'a> {
         None
     }
 
-    /// If the line after the newline at `nl` starts a block, the position of its `@`.
+    /// If the line after the newline at `nl` starts a block (`@` in its first column), the
+    /// position of its `@`.
     fn entry_line_at(&self, nl: usize) -> Option<usize> {
-        let mut k = nl + 1;
-        while k < self.b.len() && matches!(self.b[k], b' ' | b'\t') {
-            k += 1;
-        }
+        let k = nl + 1;
         (k < self.b.len() && self.b[k] == b'@' && self.head(k).is_some()).then_some(k)
     }
 

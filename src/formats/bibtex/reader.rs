@@ -1071,7 +1071,9 @@ pub fn normalize_doi(doi: &str) -> &str {
         "doi.org/",
         "doi:",
     ] {
-        if s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        if s.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+        {
             s = s[prefix.len()..].trim_start();
             break;
         }

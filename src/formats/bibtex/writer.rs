@@ -6,6 +6,7 @@ use crate::latex::{self, EncodeOptions};
 use crate::model::{
     Bibliography, Chunk, Comment, CommentKind, Date, Entry, Name, NameList, Person, Text, Value,
 };
+use crate::syntax::balanced;
 
 /// Which flavour of `.bib` to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -111,30 +112,24 @@ pub fn write_preamble(out: &mut String, preamble: &str) {
     let _ = writeln!(out, "@preamble{{{}}}", braced_or_quoted(preamble));
 }
 
+/// Indents lines that start with `@` by one space, so that no line inside a value looks like
+/// the start of a new entry to a reader.
+fn guard_entry_lines(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains("\n@") {
+        std::borrow::Cow::Owned(s.replace("\n@", "\n @"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// A value that keeps its braces balanced inside `{…}`, or `"…"` when it cannot.
 fn braced_or_quoted(s: &str) -> String {
+    let s = &guard_entry_lines(s);
     if balanced(s) {
         format!("{{{s}}}")
     } else {
         format!("\"{}\"", s.replace('"', "{\"}"))
     }
-}
-
-fn balanced(s: &str) -> bool {
-    let mut depth = 0i64;
-    for c in s.chars() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth < 0 {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    depth == 0
 }
 
 /// Appends a comment as it was written: `@comment{…}` for a block whose braces balance,
@@ -143,7 +138,7 @@ pub fn write_comment(out: &mut String, c: &Comment) {
     if !out.is_empty() && !out.ends_with("\n\n") {
         out.push('\n');
     }
-    if c.kind == CommentKind::Block && balanced(&c.text) {
+    if c.kind == CommentKind::Block && balanced(&c.text) && !c.text.contains("\n@") {
         let _ = writeln!(out, "@comment{{{}}}", c.text);
     } else {
         for line in c.text.lines() {
@@ -170,7 +165,13 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
                 } else {
                     t.clone()
                 };
-                fields.push((name, format!("{{{}}}", latex::encode(&t, &enc))));
+                let mut v = guard_entry_lines(&latex::encode(&t, &enc)).into_owned();
+                if !balanced(&v) {
+                    // Raw LaTeX or math that cannot stand in a braced value: write the
+                    // text as plain, escaped text instead, which always balances.
+                    v = latex::escape_str(&t.to_plain_string(), &enc);
+                }
+                fields.push((name, format!("{{{v}}}")));
             }
             Value::Verbatim(s) => fields.push((name, verbatim(s))),
         }
@@ -289,27 +290,20 @@ fn person(p: &Person, enc: &EncodeOptions) -> String {
     out
 }
 
-/// A verbatim value in braces; braces that do not balance are percent-encoded, since
-/// verbatim fields (URLs, DOIs) allow that and a `.bib` value cannot hold them.
+/// A verbatim value in braces; if its braces do not balance, they (and a trailing
+/// backslash) are percent-encoded, since verbatim fields (URLs, DOIs) allow that and a
+/// `.bib` value cannot hold them otherwise.
 fn verbatim(s: &str) -> String {
-    let mut depth = 0i64;
-    let mut balanced = true;
-    for c in s.chars() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth < 0 {
-                    balanced = false;
-                }
-            }
-            _ => {}
-        }
-    }
-    if balanced && depth == 0 {
+    let s = &guard_entry_lines(s);
+    if balanced(s) {
         format!("{{{s}}}")
     } else {
-        format!("{{{}}}", s.replace('{', "%7B").replace('}', "%7D"))
+        let mut t = s.replace('{', "%7B").replace('}', "%7D");
+        if t.ends_with('\\') {
+            t.pop();
+            t.push_str("%5C");
+        }
+        format!("{{{t}}}")
     }
 }
 

@@ -1,0 +1,89 @@
+//! Every input the fuzzers ever failed on (`tests/regressions/<target>/`), run through the
+//! same checks as the fuzz targets in `fuzz/fuzz_targets/`, so each stays fixed.
+
+use bibkit::convert::{Converter, Target};
+use bibkit::formats::{bibtex, csl_json, listing};
+
+/// What `fuzz/fuzz_targets/read_bib.rs` checks.
+fn check_bib(data: &[u8], name: &str) {
+    let decoded = bibkit::source::decode_utf8(data);
+    let text = &decoded.text;
+    let tree = bibkit::syntax::parse(text);
+    assert_eq!(tree.to_string(), *text, "{name}: print(parse(x)) != x");
+    let mut pos = 0;
+    for item in tree.items() {
+        assert_eq!(
+            item.span().start,
+            pos,
+            "{name}: items do not tile the input"
+        );
+        pos = item.span().end;
+    }
+    assert_eq!(pos, text.len());
+    let parsed = bibtex::Reader::new().lower(&tree);
+    let out = bibtex::write(&parsed.bibliography, &bibtex::WriteOptions::new());
+    let again = bibkit::syntax::parse(&out);
+    assert!(
+        again.diagnostics().is_empty(),
+        "{name}: written BibTeX does not re-read: {:?}\n{out}",
+        again.diagnostics()
+    );
+    assert_eq!(
+        again
+            .blocks()
+            .filter(|b| b.block_kind() == bibkit::syntax::BlockKind::Entry)
+            .count(),
+        parsed.bibliography.len(),
+        "{name}: entry count changed\n{out}"
+    );
+    let json = csl_json::to_string(&parsed.bibliography);
+    serde_json::from_str::<serde_json::Value>(&json)
+        .unwrap_or_else(|e| panic!("{name}: CSL-JSON: {e}\n{json}"));
+    let mut conv = Converter::new(Vec::new(), Target::CslJson);
+    let _ = conv.bibtex(&decoded, None, None);
+    let streamed = conv.finish().unwrap();
+    serde_json::from_slice::<serde_json::Value>(&streamed)
+        .unwrap_or_else(|e| panic!("{name}: streamed CSL-JSON: {e}"));
+}
+
+/// What `fuzz/fuzz_targets/read_listing.rs` checks.
+fn check_listing(data: &[u8], name: &str) {
+    let decoded = bibkit::source::decode_utf8(data);
+    let parsed = listing::read(&decoded.text);
+    for d in &parsed.diagnostics {
+        assert!(d.line >= 1, "{name}: diagnostic without a line");
+    }
+    let json = csl_json::to_string(&parsed.bibliography);
+    serde_json::from_str::<serde_json::Value>(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let out = bibtex::write(&parsed.bibliography, &bibtex::WriteOptions::new());
+    assert!(
+        bibkit::syntax::parse(&out).diagnostics().is_empty(),
+        "{name}: {out}"
+    );
+}
+
+fn run(target: &str, check: fn(&[u8], &str)) -> usize {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/regressions")
+        .join(target);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return 0;
+    };
+    let mut n = 0;
+    for e in entries {
+        let path = e.unwrap().path();
+        check(&std::fs::read(&path).unwrap(), &path.display().to_string());
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn read_bib_regressions() {
+    run("read_bib", check_bib);
+}
+
+#[test]
+fn read_listing_regressions() {
+    run("read_listing", check_listing);
+}
