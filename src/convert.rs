@@ -57,6 +57,8 @@ pub struct Converter<W: Write> {
     /// Entry types seen, lowercased (few distinct ones, so stored once).
     kinds: Vec<String>,
     written: usize,
+    /// Whether anything was written (the first chunk drops its leading separator).
+    started: bool,
 }
 
 impl<W: Write> Converter<W> {
@@ -69,6 +71,7 @@ impl<W: Write> Converter<W> {
             seen: HashMap::default(),
             kinds: Vec::new(),
             written: 0,
+            started: false,
         }
     }
 
@@ -87,13 +90,14 @@ impl<W: Write> Converter<W> {
         if s.is_empty() {
             return Ok(());
         }
-        if self.written == 0 {
+        if self.started {
+            self.out.write_all(s.as_bytes())?;
+        } else {
             if self.csl() {
                 self.out.write_all(b"[")?;
             }
             self.out.write_all(&s.as_bytes()[1..])?;
-        } else {
-            self.out.write_all(s.as_bytes())?;
+            self.started = true;
         }
         self.written += count;
         Ok(())
@@ -108,9 +112,11 @@ fn print(target: &Target, out: &mut String, e: &Entry, comments: &[&Comment], ge
             csl_json::write_item(out, e, "  ");
         }
         Target::Bib(opts) => {
+            let mut s = String::new();
             for c in comments {
-                let mut s = String::new();
                 bibtex::write_comment(&mut s, c);
+            }
+            if !s.is_empty() {
                 out.push('\n');
                 out.push_str(&s);
             }
@@ -348,7 +354,7 @@ impl<W: Write> Converter<W> {
     pub fn finish(mut self) -> io::Result<W> {
         if self.csl() {
             self.out
-                .write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })?;
+                .write_all(if self.started { b"\n]\n" } else { b"[]\n" })?;
         }
         self.out.flush()?;
         Ok(self.out)

@@ -135,7 +135,13 @@ fn braced_or_quoted(s: &str) -> String {
 /// Appends a comment as it was written: `@comment{…}` for a block whose braces balance,
 /// `%` lines otherwise.
 pub fn write_comment(out: &mut String, c: &Comment) {
-    if !out.is_empty() && !out.ends_with("\n\n") {
+    // `%` lines that follow `%` lines stay together; anything else gets a blank line first.
+    let last_line = out.trim_end_matches('\n').rsplit('\n').next().unwrap_or("");
+    let continues = c.kind != CommentKind::Block
+        && last_line.starts_with('%')
+        && out.ends_with('\n')
+        && !out.ends_with("\n\n");
+    if !out.is_empty() && !out.ends_with("\n\n") && !continues {
         out.push('\n');
     }
     if c.kind == CommentKind::Block && balanced(&c.text) && !c.text.contains("\n@") {
