@@ -131,13 +131,13 @@ impl<W: Write> Converter<W> {
     /// Reports a key that an earlier input already used.
     fn check_key(
         &self,
-        key: &str,
+        (key, hash): (&str, u64),
         kind: &str,
         file: &Option<Arc<str>>,
         (line, span): (u32, crate::model::Span),
         diags: &mut Vec<Diagnostic>,
     ) {
-        if let Some((f, l, k)) = self.seen.get(&key_hash(key)) {
+        if let Some((f, l, k)) = self.seen.get(&hash) {
             let k = self.kinds.get(usize::from(*k)).map_or("", String::as_str);
             let place = match f {
                 Some(f) => format!("{f}:{l}"),
@@ -162,10 +162,9 @@ impl<W: Write> Converter<W> {
         }
     }
 
-    fn remember(&mut self, key: &str, kind: &str, file: &Option<Arc<str>>, line: u32) {
-        let hash = key_hash(key);
+    fn remember(&mut self, hash: u64, kind: &str, file: &Option<Arc<str>>, line: u32) {
         if !self.seen.contains_key(&hash) {
-            self.keys.reserve(key);
+            self.keys.reserve_hash(hash);
             let kind = kind.to_ascii_lowercase();
             let k = match self.kinds.iter().position(|x| *x == kind) {
                 Some(i) => i,
@@ -209,14 +208,21 @@ impl<W: Write> Converter<W> {
             }
             diags.push(d);
         }
-        for n in (0..lowering.len()).filter(|n| !skip.contains(n)) {
-            let at = (lowering.position(n).0, lowering.span(n));
-            self.check_key(lowering.key(n), lowering.kind(n), &file, at, &mut diags);
+        let hashes: Vec<u64> = (0..lowering.len())
+            .map(|n| key_hash(lowering.key(n)))
+            .collect();
+        if !self.seen.is_empty() {
+            for n in (0..lowering.len()).filter(|n| !skip.contains(n)) {
+                let at = (lowering.position(n).0, lowering.span(n));
+                let key = (lowering.key(n), hashes[n]);
+                self.check_key(key, lowering.kind(n), &file, at, &mut diags);
+            }
         }
         for n in (0..lowering.len()).filter(|n| !skip.contains(n)) {
             let line = lowering.position(n).0;
-            self.remember(lowering.key(n), lowering.kind(n), &file, line);
+            self.remember(hashes[n], lowering.kind(n), &file, line);
         }
+        drop(hashes);
 
         let comments = lowering.comments();
         let preambles = lowering.preambles();
@@ -335,7 +341,7 @@ impl<W: Write> Converter<W> {
         self.entries(&parsed.bibliography.entries, true)?;
         for e in &parsed.bibliography.entries {
             let line = e.origin.as_ref().map_or(0, |o| o.line);
-            self.remember(&e.key, &e.kind, &file, line);
+            self.remember(key_hash(&e.key), &e.kind, &file, line);
         }
         Ok(parsed.diagnostics)
     }

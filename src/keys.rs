@@ -98,6 +98,11 @@ impl KeyGenerator {
         self.used.insert(key_hash(key));
     }
 
+    /// Marks a key as taken by its [`key_hash`].
+    pub fn reserve_hash(&mut self, hash: u64) {
+        self.used.insert(hash);
+    }
+
     /// Whether `key` is taken (compared case-insensitively).
     pub fn is_taken(&self, key: &str) -> bool {
         self.used.contains(&key_hash(key))

@@ -189,15 +189,16 @@ struct Decoder<'a> {
     pos: usize,
     opts: &'a DecodeOptions,
     out: Text,
-    /// One flag per open brace group: does it protect case?
-    groups: Vec<bool>,
+    /// One flag per open brace group: does it protect case? (Kept inline for the usual
+    /// shallow nesting.)
+    groups: smallvec::SmallVec<[bool; 16]>,
     protecting: usize,
     buf: String,
     buf_protected: bool,
     /// The last character emitted is a space (or nothing was emitted yet): with
     /// `collapse_whitespace`, a following space is dropped.
     prev_space: bool,
-    table: [Class; 256],
+    table: &'static [Class; 256],
 }
 
 /// How the decoder treats a byte.
@@ -211,25 +212,37 @@ enum Class {
     Space,
 }
 
-/// The byte classes for a set of options.
-fn classes(opts: &DecodeOptions) -> [Class; 256] {
+/// The byte classes for a set of options, built at compile time.
+const fn classes(ligatures: bool, collapse: bool) -> [Class; 256] {
     let mut t = [Class::Plain; 256];
-    for b in [b'\\', b'{', b'}', b'$', b'~'] {
-        t[usize::from(b)] = Class::Special;
+    t[b'\\' as usize] = Class::Special;
+    t[b'{' as usize] = Class::Special;
+    t[b'}' as usize] = Class::Special;
+    t[b'$' as usize] = Class::Special;
+    t[b'~' as usize] = Class::Special;
+    if ligatures {
+        t[b'-' as usize] = Class::Special;
+        t[b'`' as usize] = Class::Special;
+        t[b'\'' as usize] = Class::Special;
     }
-    if opts.ligatures {
-        for b in [b'-', b'`', b'\''] {
-            t[usize::from(b)] = Class::Special;
-        }
-    }
-    if opts.collapse_whitespace {
-        for b in [b'\t', b'\n', b'\r', b'\x0b', b'\x0c'] {
-            t[usize::from(b)] = Class::Special;
-        }
-        t[usize::from(b' ')] = Class::Space;
+    if collapse {
+        t[b'\t' as usize] = Class::Special;
+        t[b'\n' as usize] = Class::Special;
+        t[b'\r' as usize] = Class::Special;
+        t[0x0b] = Class::Special;
+        t[0x0c] = Class::Special;
+        t[b' ' as usize] = Class::Space;
     }
     t
 }
+
+/// The class tables for each combination of (ligatures, collapse_whitespace).
+static CLASSES: [[Class; 256]; 4] = [
+    classes(false, false),
+    classes(false, true),
+    classes(true, false),
+    classes(true, true),
+];
 
 /// Whether `text` needs NFC normalisation (ASCII and quick-checked NFC text do not).
 fn needs_nfc(text: &str) -> bool {
@@ -397,21 +410,28 @@ impl<'a> Decoder<'a> {
     fn command(&mut self, start: usize) {
         let cmd = self.read_command();
         if cmd.is_empty() {
-            // A lone backslash at the end.
-            self.emit_chunk(Chunk::Raw("\\".into()));
+            // A lone backslash at the end is a backslash.
+            self.emit_str("\\");
             return;
         }
         let is_word = cmd.as_bytes()[0].is_ascii_alphabetic();
         if let Some(mark) = accent_mark(cmd) {
             if let Some(arg) = self.accent_arg(is_word) {
+                // The letter with its accent, precomposed where Unicode has the character,
+                // so the text is usually NFC already.
                 let mut chars = arg.chars();
-                let mut s = String::new();
                 if let Some(first) = chars.next() {
-                    s.push(first);
-                    s.push(mark);
+                    let mut buf = [0u8; 8];
+                    let n = match unicode_normalization::char::compose(first, mark) {
+                        Some(c) => c.encode_utf8(&mut buf).len(),
+                        None => {
+                            let a = first.encode_utf8(&mut buf).len();
+                            a + mark.encode_utf8(&mut buf[a..]).len()
+                        }
+                    };
+                    self.emit_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
                 }
-                s.extend(chars);
-                self.emit_str(&s);
+                self.emit_str(chars.as_str());
                 return;
             }
             self.pos = start;
@@ -450,10 +470,9 @@ impl<'a> Decoder<'a> {
         let is_word = cmd.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
         // `\verb|…|`, `\path|…|`: the argument runs to the next delimiter, verbatim.
         if matches!(cmd, "verb" | "path" | "url" | "nolinkurl") {
-            if let Some(d) = self
-                .peek()
-                .filter(|c| !c.is_alphanumeric() && !c.is_whitespace() && *c != '{' && *c != '*')
-            {
+            if let Some(d) = self.peek().filter(|c| {
+                c.is_ascii_punctuation() && !matches!(c, '{' | '}' | '[' | ']' | '*' | '\\')
+            }) {
                 let body = self.pos + d.len_utf8();
                 if let Some(k) = self.src[body..].find(d) {
                     self.pos = body + k + d.len_utf8();
@@ -470,8 +489,8 @@ impl<'a> Decoder<'a> {
                     None => break,
                 }
             } else if rest.starts_with('[') {
-                match rest.find(']') {
-                    Some(i) => self.pos += i + 1,
+                match bracket_end(rest) {
+                    Some(i) => self.pos += i,
                     None => break,
                 }
             } else {
@@ -495,9 +514,22 @@ impl<'a> Decoder<'a> {
         while self.pos < len {
             let start = self.pos;
             if !self.special(start) {
+                // The run of bytes to copy: plain bytes, and single spaces between them.
+                let bytes = self.src.as_bytes();
+                let table = self.table;
                 let mut end = start + 1;
-                while end < len && !self.special(end) {
-                    end += 1;
+                loop {
+                    while end < len && table[usize::from(bytes[end])] == Class::Plain {
+                        end += 1;
+                    }
+                    if end + 1 < len
+                        && table[usize::from(bytes[end])] == Class::Space
+                        && !bytes[end + 1].is_ascii_whitespace()
+                    {
+                        end += 1;
+                        continue;
+                    }
+                    break;
                 }
                 self.pos = end;
                 self.emit_str(&self.src[start..end]);
@@ -620,6 +652,21 @@ fn balanced_group_end(src: &str, start: usize) -> Option<usize> {
     None
 }
 
+/// The end (one past `]`) of an optional argument `[…]` at the start of `s`: the `]` must
+/// be outside braces, and no brace may close below the argument's own level.
+fn bracket_end(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in s.bytes().enumerate().skip(1) {
+        match b {
+            b'{' => depth += 1,
+            b'}' => depth = depth.checked_sub(1)?,
+            b']' if depth == 0 => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Length of the math body before the closing `delim`, skipping escaped dollars.
 /// The closing `delim` must be at the brace depth math started at, and no brace group may
 /// close below it, so a math body always has balanced braces.
@@ -662,12 +709,12 @@ pub fn decode(src: &str, opts: &DecodeOptions) -> Text {
         pos: 0,
         opts,
         out: Text::new(),
-        groups: Vec::new(),
+        groups: smallvec::SmallVec::new(),
         protecting: 0,
-        buf: String::new(),
+        buf: String::with_capacity(src.len()),
         buf_protected: false,
         prev_space: true,
-        table: classes(opts),
+        table: &CLASSES[usize::from(opts.ligatures) * 2 + usize::from(opts.collapse_whitespace)],
     }
     .run()
 }
@@ -771,8 +818,8 @@ fn render_raw_at(raw: &str, depth: usize) -> String {
     loop {
         args = args.trim_start();
         if args.starts_with('[') {
-            match args.find(']') {
-                Some(i) => args = &args[i + 1..],
+            match bracket_end(args) {
+                Some(i) => args = &args[i..],
                 None => break,
             }
         } else if args.starts_with('{') {

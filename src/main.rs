@@ -79,9 +79,10 @@ enum OutputFormat {
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_TROUBLE: u8 = 2;
 
-/// Makes mimalloc give freed memory back at once and commit arena memory only as it is used,
-/// so a large conversion's peak memory stays near what is live (about 2.7× the input for a
-/// 100 MB `.bib` to CSL-JSON, instead of 3.5×).
+/// Makes mimalloc give freed memory back after 10 ms (long enough for one batch of a
+/// conversion to reuse the pages of the one before) and commit arena memory only as it is
+/// used, so a large conversion's peak memory stays near what is live (about 2.4× the input
+/// for a 100 MB `.bib` to CSL-JSON, instead of 3.5× with mimalloc's defaults).
 #[allow(unsafe_code)]
 fn configure_allocator() {
     use libmimalloc_sys::{mi_option_set, mi_option_t};
@@ -91,7 +92,7 @@ fn configure_allocator() {
     // SAFETY: setting options is thread-safe in mimalloc and these take plain integers; it
     // runs first thing in `main`, before any thread starts.
     unsafe {
-        mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        mi_option_set(MI_OPTION_PURGE_DELAY, 10);
         mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
     }
 }

@@ -29,6 +29,8 @@
 //! );
 //! ```
 
+use smallvec::SmallVec;
+
 use crate::latex::{self, DecodeOptions};
 use crate::model::{Name, NameList, Person};
 
@@ -145,27 +147,36 @@ fn token_case(tok: &str) -> Case {
                 if let Some(case) = foreign_letter(&tok[cmd_start..j]) {
                     return case;
                 }
+                // After a control symbol (`\"`, `\'`), skip the symbol itself.
+                let skip = if j == cmd_start {
+                    tok[cmd_start..].chars().next().map_or(0, char::len_utf8)
+                } else {
+                    0
+                };
+                let start = (j + skip).min(tok.len());
                 let mut depth = 1;
-                let mut k = if j == cmd_start { j + 1 } else { j };
-                while k < b.len() && depth > 0 {
-                    match b[k] {
-                        b'{' => depth += 1,
-                        b'}' => depth -= 1,
-                        _ => {
-                            if let Some(ch) = tok[k..].chars().next() {
-                                if ch.is_alphabetic() {
-                                    return if ch.is_lowercase() {
-                                        Case::Lower
-                                    } else {
-                                        Case::Upper
-                                    };
-                                }
+                let mut end = tok.len();
+                for (off, ch) in tok[start..].char_indices() {
+                    match ch {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = start + off + 1;
+                                break;
                             }
                         }
+                        c if c.is_alphabetic() => {
+                            return if c.is_lowercase() {
+                                Case::Lower
+                            } else {
+                                Case::Upper
+                            };
+                        }
+                        _ => {}
                     }
-                    k += 1;
                 }
-                i = k;
+                i = end;
             } else {
                 // Skip a group that has no case.
                 let mut depth = 0;
@@ -203,9 +214,13 @@ fn token_case(tok: &str) -> Case {
     Case::None
 }
 
-/// One name split into raw (still LaTeX) tokens per comma-separated part.
-fn tokenize(name: &str) -> (Vec<Vec<&str>>, bool) {
-    let mut parts: Vec<Vec<&str>> = vec![Vec::new()];
+/// The tokens of one comma-separated part of a name (few: kept inline).
+type Tokens<'a> = SmallVec<[&'a str; 6]>;
+
+/// One name split into raw (still LaTeX) tokens per comma-separated part, and whether its
+/// braces balance.
+fn tokenize(name: &str) -> (SmallVec<[Tokens<'_>; 3]>, bool) {
+    let mut parts: SmallVec<[Tokens<'_>; 3]> = smallvec::smallvec![Tokens::new()];
     let mut depth: i64 = 0;
     let mut balanced = true;
     let mut start: Option<usize> = None;
@@ -214,13 +229,12 @@ fn tokenize(name: &str) -> (Vec<Vec<&str>>, bool) {
         let sep = depth == 0 && (c.is_ascii_whitespace() || c == b'~' || c == b',');
         if sep {
             if let Some(s) = start.take() {
-                parts
-                    .last_mut()
-                    .unwrap_or(&mut Vec::new())
-                    .push(&name[s..i]);
+                if let Some(last) = parts.last_mut() {
+                    last.push(&name[s..i]);
+                }
             }
             if c == b',' {
-                parts.push(Vec::new());
+                parts.push(Tokens::new());
             }
             continue;
         }
@@ -239,26 +253,23 @@ fn tokenize(name: &str) -> (Vec<Vec<&str>>, bool) {
             start = Some(i);
         }
     }
-    if let Some(s) = start {
-        parts.last_mut().unwrap_or(&mut Vec::new()).push(&name[s..]);
+    if let (Some(s), Some(last)) = (start, parts.last_mut()) {
+        last.push(&name[s..]);
     }
     (parts, balanced && depth == 0)
 }
 
-/// Splits the "von Last" tokens of a comma form: von runs from the start to the last
-/// lowercase token before the final one.
-fn von_last<'a>(tokens: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
+/// How many tokens of a comma form's "von Last" part are the von part: from the start to
+/// the last lowercase token before the final one.
+fn von_len(tokens: &[&str]) -> usize {
     let n = tokens.len();
     if n == 0 {
-        return (Vec::new(), Vec::new());
+        return 0;
     }
-    match (0..n - 1)
+    (0..n - 1)
         .rev()
         .find(|&i| token_case(tokens[i]) == Case::Lower)
-    {
-        Some(j) => (tokens[..=j].to_vec(), tokens[j + 1..].to_vec()),
-        None => (Vec::new(), tokens.to_vec()),
-    }
+        .map_or(0, |j| j + 1)
 }
 
 fn decode_part(tokens: &[&str]) -> String {
@@ -266,6 +277,13 @@ fn decode_part(tokens: &[&str]) -> String {
         return String::new();
     }
     let joined = tokens.join(" ");
+    // Most name parts have nothing for the LaTeX decoder to do.
+    let plain = joined
+        .bytes()
+        .all(|b| !matches!(b, b'\\' | b'{' | b'}' | b'$' | b'~' | b'-' | b'`' | b'\''));
+    if plain && joined.is_ascii() {
+        return joined;
+    }
     latex::decode(&joined, &DecodeOptions::default()).to_plain_string()
 }
 
@@ -306,6 +324,9 @@ const EXTENDED_KEYS: &[&str] = &[
 
 /// biblatex's extended name format, if `name` is written in it.
 fn parse_extended(name: &str) -> Option<Person> {
+    if !name.contains('=') {
+        return None;
+    }
     let (parts, _) = tokenize(name);
     let first = parts.first()?.first()?;
     let key = first.split('=').next()?.trim();
@@ -379,7 +400,7 @@ pub fn parse_bibtex_name(name: &str) -> (Name, Option<String>) {
     let (mut parts, balanced) = tokenize(trimmed);
     let mut warning = (!balanced).then(|| format!("unbalanced braces in the name `{trimmed}`"));
     let commas = parts.len() - 1;
-    if commas > 0 && parts.last().is_some_and(Vec::is_empty) && parts.len() == 2 {
+    if commas > 0 && parts.last().is_some_and(|p| p.is_empty()) && parts.len() == 2 {
         warning.get_or_insert_with(|| format!("trailing comma in the name `{trimmed}`"));
     }
     let person = match commas {
@@ -389,11 +410,11 @@ pub fn parse_bibtex_name(name: &str) -> (Name, Option<String>) {
             if n == 0 {
                 Person::default()
             } else {
-                let lower: Vec<usize> = (0..n - 1)
-                    .filter(|&i| token_case(t[i]) == Case::Lower)
-                    .collect();
-                match (lower.first(), lower.last()) {
-                    (Some(&f), Some(&l)) => Person::new(
+                let first = (0..n - 1).find(|&i| token_case(t[i]) == Case::Lower);
+                let last =
+                    first.and_then(|f| (f..n - 1).rev().find(|&i| token_case(t[i]) == Case::Lower));
+                match (first, last) {
+                    (Some(f), Some(l)) => Person::new(
                         decode_part(&t[..f]),
                         decode_part(&t[f..=l]),
                         decode_part(&t[l + 1..]),
@@ -404,11 +425,11 @@ pub fn parse_bibtex_name(name: &str) -> (Name, Option<String>) {
             }
         }
         1 => {
-            let (von, last) = von_last(&parts[0]);
+            let v = von_len(&parts[0]);
             Person::new(
                 decode_part(&parts[1]),
-                decode_part(&von),
-                decode_part(&last),
+                decode_part(&parts[0][..v]),
+                decode_part(&parts[0][v..]),
                 "",
             )
         }
@@ -418,12 +439,12 @@ pub fn parse_bibtex_name(name: &str) -> (Name, Option<String>) {
                     format!("too many commas in the name `{trimmed}` (is an `and` missing?)")
                 });
             }
-            let rest: Vec<&str> = parts.drain(2..).flatten().collect();
-            let (von, last) = von_last(&parts[0]);
+            let rest: Tokens<'_> = parts.drain(2..).flatten().collect();
+            let v = von_len(&parts[0]);
             Person::new(
                 decode_part(&rest),
-                decode_part(&von),
-                decode_part(&last),
+                decode_part(&parts[0][..v]),
+                decode_part(&parts[0][v..]),
                 decode_part(&parts[1]),
             )
         }

@@ -145,26 +145,21 @@ fn variable(field: &str, kind: &str) -> Option<&'static str> {
     })
 }
 
-/// CSL-JSON for one text value.
-fn text(t: &Text, title: bool) -> String {
-    let mut out = String::new();
-    for c in t.chunks() {
-        match c {
-            Chunk::Protected(s) if title => {
-                out.push_str("<span class=\"nocase\">");
-                out.push_str(s);
-                out.push_str("</span>");
-            }
-            c => out.push_str(&c.to_plain_string()),
-        }
-    }
-    out
-}
-
 /// Appends `s` as a JSON string literal.
 fn string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    string_body(out, s);
+    out.push('"');
+}
+
+/// Appends `s` escaped for the inside of a JSON string literal.
+fn string_body(out: &mut String, s: &str) {
+    let needs = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    if !s.bytes().any(needs) {
+        out.push_str(s);
+        return;
+    }
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
         let esc: &str = match b {
@@ -185,6 +180,23 @@ fn string(out: &mut String, s: &str) {
         start = i + 1;
     }
     out.push_str(&s[start..]);
+}
+
+/// Appends a text value as a JSON string: case-protected parts of titles as
+/// `<span class="nocase">`, raw LaTeX as its plain reading.
+fn text_string(out: &mut String, t: &Text, title: bool) {
+    out.push('"');
+    for c in t.chunks() {
+        match c {
+            Chunk::Protected(s) if title => {
+                out.push_str("<span class=\\\"nocase\\\">");
+                string_body(out, s);
+                out.push_str("</span>");
+            }
+            Chunk::Plain(s) | Chunk::Protected(s) => string_body(out, s),
+            c => string_body(out, &c.to_plain_string()),
+        }
+    }
     out.push('"');
 }
 
@@ -346,7 +358,7 @@ pub fn write_item(out: &mut String, e: &Entry, indent: &str) {
                 out.push('}');
             }
             (Value::Text(t), "page") => string(out, &t.to_plain_string().replace(['–', '—'], "-")),
-            (Value::Text(t), _) => string(out, &text(t, is_title_field(&f.name))),
+            (Value::Text(t), _) => text_string(out, t, is_title_field(&f.name)),
             (v, _) => string(out, &v.to_plain_string()),
         }
     }

@@ -79,7 +79,14 @@ impl Text {
         match (self.chunks.last_mut(), chunk) {
             (Some(Chunk::Plain(a)), Chunk::Plain(b)) => a.push_str(&b),
             (Some(Chunk::Protected(a)), Chunk::Protected(b)) => a.push_str(&b),
-            (_, c) => self.chunks.push(c),
+            (_, c) => {
+                // A text that needs more than its one inline chunk usually needs several:
+                // go to four at once rather than growing one by one.
+                if self.chunks.len() == 1 && self.chunks.capacity() == 1 {
+                    self.chunks.reserve_exact(3);
+                }
+                self.chunks.push(c)
+            }
         }
     }
 

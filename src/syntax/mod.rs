@@ -173,6 +173,8 @@ pub struct Block {
     pub(crate) fields: (u32, u32),
     pub(crate) close: S,
     pub(crate) paren: bool,
+    /// The segment whose vectors hold the fields.
+    pub(crate) seg: u32,
 }
 
 impl Block {
@@ -213,6 +215,8 @@ pub struct FieldNode {
     pub(crate) end: u32,
     pub(crate) name: S,
     pub(crate) pieces: (u32, u32),
+    /// The segment whose vector holds the pieces.
+    pub(crate) seg: u32,
 }
 
 impl FieldNode {
@@ -302,9 +306,16 @@ pub enum Token {
 pub struct Tree<'a> {
     pub(crate) src: &'a str,
     pub(crate) items: Vec<Item>,
+    /// Fields and pieces, per segment of the input parsed on its own.
+    pub(crate) segments: Vec<Segment>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// The fields and value pieces of one segment of the input.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Segment {
     pub(crate) fields: Vec<FieldNode>,
     pub(crate) pieces: Vec<Piece>,
-    pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> Tree<'a> {
@@ -325,12 +336,12 @@ impl<'a> Tree<'a> {
 
     /// The fields of a block.
     pub fn fields(&self, block: &Block) -> &[FieldNode] {
-        &self.fields[block.fields.0 as usize..block.fields.1 as usize]
+        &self.segments[block.seg as usize].fields[block.fields.0 as usize..block.fields.1 as usize]
     }
 
     /// The pieces of a field's value.
     pub fn pieces(&self, field: &FieldNode) -> &[Piece] {
-        &self.pieces[field.pieces.0 as usize..field.pieces.1 as usize]
+        &self.segments[field.seg as usize].pieces[field.pieces.0 as usize..field.pieces.1 as usize]
     }
 
     /// The text of a span of the source.

@@ -3,7 +3,7 @@
 use nom::bytes::complete::{take_while, take_while1};
 use nom::{IResult, Parser as _};
 
-use super::{Block, BlockKind, FieldNode, Item, Piece, PieceKind, S, Tree};
+use super::{Block, BlockKind, FieldNode, Item, Piece, PieceKind, S, Segment, Tree};
 use crate::diagnostic::{Diagnostic, LineIndex, Severity};
 use crate::model::Span;
 
@@ -44,6 +44,11 @@ type PResult<T> = Result<T, SyntaxError>;
 struct Parser<'a> {
     src: &'a str,
     b: &'a [u8],
+    /// Top-level items are read from `start` up to `end` (the start of the next segment).
+    start: usize,
+    end: usize,
+    /// This segment's number.
+    seg: u32,
     items: Vec<Item>,
     fields: Vec<FieldNode>,
     pieces: Vec<Piece>,
@@ -70,69 +75,156 @@ struct Head {
 /// assert_eq!(tree.blocks().count(), 1); // the book survives
 /// ```
 pub fn parse(src: &str) -> Tree<'_> {
-    // Room for what the input will need, counted up front: growing by doubling would leave
-    // up to half of each vector unused and copy it on the way.
-    let (mut ats, mut equals, mut hashes) = (0usize, 0usize, 0usize);
-    for i in memchr::memchr3_iter(b'@', b'=', b'#', src.as_bytes()) {
-        match src.as_bytes()[i] {
-            b'@' => ats += 1,
-            b'=' => equals += 1,
-            _ => hashes += 1,
-        }
-    }
-    let mut p = Parser {
-        src,
-        b: src.as_bytes(),
-        // Each block usually has text (white space) before it; `%` comments add a few more.
-        items: Vec::with_capacity(2 * ats + ats / 4 + 16),
-        fields: Vec::with_capacity(equals + ats),
-        pieces: Vec::with_capacity(equals + hashes + ats),
-        diagnostics: Vec::new(),
-        notes: Vec::new(),
-    };
+    parse_in_segments(src, 1 << 20)
+}
+
+/// [`parse`], cutting inputs of at least twice `min` bytes into segments of about `min`.
+fn parse_in_segments(src: &str, min: usize) -> Tree<'_> {
     if src.len() >= u32::MAX as usize {
-        p.diagnostics.push(Diagnostic::new(
+        let d = Diagnostic::new(
             Severity::Error,
             "syntax",
             "input is larger than 4 GiB, which the .bib reader does not handle",
-        ));
-        p.items.push(Item::Junk {
-            span: Span::new(0, src.len()),
-            diagnostic: 0,
-        });
-    } else {
-        p.run();
+        );
+        return Tree {
+            src,
+            items: vec![Item::Junk {
+                span: Span::new(0, src.len()),
+                diagnostic: 0,
+            }],
+            segments: Vec::new(),
+            diagnostics: vec![d],
+        };
     }
-    if !p.diagnostics.is_empty() {
+    let bounds = segments(src, min);
+    let parse_one = |(i, w): (usize, &[usize])| Parser::new(src, w[0], w[1], i as u32).finish();
+    #[cfg(feature = "parallel")]
+    let parts: Vec<Part> = {
+        use rayon::prelude::*;
+        bounds.par_windows(2).enumerate().map(parse_one).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<Part> = bounds.windows(2).enumerate().map(parse_one).collect();
+
+    let mut items = Vec::with_capacity(parts.iter().map(|p| p.items.len()).sum());
+    let mut diagnostics = Vec::new();
+    let mut notes = Vec::new();
+    let mut segments = Vec::with_capacity(parts.len());
+    for part in parts {
+        let base = diagnostics.len();
+        items.extend(part.items.into_iter().map(|item| match item {
+            Item::Junk { span, diagnostic } => Item::Junk {
+                span,
+                diagnostic: diagnostic + base,
+            },
+            other => other,
+        }));
+        notes.extend(part.notes.into_iter().map(|(i, at)| (i + base, at)));
+        diagnostics.extend(part.diagnostics);
+        segments.push(part.segment);
+    }
+    if !diagnostics.is_empty() {
         // Diagnostics are made in source order, which `locate` keeps.
-        crate::diagnostic::locate(src, &mut p.diagnostics);
+        crate::diagnostic::locate(src, &mut diagnostics);
         let index = LineIndex::new(src);
-        for (i, at) in p.notes {
+        for (i, at) in notes {
             let (line, _) = index.line_col(src, at);
-            p.diagnostics[i].message.push_str(&format!(
+            diagnostics[i].message.push_str(&format!(
                 "; the value starts on line {line}: is a closing `}}` missing?"
             ));
         }
     }
     Tree {
         src,
-        items: p.items,
-        fields: p.fields,
-        pieces: p.pieces,
-        diagnostics: p.diagnostics,
+        items,
+        segments,
+        diagnostics,
     }
 }
 
+/// What one segment's parser produced.
+struct Part {
+    items: Vec<Item>,
+    segment: Segment,
+    diagnostics: Vec<Diagnostic>,
+    notes: Vec<(usize, usize)>,
+}
+
+/// Where the input is cut into segments that are parsed on their own: at lines that start
+/// with `@type{`, where every scan of the parser stops anyway, so the result is the same as
+/// one parse of the whole input. Small inputs are one segment.
+fn segments(src: &str, min: usize) -> Vec<usize> {
+    let len = src.len();
+    let mut bounds = vec![0];
+    if cfg!(feature = "parallel") && len >= 2 * min {
+        let n = (len / min).min(64);
+        let probe = Parser::new(src, 0, len, 0);
+        for k in 1..n {
+            let target = k * len / n;
+            if target <= *bounds.last().unwrap_or(&0) {
+                continue;
+            }
+            match probe.next_entry_line(target) {
+                Some(at) if at > *bounds.last().unwrap_or(&0) && at < len => bounds.push(at),
+                _ => {}
+            }
+        }
+    }
+    bounds.push(len);
+    bounds
+}
+
 impl<'a> Parser<'a> {
+    /// A parser for the top-level items in `start..end` of `src` (seeing all of `src`).
+    fn new(src: &'a str, start: usize, end: usize, seg: u32) -> Self {
+        // Room for what the segment will need, counted up front: growing by doubling would
+        // leave up to half of each vector unused and copy it on the way.
+        let (mut ats, mut equals, mut hashes) = (0usize, 0usize, 0usize);
+        let bytes = &src.as_bytes()[start..end];
+        for i in memchr::memchr3_iter(b'@', b'=', b'#', bytes) {
+            match bytes[i] {
+                b'@' => ats += 1,
+                b'=' => equals += 1,
+                _ => hashes += 1,
+            }
+        }
+        Parser {
+            src,
+            b: src.as_bytes(),
+            end,
+            seg,
+            // Each block usually has text (white space) before it; `%` comments add some.
+            items: Vec::with_capacity(2 * ats + ats / 4 + 16),
+            fields: Vec::with_capacity(equals + ats),
+            pieces: Vec::with_capacity(equals + hashes + ats),
+            diagnostics: Vec::new(),
+            notes: Vec::new(),
+            start,
+        }
+    }
+
+    fn finish(mut self) -> Part {
+        self.run();
+        Part {
+            items: self.items,
+            segment: Segment {
+                fields: self.fields,
+                pieces: self.pieces,
+            },
+            diagnostics: self.diagnostics,
+            notes: self.notes,
+        }
+    }
+
     fn run(&mut self) {
-        let len = self.b.len();
-        let mut pos = 0;
-        let mut text_start = 0;
-        while let Some(k) = memchr::memchr2(b'@', b'%', &self.b[pos..]) {
+        let len = self.end;
+        let mut pos = self.start;
+        let mut text_start = self.start;
+        while let Some(k) = memchr::memchr2(b'@', b'%', &self.b[pos..len]) {
             let i = pos + k;
             if self.b[i] == b'%' {
                 self.text(text_start, i);
-                let end = memchr::memchr(b'\n', &self.b[i..]).map_or(len, |n| i + n);
+                let end = memchr::memchr(b'\n', &self.b[i..len]).map_or(len, |n| i + n);
                 self.items.push(Item::LineComment(Span::new(i, end)));
                 pos = end;
                 text_start = end;
@@ -146,7 +238,7 @@ impl<'a> Parser<'a> {
             let end = match self.block(i, &head) {
                 Ok(end) => end,
                 Err((err, key)) => {
-                    let resync = self.next_entry_line(i + 1).unwrap_or(len);
+                    let resync = self.next_entry_line(i + 1).unwrap_or(len).min(len);
                     let mut d = Diagnostic::new(Severity::Error, "syntax", err.message)
                         .at_line_col(Span::new(err.at, err.at), 0, 0);
                     if let Some(v) = err.value_start {
@@ -264,6 +356,7 @@ impl<'a> Parser<'a> {
             fields: (field_start, field_start),
             close: S::default(),
             paren: head.paren,
+            seg: self.seg,
         };
         let result = match kind {
             BlockKind::Comment => Ok(self.comment_body(head)),
@@ -344,6 +437,7 @@ impl<'a> Parser<'a> {
             end: end as u32,
             name: S::new(pos, pos),
             pieces,
+            seg: self.seg,
         });
         let pos = self.trivia(end);
         self.expect_close(pos, close_byte, "to end the @preamble")
@@ -424,6 +518,7 @@ impl<'a> Parser<'a> {
                 end: end as u32,
                 name: S::new(name_start, name_end),
                 pieces,
+                seg: self.seg,
             });
             let value_start = pos;
             pos = self.trivia(end);
@@ -744,6 +839,55 @@ mod tests {
             if src.contains('{') {
                 assert_eq!(t.diagnostics().len(), 1, "{src:?}");
             }
+        }
+    }
+
+    /// Segments parse exactly as one parse of the whole input would: same items, same
+    /// fields, same diagnostics.
+    #[test]
+    fn segmented_parse_equals_whole_parse() {
+        let mut src = String::new();
+        for i in 0..400 {
+            src.push_str(&format!(
+                "% c{i}\n@article{{k{i}, title = {{T {i}}}, year = {i}}}\n"
+            ));
+            if i % 37 == 0 {
+                src.push_str("@misc{broken, title = {open\n"); // a missing brace
+            }
+            if i % 53 == 0 {
+                src.push_str("@comment{unbalanced {\n");
+            }
+        }
+        let whole = parse_in_segments(&src, usize::MAX / 4);
+        for min in [64, 500, 4096] {
+            let parts = parse_in_segments(&src, min);
+            assert!(parts.segments.len() > 1 || !cfg!(feature = "parallel"));
+            assert_eq!(parts.to_string(), src);
+            // Items and their tokens, without the segment-local indices.
+            let shape = |t: &Tree<'_>| -> Vec<(Span, Vec<(crate::syntax::Token, Span)>)> {
+                t.items()
+                    .iter()
+                    .map(|i| match i {
+                        Item::Block(b) => (i.span(), t.tokens(b)),
+                        _ => (i.span(), Vec::new()),
+                    })
+                    .collect()
+            };
+            assert!(
+                shape(&parts) == shape(&whole),
+                "items differ with segments of {min}"
+            );
+            assert!(
+                parts.diagnostics == whole.diagnostics,
+                "diagnostics differ with segments of {min}"
+            );
+            let flds = |t: &Tree<'_>| -> Vec<(Span, Vec<Span>)> {
+                t.blocks()
+                    .flat_map(|b| t.fields(b))
+                    .map(|f| (f.span(), t.pieces(f).iter().map(|p| p.span()).collect()))
+                    .collect()
+            };
+            assert_eq!(flds(&parts), flds(&whole));
         }
     }
 

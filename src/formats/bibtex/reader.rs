@@ -121,6 +121,38 @@ enum FieldType {
     Text,
 }
 
+/// What bibkit knows about a field name: its BibLaTeX spelling and how it is read.
+#[derive(Debug, Clone, Copy)]
+struct FieldSpec {
+    canonical: &'static str,
+    ty: FieldType,
+}
+
+/// One lookup for a lowercase field name (`None` for names bibkit does not know).
+fn spec(name: &str) -> Option<FieldSpec> {
+    use std::sync::OnceLock;
+    static SPECS: OnceLock<HashMap<&'static str, FieldSpec>> = OnceLock::new();
+    SPECS
+        .get_or_init(|| {
+            crate::model::KNOWN_FIELDS
+                .iter()
+                .map(|&n| {
+                    let canonical = canonical_field(n);
+                    let canonical = crate::model::known_field(canonical).unwrap_or(n);
+                    (
+                        n,
+                        FieldSpec {
+                            canonical,
+                            ty: field_type(canonical),
+                        },
+                    )
+                })
+                .collect()
+        })
+        .get(name)
+        .copied()
+}
+
 fn field_type(name: &str) -> FieldType {
     match name {
         "author" | "editor" | "editora" | "editorb" | "editorc" | "translator" | "annotator"
@@ -515,10 +547,13 @@ impl<'t, 'a> Lowering<'t, 'a> {
 
     /// The key entry `n` will have (as written, or generated when it has none).
     pub fn key(&self, n: usize) -> &str {
-        match self.generated.get(&n) {
-            Some(k) => k,
-            None => self.tree.text(self.block(n).key()),
+        let key = self.tree.text(self.block(n).key());
+        if key.is_empty() {
+            if let Some(k) = self.generated.get(&n) {
+                return k;
+            }
         }
+        key
     }
 
     /// The entry type of entry `n`, as written.
@@ -647,18 +682,23 @@ impl<'t, 'a> Lowering<'t, 'a> {
     fn own_fields(&self, n: usize, diags: &mut Vec<Diagnostic>) -> Entry {
         let b = self.block(n);
         let tree = self.tree;
-        let key = self.key(n).to_string();
-        let mut e = Entry::new(key.clone(), tree.text(b.kind()).to_ascii_lowercase());
+        let key = self.key(n);
         let (line, column) = self.positions[n];
-        e.origin = Some(Origin {
-            file: self.reader.file.clone(),
-            span: b.span(),
-            line,
-            column,
-        });
+        let mut e = Entry {
+            key: key.to_string(),
+            kind: tree.text(b.kind()).to_ascii_lowercase(),
+            fields: Vec::new(),
+            origin: Some(Origin {
+                file: self.reader.file.clone(),
+                span: b.span(),
+                line,
+                column,
+            }),
+        };
         let mut ymd = YearMonthDay::default();
-        let mut seen: Vec<&str> = Vec::with_capacity(16);
         let fields = tree.fields(b);
+        let mut seen: Vec<&str> = Vec::with_capacity(fields.len());
+        e.fields.reserve_exact(fields.len());
         for f in fields {
             let written = tree.text(f.name());
             let lower: Cow<'_, str> = if written.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -667,12 +707,18 @@ impl<'t, 'a> Lowering<'t, 'a> {
                 Cow::Borrowed(written)
             };
             // A BibTeX name becomes its BibLaTeX one unless the entry has both.
-            let canonical = canonical_field(&lower);
+            let spec = spec(&lower);
+            let canonical = spec.map_or(lower.as_ref(), |s| s.canonical);
             let both = canonical != lower
                 && fields
                     .iter()
                     .any(|g| tree.text(g.name()).eq_ignore_ascii_case(canonical));
-            let name = crate::model::field_name(if both { lower.as_ref() } else { canonical });
+            let ty = spec.map_or(FieldType::Text, |s| s.ty);
+            let name: Cow<'static, str> = match spec {
+                Some(_) if both => crate::model::field_name(&lower),
+                Some(s) => Cow::Borrowed(s.canonical),
+                None => Cow::Owned(lower.into_owned()),
+            };
             if seen.iter().any(|s| s.eq_ignore_ascii_case(written)) {
                 diags.push(
                     Diagnostic::new(
@@ -681,11 +727,11 @@ impl<'t, 'a> Lowering<'t, 'a> {
                         format!("field `{written}` appears more than once; BibTeX uses the first, bibkit keeps all"),
                     )
                     .at_line_col(f.name(), 0, 0)
-                    .with_key(&key),
+                    .with_key(key),
                 );
             }
             seen.push(written);
-            let raw = self.expand(f, diags, Some(&key));
+            let raw = self.expand(f, diags, Some(key));
             let span = Some(f.span());
             let slot = || Some((e.fields.len(), raw.trim().to_string(), f.span()));
             let value = match name.as_ref() {
@@ -702,7 +748,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
                     ymd.day = slot();
                     Value::Verbatim(raw.trim().to_string())
                 }
-                _ => self.value(&name, &raw, f, &key, diags),
+                _ => self.value(&name, ty, &raw, f, key, diags),
             };
             e.fields.push(Field { name, value, span });
         }
@@ -711,15 +757,17 @@ impl<'t, 'a> Lowering<'t, 'a> {
     }
 
     /// The typed value of a field other than `year`, `month` and `day`.
+    #[allow(clippy::too_many_arguments)]
     fn value(
         &self,
         name: &str,
+        ty: FieldType,
         raw: &str,
         f: &FieldNode,
         key: &str,
         diags: &mut Vec<Diagnostic>,
     ) -> Value {
-        match field_type(name) {
+        match ty {
             FieldType::Names => {
                 let (list, warnings) = crate::name::parse_bibtex_names(raw);
                 for w in warnings {
