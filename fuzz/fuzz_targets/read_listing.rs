@@ -10,5 +10,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(d.line >= 1);
     }
     let _ = bibkit::formats::csl_json::to_string(&parsed.bibliography);
-    let _ = bibkit::formats::bibtex::write(&parsed.bibliography, &bibkit::formats::bibtex::WriteOptions::new());
+    let _ = bibkit::formats::bibtex::write(
+        &parsed.bibliography,
+        &bibkit::formats::bibtex::WriteOptions::new(),
+    );
 });
