@@ -287,8 +287,14 @@ impl<'a> Decoder<'a> {
         self.prev_space = s.ends_with(' ');
     }
 
-    fn emit_chunk(&mut self, c: Chunk) {
+    fn emit_chunk(&mut self, mut c: Chunk) {
         self.flush();
+        // Verbatim LaTeX is kept as written, in NFC like all text of the model.
+        if let Chunk::Raw(s) | Chunk::Math(s) = &mut c {
+            if needs_nfc(s) {
+                *s = s.nfc().collect();
+            }
+        }
         self.prev_space = matches!(&c, Chunk::Raw(r) if r.ends_with(' '));
         self.out.push(c);
     }
@@ -775,10 +781,24 @@ fn text_argument(cmd: &str) -> Option<usize> {
 /// assert_eq!(render_raw(r"\cite{knuth}"), r"\cite{knuth}");
 /// ```
 pub fn render_raw(raw: &str) -> String {
-    render_raw_at(raw, 0)
+    render_raw_at(raw, 0, false)
 }
 
-fn render_raw_at(raw: &str, depth: usize) -> String {
+/// Like [`render_raw`], with the formatting CSL-JSON can hold kept as its markup: `<i>` for
+/// `\emph` and `\textit`, `<b>` for `\textbf`, small capitals for `\textsc`, `<sup>` and
+/// `<sub>`.
+///
+/// ```
+/// use bibkit::latex::render_raw_csl;
+/// assert_eq!(render_raw_csl(r"\emph{Homo sapiens}"), "<i>Homo sapiens</i>");
+/// assert_eq!(render_raw_csl(r"\textsc{Unix}"), r#"<span style="font-variant:small-caps;">Unix</span>"#);
+/// assert_eq!(render_raw_csl(r"\TeX"), "TeX");
+/// ```
+pub fn render_raw_csl(raw: &str) -> String {
+    render_raw_at(raw, 0, true)
+}
+
+fn render_raw_at(raw: &str, depth: usize, csl: bool) -> String {
     let Some(rest) = raw.strip_prefix('\\') else {
         return raw.to_string();
     };
@@ -845,7 +865,7 @@ fn render_raw_at(raw: &str, depth: usize) -> String {
                     .chunks()
                     .iter()
                     .map(|c| match c {
-                        Chunk::Raw(r) => render_raw_at(r, depth + 1),
+                        Chunk::Raw(r) => render_raw_at(r, depth + 1, csl),
                         c => c.to_plain_string(),
                     })
                     .collect()
@@ -853,6 +873,11 @@ fn render_raw_at(raw: &str, depth: usize) -> String {
         }),
     };
     let text = match cmd {
+        "emph" | "textit" | "mkbibemph" | "mkbibitalic" if csl => format!("<i>{text}</i>"),
+        "textbf" | "mkbibbold" if csl => format!("<b>{text}</b>"),
+        "textsc" if csl => format!("<span style=\"font-variant:small-caps;\">{text}</span>"),
+        "textsuperscript" | "mkbibsuperscript" if csl => format!("<sup>{text}</sup>"),
+        "textsubscript" if csl => format!("<sub>{text}</sub>"),
         "enquote" | "mkbibquote" => format!("“{text}”"),
         "uppercase" | "MakeUppercase" => text.to_uppercase(),
         "lowercase" | "MakeLowercase" => text.to_lowercase(),
@@ -895,8 +920,8 @@ fn latex_for(c: char) -> Option<String> {
         '—' => Some("---"),
         '“' => Some("``"),
         '”' => Some("''"),
-        '‘' => Some("`"),
-        '’' => Some("'"),
+        '‘' => Some("\\textquoteleft{}"),
+        '’' => Some("\\textquoteright{}"),
         '\u{a0}' => Some("~"),
         '…' => Some("\\ldots{}"),
         '«' => Some("\\guillemotleft{}"),

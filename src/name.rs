@@ -226,7 +226,9 @@ fn tokenize(name: &str) -> (SmallVec<[Tokens<'_>; 3]>, bool) {
     let mut start: Option<usize> = None;
     let b = name.as_bytes();
     for (i, &c) in b.iter().enumerate() {
-        let sep = depth == 0 && (c.is_ascii_whitespace() || c == b'~' || c == b',');
+        // `~` is a tie unless it is the accent command `\~`.
+        let escaped = i > 0 && b[i - 1] == b'\\';
+        let sep = depth == 0 && (c.is_ascii_whitespace() || (c == b'~' && !escaped) || c == b',');
         if sep {
             if let Some(s) = start.take() {
                 if let Some(last) = parts.last_mut() {
@@ -578,6 +580,15 @@ mod tests {
         assert_eq!(n("Tom {de Geus}"), pp("Tom", "", "de Geus", ""));
         assert_eq!(n(r"{\'E}mile Zola"), pp("Émile", "", "Zola", ""));
         assert_eq!(n("Steele, Jr., Guy L."), pp("Guy L.", "", "Steele", "Jr."));
+    }
+
+    /// pybtex's `Brand\~{a}o, F` (names.tsv): `\~` is an accent, not a tie.
+    #[test]
+    fn escaped_tilde_is_an_accent_not_a_tie() {
+        assert_eq!(
+            parse_bibtex_name(r"Brand\~{a}o, F").0,
+            Name::Person(Person::new("F", "", "Brandão", ""))
+        );
     }
 
     #[test]

@@ -42,7 +42,9 @@
 //! truncated list ends with `{"literal": "others"}` as pandoc writes it. Dates become
 //! `date-parts` (one date or two for a range), with `circa` for approximate dates, `season`
 //! for seasons, and `raw` (the EDTF text) for what `date-parts` cannot say (open ends).
-//! Case-protected text in titles becomes `<span class="nocase">…</span>`.
+//! Case-protected text in titles becomes `<span class="nocase">…</span>`; LaTeX formatting
+//! becomes CSL's markup (`\emph{x}` → `<i>x</i>`, `\textbf` → `<b>`, `\textsc` → small
+//! capitals, `\textsuperscript` → `<sup>`), other LaTeX reads as its text.
 //!
 //! ```
 //! use bibkit::formats::{csl_json, listing};
@@ -56,7 +58,7 @@
 use serde_json::Value as Json;
 
 use crate::model::{
-    Bibliography, Chunk, Date, DatePart, Entry, Name, NameList, RangeEnd, Text, Value,
+    Bibliography, Chunk, Date, DatePart, Entry, Name, NameList, RangeEnd, Season, Text, Value,
 };
 
 /// The CSL type for a bibkit entry kind.
@@ -194,6 +196,7 @@ fn text_string(out: &mut String, t: &Text, title: bool) {
                 out.push_str("</span>");
             }
             Chunk::Plain(s) | Chunk::Protected(s) => string_body(out, s),
+            Chunk::Raw(r) => string_body(out, &crate::latex::render_raw_csl(r)),
             c => string_body(out, &c.to_plain_string()),
         }
     }
@@ -300,6 +303,86 @@ fn date(out: &mut String, d: &Date) {
         }
     }
     out.push('}');
+}
+
+/// Reads a CSL date object: `date-parts` (one date, or two for a range) with `circa` and
+/// `season`; `raw` through bibkit's date parser ([`crate::date::parse`]); `literal` kept as
+/// written. An EDTF string in place of the object (as some exporters write) is read too.
+/// Returns `None` for an empty or unreadable date.
+///
+/// ```
+/// use bibkit::formats::csl_json::read_date;
+/// use bibkit::model::Value;
+/// use serde_json::json;
+/// let d = |j| read_date(&j).unwrap().to_plain_string();
+/// assert_eq!(d(json!({"date-parts": [[2024, 10, 25]]})), "2024-10-25");
+/// assert_eq!(d(json!({"date-parts": [[2020, 9], [2020, 10]]})), "2020-09/2020-10");
+/// assert_eq!(d(json!({"date-parts": [["1999"]], "circa": true})), "1999~");
+/// assert_eq!(d(json!({"date-parts": [[2003]], "season": 1})), "2003-21");
+/// assert_eq!(d(json!({"raw": "Oct 25, 2024"})), "2024-10-25");
+/// assert!(matches!(read_date(&json!({"literal": "n.d."})), Some(Value::Text(_))));
+/// ```
+pub fn read_date(v: &Json) -> Option<Value> {
+    if let Some(s) = v.as_str() {
+        return Some(match crate::date::parse(s) {
+            Some(d) => Value::date(d),
+            None => Value::text(s),
+        });
+    }
+    let obj = v.as_object()?;
+    let num = |x: &Json| -> Option<i64> {
+        match x {
+            Json::Number(n) => n.as_i64(),
+            Json::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    let truthy = |x: Option<&Json>| match x {
+        Some(Json::Bool(b)) => *b,
+        Some(Json::Number(n)) => n.as_i64().is_some_and(|n| n != 0),
+        Some(Json::String(s)) => !s.is_empty() && s != "0" && s != "false",
+        _ => false,
+    };
+    if let Some(parts) = obj.get("date-parts").and_then(Json::as_array) {
+        let mut ends = Vec::new();
+        for p in parts.iter().take(2) {
+            let p = p.as_array()?;
+            let y = p.first().and_then(num)?;
+            let m = p.get(1).and_then(num).and_then(|m| u8::try_from(m).ok());
+            let d = p.get(2).and_then(num).and_then(|d| u8::try_from(d).ok());
+            let mut part = crate::date::checked(y, m, d.filter(|_| m.is_some()))?;
+            part.approximate = truthy(obj.get("circa"));
+            ends.push(part);
+        }
+        if let (1, Some(season)) = (ends.len(), obj.get("season")) {
+            let code = match season {
+                Json::String(s) => crate::date::season_from_name(s).map(|s| s.code()),
+                other => num(other).and_then(|n| u8::try_from(n).ok()),
+            };
+            if let (Some(s), true) = (code.and_then(Season::from_code), ends[0].month.is_none()) {
+                ends[0].season = Some(s);
+            }
+        }
+        let date = match ends.len() {
+            0 => None,
+            1 => Some(Date::Single(ends.remove(0))),
+            _ => {
+                let b = ends.pop()?;
+                let a = ends.pop()?;
+                Some(Date::Range(RangeEnd::Known(a), RangeEnd::Known(b)))
+            }
+        };
+        if let Some(d) = date {
+            return Some(Value::date(d));
+        }
+    }
+    if let Some(raw) = obj.get("raw").and_then(Json::as_str) {
+        return Some(match crate::date::parse(raw) {
+            Some(d) => Value::date(d),
+            None => Value::text(raw),
+        });
+    }
+    obj.get("literal").and_then(Json::as_str).map(Value::text)
 }
 
 /// Appends one CSL item for an entry, indented by `indent`.

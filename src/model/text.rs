@@ -118,9 +118,22 @@ impl Text {
         self.chunks.is_empty()
     }
 
-    /// The text as a person reads it (see [`Chunk::to_plain_string`]).
+    /// The text as a person reads it (see [`Chunk::to_plain_string`]), in NFC also where a
+    /// chunk starts with a combining mark.
     pub fn to_plain_string(&self) -> String {
-        self.chunks.iter().map(Chunk::to_plain_string).collect()
+        let s: String = match self.chunks.as_slice() {
+            [Chunk::Plain(s)] | [Chunk::Protected(s)] => return s.clone(),
+            chunks => chunks.iter().map(Chunk::to_plain_string).collect(),
+        };
+        if s.is_ascii()
+            || unicode_normalization::is_nfc_quick(s.chars())
+                == unicode_normalization::IsNormalized::Yes
+        {
+            s
+        } else {
+            use unicode_normalization::UnicodeNormalization;
+            s.nfc().collect()
+        }
     }
 }
 

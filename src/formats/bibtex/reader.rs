@@ -779,27 +779,33 @@ impl<'t, 'a> Lowering<'t, 'a> {
                 }
                 Value::Names(list)
             }
-            FieldType::Date => {
-                match crate::date::classify(raw) {
-                    crate::date::Parsed::Date(d) => Value::date(d),
-                    crate::date::Parsed::Level2 => Value::Verbatim(raw.trim().to_string()),
-                    crate::date::Parsed::Invalid if raw.trim().is_empty() => {
-                        Value::Verbatim(String::new())
-                    }
-                    crate::date::Parsed::Invalid => {
-                        diags.push(
+            FieldType::Date => match crate::date::classify(raw) {
+                crate::date::Parsed::Date(d) => Value::date(d),
+                crate::date::Parsed::Level2 => Value::Verbatim(raw.trim().to_string()),
+                crate::date::Parsed::Invalid if raw.trim().is_empty() => {
+                    diags.push(
+                        Diagnostic::new(Severity::Warning, "date", format!("`{name}` is empty"))
+                            .at_line_col(f.span(), 0, 0)
+                            .with_key(key),
+                    );
+                    Value::Verbatim(String::new())
+                }
+                crate::date::Parsed::Invalid => {
+                    diags.push(
                         Diagnostic::new(
                             Severity::Warning,
                             "date",
-                            format!("`{}` in `{name}` is not a date bibkit can read; kept as written", raw.trim()),
+                            format!(
+                                "`{}` in `{name}` is not a date bibkit can read; kept as written",
+                                raw.trim()
+                            ),
                         )
                         .at_line_col(f.span(), 0, 0)
                         .with_key(key),
                     );
-                        Value::Verbatim(raw.trim().to_string())
-                    }
+                    Value::Verbatim(raw.trim().to_string())
                 }
-            }
+            },
             FieldType::Verbatim => Value::Verbatim(raw.trim().to_string()),
             FieldType::Doi => Value::Verbatim(normalize_doi(raw.trim()).to_string()),
             FieldType::Text => Value::Text(latex::decode(raw, &DecodeOptions::default())),
