@@ -265,15 +265,18 @@ fn biber_parts(d: &bibkit::model::Date) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let side = |out: &mut BTreeSet<String>, p: &DatePart, pre: &str| {
         let era = if p.year < 0 { "bce" } else { "ce" };
+        if p.year.unsigned_abs() > 9999 {
+            // biber gives long years signed, without an era.
+            out.insert(format!("{pre}year={}", p.year));
+            return;
+        }
         let y = p.year.unsigned_abs();
-        if p.unspecified == 0 {
-            out.insert(format!("{pre}year={y}"));
-            if let Some(m) = p.month {
-                out.insert(format!("{pre}month={m}"));
-            }
-            if let Some(day) = p.day {
-                out.insert(format!("{pre}day={day}"));
-            }
+        out.insert(format!("{pre}year={y}"));
+        if let Some(m) = p.month {
+            out.insert(format!("{pre}month={m}"));
+        }
+        if let Some(day) = p.day {
+            out.insert(format!("{pre}day={day}"));
         }
         out.insert(format!("{pre}dateera={era}"));
         if p.approximate && !p.uncertain {
@@ -290,6 +293,11 @@ fn biber_parts(d: &bibkit::model::Date) -> BTreeSet<String> {
         }
     };
     match d {
+        // biber reads unspecified digits as the range of dates they allow.
+        Date::Single(p) if p.unspecified != 0 => {
+            side(&mut out, &p.earliest(), "");
+            side(&mut out, &p.latest(), "end");
+        }
         Date::Single(p) => side(&mut out, p, ""),
         Date::Range(a, b) => {
             match a {
@@ -332,19 +340,35 @@ fn biber_date_parts() {
             (want, Some(d)) => {
                 // Compare the parts bibkit models (biber's julian-calendar, time and
                 // unspecified-range parts are biber's own renderings).
+                // bibkit reads other scripts' digits as ASCII digits.
+                let want: String = want
+                    .chars()
+                    .map(|c| match c as u32 {
+                        z @ 0x0966..=0x096F => char::from(b'0' + (z - 0x0966) as u8),
+                        _ => c,
+                    })
+                    .collect();
+                let skip = [
+                    "hour",
+                    "minute",
+                    "second",
+                    "timezone",
+                    "datejulian",
+                    "dateunspecified",
+                ];
                 let want: BTreeSet<String> = want
                     .split(' ')
-                    .filter(|p| {
-                        !p.starts_with("hour")
-                            && !p.starts_with("minute")
-                            && !p.starts_with("second")
-                            && !p.starts_with("timezone")
-                            && !p.starts_with("datejulian")
-                            && !p.starts_with("dateunspecified")
-                            && !p.starts_with("\\bibtz")
-                            && !p.is_empty()
+                    .filter(|p| p.contains('=') && !skip.iter().any(|k| p.starts_with(k)))
+                    .map(|p| {
+                        // `month=01` is month 1.
+                        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                        let t = v.trim_start_matches('0');
+                        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                            format!("{k}={t}")
+                        } else {
+                            p.to_string()
+                        }
                     })
-                    .map(str::to_string)
                     .collect();
                 let have = biber_parts(&d);
                 want.is_subset(&have) || want == have

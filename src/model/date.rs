@@ -116,6 +116,56 @@ impl DatePart {
         }
     }
 
+    /// The earliest date this one can be: unspecified digits (`X`) at their least value
+    /// (`19XX` → 1900, `1999-XX` → 1999-01).
+    ///
+    /// ```
+    /// use bibkit::date::parse;
+    /// let d = parse("1999-01-XX").unwrap();
+    /// let p = d.start().unwrap();
+    /// assert_eq!(p.earliest().to_string(), "1999-01-01");
+    /// assert_eq!(p.latest().to_string(), "1999-01-31");
+    /// ```
+    pub fn earliest(&self) -> DatePart {
+        self.fill(false)
+    }
+
+    /// The latest date this one can be: unspecified digits at their greatest value, kept
+    /// within the calendar (`19XX` → 1999, `1999-02-XX` → 1999-02-28).
+    pub fn latest(&self) -> DatePart {
+        self.fill(true)
+    }
+
+    fn fill(&self, high: bool) -> DatePart {
+        let fill = |value: i64, width: u32, shift: u8| -> i64 {
+            let mut v = value;
+            for i in 0..width {
+                if self.unspecified & (1 << (i as u8 + shift)) != 0 {
+                    let place = 10i64.pow(i);
+                    let digit = (v / place) % 10;
+                    v += (if high { 9 } else { 0 } - digit) * place;
+                }
+            }
+            v
+        };
+        let sign = if self.year < 0 { -1 } else { 1 };
+        let year = sign * fill(self.year.abs(), 4, 0);
+        let month = self
+            .month
+            .map(|m| fill(i64::from(m), 2, 4).clamp(1, 12) as u8);
+        let day = self.day.map(|d| {
+            let max = month.map_or(31, |m| crate::date::days_in_month(year, m));
+            fill(i64::from(d), 2, 6).clamp(1, i64::from(max)) as u8
+        });
+        DatePart {
+            year,
+            month,
+            day,
+            unspecified: 0,
+            ..self.clone()
+        }
+    }
+
     /// `[year, month, day]` as far as known (CSL `date-parts` order).
     pub fn parts(&self) -> Vec<i64> {
         let mut v = vec![self.year];
