@@ -346,6 +346,43 @@ impl<W: Write> Converter<W> {
         Ok(parsed.diagnostics)
     }
 
+    /// Converts one CSL-JSON input.
+    pub fn csl_json(
+        &mut self,
+        decoded: &Decoded,
+        file: Option<Arc<str>>,
+        encoding: Option<&str>,
+    ) -> io::Result<Vec<Diagnostic>> {
+        let mut reader = csl_json::CslReader::new();
+        if let Some(f) = &file {
+            reader = reader.file(f.clone());
+        }
+        let mut parsed = reader.read(&decoded.text);
+        let mut invalid = source::invalid_diagnostics(decoded, file.clone(), encoding);
+        for d in &mut invalid {
+            if let Some(i) = parsed.bibliography.entries.iter().position(|e| {
+                e.origin
+                    .as_ref()
+                    .is_some_and(|o| o.span.start <= d.span.start && d.span.start < o.span.end)
+            }) {
+                let e = parsed.bibliography.entries.remove(i);
+                *d = d.clone().with_key(e.key);
+            }
+        }
+        parsed.diagnostics.extend(invalid);
+        parsed.diagnostics.sort_by_key(|d| (d.line, d.column));
+        let mut diags = parsed.diagnostics;
+        for e in &parsed.bibliography.entries {
+            let line = e.origin.as_ref().map_or(0, |o| o.line);
+            let span = e.origin.as_ref().map_or_else(Default::default, |o| o.span);
+            let hash = key_hash(&e.key);
+            self.check_key((&e.key, hash), &e.kind, &file, (line, span), &mut diags);
+            self.remember(hash, &e.kind, &file, line);
+        }
+        self.entries(&parsed.bibliography.entries, false)?;
+        Ok(diags)
+    }
+
     /// Writes entries that are already in the model; `generated` marks entries bibkit made
     /// up (their titles get acronym protection in `.bib` output).
     pub fn entries(&mut self, entries: &[Entry], generated: bool) -> io::Result<()> {

@@ -487,11 +487,20 @@ impl<'a> Decoder<'a> {
                 }
             }
         }
+        // Known commands take their own number of arguments; others every group that
+        // follows (their arity is unknown).
+        let mut left = arity(cmd).unwrap_or(usize::MAX);
+        if left == 0 && self.src[self.pos..].starts_with("{}") {
+            self.pos += 2;
+        }
         loop {
             let rest = &self.src[self.pos..];
-            if rest.starts_with('{') {
+            if rest.starts_with('{') && left > 0 {
                 match balanced_group_end(self.src, self.pos) {
-                    Some(end) => self.pos = end,
+                    Some(end) => {
+                        self.pos = end;
+                        left -= 1;
+                    }
                     None => break,
                 }
             } else if rest.starts_with('[') {
@@ -752,6 +761,20 @@ fn logo(cmd: &str) -> Option<&'static str> {
     })
 }
 
+/// How many braced arguments a command takes, for the commands bibkit knows.
+fn arity(cmd: &str) -> Option<usize> {
+    if logo(cmd).is_some() {
+        return Some(0);
+    }
+    Some(match cmd {
+        "href" | "textcolor" => 2,
+        _ => {
+            text_argument(cmd)?;
+            1
+        }
+    })
+}
+
 /// How many arguments of a known command are its visible text (`\href{url}{text}` shows
 /// its second), or `None` when the command is not one whose text is its argument.
 fn text_argument(cmd: &str) -> Option<usize> {
@@ -813,11 +836,21 @@ fn render_raw_at(raw: &str, depth: usize, csl: bool) -> String {
     if let Some(l) = logo(cmd) {
         // TeX eats the space after a control word: `\TeX hax` reads `TeXhax`.
         let tail = args.trim_start_matches("{}");
-        let tail = if tail.trim().is_empty() { "" } else { tail };
+        let tail = match tail.trim().is_empty() {
+            // The space kept after a control word (`\TeX macro`).
+            true if tail.ends_with(' ') => " ",
+            true => "",
+            false => tail,
+        };
         return format!("{l}{tail}");
     }
     let Some(keep) = text_argument(cmd) else {
-        return raw.to_string();
+        // `\DVI{}`: the empty group only ends the command's name.
+        return raw
+            .strip_suffix("{}")
+            .filter(|_| args == "{}")
+            .unwrap_or(raw)
+            .to_string();
     };
     if depth > 32 {
         return raw.to_string();
@@ -1028,24 +1061,63 @@ pub fn escape_str(s: &str, opts: &EncodeOptions) -> String {
 /// Encodes [`Text`] as the inside of a BibTeX field value: protected chunks are braced,
 /// math is written between `$`, raw LaTeX as it was read.
 pub fn encode(t: &Text, opts: &EncodeOptions) -> String {
-    let mut out = String::new();
-    for c in t.chunks() {
-        match c {
-            Chunk::Plain(s) => out.push_str(&escape_str(s, opts)),
+    let chunks = t.chunks();
+    // Built from the end, so that each raw chunk sees how the next one is written.
+    let mut pieces: Vec<String> = Vec::with_capacity(chunks.len());
+    for c in chunks.iter().rev() {
+        let piece = match c {
+            Chunk::Plain(s) => escape_str(s, opts),
             Chunk::Protected(s) => {
-                out.push('{');
-                out.push_str(&escape_str(s, opts));
-                out.push('}');
+                let e = escape_str(s, opts);
+                // `{\&}` would be a BibTeX special character, which protects nothing.
+                if e.starts_with('\\') {
+                    format!("{{{{{e}}}}}")
+                } else {
+                    format!("{{{e}}}")
+                }
             }
-            Chunk::Math(m) => {
-                out.push('$');
-                out.push_str(m);
-                out.push('$');
+            Chunk::Math(m) => format!("${m}$"),
+            Chunk::Raw(r) => {
+                let next = pieces.last().and_then(|p| p.chars().next());
+                raw_piece(r, next)
             }
-            Chunk::Raw(r) => out.push_str(r),
-        }
+        };
+        pieces.push(piece);
+    }
+    let mut out = String::with_capacity(pieces.iter().map(String::len).sum());
+    for p in pieces.iter().rev() {
+        out.push_str(p);
     }
     out
+}
+
+/// The name of the command a raw chunk starts with (`textit` for `\textit{x}`, `\\` for
+/// `\\`).
+fn raw_command_name(r: &str) -> Option<&str> {
+    let rest = r.strip_prefix('\\')?;
+    let n = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+    if n > 0 {
+        Some(&rest[..n])
+    } else {
+        rest.chars().next().map(|c| &rest[..c.len_utf8()])
+    }
+}
+
+/// A raw chunk as written before text that starts with `next`: braced when the text would
+/// otherwise be read as more arguments of the command, followed by `{}` when it would be
+/// read as more of the command's name.
+fn raw_piece(r: &str, next: Option<char>) -> String {
+    let name = raw_command_name(r);
+    let greedy = name.is_some_and(|n| arity(n).is_none());
+    let ends_word =
+        name.is_some_and(|n| r.len() == n.len() + 1 && n.bytes().all(|b| b.is_ascii_alphabetic()));
+    match next {
+        Some('{' | '[') if (greedy || r.ends_with(']')) && !r.ends_with(' ') => {
+            format!("{{{r}}}")
+        }
+        Some(c) if ends_word && (c.is_alphabetic() || c == '{') => format!("{r}{{}}"),
+        _ => r.to_string(),
+    }
 }
 
 #[cfg(test)]

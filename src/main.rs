@@ -26,7 +26,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Convert between formats: BibTeX/BibLaTeX or a listing → BibTeX, BibLaTeX or CSL-JSON.
+    /// Convert between formats: BibTeX/BibLaTeX, CSL-JSON or a listing → BibTeX, BibLaTeX or
+    /// CSL-JSON.
     ///
     /// Records that cannot be read are reported on stderr as `file:line:col: error[...]`;
     /// all other records are still written, and the exit status is 1.
@@ -61,6 +62,8 @@ enum InputFormat {
     Bibtex,
     /// BibLaTeX (`.bib`; read the same way as BibTeX).
     Biblatex,
+    /// CSL-JSON (an array of items).
+    CslJson,
     /// A scraped publication listing (three lines per paper).
     Listing,
 }
@@ -183,6 +186,7 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         };
         let format = match args.from {
             Some(InputFormat::Listing) => Some(Format::Listing),
+            Some(InputFormat::CslJson) => Some(Format::CslJson),
             Some(InputFormat::Bibtex | InputFormat::Biblatex) => Some(Format::Bibtex),
             None => Format::from_path(path).or_else(|| Format::sniff(&decoded.text)),
         };
@@ -192,16 +196,10 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             Some(Format::Bibtex | Format::Biblatex) => {
                 conv.bibtex(&decoded, Some(name.clone()), enc)
             }
-            Some(Format::CslJson) => {
-                eprintln!(
-                    "bibkit: {name}: reading CSL-JSON is not available in this version; use --from to read it as another format"
-                );
-                trouble = true;
-                continue;
-            }
+            Some(Format::CslJson) => conv.csl_json(&decoded, Some(name.clone()), enc),
             None => {
                 eprintln!(
-                    "bibkit: {name}: cannot tell the input format; use --from bibtex or --from listing"
+                    "bibkit: {name}: cannot tell the input format; use --from bibtex, --from csl-json or --from listing"
                 );
                 trouble = true;
                 continue;

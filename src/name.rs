@@ -295,8 +295,13 @@ fn is_single_group(s: &str) -> bool {
         return false;
     }
     let mut depth = 0i64;
+    let mut escaped = false;
     for (i, c) in s.char_indices() {
+        if std::mem::take(&mut escaped) {
+            continue;
+        }
         match c {
+            '\\' => escaped = true,
             '{' => depth += 1,
             '}' => {
                 depth -= 1;
@@ -340,8 +345,13 @@ fn parse_extended(name: &str) -> Option<Person> {
     let mut depth = 0i64;
     let mut start = 0;
     let mut fields = Vec::new();
+    let mut escaped = false;
     for (i, c) in name.char_indices() {
+        if std::mem::take(&mut escaped) {
+            continue;
+        }
         match c {
+            '\\' => escaped = true,
             '{' => depth += 1,
             '}' => depth -= 1,
             ',' if depth == 0 => {

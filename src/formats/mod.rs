@@ -3,8 +3,8 @@
 //! | format | read | write |
 //! |--------|------|-------|
 //! | [`listing`] (scraped publication listings) | yes | — |
-//! | [`bibtex`] (BibTeX and BibLaTeX dialects) | — | yes |
-//! | [`csl_json`] (CSL-JSON) | — | yes |
+//! | [`bibtex`] (BibTeX and BibLaTeX dialects) | yes | yes |
+//! | [`csl_json`] (CSL-JSON) | yes | yes |
 
 pub mod bibtex;
 pub mod csl_json;

@@ -43,7 +43,8 @@ mod writer;
 
 pub(crate) use reader::conflicting_duplicate;
 
-pub use reader::{Lowering, Reader, canonical_field, normalize_doi, read};
+pub use reader::{FieldKind, Lowering, Reader, canonical_field, field_kind, normalize_doi, read};
 pub use writer::{
-    Dialect, WriteOptions, protect_acronyms, write, write_comment, write_entry, write_preamble,
+    Dialect, WriteOptions, names_string, protect_acronyms, write, write_comment, write_entry,
+    write_preamble,
 };

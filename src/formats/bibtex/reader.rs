@@ -105,6 +105,13 @@ impl Reader {
     }
 }
 
+/// The text of a `%` comment: without the `%`, one space after it, and trailing space.
+fn line_comment_text(s: &str) -> String {
+    let s = s.strip_prefix('%').unwrap_or(s);
+    let s = s.strip_prefix(' ').unwrap_or(s);
+    s.trim_end().to_string()
+}
+
 /// Whether two entries with one key are a conflict (different entry types: two different
 /// works, so citations of the key are ambiguous) rather than one work entered twice.
 pub(crate) fn conflicting_duplicate(type1: &str, type2: &str) -> bool {
@@ -160,11 +167,46 @@ fn field_type(name: &str) -> FieldType {
         | "shortauthor" | "shorteditor" | "namea" | "nameb" | "namec" | "sortname" => {
             FieldType::Names
         }
+        // CSL's name and date variables, as fields of their own name.
+        n if crate::formats::csl_json::NAME_VARIABLES.contains(&n) => FieldType::Names,
         "date" | "urldate" | "eventdate" | "origdate" => FieldType::Date,
+        n if crate::formats::csl_json::DATE_VARIABLES.contains(&n) => FieldType::Date,
         "doi" => FieldType::Doi,
         "url" | "eprint" | "file" | "pdf" | "verba" | "verbb" | "verbc" | "urlraw" | "crossref"
         | "xref" | "xdata" | "entryset" | "related" | "ids" => FieldType::Verbatim,
         _ => FieldType::Text,
+    }
+}
+
+/// How the `.bib` reader reads a field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A name list (`author`, `editor`, …).
+    Names,
+    /// A date (`date`, `urldate`, …).
+    Date,
+    /// Verbatim text, never decoded (`url`, `doi`, `eprint`, `file`, …).
+    Verbatim,
+    /// LaTeX text.
+    Text,
+}
+
+/// How the `.bib` reader reads field `name` (lowercase; BibTeX and BibLaTeX spellings).
+///
+/// ```
+/// use bibkit::formats::bibtex::{field_kind, FieldKind};
+/// assert_eq!(field_kind("editor"), FieldKind::Names);
+/// assert_eq!(field_kind("urldate"), FieldKind::Date);
+/// assert_eq!(field_kind("doi"), FieldKind::Verbatim);
+/// assert_eq!(field_kind("x-notes"), FieldKind::Text);
+/// ```
+pub fn field_kind(name: &str) -> FieldKind {
+    let ty = spec(name).map_or_else(|| field_type(name), |s| s.ty);
+    match ty {
+        FieldType::Names => FieldKind::Names,
+        FieldType::Date => FieldKind::Date,
+        FieldType::Verbatim | FieldType::Doi => FieldKind::Verbatim,
+        FieldType::Text => FieldKind::Text,
     }
 }
 
@@ -1057,7 +1099,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
                 Item::LineComment(s) => out.push(Comment {
                     before,
                     kind: CommentKind::Line,
-                    text: self.tree.text(*s)[1..].trim().to_string(),
+                    text: line_comment_text(self.tree.text(*s)),
                 }),
                 Item::Junk { .. } => {}
                 Item::Block(b) => match b.block_kind() {
@@ -1082,7 +1124,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
                                 out.push(Comment {
                                     before,
                                     kind: CommentKind::Line,
-                                    text: self.tree.text(s)[1..].trim().to_string(),
+                                    text: line_comment_text(self.tree.text(s)),
                                 });
                             }
                         }

@@ -147,24 +147,93 @@ pub fn write_comment(out: &mut String, c: &Comment) {
     if c.kind == CommentKind::Block && balanced(&c.text) && !c.text.contains("\n@") {
         let _ = writeln!(out, "@comment{{{}}}", c.text);
     } else {
-        for line in c.text.lines() {
-            let _ = writeln!(out, "% {line}");
+        if c.text.is_empty() {
+            out.push_str("%\n");
         }
+        for line in c.text.lines() {
+            let line = line.trim_end();
+            if line.is_empty() {
+                out.push_str("%\n");
+            } else {
+                let _ = writeln!(out, "% {line}");
+            }
+        }
+    }
+}
+
+/// The entry type a dialect writes. BibTeX gets one of its own types (`@online` →
+/// `@misc`, `@thesis` → `@phdthesis` or `@mastersthesis`, `@report` → `@techreport`, …),
+/// with the `type` field it then needs; BibLaTeX keeps every type, since it knows BibTeX's
+/// as aliases. Returns the type and, for BibTeX, how to write `type`: `None` to keep it,
+/// `Some(None)` to drop it, `Some(Some(text))` to write `text`.
+fn dialect_kind(entry: &Entry, dialect: Dialect) -> (&str, Option<Option<String>>) {
+    let kind = entry.kind.as_str();
+    if dialect == Dialect::Biblatex {
+        return (kind, None);
+    }
+    let ty = entry.get("type").map(|t| t.to_plain_string());
+    let key = ty
+        .as_deref()
+        .map(|t| crate::formats::csl_json::type_key_of(t).unwrap_or(""));
+    // The `type` to write: dropped when it is the one the BibTeX type implies, in English
+    // when it is a BibLaTeX key (BibTeX prints it as it stands).
+    let english = |implied: &str| -> Option<Option<String>> {
+        match (&ty, key) {
+            (None, _) => None,
+            (Some(_), Some(k)) if k == implied => Some(None),
+            (Some(t), _) => Some(Some(crate::formats::csl_json::type_text(t).to_string())),
+        }
+    };
+    match kind {
+        "thesis" if key == Some("mathesis") => ("mastersthesis", english("mathesis")),
+        "thesis" => ("phdthesis", english("phdthesis")),
+        "phdthesis" => (kind, english("phdthesis")),
+        "mastersthesis" => (kind, english("mathesis")),
+        "report" | "techreport" => ("techreport", english("techreport")),
+        "online" | "electronic" | "www" | "dataset" | "software" | "periodical" | "artwork"
+        | "audio" | "image" | "video" | "movie" | "music" | "performance" | "letter"
+        | "standard" | "review" | "jurisdiction" | "legislation" | "legal" => ("misc", english("")),
+        "mvbook" | "collection" | "mvcollection" | "reference" | "mvreference" => {
+            ("book", english(""))
+        }
+        "bookinbook" | "suppbook" => ("inbook", english("")),
+        "suppcollection" | "inreference" => ("incollection", english("")),
+        "mvproceedings" => ("proceedings", english("")),
+        "suppperiodical" => ("article", english("")),
+        _ => (kind, english("")),
     }
 }
 
 /// Appends one entry to `out`.
 pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
     let enc = EncodeOptions { ascii: opts.ascii };
+    let (kind, type_field) = dialect_kind(entry, opts.dialect);
+    let has_year = entry.get("year").is_some();
     let mut fields: Vec<(String, String)> = Vec::new();
     for f in &entry.fields {
-        let name = dialect_name(&f.name, &entry.kind, opts.dialect);
+        let name = dialect_name(&f.name, kind, opts.dialect);
+        if f.name == "type" {
+            match &type_field {
+                Some(None) => continue,
+                Some(Some(t)) => {
+                    fields.push((name, format!("{{{}}}", latex::escape_str(t, &enc))));
+                    continue;
+                }
+                None => {}
+            }
+        }
         match &f.value {
             Value::Date(d) if f.name == "date" && opts.dialect == Dialect::Bibtex => {
-                bibtex_date(d, &mut fields);
+                bibtex_date(d, &mut fields, has_year);
             }
             Value::Date(d) => fields.push((name, format!("{{{d}}}"))),
-            Value::Names(n) => fields.push((name, format!("{{{}}}", names(n, &enc)))),
+            Value::Names(n) => fields.push((
+                name,
+                format!(
+                    "{{{}}}",
+                    guard_entry_lines(&names_in(n, &enc, opts.dialect))
+                ),
+            )),
             Value::Text(t) => {
                 let t = if opts.protect_acronyms && TITLE_FIELDS.contains(&f.name.as_ref()) {
                     protect_acronyms(t)
@@ -177,13 +246,19 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
                     // text as plain, escaped text instead, which always balances.
                     v = latex::escape_str(&t.to_plain_string(), &enc);
                 }
+                // A literal date in BibTeX goes into `year`.
+                let name = if f.name == "date" && opts.dialect == Dialect::Bibtex && !has_year {
+                    "year".to_string()
+                } else {
+                    name
+                };
                 fields.push((name, format!("{{{v}}}")));
             }
             Value::Verbatim(s) => fields.push((name, verbatim(s))),
         }
     }
     let width = fields.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-    let _ = writeln!(out, "@{}{{{},", entry.kind, entry.key);
+    let _ = writeln!(out, "@{}{{{},", kind, entry.key);
     for (name, value) in fields {
         let _ = writeln!(out, "  {name:width$} = {value},");
     }
@@ -196,23 +271,23 @@ fn dialect_name(name: &str, kind: &str, dialect: Dialect) -> String {
             "journaltitle" => "journal",
             "location" => "address",
             "institution" if kind.ends_with("thesis") => "school",
+            "annotation" => "annote",
+            "eprinttype" => "archiveprefix",
+            "eprintclass" => "primaryclass",
             n => n,
         },
-        Dialect::Biblatex => match name {
-            "journal" => "journaltitle",
-            "address" => "location",
-            "school" => "institution",
-            n => n,
-        },
+        Dialect::Biblatex => name,
     };
     mapped.to_string()
 }
 
-/// `year`/`month`/`day` for a plain date; `year` plus an EDTF `date` otherwise.
-fn bibtex_date(d: &Date, fields: &mut Vec<(String, String)>) {
+/// `year`/`month`/`day` for a plain date; `year` plus an EDTF `date` otherwise. When the
+/// entry has a `year` of its own besides its date, the date is written as `date`.
+fn bibtex_date(d: &Date, fields: &mut Vec<(String, String)>, has_year: bool) {
     match d {
         Date::Single(p)
-            if !p.approximate
+            if !has_year
+                && !p.approximate
                 && !p.uncertain
                 && p.unspecified == 0
                 && p.season.is_none()
@@ -228,7 +303,7 @@ fn bibtex_date(d: &Date, fields: &mut Vec<(String, String)>) {
             }
         }
         _ => {
-            if let Some(start) = d.start().filter(|p| p.unspecified == 0) {
+            if let Some(start) = d.start().filter(|p| p.unspecified == 0 && !has_year) {
                 fields.push(("year".into(), format!("{{{}}}", start.year)));
             }
             fields.push(("date".into(), format!("{{{d}}}")));
@@ -236,8 +311,20 @@ fn bibtex_date(d: &Date, fields: &mut Vec<(String, String)>) {
     }
 }
 
-fn names(list: &NameList, enc: &EncodeOptions) -> String {
-    let mut parts: Vec<String> = list.names.iter().map(|n| name(n, enc)).collect();
+/// A name list as BibTeX writes it (`Last, First and …`, UTF-8).
+///
+/// ```
+/// use bibkit::name::parse_bibtex_names;
+/// let (list, _) = parse_bibtex_names("Ludwig van Beethoven and {Wiener Philharmoniker} and others");
+/// assert_eq!(bibkit::formats::bibtex::names_string(&list),
+///     "van Beethoven, Ludwig and {Wiener Philharmoniker} and others");
+/// ```
+pub fn names_string(list: &NameList) -> String {
+    names_in(list, &EncodeOptions::default(), Dialect::Biblatex)
+}
+
+fn names_in(list: &NameList, enc: &EncodeOptions, dialect: Dialect) -> String {
+    let mut parts: Vec<String> = list.names.iter().map(|n| name(n, enc, dialect)).collect();
     if list.truncated {
         parts.push("others".into());
     }
@@ -257,17 +344,89 @@ fn part(s: &str, enc: &EncodeOptions) -> String {
     }
 }
 
-fn name(n: &Name, enc: &EncodeOptions) -> String {
+fn name(n: &Name, enc: &EncodeOptions, dialect: Dialect) -> String {
     match n {
         Name::Literal(s) => format!("{{{}}}", latex::escape_str(s, enc)),
-        Name::Person(p) => person(p, enc),
+        Name::Person(p) => person(p, enc, dialect),
     }
 }
 
-fn person(p: &Person, enc: &EncodeOptions) -> String {
+/// Whether a person's name may read back differently from `von Last, Jr, First`: parts
+/// with capitalised particles, several family words, braces, commas, or missing parts.
+fn unusual(p: &Person) -> bool {
+    let odd = |s: &str| s.contains(['{', '}', '\\', ',', '~']) || s.contains(" and ");
+    p.family.is_empty()
+        || p.family.contains(char::is_whitespace)
+        || (!p.particle.is_empty()
+            && p.particle
+                .split_whitespace()
+                .any(|w| !crate::name::starts_lowercase(w)))
+        || p.given
+            .split_whitespace()
+            .any(crate::name::starts_lowercase)
+        || [&p.given, &p.particle, &p.family, &p.suffix]
+            .iter()
+            .any(|s| odd(s) || s.trim() != s.as_str())
+}
+
+fn person(p: &Person, enc: &EncodeOptions, dialect: Dialect) -> String {
+    if p.given.is_empty() && p.particle.is_empty() && p.family.is_empty() && p.suffix.is_empty() {
+        return "{}".to_string();
+    }
+    let plain = person_plain(p, enc);
+    if !unusual(p) {
+        return plain;
+    }
+    if let (Name::Person(back), _) = crate::name::parse_bibtex_name(&plain) {
+        if back == *p {
+            return plain;
+        }
+    }
+    match dialect {
+        // BibLaTeX's extended name format says every part exactly.
+        Dialect::Biblatex => {
+            let mut out = Vec::new();
+            for (k, v) in [
+                ("family", &p.family),
+                ("given", &p.given),
+                ("prefix", &p.particle),
+                ("suffix", &p.suffix),
+            ] {
+                if !v.is_empty() {
+                    out.push(format!("{k}={{{}}}", latex::escape_str(v, enc)));
+                }
+            }
+            out.join(", ")
+        }
+        // BibTeX cannot: keep the family name (with its particle) whole.
+        Dialect::Bibtex => {
+            let family = if p.particle.is_empty() {
+                p.family.clone()
+            } else {
+                format!("{} {}", p.particle, p.family)
+            };
+            let mut out = format!("{{{}}}", latex::escape_str(&family, enc));
+            if !p.suffix.is_empty() {
+                out.push_str(", ");
+                out.push_str(&part(&p.suffix, enc));
+            }
+            if !p.given.is_empty() || !p.suffix.is_empty() {
+                out.push_str(", ");
+                out.push_str(&part(&p.given, enc));
+            }
+            out
+        }
+    }
+}
+
+fn person_plain(p: &Person, enc: &EncodeOptions) -> String {
     let mut family = part(&p.family, enc);
-    // A family name that starts lowercase would be read as a particle: protect it.
-    if crate::name::starts_lowercase(&p.family) && !family.starts_with('{') {
+    // A family name that starts lowercase would be read as a particle, unless it is one
+    // word (the last word is always the family name): protect it.
+    if crate::name::starts_lowercase(&p.family)
+        && p.family.contains(char::is_whitespace)
+        && !family.starts_with('{')
+    {
         family = format!("{{{family}}}");
     }
     // A family name of several words in `Last, First` form is read whole by BibTeX, unless
@@ -382,20 +541,39 @@ mod tests {
     #[test]
     fn person_forms() {
         assert_eq!(
-            person(&Person::new("Laurens", "van der", "Maaten", ""), &enc()),
+            person(
+                &Person::new("Laurens", "van der", "Maaten", ""),
+                &enc(),
+                Dialect::Bibtex
+            ),
             "van der Maaten, Laurens"
         );
         assert_eq!(
-            person(&Person::new("Guy L.", "", "Steele", "Jr."), &enc()),
+            person(
+                &Person::new("Guy L.", "", "Steele", "Jr."),
+                &enc(),
+                Dialect::Bibtex
+            ),
             "Steele, Jr., Guy L."
         );
-        assert_eq!(person(&Person::new("", "", "Plato", ""), &enc()), "Plato");
         assert_eq!(
-            person(&Person::new("bell", "", "hooks", ""), &enc()),
-            "{hooks}, bell"
+            person(&Person::new("", "", "Plato", ""), &enc(), Dialect::Bibtex),
+            "Plato"
         );
         assert_eq!(
-            name(&Name::Literal("Barnes and Noble".into()), &enc()),
+            person(
+                &Person::new("bell", "", "hooks", ""),
+                &enc(),
+                Dialect::Bibtex
+            ),
+            "hooks, bell"
+        );
+        assert_eq!(
+            name(
+                &Name::Literal("Barnes and Noble".into()),
+                &enc(),
+                Dialect::Bibtex
+            ),
             "{Barnes and Noble}"
         );
     }
