@@ -59,6 +59,8 @@ pub struct Converter<W: Write> {
     written: usize,
     /// Whether anything was written (the first chunk drops its leading separator).
     started: bool,
+    /// Whether every entry gets a generated key.
+    rekey: bool,
 }
 
 impl<W: Write> Converter<W> {
@@ -72,7 +74,29 @@ impl<W: Write> Converter<W> {
             kinds: Vec::new(),
             written: 0,
             started: false,
+            rekey: false,
         }
+    }
+
+    /// Gives every entry a generated `familyYEARword` key, unique in the output, and
+    /// updates the references between entries of one input (`crossref`, `xref`, `xdata`,
+    /// `related`, `entryset`) to match. Entries read from listings always get generated
+    /// keys.
+    ///
+    /// ```
+    /// use bibkit::convert::{Converter, Target};
+    /// use bibkit::source::decode_utf8;
+    /// let bib = decode_utf8(b"@book{b1, author = {Knuth, Donald}, title = {The TeXbook}, year = 1984}
+    /// @inbook{c1, crossref = {b1}, title = {Glue}}");
+    /// let mut conv = Converter::new(Vec::new(), Target::Bib(Default::default())).rekey(true);
+    /// conv.bibtex(&bib, None, None).unwrap();
+    /// let out = String::from_utf8(conv.finish().unwrap()).unwrap();
+    /// assert!(out.contains("@book{knuth1984texbook,"));
+    /// assert!(out.contains("crossref = {knuth1984texbook}"));
+    /// ```
+    pub fn rekey(mut self, yes: bool) -> Self {
+        self.rekey = yes;
+        self
     }
 
     /// How many entries were written.
@@ -101,6 +125,51 @@ impl<W: Write> Converter<W> {
         }
         self.written += count;
         Ok(())
+    }
+}
+
+/// New keys for the entries of one input, and the old keys they replace.
+#[derive(Debug, Default)]
+struct Rekeyed {
+    /// The new key of entry *n*.
+    keys: Vec<String>,
+    /// Old key (lowercase) → new key.
+    map: HashMap<String, String>,
+}
+
+impl Rekeyed {
+    fn add(&mut self, old: &str, new: String) {
+        self.map
+            .entry(old.to_lowercase())
+            .or_insert_with(|| new.clone());
+        self.keys.push(new);
+    }
+
+    /// Gives entry `n` its new key and points its references to entries at their new keys.
+    fn apply(&self, n: usize, e: &mut Entry) {
+        if let Some(k) = self.keys.get(n) {
+            e.key = k.clone();
+        }
+        for f in &mut e.fields {
+            if !matches!(
+                f.name.as_ref(),
+                "crossref" | "xref" | "xdata" | "related" | "entryset"
+            ) {
+                continue;
+            }
+            let old = f.value.to_plain_string();
+            let new: Vec<String> = old
+                .split(',')
+                .map(|k| {
+                    let k = k.trim();
+                    self.map
+                        .get(&k.to_lowercase())
+                        .cloned()
+                        .unwrap_or_else(|| k.to_string())
+                })
+                .collect();
+            f.value = crate::model::Value::Verbatim(new.join(","));
+        }
     }
 }
 
@@ -164,7 +233,9 @@ impl<W: Write> Converter<W> {
 
     fn remember(&mut self, hash: u64, kind: &str, file: &Option<Arc<str>>, line: u32) {
         if !self.seen.contains_key(&hash) {
-            self.keys.reserve_hash(hash);
+            if !self.rekey {
+                self.keys.reserve_hash(hash);
+            }
             let kind = kind.to_ascii_lowercase();
             let k = match self.kinds.iter().position(|x| *x == kind) {
                 Some(i) => i,
@@ -258,6 +329,28 @@ impl<W: Write> Converter<W> {
             }
         }
 
+        let new_keys = if self.rekey {
+            let work = |n: usize| KeyGenerator::base_key(&lowering.entry(n).0);
+            #[cfg(feature = "parallel")]
+            let bases: Vec<String> = {
+                use rayon::prelude::*;
+                (0..lowering.len()).into_par_iter().map(work).collect()
+            };
+            #[cfg(not(feature = "parallel"))]
+            let bases: Vec<String> = (0..lowering.len()).map(work).collect();
+            let mut renamed = Rekeyed::default();
+            for (n, base) in bases.iter().enumerate() {
+                if !skip.contains(&n) {
+                    let key = self.keys.generate_from(base);
+                    renamed.add(lowering.key(n), key);
+                } else {
+                    renamed.keys.push(String::new());
+                }
+            }
+            Some(renamed)
+        } else {
+            None
+        };
         let no_comments: Vec<&Comment> = Vec::new();
         let mut start = 0;
         while start < lowering.len() {
@@ -275,7 +368,10 @@ impl<W: Write> Converter<W> {
                     if skip.contains(&n) {
                         continue;
                     }
-                    let (e, d) = lowering.entry(n);
+                    let (mut e, d) = lowering.entry(n);
+                    if let Some(r) = &new_keys {
+                        r.apply(n, &mut e);
+                    }
                     ds.extend(d);
                     let cs = by_entry.get(&n).unwrap_or(&no_comments);
                     print(target, &mut s, &e, cs, false);
@@ -378,6 +474,16 @@ impl<W: Write> Converter<W> {
             let hash = key_hash(&e.key);
             self.check_key((&e.key, hash), &e.kind, &file, (line, span), &mut diags);
             self.remember(hash, &e.kind, &file, line);
+        }
+        if self.rekey {
+            let mut renamed = Rekeyed::default();
+            for e in &parsed.bibliography.entries {
+                let key = self.keys.generate(e);
+                renamed.add(&e.key, key);
+            }
+            for (n, e) in parsed.bibliography.entries.iter_mut().enumerate() {
+                renamed.apply(n, e);
+            }
         }
         self.entries(&parsed.bibliography.entries, false)?;
         Ok(diags)

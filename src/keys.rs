@@ -85,6 +85,9 @@ pub fn key_hash(key: &str) -> u64 {
 #[derive(Debug, Clone, Default)]
 pub struct KeyGenerator {
     used: HashSet<u64>,
+    /// The next suffix to try for each base key, so that many entries with one base key
+    /// cost linear time.
+    next: crate::fxhash::FxHashMap<String, usize>,
 }
 
 impl KeyGenerator {
@@ -153,15 +156,32 @@ impl KeyGenerator {
 
     /// A key for `entry` that no earlier call returned and no reserved key equals.
     pub fn generate(&mut self, entry: &Entry) -> String {
-        let base = Self::base_key(entry);
-        let mut key = base.clone();
-        let mut n = 0usize;
-        while self.is_taken(&key) {
+        self.generate_from(&Self::base_key(entry))
+    }
+
+    /// A key made of `base` and, when that is taken, a suffix `a`, `b`, … `z`, `aa`, …
+    ///
+    /// ```
+    /// let mut keys = bibkit::keys::KeyGenerator::new();
+    /// keys.reserve("knuth1984");
+    /// assert_eq!(keys.generate_from("knuth1984"), "knuth1984a");
+    /// assert_eq!(keys.generate_from("knuth1984"), "knuth1984b");
+    /// ```
+    pub fn generate_from(&mut self, base: &str) -> String {
+        let mut n = self.next.get(base).copied().unwrap_or(0);
+        loop {
+            let key = if n == 0 {
+                base.to_string()
+            } else {
+                format!("{base}{}", alpha_suffix(n))
+            };
             n += 1;
-            key = format!("{base}{}", alpha_suffix(n));
+            if !self.is_taken(&key) {
+                self.reserve(&key);
+                self.next.insert(base.to_string(), n);
+                return key;
+            }
         }
-        self.reserve(&key);
-        key
     }
 }
 

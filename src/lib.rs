@@ -46,6 +46,9 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub use api::ReadError;
+
+mod api;
 pub mod convert;
 pub mod date;
 pub mod diagnostic;

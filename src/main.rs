@@ -50,6 +50,10 @@ struct ConvertArgs {
     /// Write LaTeX accents instead of UTF-8 (BibTeX and BibLaTeX output).
     #[arg(long)]
     ascii: bool,
+    /// Give every entry a generated `familyYEARword` key, unique in the output (references
+    /// between entries follow).
+    #[arg(long)]
+    rekey: bool,
     /// The inputs' character encoding when it is not UTF-8: `latin1`, `windows-1252`,
     /// `gbk`, `shift_jis`, … (any WHATWG encoding label).
     #[arg(long, value_name = "NAME")]
@@ -168,7 +172,7 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             std::io::stdout().lock(),
         )),
     };
-    let mut conv = Converter::new(sink, target);
+    let mut conv = Converter::new(sink, target).rekey(args.rekey);
     let mut trouble = false;
     let mut findings = false;
     for path in &inputs {

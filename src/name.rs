@@ -464,13 +464,14 @@ pub fn parse_bibtex_name(name: &str) -> (Name, Option<String>) {
     (Name::Person(person), warning)
 }
 
-/// Splits a BibTeX name list at `and` (outside braces, any case); a final `others` sets the
-/// truncation flag.
+/// Splits a BibTeX name list at `and` (outside braces, any case); a final `others` (or an
+/// `et al.` after the last name) sets the truncation flag.
 ///
 /// ```
 /// let (names, truncated) = bibkit::name::split_bibtex_list("A. Smith and {Barnes and Noble} AND others");
 /// assert_eq!(names, ["A. Smith", "{Barnes and Noble}"]);
 /// assert!(truncated);
+/// assert_eq!(bibkit::name::split_bibtex_list("Born, L. et al."), (vec!["Born, L."], true));
 /// ```
 pub fn split_bibtex_list(list: &str) -> (Vec<&str>, bool) {
     let b = list.as_bytes();
@@ -480,6 +481,8 @@ pub fn split_bibtex_list(list: &str) -> (Vec<&str>, bool) {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
+            // `\{` and `\}` are characters, not groups.
+            b'\\' => i += 1,
             b'{' => depth += 1,
             b'}' => depth -= 1,
             // ` and ` with white space on both sides.
@@ -500,11 +503,28 @@ pub fn split_bibtex_list(list: &str) -> (Vec<&str>, bool) {
     }
     out.push(list[start..].trim());
     out.retain(|s| !s.is_empty());
-    let truncated = out
+    let mut truncated = out
         .last()
         .is_some_and(|s| s.eq_ignore_ascii_case("others") || *s == "et al." || *s == "et al");
     if truncated {
         out.pop();
+    } else if let Some(last) = out.last_mut() {
+        // `Born, L. et al.`: a trailing "et al." on the last name is the flag too.
+        for suffix in ["et al.", "et al", "et~al.", "et~al"] {
+            let cut = last.len().saturating_sub(suffix.len());
+            if cut > 0
+                && last.is_char_boundary(cut)
+                && last[cut..].eq_ignore_ascii_case(suffix)
+                && last[..cut].ends_with([' ', ',', '~'])
+            {
+                *last = last[..cut].trim_end_matches([' ', ',', '~']).trim();
+                truncated = true;
+                break;
+            }
+        }
+        if last.is_empty() {
+            out.pop();
+        }
     }
     (out, truncated)
 }

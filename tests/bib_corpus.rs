@@ -7,31 +7,7 @@ mod common;
 
 use assert_cmd::Command;
 
-struct Row {
-    file: String,
-    status: String,
-    encoding: String,
-    entries: usize,
-}
-
-fn manifest(corpus: &std::path::Path) -> Vec<Row> {
-    let text = std::fs::read_to_string(corpus.join("bib/MANIFEST.tsv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let (f, s, e, n) = (col("file"), col("status"), col("encoding"), col("entries"));
-    lines
-        .map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            Row {
-                file: c[f].to_string(),
-                status: c[s].to_string(),
-                encoding: c[e].to_string(),
-                entries: c[n].parse().unwrap(),
-            }
-        })
-        .collect()
-}
+use common::manifest;
 
 fn convert(path: &std::path::Path, encoding: &str, to: &str) -> std::process::Output {
     let mut cmd = Command::cargo_bin("bibkit").unwrap();

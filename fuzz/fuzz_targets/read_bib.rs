@@ -1,6 +1,7 @@
 //! The `.bib` reader on arbitrary bytes: printing the tree gives back the input, the items
 //! tile it, lowering and writing never panic, BibTeX output re-reads without syntax errors
-//! and with the same number of entries, and CSL-JSON output is valid JSON.
+//! and with the same number of entries, writing is idempotent (BibTeX and BibLaTeX output
+//! converted again gives the same bytes), and CSL-JSON output is valid JSON.
 #![no_main]
 
 use bibkit::convert::{Converter, Target};
@@ -37,7 +38,16 @@ fuzz_target!(|data: &[u8]| {
         parsed.bibliography.len(),
         "entry count changed\n{out}"
     );
+    for dialect in [bibtex::Dialect::Bibtex, bibtex::Dialect::Biblatex] {
+        let opts = bibtex::WriteOptions::new().dialect(dialect);
+        let once = bibtex::write(&parsed.bibliography, &opts);
+        let reread = bibtex::Reader::new().read(&once);
+        let twice = bibtex::write(&reread.bibliography, &opts);
+        assert_eq!(once, twice, "{dialect:?} output changes when converted again");
+    }
     let json = csl_json::to_string(&parsed.bibliography);
+    let back = csl_json::to_string(&csl_json::read(&json).bibliography);
+    assert_eq!(json, back, "CSL-JSON output changes when read and written again");
     assert!(
         serde_json::from_str::<serde_json::Value>(&json).is_ok(),
         "CSL-JSON is not JSON"

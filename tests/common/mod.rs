@@ -50,3 +50,38 @@ pub fn assert_valid_csl(
         errors.join("\n")
     );
 }
+
+/// One row of `bib/MANIFEST.tsv`.
+pub struct Row {
+    pub file: String,
+    pub status: String,
+    pub encoding: String,
+    pub entries: usize,
+}
+
+impl Row {
+    /// The `--encoding` the file needs, if it is not UTF-8.
+    pub fn encoding(&self) -> Option<&str> {
+        (self.encoding != "utf-8" && self.encoding != "ascii").then_some(self.encoding.as_str())
+    }
+}
+
+/// The rows of `bib/MANIFEST.tsv`.
+pub fn manifest(corpus: &std::path::Path) -> Vec<Row> {
+    let text = std::fs::read_to_string(corpus.join("bib/MANIFEST.tsv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (f, s, e, n) = (col("file"), col("status"), col("encoding"), col("entries"));
+    lines
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            Row {
+                file: c[f].to_string(),
+                status: c[s].to_string(),
+                encoding: c[e].to_string(),
+                entries: c[n].parse().unwrap(),
+            }
+        })
+        .collect()
+}

@@ -850,7 +850,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
             },
             FieldType::Verbatim => Value::Verbatim(raw.trim().to_string()),
             FieldType::Doi => Value::Verbatim(normalize_doi(raw.trim()).to_string()),
-            FieldType::Text => Value::Text(latex::decode(raw, &DecodeOptions::default())),
+            FieldType::Text => Value::Text(latex::decode(raw.trim(), &DecodeOptions::default())),
         }
     }
 

@@ -178,10 +178,12 @@ fn dialect_kind(entry: &Entry, dialect: Dialect) -> (&str, Option<Option<String>
     // The `type` to write: dropped when it is the one the BibTeX type implies, in English
     // when it is a BibLaTeX key (BibTeX prints it as it stands).
     let english = |implied: &str| -> Option<Option<String>> {
-        match (&ty, key) {
-            (None, _) => None,
-            (Some(_), Some(k)) if k == implied => Some(None),
-            (Some(t), _) => Some(Some(crate::formats::csl_json::type_text(t).to_string())),
+        match key {
+            Some(k) if k == implied => Some(None),
+            Some(k) if !k.is_empty() => {
+                Some(Some(crate::formats::csl_json::type_text(k).to_string()))
+            }
+            _ => None,
         }
     };
     match kind {
@@ -334,9 +336,16 @@ fn names_in(list: &NameList, enc: &EncodeOptions, dialect: Dialect) -> String {
 /// A name part is braced when BibTeX would otherwise split it wrongly.
 fn part(s: &str, enc: &EncodeOptions) -> String {
     let escaped = latex::escape_str(s, enc);
+    let ends_with = |suffix: &str| {
+        let cut = s.len().saturating_sub(suffix.len());
+        s.len() > suffix.len() && s.is_char_boundary(cut) && s[cut..].eq_ignore_ascii_case(suffix)
+    };
     let needs_braces = s.contains(',')
         || s.split_whitespace()
-            .any(|w| w.eq_ignore_ascii_case("and") || w == "others");
+            .any(|w| w.eq_ignore_ascii_case("and") || w == "others")
+        // A trailing "et al." would read as the truncation flag.
+        || ends_with(" et al.")
+        || ends_with(" et al");
     if needs_braces {
         format!("{{{escaped}}}")
     } else {
@@ -405,6 +414,14 @@ fn person(p: &Person, enc: &EncodeOptions, dialect: Dialect) -> String {
             } else {
                 format!("{} {}", p.particle, p.family)
             };
+            if !p.particle.is_empty() {
+                // Written as it will read back, when that is possible.
+                let merged = Person::new(p.given.clone(), "", family.clone(), p.suffix.clone());
+                let plain = person_plain(&merged, enc);
+                if crate::name::parse_bibtex_name(&plain).0 == Name::Person(merged) {
+                    return plain;
+                }
+            }
             let mut out = format!("{{{}}}", latex::escape_str(&family, enc));
             if !p.suffix.is_empty() {
                 out.push_str(", ");
@@ -455,21 +472,25 @@ fn person_plain(p: &Person, enc: &EncodeOptions) -> String {
     out
 }
 
-/// A verbatim value in braces; if its braces do not balance, they (and a trailing
-/// backslash) are percent-encoded, since verbatim fields (URLs, DOIs) allow that and a
-/// `.bib` value cannot hold them otherwise.
+/// A verbatim value in braces; see [`balanced_verbatim`].
 fn verbatim(s: &str) -> String {
     let s = &guard_entry_lines(s);
+    format!("{{{}}}", balanced_verbatim(s))
+}
+
+/// A verbatim value (URL, DOI) whose braces balance: if they do not, they (and a trailing
+/// backslash) are percent-encoded, since URLs allow that and a `.bib` value cannot hold
+/// them otherwise.
+pub(crate) fn balanced_verbatim(s: &str) -> std::borrow::Cow<'_, str> {
     if balanced(s) {
-        format!("{{{s}}}")
-    } else {
-        let mut t = s.replace('{', "%7B").replace('}', "%7D");
-        if t.ends_with('\\') {
-            t.pop();
-            t.push_str("%5C");
-        }
-        format!("{{{t}}}")
+        return std::borrow::Cow::Borrowed(s);
     }
+    let mut t = s.replace('{', "%7B").replace('}', "%7D");
+    if t.ends_with('\\') {
+        t.pop();
+        t.push_str("%5C");
+    }
+    std::borrow::Cow::Owned(t)
 }
 
 /// Whether a title word needs braces to keep its case: a part (between hyphens) with a

@@ -372,6 +372,16 @@ pub(crate) const STRING_VARIABLES: &[&str] = &[
 
 /// Whether `name` is a CSL variable that an item may hold (not `id`, `type`,
 /// `citation-key` or `custom`).
+///
+/// ```
+/// use bibkit::formats::csl_json::is_csl_variable;
+/// assert!(is_csl_variable("container-title"));
+/// assert!(!is_csl_variable("booktitle"));
+/// ```
+pub fn is_csl_variable(name: &str) -> bool {
+    is_variable(name)
+}
+
 pub(crate) fn is_variable(name: &str) -> bool {
     NAME_VARIABLES.contains(&name)
         || DATE_VARIABLES.contains(&name)
@@ -513,8 +523,15 @@ pub(crate) const TYPE_KEYS: &[(&str, &str)] = &[
     ("patrequs", "U.S. patent request"),
 ];
 
-/// The English text of a BibLaTeX `type` key (`phdthesis` → `PhD thesis`); other text as is.
-pub(crate) fn type_text(t: &str) -> &str {
+/// The English text of a BibLaTeX `type` key (`phdthesis` → `PhD thesis`), as CSL's
+/// `genre` gets it; other text as is.
+///
+/// ```
+/// use bibkit::formats::csl_json::type_text;
+/// assert_eq!(type_text("mathesis"), "Master's thesis");
+/// assert_eq!(type_text("Diploma thesis"), "Diploma thesis");
+/// ```
+pub fn type_text(t: &str) -> &str {
     TYPE_KEYS
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(t.trim()))
@@ -711,9 +728,9 @@ pub(crate) fn looks_like_url(s: &str) -> bool {
         .and_then(|r| r.strip_suffix('}'))
         .unwrap_or(s);
     !s.contains(char::is_whitespace)
-        && ["http://", "https://", "ftp://", "www."]
-            .iter()
-            .any(|p| s.len() > p.len() && s[..p.len()].eq_ignore_ascii_case(p))
+        && ["http://", "https://", "ftp://", "www."].iter().any(|p| {
+            s.len() > p.len() && s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p))
+        })
 }
 
 #[cfg(test)]
@@ -763,5 +780,6 @@ mod tests {
         assert!(looks_like_url("www.example.org"));
         assert!(!looks_like_url("Online"));
         assert!(!looks_like_url("https://a b"));
+        assert!(!looks_like_url("“A”"));
     }
 }

@@ -324,7 +324,10 @@ fn resync(text: &str, start: usize, err: usize) -> Option<usize> {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let indent = &text[line_start..start];
     let own_line = indent.bytes().all(|b| b == b' ' || b == b'\t');
-    let from = err.max(start + 1).min(text.len());
+    let mut from = err.max(start + 1).min(text.len());
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
     if own_line {
         let mut off = from;
         for line in text[from..].split_inclusive('\n') {
@@ -386,14 +389,19 @@ fn scalar(v: &Json) -> Option<String> {
 /// Where a variable goes, given the fields already set: its preferred source for the
 /// entry type, else its first source that is free and would be taken again on writing;
 /// a variable without sources goes to the field of its own name.
-fn target(var: &str, kind: &str, e: &Entry) -> Cow<'static, str> {
+/// The second value says the field goes before the entry's field of the same name (a
+/// variable whose field `custom` already restored, as a second field of that name).
+fn target(var: &str, kind: &str, e: &Entry, v: &Json) -> (Cow<'static, str>, bool) {
+    let url = v.as_str().is_some_and(super::looks_like_url);
     let srcs: Vec<&super::Source> = sources(var)
         .iter()
         .filter(|s| s.reverse)
         .filter(|s| match s.when {
             When::Class(c) => class(kind) == c,
             When::IrregularYear => false,
-            _ => true,
+            When::Url => url,
+            When::NotUrl => !url,
+            When::Always | When::Eprint(_) => true,
         })
         .collect();
     if sources(var).is_empty() {
@@ -403,13 +411,14 @@ fn target(var: &str, kind: &str, e: &Entry) -> Cow<'static, str> {
             v => v,
         };
         if own != var {
-            return target(own, kind, e);
+            return target(own, kind, e, v);
         }
         let lower = var.to_ascii_lowercase();
-        if e.get(&lower).is_some() || is_source(&lower) {
-            return Cow::Owned(format!("csl-{var}"));
+        if is_source(&lower) {
+            return (Cow::Owned(format!("csl-{var}")), false);
         }
-        return crate::model::field_name(&lower);
+        let before = e.get(&lower).is_some();
+        return (crate::model::field_name(&lower), before);
     }
     let present = srcs
         .iter()
@@ -433,11 +442,12 @@ fn target(var: &str, kind: &str, e: &Entry) -> Cow<'static, str> {
         _ => "",
     };
     if let Some(s) = candidates.iter().find(|s| s.field == preferred) {
-        return Cow::Borrowed(s.field);
+        return (Cow::Borrowed(s.field), false);
     }
-    match candidates.first() {
-        Some(s) => Cow::Borrowed(s.field),
-        None => Cow::Owned(format!("csl-{var}")),
+    match (candidates.first(), srcs.get(present)) {
+        (Some(s), _) => (Cow::Borrowed(s.field), false),
+        (None, Some(s)) => (Cow::Borrowed(s.field), true),
+        (None, None) => (Cow::Owned(format!("csl-{var}")), false),
     }
 }
 
@@ -494,7 +504,14 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
     let mut custom_kind: Option<String> = None;
     match map.get("custom") {
         Some(Json::Object(custom)) => {
-            for (k, v) in custom {
+            // A key with an array of strings is a field that occurs more than once.
+            let values = custom.iter().flat_map(|(k, v)| match v {
+                Json::Array(a) if a.iter().all(Json::is_string) => {
+                    a.iter().map(|x| (k, x)).collect::<Vec<_>>()
+                }
+                v => vec![(k, v)],
+            });
+            for (k, v) in values {
                 let name = k.to_ascii_lowercase();
                 let text = match v {
                     Json::String(s) => nfc(s).into_owned(),
@@ -509,9 +526,6 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
                         custom_kind = Some(t);
                         continue;
                     }
-                }
-                if e.get(&name).is_some() {
-                    continue;
                 }
                 e.fields.push(field(&name, custom_value(&name, &text)));
             }
@@ -582,7 +596,7 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
             // Written from the arXiv `eprint` in `custom`.
             continue;
         }
-        let name = target(var, &kind_now, &e);
+        let (name, before) = target(var, &kind_now, &e, v);
         let value = if NAME_VARIABLES.contains(&var.as_str()) {
             match read_names(v) {
                 Some(list) => Value::Names(list),
@@ -626,11 +640,20 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
                 e.fields.push(field("eprinttype", Value::text(t)));
             }
         }
-        e.fields.push(Field {
+        let at = if before {
+            e.fields.iter().position(|f| f.name == name)
+        } else {
+            None
+        };
+        let f = Field {
             name,
             value,
             span: None,
-        });
+        };
+        match at {
+            Some(i) => e.fields.insert(i, f),
+            None => e.fields.push(f),
+        }
     }
     e
 }
@@ -665,7 +688,12 @@ fn string_value(var: &str, name: &str, s: &str, e: &mut Entry) -> Value {
         "doi" => Value::Verbatim(crate::formats::bibtex::normalize_doi(s.trim()).to_string()),
         "url" | "eprint" | "pmid" | "pmcid" => Value::Verbatim(s.trim().to_string()),
         "pages" => Value::Text(Text::plain(en_dash_ranges(s))),
-        "type" => Value::text(type_key(s).unwrap_or(s)),
+        // `genre` as written, or the BibLaTeX key that prints exactly it.
+        "type" => Value::text(
+            type_key(s)
+                .filter(|k| super::type_text(k) == s)
+                .unwrap_or(s),
+        ),
         _ if is_title_variable(var) => {
             // A title that ends with the subtitle `custom` restored is split again.
             let mut s = s;

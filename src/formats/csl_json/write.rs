@@ -54,19 +54,42 @@ fn string_body(out: &mut String, s: &str) {
 /// A text value as CSL rich text: case-protected parts as `<span class="nocase">` when
 /// `nocase`, raw LaTeX formatting as CSL markup, other LaTeX as its text.
 pub(crate) fn rich_text(t: &Text, nocase: bool) -> String {
+    // Runs of protected text are merged (a command that prints nothing does not split them).
     let mut out = String::new();
+    let mut protected = String::new();
+    let flush = |out: &mut String, protected: &mut String| {
+        if !protected.is_empty() {
+            out.push_str("<span class=\"nocase\">");
+            out.push_str(protected);
+            out.push_str("</span>");
+            protected.clear();
+        }
+    };
     for c in t.chunks() {
         match c {
-            Chunk::Protected(s) if nocase && !s.is_empty() => {
-                out.push_str("<span class=\"nocase\">");
-                out.push_str(s);
-                out.push_str("</span>");
+            Chunk::Protected(s) if nocase => protected.push_str(s),
+            Chunk::Plain(s) | Chunk::Protected(s) => {
+                if !s.is_empty() {
+                    flush(&mut out, &mut protected);
+                    out.push_str(s);
+                }
             }
-            Chunk::Plain(s) | Chunk::Protected(s) => out.push_str(s),
-            Chunk::Raw(r) => out.push_str(&latex::render_raw_csl(r)),
-            c => out.push_str(&c.to_plain_string()),
+            Chunk::Raw(r) => {
+                let r = latex::render_raw_csl(r);
+                if !r.is_empty() {
+                    flush(&mut out, &mut protected);
+                    out.push_str(&r);
+                }
+            }
+            Chunk::Math(m) => {
+                flush(&mut out, &mut protected);
+                out.push('$');
+                out.push_str(&m.split_whitespace().collect::<Vec<_>>().join(" "));
+                out.push('$');
+            }
         }
     }
+    flush(&mut out, &mut protected);
     out
 }
 
@@ -229,13 +252,22 @@ fn applies(when: When, f: &Field, entry: &Entry) -> bool {
         When::Eprint(t) => entry
             .get("eprinttype")
             .is_some_and(|v| v.to_plain_string().trim().eq_ignore_ascii_case(t)),
-        When::Url => looks_like_url(&raw_text(&f.value)),
-        When::NotUrl => !looks_like_url(&raw_text(&f.value)),
+        // Decided on the text as CSL-JSON gets it, as reading does.
+        When::Url => looks_like_url(&csl_text(&f.value)),
+        When::NotUrl => !looks_like_url(&csl_text(&f.value)),
         When::IrregularYear => true,
     }
 }
 
-/// A value's text as LaTeX source (for `howpublished = {\url{…}}`).
+/// A value's text as a CSL string variable gets it.
+fn csl_text(v: &Value) -> String {
+    match v {
+        Value::Text(t) => rich_text(t, false).trim().to_string(),
+        v => v.to_plain_string(),
+    }
+}
+
+/// A value's text as LaTeX source.
 fn raw_text(v: &Value) -> String {
     match v {
         Value::Text(t) => latex::encode(t, &EncodeOptions::default()),
@@ -245,8 +277,21 @@ fn raw_text(v: &Value) -> String {
 
 /// Decides where each field of `e` goes.
 fn plan(e: &Entry, sub_used: bool) -> Vec<Slot> {
-    let mut slots: Vec<Option<Slot>> = vec![None; e.fields.len()];
-    let index = |name: &str| e.fields.iter().position(|f| f.name == name);
+    // Empty fields say nothing; `crossref` and `xdata` were resolved on reading (their
+    // fields are inherited).
+    let mut slots: Vec<Option<Slot>> = e
+        .fields
+        .iter()
+        .map(|f| {
+            (is_empty(&f.value) || matches!(f.name.as_ref(), "crossref" | "xdata"))
+                .then_some(Slot::Said)
+        })
+        .collect();
+    let index = |name: &str| {
+        e.fields
+            .iter()
+            .position(|f| f.name == name && !is_empty(&f.value))
+    };
     for (var, sources) in VARIABLES {
         for s in *sources {
             let Some(i) = index(s.field) else { continue };
@@ -296,28 +341,23 @@ fn plan(e: &Entry, sub_used: bool) -> Vec<Slot> {
         .collect()
 }
 
-/// The text of a title field joined with its subtitle (`Title: Subtitle`).
-fn with_subtitle(e: &Entry, f: &Field) -> Option<Text> {
-    let Value::Text(t) = &f.value else {
-        return None;
-    };
+/// A title field's rich text joined with its subtitle (`Title: Subtitle`), if it has one.
+fn with_subtitle(e: &Entry, f: &Field, t: &Text) -> Option<String> {
     let sub = subtitle_of(&f.name).and_then(|s| e.get(s))?;
     let Value::Text(sub) = sub else { return None };
+    let sub = rich_text(sub, true);
+    let sub = sub.trim();
     if sub.is_empty() {
         return None;
     }
-    let mut joined = t.clone();
-    let ends_with_punct = t
-        .to_plain_string()
-        .trim_end()
-        .ends_with(['.', ':', '?', '!', ';']);
-    joined.push(Chunk::Plain(
-        if ends_with_punct { " " } else { ": " }.into(),
-    ));
-    for c in sub.chunks() {
-        joined.push(c.clone());
-    }
-    Some(joined)
+    let title = rich_text(t, true);
+    let title = title.trim_end();
+    let sep = if title.ends_with(['.', ':', '?', '!', ';']) {
+        " "
+    } else {
+        ": "
+    };
+    Some(format!("{title}{sep}{sub}"))
 }
 
 /// Appends one variable's value.
@@ -337,7 +377,13 @@ fn value(out: &mut String, e: &Entry, f: &Field, var: &str, indent: &str) {
         match &f.value {
             Value::Date(d) => date(out, d),
             v => {
-                let s = v.to_plain_string();
+                let s = match v {
+                    // Not a date: the text as written in LaTeX, read.
+                    Value::Verbatim(raw) => {
+                        latex::decode(raw, &Default::default()).to_plain_string()
+                    }
+                    v => v.to_plain_string(),
+                };
                 match crate::date::parse(&s) {
                     Some(d) => date(out, &d),
                     None => {
@@ -354,19 +400,120 @@ fn value(out: &mut String, e: &Entry, f: &Field, var: &str, indent: &str) {
         (Value::Text(t), "page") => t.to_plain_string().replace(['–', '—'], "-"),
         (v, "genre") => type_text(&v.to_plain_string()).to_string(),
         (Value::Text(t), _) if is_title_variable(var) => {
-            let joined = with_subtitle(e, f);
-            rich_text(joined.as_ref().unwrap_or(t), true)
+            with_subtitle(e, f, t).unwrap_or_else(|| rich_text(t, true))
         }
         (Value::Text(t), _) => rich_text(t, false),
+        // URLs and other verbatim values as a `.bib` file can hold them.
+        (Value::Verbatim(v), _) => crate::formats::bibtex::balanced_verbatim(v).into_owned(),
         (v, _) => v.to_plain_string(),
     };
-    string(out, &s);
+    let s = match var {
+        "URL" | "DOI" => crate::formats::bibtex::balanced_verbatim(s.trim()).into_owned(),
+        _ => s,
+    };
+    string(out, s.trim());
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Text(t) => t.to_plain_string().trim().is_empty(),
+        Value::Verbatim(s) => s.trim().is_empty(),
+        Value::Names(n) => n.names.is_empty() && !n.truncated,
+        Value::Date(_) => false,
+    }
+}
+
+/// The order variables are written in: names, titles, dates, numbers, publication,
+/// identifiers, notes; then other variables in alphabetical order.
+const ORDER: &[&str] = &[
+    "author",
+    "editor",
+    "translator",
+    "container-author",
+    "collection-editor",
+    "composer",
+    "director",
+    "illustrator",
+    "interviewer",
+    "recipient",
+    "reviewed-author",
+    "original-author",
+    "chair",
+    "compiler",
+    "contributor",
+    "curator",
+    "editorial-director",
+    "executive-producer",
+    "guest",
+    "host",
+    "narrator",
+    "organizer",
+    "performer",
+    "producer",
+    "script-writer",
+    "series-creator",
+    "title",
+    "title-short",
+    "container-title",
+    "container-title-short",
+    "collection-title",
+    "collection-number",
+    "volume-title",
+    "part-title",
+    "reviewed-title",
+    "original-title",
+    "event-title",
+    "issued",
+    "event-date",
+    "original-date",
+    "submitted",
+    "available-date",
+    "accessed",
+    "volume",
+    "number-of-volumes",
+    "issue",
+    "number",
+    "chapter-number",
+    "part",
+    "supplement",
+    "edition",
+    "section",
+    "page",
+    "page-first",
+    "number-of-pages",
+    "genre",
+    "medium",
+    "status",
+    "version",
+    "publisher",
+    "publisher-place",
+    "original-publisher",
+    "original-publisher-place",
+    "event-place",
+    "language",
+    "DOI",
+    "ISBN",
+    "ISSN",
+    "PMID",
+    "PMCID",
+    "URL",
+    "keyword",
+    "abstract",
+    "note",
+    "annote",
+];
+
+fn rank(var: &str) -> (usize, &str) {
+    (
+        ORDER.iter().position(|v| *v == var).unwrap_or(ORDER.len()),
+        var,
+    )
 }
 
 /// A field's value for `custom`: rich text, BibTeX names, EDTF dates, verbatim text.
 fn custom_value(v: &Value) -> String {
     match v {
-        Value::Text(t) => rich_text(t, true),
+        Value::Text(t) => rich_text(t, true).trim().to_string(),
         Value::Names(n) => crate::formats::bibtex::names_string(n),
         v => v.to_plain_string(),
     }
@@ -410,41 +557,70 @@ pub fn write_item(out: &mut String, e: &Entry, indent: &str) {
     if !kind_survives(&e.kind, ty) {
         custom.push(("entrytype", e.kind.clone()));
     }
-    let mut has_genre = false;
-    let mut has_number = false;
+    // Variables are written in one documented order, whatever the order of the fields.
+    enum Out<'e> {
+        Field(&'e Field),
+        Derived(String),
+    }
+    let mut vars: Vec<(&str, Out<'_>)> = Vec::new();
     for (f, slot) in e.fields.iter().zip(&slots) {
         match slot {
-            Slot::Var(var) => {
-                has_genre |= var == "genre";
-                has_number |= var == "number";
-                key(out, var);
-                value(out, e, f, var, &inner);
-            }
+            Slot::Var(var) => vars.push((var, Out::Field(f))),
             Slot::Custom => custom.push((&f.name, custom_value(&f.value))),
             Slot::Said => {}
         }
     }
-    if let (false, Some(g)) = (has_genre, default_genre(&e.kind)) {
-        key(out, "genre");
-        string(out, g);
+    let has = |vars: &[(&str, Out<'_>)], v: &str| vars.iter().any(|(x, _)| *x == v);
+    if let (false, Some(g)) = (has(&vars, "genre"), default_genre(&e.kind)) {
+        vars.push(("genre", Out::Derived(g.to_string())));
     }
     let arxiv = e
         .get("eprinttype")
         .is_some_and(|t| t.to_plain_string().trim().eq_ignore_ascii_case("arxiv"));
-    if let (false, true, Some(id)) = (has_number, arxiv, e.get("eprint")) {
-        key(out, "number");
-        string(out, &format!("arXiv:{}", id.to_plain_string().trim()));
+    if let (false, true, Some(id)) = (has(&vars, "number"), arxiv, e.get("eprint")) {
+        let id = format!("arXiv:{}", id.to_plain_string().trim());
+        vars.push(("number", Out::Derived(id)));
+    }
+    vars.sort_by_key(|(v, _)| rank(v));
+    for (var, o) in &vars {
+        key(out, var);
+        match o {
+            Out::Field(f) => value(out, e, f, var, &inner),
+            Out::Derived(s) => string(out, s),
+        }
     }
     if !custom.is_empty() {
         key(out, "custom");
         out.push('{');
-        for (i, (k, v)) in custom.iter().enumerate() {
-            if i > 0 {
+        // A field that occurs more than once is one key with an array of values.
+        let mut done: Vec<&str> = Vec::new();
+        for (k, v) in &custom {
+            if done.contains(k) {
+                continue;
+            }
+            if !done.is_empty() {
                 out.push_str(", ");
             }
+            done.push(k);
             string(out, k);
             out.push_str(": ");
-            string(out, v);
+            let all: Vec<&String> = custom
+                .iter()
+                .filter(|(x, _)| x == k)
+                .map(|(_, v)| v)
+                .collect();
+            if all.len() == 1 {
+                string(out, v);
+            } else {
+                out.push('[');
+                for (i, v) in all.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    string(out, v);
+                }
+                out.push(']');
+            }
         }
         out.push('}');
     }
