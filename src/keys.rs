@@ -127,7 +127,13 @@ impl KeyGenerator {
             .map(|n| match n {
                 Name::Person(p) if !p.family.is_empty() => ascii_fold(&p.family),
                 Name::Person(p) => ascii_fold(&p.given),
-                Name::Literal(s) => ascii_fold(s.split_whitespace().next().unwrap_or("")),
+                // An organisation by its first word that is not a function word
+                // (`The Unicode Consortium` → `unicode`).
+                Name::Literal(s) => s
+                    .split_whitespace()
+                    .map(ascii_fold)
+                    .find(|w| !w.is_empty() && !FUNCTION_WORDS.contains(&w.as_str()))
+                    .unwrap_or_default(),
             })
             .find(|s| !s.is_empty())
             .unwrap_or_else(|| "anon".to_string());

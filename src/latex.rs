@@ -1038,6 +1038,9 @@ pub fn escape_str(s: &str, opts: &EncodeOptions) -> String {
             '~' => "\\textasciitilde{}",
             '^' => "\\textasciicircum{}",
             '\u{a0}' => "~",
+            // Dashes as TeX's ligatures, the way `.bib` files write them (`12--15`).
+            '–' => "--",
+            '—' => "---",
             c if opts.ascii && !c.is_ascii() => match latex_for(c) {
                 Some(l) => {
                     latex = l;

@@ -14,6 +14,24 @@
 //! * [`latex`]: LaTeX ⇄ Unicode; [`name`] and [`date`]: the normalisers.
 //! * [`diagnostic`]: what readers report, as `file:line:col: severity[rule]: message`.
 //!
+//! ## One call each way
+//!
+//! ```
+//! use bibkit::model::Bibliography;
+//!
+//! let bib = Bibliography::from_bibtex(r"@phdthesis{shannon1940,
+//!   author = {Shannon, Claude Elwood}, title = {An Algebra for Theoretical Genetics},
+//!   school = {MIT}, year = 1940, advisor = {Burks, Barbara}}")?;
+//! let csl = bib.to_csl_json(); // `thesis`, genre `PhD thesis`, `advisor` in `custom`
+//! let back = Bibliography::from_csl_json(&csl)?;
+//! assert_eq!(back.to_csl_json(), csl);
+//! assert!(back.to_biblatex().contains("  advisor     = {Burks, Barbara},"));
+//! # Ok::<(), bibkit::ReadError>(())
+//! ```
+//!
+//! [`formats`] has the readers with all their diagnostics and the writers with their
+//! options; [`convert`] streams large files.
+//!
 //! ## From a publication listing to BibTeX and CSL-JSON
 //!
 //! ```

@@ -288,3 +288,61 @@ fn bib_to_csl_reports_what_csl_cannot_hold() {
             "info[not-written]: 1 comment(s) and 0 @preamble(s)",
         ));
 }
+
+#[test]
+fn csl_json_converts_to_biblatex_and_back() {
+    let csl = bibkit()
+        .args(["convert", "examples/refs.bib", "--to", "csl-json"])
+        .output()
+        .unwrap();
+    assert_eq!(csl.status.code(), Some(0));
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("refs.json");
+    std::fs::write(&json, &csl.stdout).unwrap();
+    // Detected from the extension.
+    let bl = bibkit()
+        .args(["convert", json.to_str().unwrap(), "--to", "biblatex"])
+        .output()
+        .unwrap();
+    assert_eq!(bl.status.code(), Some(0));
+    let bl = String::from_utf8(bl.stdout).unwrap();
+    assert!(
+        bl.contains("@phdthesis{shannon1940algebra,") || bl.contains("@thesis{shannon1940algebra,")
+    );
+    assert!(bl.contains("  eprintclass = {cs.CL},"), "{bl}");
+    let back = bibkit()
+        .args(["convert", "--from", "biblatex", "--to", "csl-json"])
+        .write_stdin(bl)
+        .output()
+        .unwrap();
+    assert_eq!(back.stdout, csl.stdout);
+}
+
+#[test]
+fn broken_csl_items_are_reported_and_the_rest_written() {
+    let input = "[\n  {\"id\": \"a\", \"type\": \"book\", \"title\": \"A\"},\n  {\"id\": \"b\", \"type\": \"book\", \"title\": B},\n  {\"id\": \"c\", \"type\": \"book\", \"title\": \"C\"}\n]\n";
+    bibkit()
+        .args(["convert", "--from", "csl-json"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("<stdin>:3:40: error[csl-syntax]"))
+        .stdout(predicate::str::contains("@book{a,"))
+        .stdout(predicate::str::contains("@book{c,"))
+        .stdout(predicate::str::contains("@book{b,").not());
+}
+
+#[test]
+fn rekey_generates_unique_keys_and_updates_crossrefs() {
+    let out = bibkit()
+        .args(["convert", "examples/refs.bib", "--rekey"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    // The key is made before the crossref is followed: no year.
+    assert!(out.contains("@incollection{erdosproblems,"), "{out}");
+    assert!(out.contains("@misc{unicode2024unicode,"), "{out}");
+    assert!(out.contains("crossref = {fiedler1975recent}"), "{out}");
+    assert!(out.contains("@proceedings{fiedler1975recent,"), "{out}");
+    assert!(out.contains("@book{knuth1984texbook,"), "{out}");
+}
