@@ -72,6 +72,8 @@ pub mod date;
 pub mod diagnostic;
 pub mod formats;
 mod fxhash;
+#[cfg(feature = "biblatex")]
+pub mod interop;
 pub mod keys;
 pub mod latex;
 pub mod model;
