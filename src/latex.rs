@@ -1111,6 +1111,15 @@ fn raw_command_name(r: &str) -> Option<&str> {
 /// read as more of the command's name.
 fn raw_piece(r: &str, next: Option<char>) -> String {
     let name = raw_command_name(r);
+    // An accent command without its letter (`{\"}`) stays braced, or it would take the
+    // next letter as its argument.
+    if let Some(n) = name.filter(|n| accent_mark(n).is_some()) {
+        let bare = r.trim_end();
+        if bare.len() == n.len() + 1 {
+            let space = if bare.len() < r.len() { " " } else { "" };
+            return format!("{{{bare}}}{space}");
+        }
+    }
     let greedy = name.is_some_and(|n| arity(n).is_none());
     let ends_word =
         name.is_some_and(|n| r.len() == n.len() + 1 && n.bytes().all(|b| b.is_ascii_alphabetic()));

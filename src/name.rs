@@ -284,9 +284,23 @@ fn decode_part(tokens: &[&str]) -> String {
         .bytes()
         .all(|b| !matches!(b, b'\\' | b'{' | b'}' | b'$' | b'~' | b'-' | b'`' | b'\''));
     if plain && joined.is_ascii() {
-        return joined;
+        return collapse(&joined);
     }
-    latex::decode(&joined, &DecodeOptions::default()).to_plain_string()
+    collapse(&latex::decode(&joined, &DecodeOptions::default()).to_plain_string())
+}
+
+/// Runs of white space (any kind, including what `~` and `\\` read as) as one space,
+/// none at the ends.
+fn collapse(s: &str) -> String {
+    let clean = !s.starts_with(char::is_whitespace)
+        && !s.ends_with(char::is_whitespace)
+        && !s.contains("  ")
+        && !s.chars().any(|c| c.is_whitespace() && c != ' ');
+    if clean {
+        s.to_string()
+    } else {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
 }
 
 /// Whether `s` is one brace group from its first to its last character.
@@ -372,7 +386,7 @@ fn parse_extended(name: &str) -> Option<Person> {
         } else {
             v
         };
-        let decoded = latex::decode(v, &DecodeOptions::default()).to_plain_string();
+        let decoded = collapse(&latex::decode(v, &DecodeOptions::default()).to_plain_string());
         match k.trim().to_ascii_lowercase().as_str() {
             "family" => p.family = decoded,
             "given" => p.given = decoded,
@@ -403,7 +417,7 @@ pub fn parse_bibtex_name(name: &str) -> (Name, Option<String>) {
     let trimmed = name.trim();
     if is_single_group(trimmed) {
         let inner = &trimmed[1..trimmed.len() - 1];
-        let text = latex::decode(inner, &DecodeOptions::default()).to_plain_string();
+        let text = collapse(&latex::decode(inner, &DecodeOptions::default()).to_plain_string());
         return (Name::Literal(text), None);
     }
     if let Some(p) = parse_extended(trimmed) {

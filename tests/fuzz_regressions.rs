@@ -36,9 +36,20 @@ fn check_bib(data: &[u8], name: &str) {
         parsed.bibliography.len(),
         "{name}: entry count changed\n{out}"
     );
+    for dialect in [bibtex::Dialect::Bibtex, bibtex::Dialect::Biblatex] {
+        let opts = bibtex::WriteOptions::new().dialect(dialect);
+        let once = bibtex::write(&parsed.bibliography, &opts);
+        let twice = bibtex::write(&bibtex::Reader::new().read(&once).bibliography, &opts);
+        assert_eq!(once, twice, "{name}: {dialect:?} output is not idempotent");
+    }
     let json = csl_json::to_string(&parsed.bibliography);
     serde_json::from_str::<serde_json::Value>(&json)
         .unwrap_or_else(|e| panic!("{name}: CSL-JSON: {e}\n{json}"));
+    let back = csl_json::to_string(&csl_json::read(&json).bibliography);
+    assert_eq!(
+        json, back,
+        "{name}: CSL-JSON read and written again differs"
+    );
     let mut conv = Converter::new(Vec::new(), Target::CslJson);
     let _ = conv.bibtex(&decoded, None, None);
     let streamed = conv.finish().unwrap();
@@ -59,6 +70,24 @@ fn check_listing(data: &[u8], name: &str) {
     assert!(
         bibkit::syntax::parse(&out).diagnostics().is_empty(),
         "{name}: {out}"
+    );
+}
+
+/// What `fuzz/fuzz_targets/read_csl.rs` checks.
+fn check_csl(data: &[u8], name: &str) {
+    let decoded = bibkit::source::decode_utf8(data);
+    let parsed = csl_json::read(&decoded.text);
+    let json = csl_json::to_string(&parsed.bibliography);
+    serde_json::from_str::<serde_json::Value>(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let again = csl_json::read(&json);
+    assert!(!again.has_errors(), "{name}: {:?}", again.diagnostics);
+    assert_eq!(json, csl_json::to_string(&again.bibliography), "{name}");
+    let opts = bibtex::WriteOptions::new().dialect(bibtex::Dialect::Biblatex);
+    let bib = bibtex::write(&parsed.bibliography, &opts);
+    assert_eq!(
+        bibtex::Reader::new().read(&bib).bibliography.len(),
+        parsed.bibliography.len(),
+        "{name}: entry count changed\n{bib}"
     );
 }
 
@@ -86,4 +115,9 @@ fn read_bib_regressions() {
 #[test]
 fn read_listing_regressions() {
     run("read_listing", check_listing);
+}
+
+#[test]
+fn read_csl_regressions() {
+    assert!(run("read_csl", check_csl) >= 3);
 }

@@ -1082,9 +1082,13 @@ impl<'t, 'a> Lowering<'t, 'a> {
     /// Comments: `@comment` bodies, `%` comments (also inside entries), and non-blank text
     /// between entries, each placed before the entry it preceded.
     pub fn comments(&self) -> Vec<Comment> {
-        let mut out = Vec::new();
+        let mut out: Vec<Comment> = Vec::new();
         let mut before = 0;
+        let mut last_line_end: Option<usize> = None;
         for item in self.tree.items() {
+            if !matches!(item, Item::Text(_) | Item::LineComment(_)) {
+                last_line_end = None;
+            }
             match item {
                 Item::Text(s) => {
                     let t = self.tree.text(*s).trim();
@@ -1096,11 +1100,28 @@ impl<'t, 'a> Lowering<'t, 'a> {
                         });
                     }
                 }
-                Item::LineComment(s) => out.push(Comment {
-                    before,
-                    kind: CommentKind::Line,
-                    text: line_comment_text(self.tree.text(*s)),
-                }),
+                Item::LineComment(s) => {
+                    let text = line_comment_text(self.tree.text(*s));
+                    // `%` lines on consecutive lines are one comment.
+                    let src = self.tree.source();
+                    let joins = last_line_end.is_some_and(|end: usize| {
+                        let gap = &src[end..s.start];
+                        gap.trim().is_empty() && gap.matches('\n').count() <= 1
+                    });
+                    last_line_end = Some(s.end);
+                    match out.last_mut() {
+                        Some(c) if joins && c.kind == CommentKind::Line && c.before == before => {
+                            c.text.push('\n');
+                            c.text.push_str(&text);
+                        }
+                        _ => out.push(Comment {
+                            before,
+                            kind: CommentKind::Line,
+                            text,
+                        }),
+                    }
+                    continue;
+                }
                 Item::Junk { .. } => {}
                 Item::Block(b) => match b.block_kind() {
                     BlockKind::Comment => {

@@ -67,6 +67,35 @@ const MONTH_MACROS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
+/// The macro for a month's English name (`July` → `jul`).
+fn month_macro(s: &str) -> Option<&'static str> {
+    const NAMES: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    // Only the text a macro reads as (`July`), so that reading the macro gives it back.
+    let s = s.trim();
+    NAMES
+        .iter()
+        .position(|n| {
+            let mut c = n.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                == Some(s.into())
+        })
+        .map(|i| MONTH_MACROS[i])
+}
+
 /// Fields whose case a style may change, and that therefore get acronym protection.
 const TITLE_FIELDS: &[&str] = &[
     "title",
@@ -135,13 +164,8 @@ fn braced_or_quoted(s: &str) -> String {
 /// Appends a comment as it was written: `@comment{…}` for a block whose braces balance,
 /// `%` lines otherwise.
 pub fn write_comment(out: &mut String, c: &Comment) {
-    // `%` lines that follow `%` lines stay together; anything else gets a blank line first.
-    let last_line = out.trim_end_matches('\n').rsplit('\n').next().unwrap_or("");
-    let continues = c.kind != CommentKind::Block
-        && last_line.starts_with('%')
-        && out.ends_with('\n')
-        && !out.ends_with("\n\n");
-    if !out.is_empty() && !out.ends_with("\n\n") && !continues {
+    // Each comment stands apart: `%` lines on consecutive lines read back as one comment.
+    if !out.is_empty() && !out.ends_with("\n\n") {
         out.push('\n');
     }
     if c.kind == CommentKind::Block && balanced(&c.text) && !c.text.contains("\n@") {
@@ -210,7 +234,7 @@ fn dialect_kind(entry: &Entry, dialect: Dialect) -> (&str, Option<Option<String>
 pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
     let enc = EncodeOptions { ascii: opts.ascii };
     let (kind, type_field) = dialect_kind(entry, opts.dialect);
-    let has_year = entry.get("year").is_some();
+    let mut has_year = entry.get("year").is_some();
     let mut fields: Vec<(String, String)> = Vec::new();
     for f in &entry.fields {
         let name = dialect_name(&f.name, kind, opts.dialect);
@@ -227,6 +251,8 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
         match &f.value {
             Value::Date(d) if f.name == "date" && opts.dialect == Dialect::Bibtex => {
                 bibtex_date(d, &mut fields, has_year);
+                // A second date (a duplicate field) is written as `date`.
+                has_year = true;
             }
             Value::Date(d) => fields.push((name, format!("{{{d}}}"))),
             Value::Names(n) => fields.push((
@@ -247,6 +273,13 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
                     // Raw LaTeX or math that cannot stand in a braced value: write the
                     // text as plain, escaped text instead, which always balances.
                     v = latex::escape_str(&t.to_plain_string(), &enc);
+                }
+                // A month written out (`July`) as its macro.
+                if f.name == "month" {
+                    if let Some(m) = month_macro(&t.to_plain_string()) {
+                        fields.push((name, m.to_string()));
+                        continue;
+                    }
                 }
                 // A literal date in BibTeX goes into `year`.
                 let name = if f.name == "date" && opts.dialect == Dialect::Bibtex && !has_year {

@@ -359,6 +359,54 @@ fn resync(text: &str, start: usize, err: usize) -> Option<usize> {
     None
 }
 
+/// A citation key `.bib` files can hold: white space, `,` and braces (which end a key)
+/// become `_`.
+fn bib_key(s: &str) -> Cow<'_, str> {
+    let bad = |c: char| {
+        matches!(
+            c,
+            ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' | ',' | '{' | '}'
+        )
+    };
+    if s.contains(bad) {
+        Cow::Owned(s.chars().map(|c| if bad(c) { '_' } else { c }).collect())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// A field name `.bib` files can hold, for a `custom` key or a property the schema does not
+/// know: ASCII letters in lowercase; white space, control characters and
+/// `"#%'(),={}@\` become `_`. A changed name is reported.
+fn field_name_for(k: &str, diags: &mut Vec<Diagnostic>, span: Span) -> String {
+    let ok = |c: char| {
+        !c.is_ascii()
+            || (c.is_ascii_graphic()
+                && !matches!(
+                    c,
+                    '"' | '#' | '%' | '\'' | '(' | ')' | ',' | '=' | '{' | '}' | '@' | '\\'
+                ))
+    };
+    let mut name: String = k
+        .chars()
+        .map(|c| if ok(c) { c.to_ascii_lowercase() } else { '_' })
+        .collect();
+    if name.is_empty() {
+        name.push('_');
+    }
+    if name != k.to_ascii_lowercase() {
+        diags.push(
+            Diagnostic::new(
+                Severity::Warning,
+                "csl-variable",
+                format!("`{k}` cannot be a BibTeX field name; kept as field `{name}`"),
+            )
+            .at_line_col(span, 0, 0),
+        );
+    }
+    name
+}
+
 /// An id or key: a string or a number.
 fn id_string(v: &Json) -> Option<String> {
     match v {
@@ -460,11 +508,22 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
         Span::new(start + off, start + off + needle.len())
     };
     let id = map.get("id").and_then(id_string);
-    let key = map
+    let written = map
         .get("citation-key")
         .and_then(id_string)
         .or_else(|| id.clone())
         .unwrap_or_default();
+    let key = bib_key(&written).into_owned();
+    if key != written {
+        diags.push(
+            Diagnostic::new(
+                Severity::Warning,
+                "csl-key",
+                format!("`{written}` cannot be a BibTeX key; read as `{key}`"),
+            )
+            .at_line_col(at("id"), 0, 0),
+        );
+    }
     let csl_type = match map.get("type") {
         Some(Json::String(t)) if super::CSL_TYPES.contains(&t.as_str()) => t.clone(),
         Some(t) => {
@@ -512,7 +571,7 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
                 v => vec![(k, v)],
             });
             for (k, v) in values {
-                let name = k.to_ascii_lowercase();
+                let name = field_name_for(k, diags, at("custom"));
                 let text = match v {
                     Json::String(s) => nfc(s).into_owned(),
                     other => other.to_string(),
@@ -577,7 +636,7 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
         if !is_variable(var) && !matches!(var.as_str(), "journalAbbreviation" | "shortTitle") {
             // Not in the schema (`file`, `license`): kept as a field, and written back into
             // `custom`.
-            let name = var.to_ascii_lowercase();
+            let name = field_name_for(var, diags, at(var));
             diags.push(
                 Diagnostic::new(
                     Severity::Info,
@@ -792,8 +851,9 @@ fn read_names(v: &Json) -> Option<NameList> {
 /// `nocase`; elsewhere it stays text); anything else is text.
 ///
 pub(crate) fn rich(s: &str, nocase: bool) -> Text {
+    // `&lt;` is a literal `<` (bibkit writes it so); other text is as written.
     if !s.contains('<') {
-        return Text::plain(s);
+        return Text::plain(s.replace("&lt;", "<"));
     }
     #[derive(Clone, Copy, PartialEq)]
     enum Tag {
@@ -824,6 +884,7 @@ pub(crate) fn rich(s: &str, nocase: bool) -> Text {
         if t.is_empty() {
             return;
         }
+        let t = &t.replace("&lt;", "<");
         if stack.iter().any(|t| matches!(t, Tag::Format(..))) {
             raw.push_str(&latex::escape_str(t, &enc));
         } else if stack.contains(&Tag::NoCase) {

@@ -14,6 +14,52 @@ use crate::model::{
     Bibliography, Chunk, Date, DatePart, Entry, Field, Name, NameList, RangeEnd, Text, Value,
 };
 
+/// Text with a literal `<` written `&lt;`, so that it is never read as markup.
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('<') {
+        std::borrow::Cow::Owned(s.replace('<', "&lt;"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// CSL markup with every `<` that does not open or close one of its tags written `&lt;`.
+fn stray_lt(s: &str) -> std::borrow::Cow<'_, str> {
+    const TAGS: &[&str] = &[
+        "<i>",
+        "</i>",
+        "<b>",
+        "</b>",
+        "<sup>",
+        "</sup>",
+        "<sub>",
+        "</sub>",
+        "<span style=\"font-variant:small-caps;\">",
+        "</span>",
+    ];
+    if !s.contains('<') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut rest = s;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        match TAGS.iter().find(|t| rest.starts_with(**t)) {
+            Some(t) => {
+                out.push_str(t);
+                rest = &rest[t.len()..];
+            }
+            None => {
+                out.push_str("&lt;");
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Appends `s` as a JSON string literal.
 fn string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
@@ -55,6 +101,7 @@ fn string_body(out: &mut String, s: &str) {
 /// `nocase`, raw LaTeX formatting as CSL markup, other LaTeX as its text.
 pub(crate) fn rich_text(t: &Text, nocase: bool) -> String {
     // Runs of protected text are merged (a command that prints nothing does not split them).
+    // A literal `<` is written `&lt;`, so that it is never read as markup.
     let mut out = String::new();
     let mut protected = String::new();
     let flush = |out: &mut String, protected: &mut String| {
@@ -67,15 +114,15 @@ pub(crate) fn rich_text(t: &Text, nocase: bool) -> String {
     };
     for c in t.chunks() {
         match c {
-            Chunk::Protected(s) if nocase => protected.push_str(s),
+            Chunk::Protected(s) if nocase => protected.push_str(&esc(s)),
             Chunk::Plain(s) | Chunk::Protected(s) => {
                 if !s.is_empty() {
                     flush(&mut out, &mut protected);
-                    out.push_str(s);
+                    out.push_str(&esc(s));
                 }
             }
             Chunk::Raw(r) => {
-                let r = latex::render_raw_csl(r);
+                let r = stray_lt(&latex::render_raw_csl(r)).into_owned();
                 if !r.is_empty() {
                     flush(&mut out, &mut protected);
                     out.push_str(&r);
@@ -84,7 +131,7 @@ pub(crate) fn rich_text(t: &Text, nocase: bool) -> String {
             Chunk::Math(m) => {
                 flush(&mut out, &mut protected);
                 out.push('$');
-                out.push_str(&m.split_whitespace().collect::<Vec<_>>().join(" "));
+                out.push_str(&esc(&m.split_whitespace().collect::<Vec<_>>().join(" ")));
                 out.push('$');
             }
         }
