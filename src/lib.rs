@@ -67,6 +67,7 @@
 pub use api::ReadError;
 
 mod api;
+pub mod check;
 pub mod convert;
 pub mod date;
 pub mod diagnostic;

@@ -55,7 +55,7 @@ mod reader;
 mod writer;
 
 pub(crate) use reader::conflicting_duplicate;
-pub(crate) use writer::balanced_verbatim;
+pub(crate) use writer::{balanced_verbatim, needs_protection};
 
 pub use reader::{FieldKind, Lowering, Reader, canonical_field, field_kind, normalize_doi, read};
 pub use writer::{

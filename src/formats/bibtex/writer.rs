@@ -529,7 +529,7 @@ pub(crate) fn balanced_verbatim(s: &str) -> std::borrow::Cow<'_, str> {
 /// Whether a title word needs braces to keep its case: a part (between hyphens) with a
 /// capital after its first character (`GPT`, `TensorFlow`, `7B`), or a lone capital letter
 /// inside a hyphenated word (`R-CNN`, `X-ray`).
-fn needs_protection(word: &str) -> bool {
+pub(crate) fn needs_protection(word: &str) -> bool {
     let parts: Vec<&str> = word.split('-').collect();
     parts.iter().any(|p| {
         let mut cs = p.chars();

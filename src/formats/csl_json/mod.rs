@@ -116,13 +116,30 @@
 //!   `<span class="nocase">…</span>`; `\emph`/`\textit`, `\textbf`, `\textsc`,
 //!   `\textsuperscript` and `\textsubscript` are `<i>`, `<b>`, small capitals, `<sup>` and
 //!   `<sub>` (and read back as those commands); other LaTeX reads as its text.
+//!   A literal `<` is written `&lt;` (and read back as `<`), so text is never taken for
+//!   markup.
 //! * **`custom`** holds strings: text in the same rich text, names in BibTeX's
-//!   `Last, First and …` form, dates as EDTF, verbatim fields as written.
+//!   `Last, First and …` form, dates as EDTF, verbatim fields as written; a field that
+//!   occurs more than once is an array of strings.
+//!
+//! # Writing
+//!
+//! An item starts with `id`, `type` and `citation-key`; its variables follow in one fixed
+//! order (names, titles, dates, numbers, publisher, identifiers, notes, then any other in
+//! alphabetical order), whatever the order of the fields, and `custom` comes last. Empty
+//! fields are not written. `crossref` and `xdata` are not written either: CSL-JSON is
+//! written from entries whose inherited fields have been filled in (the readers and the
+//! converter resolve them), so the links say nothing more.
+//!
+//! # Reading
 //!
 //! Reading is lenient where the schema is: numbers where strings belong, strings in
 //! `date-parts`, extra properties (kept as fields, written back into `custom`), a single
 //! item instead of an array. A syntax error skips one item, with its `line:col`; the items
-//! after it are still read.
+//! after it are still read. An id that cannot be a BibTeX key (white space, `,`, braces)
+//! and a `custom` key that cannot be a field name are changed, with a warning; the
+//! original id is kept for writing CSL-JSON again. A date range that ends before it starts
+//! is kept as text, with a warning.
 
 mod read;
 mod write;

@@ -1,0 +1,377 @@
+//! The rules `bibkit check` knows: ids, default levels, explanations and examples.
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Severity;
+
+/// How a rule's findings are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Not checked.
+    Off,
+    /// Reported as a note; never fails a build.
+    Note,
+    /// Reported as a warning; fails a build with `--deny warnings`.
+    Warning,
+    /// Reported as an error; fails the build.
+    Error,
+}
+
+impl Level {
+    /// The severity findings at this level carry (`None` for [`Level::Off`]).
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Note => Some(Severity::Info),
+            Level::Warning => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+
+    /// Parses `off`, `note` (or `info`), `warning` (or `warn`), `error`.
+    ///
+    /// ```
+    /// use bibkit::check::Level;
+    /// assert_eq!(Level::parse("warn"), Some(Level::Warning));
+    /// assert_eq!(Level::parse("loud"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "off" | "allow" | "none" => Level::Off,
+            "note" | "info" => Level::Note,
+            "warning" | "warn" => Level::Warning,
+            "error" | "deny" => Level::Error,
+            _ => return None,
+        })
+    }
+
+    /// The name used in configuration and output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Off => "off",
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// An example for a rule: a bibliography and, for citation rules, a LaTeX document.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    /// `.bib` text.
+    pub bib: &'static str,
+    /// LaTeX that cites from it, if the rule is about citations.
+    pub tex: Option<&'static str>,
+}
+
+/// A rule: its stable id, default level, what it finds, and an example that breaks it and
+/// one that keeps it (each is tested to do so).
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Stable id, as in `error[undefined-citation]`.
+    pub id: &'static str,
+    /// The level it has unless configured.
+    pub level: Level,
+    /// `true` for house-style rules: off unless configured.
+    pub style: bool,
+    /// What it finds, in one line.
+    pub summary: &'static str,
+    /// An input that breaks the rule.
+    pub bad: Example,
+    /// The same input, fixed.
+    pub good: Example,
+}
+
+const fn ex(bib: &'static str) -> Example {
+    Example { bib, tex: None }
+}
+
+const fn cite(bib: &'static str, tex: &'static str) -> Example {
+    Example {
+        bib,
+        tex: Some(tex),
+    }
+}
+
+/// Every rule, in the order `--list-rules` prints them.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "syntax",
+        level: Level::Error,
+        style: false,
+        summary: "The text is not valid BibTeX; the broken entry is skipped and later entries are still checked.",
+        bad: ex("@article{knuth84, title = {Literate Programming} year = 1984}"),
+        good: ex("@article{knuth84, title = {Literate Programming}, year = 1984}"),
+    },
+    Rule {
+        id: "invalid-encoding",
+        level: Level::Error,
+        style: false,
+        summary: "The file is not valid UTF-8 (say which encoding it is in with `--encoding`).",
+        bad: ex("@misc{m, title = {Caf\u{fffd}}}"),
+        good: ex("@misc{m, title = {Café}}"),
+    },
+    Rule {
+        id: "missing-key",
+        level: Level::Error,
+        style: false,
+        summary: "An entry has no citation key, so nothing can cite it.",
+        bad: ex(
+            "@book{, title = {The TeXbook}, author = {Knuth, Donald}, publisher = {Addison-Wesley}, year = 1984}",
+        ),
+        good: ex(
+            "@book{knuth1984, title = {The TeXbook}, author = {Knuth, Donald}, publisher = {Addison-Wesley}, year = 1984}",
+        ),
+    },
+    Rule {
+        id: "duplicate-key",
+        level: Level::Error,
+        style: false,
+        summary: "Two entries share a key (compared without case, as BibTeX does): citations of it are ambiguous.",
+        bad: ex("@misc{doe, title = {One}}\n@misc{Doe, title = {Two}}"),
+        good: ex("@misc{doe1, title = {One}}\n@misc{doe2, title = {Two}}"),
+    },
+    Rule {
+        id: "duplicate-field",
+        level: Level::Warning,
+        style: false,
+        summary: "A field appears twice in one entry; BibTeX uses the first, biber the last.",
+        bad: ex("@misc{m, title = {A}, title = {B}}"),
+        good: ex("@misc{m, title = {A}}"),
+    },
+    Rule {
+        id: "duplicate-entry",
+        level: Level::Warning,
+        style: false,
+        summary: "Two entries describe the same work: the same DOI, or the same first author, year and (nearly) the same title.",
+        bad: ex(
+            "@article{a, author = {Doe, Jane}, title = {On Graphs}, journal = {J}, year = 2001}\n@article{b, author = {Doe, J.}, title = {On graphs.}, journal = {J}, year = 2001}",
+        ),
+        good: ex(
+            "@article{a, author = {Doe, Jane}, title = {On Graphs}, journal = {J}, year = 2001}\n@article{b, author = {Doe, Jane}, title = {On Trees}, journal = {J}, year = 2001}",
+        ),
+    },
+    Rule {
+        id: "undefined-citation",
+        level: Level::Error,
+        style: false,
+        summary: "A document cites a key that no bibliography defines.",
+        bad: cite("@misc{knuth84, title = {T}}", "\\cite{knuth85}"),
+        good: cite("@misc{knuth84, title = {T}}", "\\cite{knuth84}"),
+    },
+    Rule {
+        id: "citation-case",
+        level: Level::Warning,
+        style: false,
+        summary: "A citation matches a key only when case is ignored; biber compares keys with case.",
+        bad: cite("@misc{Knuth84, title = {T}}", "\\cite{knuth84}"),
+        good: cite("@misc{Knuth84, title = {T}}", "\\cite{Knuth84}"),
+    },
+    Rule {
+        id: "unused-entry",
+        level: Level::Note,
+        style: false,
+        summary: "No document cites the entry (checked only with `--cited`; `\\nocite{*}` cites everything).",
+        bad: cite("@misc{a, title = {A}}\n@misc{b, title = {B}}", "\\cite{a}"),
+        good: cite(
+            "@misc{a, title = {A}}\n@misc{b, title = {B}}",
+            "\\cite{a,b}",
+        ),
+    },
+    Rule {
+        id: "missing-crossref",
+        level: Level::Error,
+        style: false,
+        summary: "A `crossref` or `xdata` field names an entry that does not exist (or the chain loops).",
+        bad: ex(
+            "@incollection{c, author = {Doe, Jane}, title = {C}, crossref = {proc}, pages = {1--2}}",
+        ),
+        good: ex(
+            "@incollection{c, author = {Doe, Jane}, title = {C}, crossref = {proc}, pages = {1--2}}\n@book{proc, editor = {Roe, Rob}, title = {Proc}, booktitle = {Proc}, publisher = {P}, year = 2001}",
+        ),
+    },
+    Rule {
+        id: "undefined-macro",
+        level: Level::Error,
+        style: false,
+        summary: "A value uses an `@string` macro that is not defined; BibTeX leaves the value empty.",
+        bad: ex("@article{a, author = {Doe, Jane}, title = {T}, journal = jacm, year = 2001}"),
+        good: ex(
+            "@string{jacm = {J. ACM}}\n@article{a, author = {Doe, Jane}, title = {T}, journal = jacm, year = 2001}",
+        ),
+    },
+    Rule {
+        id: "missing-field",
+        level: Level::Warning,
+        style: false,
+        summary: "An entry lacks a field its type requires in the data model (BibTeX's or BibLaTeX's).",
+        bad: ex("@article{a, author = {Doe, Jane}, title = {T}, year = 2001}"),
+        good: ex("@article{a, author = {Doe, Jane}, title = {T}, journal = {J}, year = 2001}"),
+    },
+    Rule {
+        id: "invalid-year",
+        level: Level::Warning,
+        style: false,
+        summary: "`year` is not a year (`c1988`, `2001a`, `n.d.`).",
+        bad: ex("@misc{m, title = {T}, year = {c1988}}"),
+        good: ex("@misc{m, title = {T}, year = {1988}}"),
+    },
+    Rule {
+        id: "invalid-month",
+        level: Level::Warning,
+        style: false,
+        summary: "`month` is not a month (a macro, name, abbreviation or number).",
+        bad: ex("@misc{m, title = {T}, year = 2001, month = {Smarch}}"),
+        good: ex("@misc{m, title = {T}, year = 2001, month = jun}"),
+    },
+    Rule {
+        id: "invalid-date",
+        level: Level::Warning,
+        style: false,
+        summary: "A date field (`date`, `urldate`, `eventdate`, `origdate`) is not an ISO 8601/EDTF date.",
+        bad: ex("@online{o, title = {T}, url = {https://example.org}, date = {2024-13-01}}"),
+        good: ex("@online{o, title = {T}, url = {https://example.org}, date = {2024-12-01}}"),
+    },
+    Rule {
+        id: "invalid-pages",
+        level: Level::Warning,
+        style: false,
+        summary: "`pages` is not a page, a range (`12--15`) or a list of them: a range that runs backwards, a dangling dash, or `pp.` in the value.",
+        bad: ex("@misc{m, title = {T}, pages = {221--215}}"),
+        good: ex("@misc{m, title = {T}, pages = {215--221}}"),
+    },
+    Rule {
+        id: "invalid-doi",
+        level: Level::Warning,
+        style: false,
+        summary: "`doi` is not a DOI (`10.` followed by a registrant code, `/` and a suffix).",
+        bad: ex("@misc{m, title = {T}, doi = {https://doi.org/1234/abc}}"),
+        good: ex("@misc{m, title = {T}, doi = {10.1234/abc}}"),
+    },
+    Rule {
+        id: "invalid-isbn",
+        level: Level::Warning,
+        style: false,
+        summary: "`isbn` is not an ISBN-10 or ISBN-13 (wrong length or check digit).",
+        bad: ex("@misc{m, title = {T}, isbn = {978-0-201-13447-5}}"),
+        good: ex("@misc{m, title = {T}, isbn = {978-0-201-13447-6}}"),
+    },
+    Rule {
+        id: "invalid-issn",
+        level: Level::Warning,
+        style: false,
+        summary: "`issn` is not an ISSN (eight digits, the last a check digit or X).",
+        bad: ex("@misc{m, title = {T}, issn = {0004-5412}}"),
+        good: ex("@misc{m, title = {T}, issn = {0004-5411}}"),
+    },
+    Rule {
+        id: "invalid-url",
+        level: Level::Warning,
+        style: false,
+        summary: "`url` is not an absolute URL (a scheme such as `https:` and a host; no spaces).",
+        bad: ex("@online{o, title = {T}, url = {www.example.org/a page}, date = 2024}"),
+        good: ex("@online{o, title = {T}, url = {https://www.example.org/a%20page}, date = 2024}"),
+    },
+    Rule {
+        id: "invalid-name",
+        level: Level::Warning,
+        style: false,
+        summary: "A name is malformed: unbalanced braces, a trailing comma, or more than two commas (usually a missing `and`).",
+        bad: ex("@misc{m, author = {Doe, Jane, Roe, Rob}, title = {T}}"),
+        good: ex("@misc{m, author = {Doe, Jane and Roe, Rob}, title = {T}}"),
+    },
+    Rule {
+        id: "literal-et-al",
+        level: Level::Warning,
+        style: false,
+        summary: "A name list ends in a literal `et al.`; write `and others` so styles can shorten it.",
+        bad: ex("@misc{m, author = {Doe, Jane et al.}, title = {T}}"),
+        good: ex("@misc{m, author = {Doe, Jane and others}, title = {T}}"),
+    },
+    Rule {
+        id: "non-nfc",
+        level: Level::Warning,
+        style: false,
+        summary: "Text is not in Unicode NFC (a decomposed accent), so the same word sorts and compares differently.",
+        bad: ex("@misc{m, author = {Mu\u{308}ller, Hans}, title = {T}}"),
+        good: ex("@misc{m, author = {Müller, Hans}, title = {T}}"),
+    },
+    Rule {
+        id: "unescaped-special",
+        level: Level::Warning,
+        style: false,
+        summary: "A text field holds a bare `&` or `%`: LaTeX reads them as an alignment tab and a comment; write `\\&` and `\\%`.",
+        bad: ex("@misc{m, title = {Research & Development}}"),
+        good: ex("@misc{m, title = {Research \\& Development}}"),
+    },
+    Rule {
+        id: "title-case",
+        level: Level::Warning,
+        style: true,
+        summary: "A title is written all in capitals or all in lower case (house style).",
+        bad: ex("@misc{m, title = {A STUDY OF GRAPHS}}"),
+        good: ex("@misc{m, title = {A Study of Graphs}}"),
+    },
+    Rule {
+        id: "unprotected-acronym",
+        level: Level::Warning,
+        style: true,
+        summary: "A title word with capitals after its first letter (`NASA`, `TensorFlow`) is not braced, so a style may lowercase it (house style).",
+        bad: ex("@misc{m, title = {The NASA Story}}"),
+        good: ex("@misc{m, title = {The {NASA} Story}}"),
+    },
+    Rule {
+        id: "field-order",
+        level: Level::Warning,
+        style: true,
+        summary: "Fields are not in the documented order (house style; `bibkit fmt` can sort them).",
+        bad: ex("@misc{m, year = 2001, title = {T}, author = {Doe, Jane}}"),
+        good: ex("@misc{m, author = {Doe, Jane}, title = {T}, year = 2001}"),
+    },
+    Rule {
+        id: "key-pattern",
+        level: Level::Warning,
+        style: true,
+        summary: "A key does not match the configured pattern (default `familyYEARword`, as `bibkit convert --rekey` makes them) (house style).",
+        bad: ex("@misc{Paper-1, author = {Doe, Jane}, title = {Graphs}, year = 2001}"),
+        good: ex("@misc{doe2001graphs, author = {Doe, Jane}, title = {Graphs}, year = 2001}"),
+    },
+];
+
+/// The rule with this id.
+///
+/// ```
+/// let r = bibkit::check::rule("undefined-citation").unwrap();
+/// assert_eq!(r.level, bibkit::check::Level::Error);
+/// ```
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// A rule explained in Markdown: its id, default level, what it finds, and its examples.
+///
+/// ```
+/// let text = bibkit::check::explain(bibkit::check::rule("invalid-isbn").unwrap());
+/// assert!(text.starts_with("## `invalid-isbn`"));
+/// assert!(text.contains("978-0-201-13447-5"));
+/// ```
+pub fn explain(r: &Rule) -> String {
+    let level = if r.style {
+        "off unless configured (house style)".to_string()
+    } else {
+        format!("{} by default", r.level.name())
+    };
+    let mut out = format!("## `{}`\n\n{}\n\nLevel: {level}.\n\n", r.id, r.summary);
+    let block = |out: &mut String, title: &str, ex: &Example| {
+        out.push_str(&format!("{title}:\n\n```bibtex\n{}\n```\n", ex.bib));
+        if let Some(t) = ex.tex {
+            out.push_str(&format!("\ncited as\n\n```latex\n{t}\n```\n"));
+        }
+        out.push('\n');
+    };
+    block(&mut out, "Breaks it", &r.bad);
+    block(&mut out, "Keeps it", &r.good);
+    out
+}
