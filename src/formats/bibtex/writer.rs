@@ -234,7 +234,8 @@ fn dialect_kind(entry: &Entry, dialect: Dialect) -> (&str, Option<Option<String>
 pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
     let enc = EncodeOptions { ascii: opts.ascii };
     let (kind, type_field) = dialect_kind(entry, opts.dialect);
-    let mut has_year = entry.get("year").is_some();
+    // A date with its own `year` or `month` beside it is written as `date`.
+    let mut has_year = entry.get("year").is_some() || entry.get("month").is_some();
     let mut fields: Vec<(String, String)> = Vec::new();
     for f in &entry.fields {
         let name = dialect_name(&f.name, kind, opts.dialect);
@@ -396,7 +397,11 @@ fn name(n: &Name, enc: &EncodeOptions, dialect: Dialect) -> String {
 /// Whether a person's name may read back differently from `von Last, Jr, First`: parts
 /// with capitalised particles, several family words, braces, commas, or missing parts.
 fn unusual(p: &Person) -> bool {
-    let odd = |s: &str| s.contains(['{', '}', '\\', ',', '~']) || s.contains(" and ");
+    let odd = |s: &str| {
+        s.contains(['{', '}', '\\', ',', '~'])
+            || s.split_whitespace()
+                .any(|w| w.eq_ignore_ascii_case("and") || w == "others")
+    };
     p.family.is_empty()
         || p.family.contains(char::is_whitespace)
         || (!p.particle.is_empty()

@@ -359,8 +359,8 @@ fn resync(text: &str, start: usize, err: usize) -> Option<usize> {
     None
 }
 
-/// A citation key `.bib` files can hold: white space, `,` and braces (which end a key)
-/// become `_`.
+/// A citation key `.bib` files can hold: white space, `,` and braces (which end a key), and
+/// a leading `%`, become `_`.
 fn bib_key(s: &str) -> Cow<'_, str> {
     let bad = |c: char| {
         matches!(
@@ -368,8 +368,13 @@ fn bib_key(s: &str) -> Cow<'_, str> {
             ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' | ',' | '{' | '}'
         )
     };
-    if s.contains(bad) {
-        Cow::Owned(s.chars().map(|c| if bad(c) { '_' } else { c }).collect())
+    // A leading `%` would start a comment.
+    if s.contains(bad) || s.starts_with('%') {
+        let mut k: String = s.chars().map(|c| if bad(c) { '_' } else { c }).collect();
+        if k.starts_with('%') {
+            k.replace_range(..1, "_");
+        }
+        Cow::Owned(k)
     } else {
         Cow::Borrowed(s)
     }
@@ -378,15 +383,17 @@ fn bib_key(s: &str) -> Cow<'_, str> {
 /// A field name `.bib` files can hold, for a `custom` key or a property the schema does not
 /// know: ASCII letters in lowercase; white space, control characters and
 /// `"#%'(),={}@\` become `_`. A changed name is reported.
+fn is_name_char(c: char) -> bool {
+    !c.is_ascii()
+        || (c.is_ascii_graphic()
+            && !matches!(
+                c,
+                '"' | '#' | '%' | '\'' | '(' | ')' | ',' | '=' | '{' | '}' | '@' | '\\'
+            ))
+}
+
 fn field_name_for(k: &str, diags: &mut Vec<Diagnostic>, span: Span) -> String {
-    let ok = |c: char| {
-        !c.is_ascii()
-            || (c.is_ascii_graphic()
-                && !matches!(
-                    c,
-                    '"' | '#' | '%' | '\'' | '(' | ')' | ',' | '=' | '{' | '}' | '@' | '\\'
-                ))
-    };
+    let ok = is_name_char;
     let mut name: String = k
         .chars()
         .map(|c| if ok(c) { c.to_ascii_lowercase() } else { '_' })
@@ -577,11 +584,9 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
                     other => other.to_string(),
                 };
                 if name == "entrytype" {
-                    let t = text.trim().to_ascii_lowercase();
-                    if !t.is_empty()
-                        && t.bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                    {
+                    // Any type a `.bib` file can hold.
+                    let t = text.trim().to_lowercase();
+                    if !t.is_empty() && t.chars().all(is_name_char) {
                         custom_kind = Some(t);
                         continue;
                     }

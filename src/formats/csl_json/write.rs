@@ -369,18 +369,22 @@ fn plan(e: &Entry, sub_used: bool) -> Vec<Slot> {
             .iter()
             .any(|s| matches!(s, Some(Slot::Var(v)) if v == var))
     };
-    for i in 0..e.fields.len() {
-        if slots[i].is_some() {
-            continue;
+    // Fields named by a variable first, then `csl-` ones (a variable that had no field of
+    // its own when read), so that `note` and `csl-note` keep their places.
+    for prefixed in [false, true] {
+        for i in 0..e.fields.len() {
+            let name = e.fields[i].name.as_ref();
+            if slots[i].is_some() || name.starts_with("csl-") != prefixed {
+                continue;
+            }
+            let var = name.strip_prefix("csl-").unwrap_or(name);
+            let own = is_variable(var) && (var != name || !is_source(name));
+            slots[i] = Some(if own && !taken(&slots, var) {
+                Slot::Var(Cow::Owned(var.to_string()))
+            } else {
+                Slot::Custom
+            });
         }
-        let name = e.fields[i].name.as_ref();
-        let var = name.strip_prefix("csl-").unwrap_or(name);
-        let own = is_variable(var) && (var != name || !is_source(name));
-        slots[i] = Some(if own && !taken(&slots, var) {
-            Slot::Var(Cow::Owned(var.to_string()))
-        } else {
-            Slot::Custom
-        });
     }
     slots
         .into_iter()
