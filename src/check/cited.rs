@@ -148,7 +148,10 @@ fn key_list(text: &str, open: usize, out: &mut Vec<(String, usize)>, all: &mut b
         let key = part.trim();
         if key == "*" {
             *all = true;
-        } else if !key.is_empty() && !key.contains(['\\', '#', '{']) {
+        } else if !key.is_empty()
+            && !key.contains(['\\', '#', '{'])
+            && !key.contains(char::is_whitespace)
+        {
             out.push((key.to_string(), start + lead));
         }
         start += part.len() + 1;
@@ -207,7 +210,13 @@ fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
             .take_while(|c| c.is_ascii_alphabetic())
             .count();
         let name = &code[start..start + n];
-        i = start + n.max(1);
+        // Past the command's name, or past the one character of a control symbol.
+        i = start
+            + if n > 0 {
+                n
+            } else {
+                code[start..].chars().next().map_or(0, char::len_utf8)
+            };
         if n == 0 {
             continue;
         }
