@@ -31,8 +31,13 @@ use crate::formats::bibtex;
 use crate::latex;
 use crate::model::{Bibliography, Chunk, Entry, Name, Value};
 
+/// A chunk with a span over its own text. The crate's detached spans (`usize::MAX`) overflow
+/// when it splits a token list such as `ids = {a, b}`, so each chunk gets `0..len` instead.
 fn chunk(c: TheirChunk) -> Spanned<TheirChunk> {
-    Spanned::detached(c)
+    let len = match &c {
+        TheirChunk::Normal(s) | TheirChunk::Verbatim(s) | TheirChunk::Math(s) => s.len(),
+    };
+    Spanned::new(c, 0..len)
 }
 
 /// A bibkit value as the crate's chunks.
