@@ -7,6 +7,7 @@
 //!
 //! * `syntax` — the lossless syntax tree alone ([`bibkit::syntax::parse`]);
 //! * `full` — the full read into the model ([`bibkit::formats::bibtex::Reader::read`]);
+//! * `fmt` — `bibkit fmt`'s formatter ([`bibkit::fmt::format`], default style);
 //! * `biblatex-crate` — typst's `biblatex` crate's `Bibliography::parse` on the same bytes,
 //!   for comparison (on inputs it accepts).
 //!
@@ -123,6 +124,14 @@ fn bench(c: &mut Criterion) {
             b.iter_batched(
                 || (),
                 |()| bibkit::formats::bibtex::read(t),
+                BatchSize::PerIteration,
+            )
+        });
+        g.bench_with_input(BenchmarkId::new("fmt", text.len()), &text, |b, t| {
+            let opts = bibkit::fmt::FmtOptions::default();
+            b.iter_batched(
+                || (),
+                |()| bibkit::fmt::format(t, &opts),
                 BatchSize::PerIteration,
             )
         });

@@ -13,6 +13,9 @@
 //! * [`formats`]: readers and writers, one module per format.
 //! * [`latex`]: LaTeX ⇄ Unicode; [`name`] and [`date`]: the normalisers.
 //! * [`diagnostic`]: what readers report, as `file:line:col: severity[rule]: message`.
+//! * [`syntax`]: the lossless `.bib` syntax tree; [`fmt`] prints it in one canonical style
+//!   (`bibkit fmt`); [`check`] finds problems in bibliographies and citations
+//!   (`bibkit check`).
 //!
 //! ## One call each way
 //!
@@ -71,6 +74,7 @@ pub mod check;
 pub mod convert;
 pub mod date;
 pub mod diagnostic;
+pub mod fmt;
 pub mod formats;
 mod fxhash;
 #[cfg(feature = "biblatex")]

@@ -38,6 +38,32 @@ enum Command {
     /// 1 when any is an error (or a warning, with `--deny warnings`). Rules and their levels
     /// are set in `bibkit.toml` (`[check]` table); `--list-rules` lists them.
     Check(CheckArgs),
+    /// Format `.bib` files in one canonical style, keeping every comment, `@string`,
+    /// `@preamble` and value exactly; only layout changes.
+    ///
+    /// Prints to standard output; `--write` rewrites the files (atomically, never a file
+    /// with syntax errors); `--check` prints a diff for each file that is not formatted and
+    /// exits 1. Options come from the `[fmt]` table of `bibkit.toml`.
+    Fmt(FmtArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct FmtArgs {
+    /// Files to format; `-` or none reads standard input.
+    inputs: Vec<PathBuf>,
+    /// Rewrite the files in place (atomically; files with syntax errors are left alone).
+    #[arg(long, conflicts_with = "check")]
+    write: bool,
+    /// Print a unified diff for every file that is not formatted, and exit 1 if any.
+    #[arg(long)]
+    check: bool,
+    /// The configuration file (default: `bibkit.toml` in the current directory, if any).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The files' character encoding when it is not UTF-8 (`latin1`, `windows-1252`, `gbk`,
+    /// …); the formatted file is written in the same encoding.
+    #[arg(long, value_name = "ENCODING")]
+    encoding: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,6 +200,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Convert(args) => convert(&args),
         Command::Check(args) => check(&args),
+        Command::Fmt(args) => fmt(&args),
     }
 }
 
@@ -488,4 +515,301 @@ fn human(d: &bibkit::diagnostic::Diagnostic, source: Option<&str>) -> String {
     };
     let label = format!("{}[{}]", d.severity, d.rule);
     text.replacen(&label, &format!("{style}{label}{style:#}"), 1)
+}
+
+fn fmt(args: &FmtArgs) -> ExitCode {
+    use bibkit::fmt::FmtOptions;
+    let config_path = args.config.clone().or_else(|| {
+        let p = PathBuf::from("bibkit.toml");
+        p.is_file().then_some(p)
+    });
+    let opts = match &config_path {
+        Some(p) => match std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| FmtOptions::from_toml(&t).map_err(|e| e.to_string()))
+        {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("bibkit: {}: {e}", p.display());
+                return ExitCode::from(EXIT_TROUBLE);
+            }
+        },
+        None => FmtOptions::default(),
+    };
+    let encoding = match &args.encoding {
+        None => None,
+        Some(label) => match encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
+            Some(e) => Some(e),
+            None => {
+                eprintln!(
+                    "bibkit: unknown encoding `{label}` (try utf-8, latin1, windows-1252, gbk, shift_jis)"
+                );
+                return ExitCode::from(EXIT_TROUBLE);
+            }
+        },
+    };
+    let inputs = if args.inputs.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.inputs.clone()
+    };
+    if args.write && inputs.iter().any(|p| p.as_os_str() == "-") {
+        eprintln!("bibkit: --write needs files, not standard input");
+        return ExitCode::from(EXIT_TROUBLE);
+    }
+    let (mut trouble, mut findings) = (false, false);
+    let mut stdout = std::io::stdout().lock();
+    for path in &inputs {
+        let name = display_name(path);
+        let bytes = match read_input(path) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("bibkit: cannot read {name}: {e}");
+                trouble = true;
+                continue;
+            }
+        };
+        let file = fmt_file(&bytes, encoding, &opts, &name);
+        // Syntax and encoding errors; a warning (entries left unsorted) does not stop it.
+        let broken = file
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == bibkit::diagnostic::Severity::Error);
+        if !file.diagnostics.is_empty() {
+            let source = file.source(&bytes);
+            for d in &file.diagnostics {
+                eprintln!("{}", d.render(Some(source)));
+            }
+        }
+        findings |= broken;
+        let result = if args.check {
+            if file.unchanged(&bytes) {
+                Ok(())
+            } else {
+                findings = true;
+                let diff = similar::TextDiff::from_lines(file.source(&bytes), &file.formatted);
+                let shown = diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&name, &format!("{name} (formatted)"))
+                    .to_string();
+                stdout.write_all(shown.as_bytes())
+            }
+        } else if args.write {
+            if broken {
+                eprintln!("bibkit: {name} has errors; not rewritten");
+            } else if !file.unchanged(&bytes) {
+                if let Err(e) = write_atomically(path, |f| file.write_to(&bytes, f)) {
+                    eprintln!("bibkit: cannot write {name}: {e}");
+                    trouble = true;
+                }
+            }
+            Ok(())
+        } else {
+            file.write_to(&bytes, &mut stdout)
+        };
+        if let Err(e) = result {
+            report_write_error(&e);
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+    }
+    if let Err(e) = stdout.flush() {
+        report_write_error(&e);
+        return ExitCode::from(EXIT_TROUBLE);
+    }
+    if trouble {
+        ExitCode::from(EXIT_TROUBLE)
+    } else if findings {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// One file through the formatter.
+struct FmtFile {
+    /// The decoded input, when it is not the input bytes themselves (valid UTF-8).
+    decoded: Option<String>,
+    /// The formatted text.
+    formatted: String,
+    /// What to write: the formatted text (after a UTF-8 byte-order mark when the input had
+    /// one), the formatted text encoded in the input's encoding, or the input unchanged when
+    /// it cannot be decoded or encoded back.
+    output: Output,
+    /// Syntax and encoding errors, and warnings.
+    diagnostics: Vec<bibkit::diagnostic::Diagnostic>,
+}
+
+enum Output {
+    Formatted { bom: bool },
+    Encoded(Vec<u8>),
+    Unchanged,
+}
+
+impl FmtFile {
+    /// The input as text.
+    fn source<'a>(&'a self, input: &'a [u8]) -> &'a str {
+        match &self.decoded {
+            Some(t) => t,
+            None => std::str::from_utf8(input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Whether the output equals `input`.
+    fn unchanged(&self, input: &[u8]) -> bool {
+        match &self.output {
+            Output::Unchanged => true,
+            Output::Encoded(b) => b == input,
+            Output::Formatted { bom } => {
+                let rest = if *bom { &input[3..] } else { input };
+                rest == self.formatted.as_bytes()
+            }
+        }
+    }
+
+    fn write_to(&self, input: &[u8], w: &mut impl Write) -> std::io::Result<()> {
+        match &self.output {
+            Output::Unchanged => w.write_all(input),
+            Output::Encoded(b) => w.write_all(b),
+            Output::Formatted { bom } => {
+                if *bom {
+                    w.write_all(b"\xEF\xBB\xBF")?;
+                }
+                w.write_all(self.formatted.as_bytes())
+            }
+        }
+    }
+}
+
+fn fmt_file(
+    bytes: &[u8],
+    encoding: Option<&'static encoding_rs::Encoding>,
+    opts: &bibkit::fmt::FmtOptions,
+    name: &Arc<str>,
+) -> FmtFile {
+    let label = encoding.map(encoding_rs::Encoding::name);
+    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    let utf8 = encoding.is_none_or(|e| e == encoding_rs::UTF_8);
+    // Valid UTF-8 is formatted where it lies; anything else is decoded first.
+    let valid = if utf8 {
+        std::str::from_utf8(if bom { &bytes[3..] } else { bytes }).ok()
+    } else {
+        None
+    };
+    let decoded;
+    let text = match valid {
+        Some(t) => t,
+        None => {
+            let Some(d) = source::decode(bytes, label) else {
+                unreachable!("the encoding label was checked");
+            };
+            decoded = d;
+            if !decoded.invalid.is_empty() {
+                // Formatting would replace the bytes it cannot read: the file is left as
+                // it is.
+                let mut diagnostics =
+                    source::invalid_diagnostics(&decoded, Some(name.clone()), label);
+                let how = match label {
+                    None => "invalid UTF-8; the file is left as it is (if it uses another encoding, pass `--encoding`, e.g. `--encoding latin1`)".to_string(),
+                    Some(e) => format!("bytes that are not valid {e}; the file is left as it is"),
+                };
+                for d in &mut diagnostics {
+                    d.message.clone_from(&how);
+                }
+                return FmtFile {
+                    formatted: String::new(),
+                    decoded: Some(decoded.text),
+                    output: Output::Unchanged,
+                    diagnostics,
+                };
+            }
+            &decoded.text
+        }
+    };
+    let out = bibkit::fmt::format(text, opts);
+    let mut diagnostics: Vec<_> = out
+        .diagnostics
+        .into_iter()
+        .map(|d| d.in_file(name.clone()))
+        .collect();
+    let output = match encoding {
+        _ if utf8 => Output::Formatted { bom },
+        Some(e) if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE => {
+            // encoding_rs encodes only to ASCII-compatible encodings.
+            let le = e == encoding_rs::UTF_16LE;
+            let mark: &[u8] = if le { b"\xFF\xFE" } else { b"\xFE\xFF" };
+            let mut b = Vec::with_capacity(out.text.len() * 2 + 2);
+            if bytes.starts_with(mark) {
+                b.extend_from_slice(mark);
+            }
+            for unit in out.text.encode_utf16() {
+                b.extend_from_slice(&if le {
+                    unit.to_le_bytes()
+                } else {
+                    unit.to_be_bytes()
+                });
+            }
+            Output::Encoded(b)
+        }
+        Some(e) => {
+            let (encoded, _, unmappable) = e.encode(&out.text);
+            if unmappable {
+                // A character the decoder accepts but the encoder cannot write (GBK's
+                // four-byte forms): leave the file as it is rather than change it.
+                diagnostics.push(
+                    bibkit::diagnostic::Diagnostic::new(
+                        bibkit::diagnostic::Severity::Error,
+                        "invalid-encoding",
+                        format!(
+                            "the file holds characters {} cannot write back; it is left as it is",
+                            e.name()
+                        ),
+                    )
+                    .in_file(name.clone()),
+                );
+                Output::Unchanged
+            } else {
+                Output::Encoded(encoded.into_owned())
+            }
+        }
+        None => unreachable!("no encoding is UTF-8"),
+    };
+    let decoded = valid.is_none().then(|| text.to_string());
+    FmtFile {
+        decoded,
+        formatted: out.text,
+        output,
+        diagnostics,
+    }
+}
+
+/// Replaces `path` atomically with what `contents` writes: a temporary file in the same
+/// directory, written and synced, with the original's permissions, renamed over it. A
+/// symbolic link is followed: its target is rewritten and the link stays.
+fn write_atomically(
+    path: &Path,
+    contents: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let path = &std::fs::canonicalize(path)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let permissions = std::fs::metadata(path)?.permissions();
+    let tmp = tempfile::Builder::new()
+        .prefix(".bibkit-fmt-")
+        .tempfile_in(dir)?;
+    let mut w = std::io::BufWriter::new(tmp.as_file());
+    contents(&mut w)?;
+    w.flush()?;
+    drop(w);
+    tmp.as_file().sync_all()?;
+    std::fs::set_permissions(tmp.path(), permissions)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    // The rename is durable once the directory is synced (where the platform allows it).
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }

@@ -4,6 +4,9 @@
 use bibkit::convert::{Converter, Target};
 use bibkit::formats::{bibtex, csl_json, listing};
 
+#[path = "../fuzz/common/fmt_check.rs"]
+mod fmt_check;
+
 /// What `fuzz/fuzz_targets/read_bib.rs` checks.
 fn check_bib(data: &[u8], name: &str) {
     let decoded = bibkit::source::decode_utf8(data);
@@ -55,6 +58,7 @@ fn check_bib(data: &[u8], name: &str) {
     let streamed = conv.finish().unwrap();
     serde_json::from_slice::<serde_json::Value>(&streamed)
         .unwrap_or_else(|e| panic!("{name}: streamed CSL-JSON: {e}"));
+    fmt_check::check_fmt(text, name);
 }
 
 /// What `fuzz/fuzz_targets/read_listing.rs` checks.

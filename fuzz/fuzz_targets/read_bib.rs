@@ -1,8 +1,12 @@
 //! The `.bib` reader on arbitrary bytes: printing the tree gives back the input, the items
 //! tile it, lowering and writing never panic, BibTeX output re-reads without syntax errors
 //! and with the same number of entries, writing is idempotent (BibTeX and BibLaTeX output
-//! converted again gives the same bytes), and CSL-JSON output is valid JSON.
+//! converted again gives the same bytes), CSL-JSON output is valid JSON, and `bibkit fmt`
+//! is idempotent and lossless (`../common/fmt_check.rs`).
 #![no_main]
+
+#[path = "../common/fmt_check.rs"]
+mod fmt_check;
 
 use bibkit::convert::{Converter, Target};
 use bibkit::formats::{bibtex, csl_json};
@@ -60,4 +64,6 @@ fuzz_target!(|data: &[u8]| {
         serde_json::from_slice::<serde_json::Value>(&streamed).is_ok(),
         "streamed CSL-JSON is not JSON"
     );
+
+    fmt_check::check_fmt(text, "input");
 });
