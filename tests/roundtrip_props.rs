@@ -160,6 +160,7 @@ fn field() -> impl Strategy<Value = Field> {
         name: name.into(),
         value: v,
         span: None,
+        inherited: false,
     };
     prop_oneof![
         6 => (prop::sample::select(TEXT_FIELDS), text()).prop_map(move |(n, t)| f(n, Value::Text(t))),

@@ -196,11 +196,15 @@ impl Entry {
     pub fn set(&mut self, name: &str, value: Value) {
         let name = field_name(&name.to_lowercase());
         match self.fields.iter_mut().find(|f| f.name == name) {
-            Some(f) => f.value = value,
+            Some(f) => {
+                f.value = value;
+                f.inherited = false;
+            }
             None => self.fields.push(Field {
                 name,
                 value,
                 span: None,
+                inherited: false,
             }),
         }
     }
@@ -410,6 +414,12 @@ pub struct Field {
     /// Where the field was read from (in the entry's source), if it was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
+    /// Inherited from the entry's `crossref` or `xdata` parent when the reader resolved
+    /// them. The `.bib` writers leave such fields out — the `crossref`/`xdata` field
+    /// carries them, and writing both would make BibTeX inherit again — while CSL-JSON,
+    /// which has no cross-references, writes them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inherited: bool,
 }
 
 /// A field value: typed where bibkit knows the meaning, text otherwise.

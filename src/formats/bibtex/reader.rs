@@ -792,7 +792,12 @@ impl<'t, 'a> Lowering<'t, 'a> {
                 }
                 _ => self.value(&name, ty, &raw, f, key, diags),
             };
-            e.fields.push(Field { name, value, span });
+            e.fields.push(Field {
+                name,
+                value,
+                span,
+                inherited: false,
+            });
         }
         self.lower_year_month(&mut e, ymd, diags);
         e
@@ -1062,6 +1067,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
                             name: crate::model::field_name(t),
                             value: f.value.clone(),
                             span: None,
+                            inherited: true,
                         });
                     }
                 }

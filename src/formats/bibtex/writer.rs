@@ -235,9 +235,13 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
     let enc = EncodeOptions { ascii: opts.ascii };
     let (kind, type_field) = dialect_kind(entry, opts.dialect);
     // A date with its own `year` or `month` beside it is written as `date`.
-    let mut has_year = entry.get("year").is_some() || entry.get("month").is_some();
+    let mut has_year = entry
+        .fields
+        .iter()
+        .any(|f| !f.inherited && (f.name == "year" || f.name == "month"));
     let mut fields: Vec<(String, String)> = Vec::new();
-    for f in &entry.fields {
+    // Inherited fields stay with their parent: the `crossref`/`xdata` field carries them.
+    for f in entry.fields.iter().filter(|f| !f.inherited) {
         let name = dialect_name(&f.name, kind, opts.dialect);
         if f.name == "type" {
             match &type_field {
@@ -595,6 +599,30 @@ mod tests {
 
     fn enc() -> EncodeOptions {
         EncodeOptions::default()
+    }
+
+    #[test]
+    fn inherited_fields_stay_with_their_parent() {
+        // A multi-volume parent becomes `@book` in BibTeX, where the child would inherit
+        // `title` instead of `maintitle`: writing inherited fields and `crossref` both
+        // would not be a fixed point.
+        let src = "@mvbook{mv, title = {Collected Works}, date = 1934}\n@book{v2, volume = 2, crossref = {mv}}\n";
+        let bib = crate::formats::bibtex::read(src).bibliography;
+        assert!(
+            bib.entries[1]
+                .fields
+                .iter()
+                .any(|f| f.name == "maintitle" && f.inherited)
+        );
+        for dialect in [Dialect::Bibtex, Dialect::Biblatex] {
+            let opts = WriteOptions::new().dialect(dialect);
+            let once = write(&bib, &opts);
+            assert!(!once.contains("maintitle"), "{once}");
+            let twice = write(&crate::formats::bibtex::read(&once).bibliography, &opts);
+            assert_eq!(once, twice);
+        }
+        let csl = crate::formats::csl_json::to_value(&bib);
+        assert_eq!(csl[1]["container-title"], "Collected Works");
     }
 
     #[test]

@@ -713,6 +713,7 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
             name,
             value,
             span: None,
+            inherited: false,
         };
         match at {
             Some(i) => e.fields.insert(i, f),
@@ -743,6 +744,7 @@ fn field(name: &str, value: Value) -> Field {
         name: crate::model::field_name(name),
         value,
         span: None,
+        inherited: false,
     }
 }
 
