@@ -775,20 +775,20 @@ impl<'t, 'a> Lowering<'t, 'a> {
             seen.push(written);
             let raw = self.expand(f, diags, Some(key));
             let span = Some(f.span());
-            let slot = || Some((e.fields.len(), raw.trim().to_string(), f.span()));
+            let slot = || Some((e.fields.len(), raw.trim_ascii().to_string(), f.span()));
             let value = match name.as_ref() {
                 "year" if ymd.year.is_none() => {
                     ymd.year = slot();
-                    Value::Verbatim(raw.trim().to_string())
+                    Value::Verbatim(raw.trim_ascii().to_string())
                 }
                 "month" if ymd.month.is_none() => {
                     ymd.month_value = self.month_of(f, &raw);
                     ymd.month = slot();
-                    Value::Verbatim(raw.trim().to_string())
+                    Value::Verbatim(raw.trim_ascii().to_string())
                 }
                 "day" if ymd.day.is_none() => {
                     ymd.day = slot();
-                    Value::Verbatim(raw.trim().to_string())
+                    Value::Verbatim(raw.trim_ascii().to_string())
                 }
                 _ => self.value(&name, ty, &raw, f, key, diags),
             };
@@ -828,8 +828,8 @@ impl<'t, 'a> Lowering<'t, 'a> {
             }
             FieldType::Date => match crate::date::classify(raw) {
                 crate::date::Parsed::Date(d) => Value::date(d),
-                crate::date::Parsed::Level2 => Value::Verbatim(raw.trim().to_string()),
-                crate::date::Parsed::Invalid if raw.trim().is_empty() => {
+                crate::date::Parsed::Level2 => Value::Verbatim(raw.trim_ascii().to_string()),
+                crate::date::Parsed::Invalid if raw.trim_ascii().is_empty() => {
                     diags.push(
                         Diagnostic::new(Severity::Warning, "date", format!("`{name}` is empty"))
                             .at_line_col(f.span(), 0, 0)
@@ -844,18 +844,20 @@ impl<'t, 'a> Lowering<'t, 'a> {
                             "date",
                             format!(
                                 "`{}` in `{name}` is not a date bibkit can read; kept as written",
-                                raw.trim()
+                                raw.trim_ascii()
                             ),
                         )
                         .at_line_col(f.span(), 0, 0)
                         .with_key(key),
                     );
-                    Value::Verbatim(raw.trim().to_string())
+                    Value::Verbatim(raw.trim_ascii().to_string())
                 }
             },
-            FieldType::Verbatim => Value::Verbatim(raw.trim().to_string()),
-            FieldType::Doi => Value::Verbatim(normalize_doi(raw.trim()).to_string()),
-            FieldType::Text => Value::Text(latex::decode(raw.trim(), &DecodeOptions::default())),
+            FieldType::Verbatim => Value::Verbatim(raw.trim_ascii().to_string()),
+            FieldType::Doi => Value::Verbatim(normalize_doi(raw.trim_ascii()).to_string()),
+            FieldType::Text => {
+                Value::Text(latex::decode(raw.trim_ascii(), &DecodeOptions::default()))
+            }
         }
     }
 
