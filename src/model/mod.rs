@@ -164,7 +164,7 @@ impl Entry {
     pub fn new(key: impl Into<String>, kind: impl Into<String>) -> Self {
         Entry {
             key: key.into(),
-            kind: kind.into().to_lowercase(),
+            kind: kind.into().to_ascii_lowercase(),
             fields: Vec::new(),
             origin: None,
         }

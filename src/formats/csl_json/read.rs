@@ -585,7 +585,7 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
                 };
                 if name == "entrytype" {
                     // Any type a `.bib` file can hold.
-                    let t = text.trim().to_lowercase();
+                    let t = text.trim().to_ascii_lowercase();
                     if !t.is_empty() && t.chars().all(is_name_char) {
                         custom_kind = Some(t);
                         continue;
