@@ -36,6 +36,23 @@ fn rows(path: &Path) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A vector as one line of a pass list: tabs as `\t`, the empty input as `\empty`.
+fn escape(v: &str) -> String {
+    if v.is_empty() {
+        "\\empty".to_string()
+    } else {
+        v.replace('\t', "\\t")
+    }
+}
+
+fn unescape(line: &str) -> String {
+    if line == "\\empty" {
+        String::new()
+    } else {
+        line.replace("\\t", "\t")
+    }
+}
+
 fn pass_file(suite: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/conformance/{suite}.pass"))
 }
@@ -46,8 +63,8 @@ fn ratchet(suite: &str, total: usize, passing: &BTreeSet<String>, minimum: f64) 
     let listed: BTreeSet<String> = std::fs::read_to_string(&path)
         .unwrap_or_default()
         .lines()
-        .map(|l| l.replace("\\t", "\t"))
         .filter(|l| !l.is_empty())
+        .map(unescape)
         .collect();
     let rate = passing.len() as f64 / total as f64 * 100.0;
     let _ = writeln!(
@@ -63,15 +80,12 @@ fn ratchet(suite: &str, total: usize, passing: &BTreeSet<String>, minimum: f64) 
     let new: Vec<&String> = passing.difference(&listed).collect();
     if !new.is_empty() {
         if std::env::var_os("BIBKIT_UPDATE_PASS").is_some() {
-            let all: Vec<String> = passing
-                .union(&listed)
-                .map(|s| s.replace('\t', "\\t"))
-                .collect();
+            let all: Vec<String> = passing.union(&listed).map(|s| escape(s)).collect();
             std::fs::write(&path, all.join("\n") + "\n").unwrap();
         } else {
             let _ = writeln!(
                 std::io::stderr(),
-                "  {} vector(s) pass but are not in {} yet (BIBKIT_UPDATE_PASS=1 adds them)",
+                "  {} vector(s) pass but are not in {} yet (BIBKIT_UPDATE_PASS=1 adds them): {new:?}",
                 new.len(),
                 path.display()
             );
