@@ -5,7 +5,7 @@
 //! ```text
 //! CLOct 25, 2024                        subject code + date + optional "Code"
 //! GPT-4o System CardAaron Hurst, Adam Lerer, Adam P. Goucher et al. · openai
-//! GPT-4o is an autoregressive omni model ...
+//! A short abstract, one line; LaTeX escapes such as 50\% are decoded.
 //! ```
 //!
 //! * Line 1: a two-letter arXiv subject code (see [`subjects`]) glued to a date
