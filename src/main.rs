@@ -223,18 +223,9 @@ fn display_name(path: &Path) -> Arc<str> {
 }
 
 fn convert(args: &ConvertArgs) -> ExitCode {
-    let inputs = if args.inputs.is_empty() {
-        vec![PathBuf::from("-")]
-    } else {
-        args.inputs.clone()
-    };
-    if let Some(label) = &args.encoding {
-        if encoding_rs::Encoding::for_label(label.as_bytes()).is_none() {
-            eprintln!(
-                "bibkit: unknown encoding `{label}` (try utf-8, latin1, windows-1252, gbk, shift_jis)"
-            );
-            return ExitCode::from(EXIT_TROUBLE);
-        }
+    let inputs = inputs_or_stdin(&args.inputs);
+    if let Err(code) = encoding_arg(args.encoding.as_deref()) {
+        return code;
     }
     let target = match args.to {
         OutputFormat::CslJson => Target::CslJson,
@@ -319,6 +310,60 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         report_write_error(&e);
         return ExitCode::from(EXIT_TROUBLE);
     }
+    exit_status(trouble, findings)
+}
+
+/// The files named, or standard input when there are none.
+fn inputs_or_stdin(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    if inputs.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        inputs.to_vec()
+    }
+}
+
+/// The encoding `--encoding` names (`None` without the option); a usage error for an
+/// unknown label.
+fn encoding_arg(label: Option<&str>) -> Result<Option<&'static encoding_rs::Encoding>, ExitCode> {
+    let Some(label) = label else {
+        return Ok(None);
+    };
+    match encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
+        Some(e) => Ok(Some(e)),
+        None => {
+            eprintln!(
+                "bibkit: unknown encoding `{label}` (try utf-8, latin1, windows-1252, gbk, shift_jis)"
+            );
+            Err(ExitCode::from(EXIT_TROUBLE))
+        }
+    }
+}
+
+/// Options from `--config FILE`, else `bibkit.toml` in the current directory, else the
+/// defaults; an unreadable or invalid file is reported and gives exit status 2.
+fn load_config<T, E: std::fmt::Display>(
+    explicit: Option<&Path>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    default: impl FnOnce() -> T,
+) -> Result<T, ExitCode> {
+    let path = explicit.map(Path::to_path_buf).or_else(|| {
+        let p = PathBuf::from("bibkit.toml");
+        p.is_file().then_some(p)
+    });
+    let Some(p) = path else {
+        return Ok(default());
+    };
+    std::fs::read_to_string(&p)
+        .map_err(|e| e.to_string())
+        .and_then(|t| parse(&t).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            eprintln!("bibkit: {}: {e}", p.display());
+            ExitCode::from(EXIT_TROUBLE)
+        })
+}
+
+/// 2 on I/O or usage trouble, else 1 on findings, else 0.
+fn exit_status(trouble: bool, findings: bool) -> ExitCode {
     if trouble {
         ExitCode::from(EXIT_TROUBLE)
     } else if findings {
@@ -365,22 +410,9 @@ fn check(args: &CheckArgs) -> ExitCode {
             }
         };
     }
-    let config_path = args.config.clone().or_else(|| {
-        let p = PathBuf::from("bibkit.toml");
-        p.is_file().then_some(p)
-    });
-    let mut config = match &config_path {
-        Some(p) => match std::fs::read_to_string(p)
-            .map_err(|e| e.to_string())
-            .and_then(|t| Config::from_toml(&t).map_err(|e| e.to_string()))
-        {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("bibkit: {}: {e}", p.display());
-                return ExitCode::from(EXIT_TROUBLE);
-            }
-        },
-        None => Config::default(),
+    let mut config = match load_config(args.config.as_deref(), Config::from_toml, Config::default) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     if let Some(d) = args.deny {
         config = config.with_deny_warnings(d == Deny::Warnings);
@@ -491,16 +523,12 @@ fn check(args: &CheckArgs) -> ExitCode {
             plural(n, "note")
         );
     }
-    if trouble {
-        ExitCode::from(EXIT_TROUBLE)
-    } else if findings
-        .iter()
-        .any(|d| bibkit::check::fails(d.severity, deny_warnings))
-    {
-        ExitCode::from(EXIT_FINDINGS)
-    } else {
-        ExitCode::SUCCESS
-    }
+    exit_status(
+        trouble,
+        findings
+            .iter()
+            .any(|d| bibkit::check::fails(d.severity, deny_warnings)),
+    )
 }
 
 /// A finding as people read it, with the severity in colour (which `anstream` drops when
@@ -519,40 +547,19 @@ fn human(d: &bibkit::diagnostic::Diagnostic, source: Option<&str>) -> String {
 
 fn fmt(args: &FmtArgs) -> ExitCode {
     use bibkit::fmt::FmtOptions;
-    let config_path = args.config.clone().or_else(|| {
-        let p = PathBuf::from("bibkit.toml");
-        p.is_file().then_some(p)
-    });
-    let opts = match &config_path {
-        Some(p) => match std::fs::read_to_string(p)
-            .map_err(|e| e.to_string())
-            .and_then(|t| FmtOptions::from_toml(&t).map_err(|e| e.to_string()))
-        {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("bibkit: {}: {e}", p.display());
-                return ExitCode::from(EXIT_TROUBLE);
-            }
-        },
-        None => FmtOptions::default(),
+    let opts = match load_config(
+        args.config.as_deref(),
+        FmtOptions::from_toml,
+        FmtOptions::default,
+    ) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
-    let encoding = match &args.encoding {
-        None => None,
-        Some(label) => match encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
-            Some(e) => Some(e),
-            None => {
-                eprintln!(
-                    "bibkit: unknown encoding `{label}` (try utf-8, latin1, windows-1252, gbk, shift_jis)"
-                );
-                return ExitCode::from(EXIT_TROUBLE);
-            }
-        },
+    let encoding = match encoding_arg(args.encoding.as_deref()) {
+        Ok(e) => e,
+        Err(code) => return code,
     };
-    let inputs = if args.inputs.is_empty() {
-        vec![PathBuf::from("-")]
-    } else {
-        args.inputs.clone()
-    };
+    let inputs = inputs_or_stdin(&args.inputs);
     if args.write && inputs.iter().any(|p| p.as_os_str() == "-") {
         eprintln!("bibkit: --write needs files, not standard input");
         return ExitCode::from(EXIT_TROUBLE);
@@ -617,13 +624,7 @@ fn fmt(args: &FmtArgs) -> ExitCode {
         report_write_error(&e);
         return ExitCode::from(EXIT_TROUBLE);
     }
-    if trouble {
-        ExitCode::from(EXIT_TROUBLE)
-    } else if findings {
-        ExitCode::from(EXIT_FINDINGS)
-    } else {
-        ExitCode::SUCCESS
-    }
+    exit_status(trouble, findings)
 }
 
 /// One file through the formatter.
