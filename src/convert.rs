@@ -421,19 +421,7 @@ impl<W: Write> Converter<W> {
             reader = reader.file(f.clone());
         }
         let mut parsed = reader.read_with_keys(&decoded.text, &mut self.keys);
-        let mut invalid = source::invalid_diagnostics(decoded, file.clone(), encoding);
-        for d in &mut invalid {
-            if let Some(i) = parsed.bibliography.entries.iter().position(|e| {
-                e.origin
-                    .as_ref()
-                    .is_some_and(|o| o.span.start <= d.span.start && d.span.start < o.span.end)
-            }) {
-                let e = parsed.bibliography.entries.remove(i);
-                *d = d.clone().with_key(e.key);
-            }
-        }
-        parsed.diagnostics.extend(invalid);
-        parsed.diagnostics.sort_by_key(|d| (d.line, d.column));
+        source::reject_invalid(&mut parsed, decoded, file.clone(), encoding);
         self.entries(&parsed.bibliography.entries, true)?;
         for e in &parsed.bibliography.entries {
             let line = e.origin.as_ref().map_or(0, |o| o.line);
@@ -454,19 +442,7 @@ impl<W: Write> Converter<W> {
             reader = reader.file(f.clone());
         }
         let mut parsed = reader.read(&decoded.text);
-        let mut invalid = source::invalid_diagnostics(decoded, file.clone(), encoding);
-        for d in &mut invalid {
-            if let Some(i) = parsed.bibliography.entries.iter().position(|e| {
-                e.origin
-                    .as_ref()
-                    .is_some_and(|o| o.span.start <= d.span.start && d.span.start < o.span.end)
-            }) {
-                let e = parsed.bibliography.entries.remove(i);
-                *d = d.clone().with_key(e.key);
-            }
-        }
-        parsed.diagnostics.extend(invalid);
-        parsed.diagnostics.sort_by_key(|d| (d.line, d.column));
+        source::reject_invalid(&mut parsed, decoded, file.clone(), encoding);
         let mut diags = parsed.diagnostics;
         for e in &parsed.bibliography.entries {
             let line = e.origin.as_ref().map_or(0, |o| o.line);

@@ -128,7 +128,8 @@ fn decode_with(bytes: &[u8], label: &str) -> Option<Decoded> {
 }
 
 /// Drops the records of `parsed` that contain invalid UTF-8 and reports every invalid
-/// sequence as an error with its position (`source` is the decoded text).
+/// sequence as an error with its position (`decoded` is the decoded text; `encoding` the
+/// label it was decoded with, `None` for UTF-8).
 ///
 /// ```
 /// use bibkit::source::{decode_utf8, reject_invalid};
@@ -136,7 +137,7 @@ fn decode_with(bytes: &[u8], label: &str) -> Option<Decoded> {
 /// let bytes = b"CLOct 25, 2024\nA TitleAda Lovelace\nBad \xFF.\nLGJan 2, 2020\nB TitleAlan Turing\nGood.\n";
 /// let d = decode_utf8(bytes);
 /// let mut parsed = listing::read(&d.text);
-/// reject_invalid(&mut parsed, &d, None);
+/// reject_invalid(&mut parsed, &d, None, None);
 /// assert_eq!(parsed.bibliography.entries.len(), 1);
 /// assert_eq!((parsed.diagnostics[0].line, parsed.diagnostics[0].column), (3, 5));
 /// ```
@@ -144,8 +145,9 @@ pub fn reject_invalid(
     parsed: &mut crate::formats::Parsed,
     decoded: &Decoded,
     file: Option<std::sync::Arc<str>>,
+    encoding: Option<&str>,
 ) {
-    let diags = invalid_diagnostics(decoded, file, None);
+    let diags = invalid_diagnostics(decoded, file, encoding);
     for d in diags {
         let hit = parsed.bibliography.entries.iter().position(|e| {
             e.origin
