@@ -238,12 +238,7 @@ fn circular_crossrefs_terminate() {
 fn a_broken_entry_is_junk_with_position_key_and_expectation() {
     let src = "@misc{ok1, title = {A}}\n@article{broken, title = {B} year = 2000}\n@misc{ok2, title = {C}}";
     let p = bibtex::read(src);
-    let keys: Vec<&str> = p
-        .bibliography
-        .entries
-        .iter()
-        .map(|e| e.key.as_str())
-        .collect();
+    let keys: Vec<&str> = p.bibliography.keys().collect();
     assert_eq!(keys, ["ok1", "ok2"]);
     let d = &p.diagnostics[0];
     assert_eq!(

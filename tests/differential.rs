@@ -103,12 +103,7 @@ fn agrees_with_the_biblatex_crate() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let ours = bibkit::formats::bibtex::Reader::new().read(&text);
         // Same keys.
-        let mut our_keys: Vec<&str> = ours
-            .bibliography
-            .entries
-            .iter()
-            .map(|e| e.key.as_str())
-            .collect();
+        let mut our_keys: Vec<&str> = ours.bibliography.keys().collect();
         let mut their_keys: Vec<&str> = theirs.iter().map(|e| e.key.as_str()).collect();
         our_keys.sort_unstable();
         our_keys.dedup();

@@ -130,6 +130,19 @@ impl Bibliography {
         self.entries.iter().find(|e| e.key == key)
     }
 
+    /// The entries' keys, in order.
+    ///
+    /// ```
+    /// use bibkit::model::{Bibliography, Entry};
+    /// let mut bib = Bibliography::new();
+    /// bib.entries.push(Entry::new("a1", "misc"));
+    /// bib.entries.push(Entry::new("b2", "book"));
+    /// assert_eq!(bib.keys().collect::<Vec<_>>(), ["a1", "b2"]);
+    /// ```
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.key.as_str())
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -1158,12 +1158,7 @@ mod tests {
     fn broken_items_are_skipped_and_the_rest_read() {
         let text = "[\n  {\"id\": \"a\", \"type\": \"book\"},\n  {\"id\": \"b\", \"type\": book},\n  {\"id\": \"c\", \"type\": \"book\"}\n]\n";
         let p = read(text);
-        let keys: Vec<&str> = p
-            .bibliography
-            .entries
-            .iter()
-            .map(|e| e.key.as_str())
-            .collect();
+        let keys: Vec<&str> = p.bibliography.keys().collect();
         assert_eq!(keys, ["a", "c"]);
         assert_eq!(p.diagnostics.len(), 1);
         assert_eq!((p.diagnostics[0].line, p.diagnostics[0].column), (3, 23));
@@ -1171,12 +1166,7 @@ mod tests {
         let p = read(
             "[{\"id\": \"a\", \"type\": \"book\"},{\"id\": \"b\" \"type\": \"book\"},{\"id\": \"c\", \"type\": \"book\"}]",
         );
-        let keys: Vec<&str> = p
-            .bibliography
-            .entries
-            .iter()
-            .map(|e| e.key.as_str())
-            .collect();
+        let keys: Vec<&str> = p.bibliography.keys().collect();
         assert_eq!(keys, ["a", "c"]);
 
         let p = read("[{\"id\": \"a\", \"type\": \"book\"},\n  {\"id\": \"b\", \"ti");
