@@ -230,13 +230,17 @@ fn pages_problem(p: &str) -> Option<String> {
     None
 }
 
+/// The digits of an ISBN or ISSN, with the check character `X`.
+fn id_digits(part: &str) -> Vec<char> {
+    part.chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
+        .collect()
+}
+
 /// The ISBNs in a value: digit runs separated by commas, semicolons or words.
 fn isbn_problem(v: &str) -> Option<String> {
     for part in v.split([',', ';', '/']) {
-        let chars: Vec<char> = part
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
-            .collect();
+        let chars = id_digits(part);
         if chars.is_empty() {
             continue;
         }
@@ -285,10 +289,7 @@ fn isbn_problem(v: &str) -> Option<String> {
 
 fn issn_problem(v: &str) -> Option<String> {
     for part in v.split([',', ';', '/']).flat_map(|p| p.split(" and ")) {
-        let chars: Vec<char> = part
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
-            .collect();
+        let chars = id_digits(part);
         if chars.is_empty() {
             continue;
         }

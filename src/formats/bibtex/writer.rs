@@ -465,14 +465,7 @@ fn person(p: &Person, enc: &EncodeOptions, dialect: Dialect) -> String {
                 }
             }
             let mut out = format!("{{{}}}", latex::escape_str(&family, enc));
-            if !p.suffix.is_empty() {
-                out.push_str(", ");
-                out.push_str(&part(&p.suffix, enc));
-            }
-            if !p.given.is_empty() || !p.suffix.is_empty() {
-                out.push_str(", ");
-                out.push_str(&part(&p.given, enc));
-            }
+            push_jr_first(&mut out, p, enc);
             out
         }
     }
@@ -503,6 +496,12 @@ fn person_plain(p: &Person, enc: &EncodeOptions) -> String {
         last = format!("{} {last}", part(&p.particle, enc));
     }
     let mut out = last;
+    push_jr_first(&mut out, p, enc);
+    out
+}
+
+/// `, Jr, First` (or `, First`) after the family name, as BibTeX's comma forms read them.
+fn push_jr_first(out: &mut String, p: &Person, enc: &EncodeOptions) {
     if !p.suffix.is_empty() {
         out.push_str(", ");
         out.push_str(&part(&p.suffix, enc));
@@ -511,7 +510,6 @@ fn person_plain(p: &Person, enc: &EncodeOptions) -> String {
         out.push_str(", ");
         out.push_str(&part(&p.given, enc));
     }
-    out
 }
 
 /// A verbatim value in braces; see [`balanced_verbatim`].
