@@ -3,11 +3,12 @@
 //! macro values with `#` concatenation, white space and line breaks anywhere, `%` comments
 //! between and inside entries, `@string`, `@preamble`, `@comment` (closed or not), text
 //! between entries, duplicate fields and keys, and broken entries. Formatting must be
-//! idempotent and lossless (the checks of `fuzz/common/fmt_check.rs`), with and without
+//! idempotent and lossless (`check_fmt` in `fuzz/common/checks.rs`), with and without
 //! sorting.
 
-#[path = "../fuzz/common/fmt_check.rs"]
-mod fmt_check;
+#[path = "../fuzz/common/checks.rs"]
+#[allow(dead_code)]
+mod checks;
 
 use proptest::prelude::*;
 
@@ -163,6 +164,6 @@ proptest! {
 
     #[test]
     fn fmt_is_idempotent_and_lossless(text in file()) {
-        fmt_check::check_fmt(&text, "generated");
+        checks::check_fmt(&text, "generated");
     }
 }

@@ -1,17 +1,11 @@
-//! The listing reader on arbitrary bytes: no panic, every diagnostic has a position.
+//! The listing reader on arbitrary bytes: no panic, every diagnostic has a position, and
+//! the output is valid JSON and BibTeX (`check_listing` in `../common/checks.rs`).
 #![no_main]
+
+#[path = "../common/checks.rs"]
+#[allow(dead_code)]
+mod checks;
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let decoded = bibkit::source::decode_utf8(data);
-    let parsed = bibkit::formats::listing::read(&decoded.text);
-    for d in &parsed.diagnostics {
-        assert!(d.line >= 1);
-    }
-    let _ = bibkit::formats::csl_json::to_string(&parsed.bibliography);
-    let _ = bibkit::formats::bibtex::write(
-        &parsed.bibliography,
-        &bibkit::formats::bibtex::WriteOptions::new(),
-    );
-});
+fuzz_target!(|data: &[u8]| checks::check_listing(data, "input"));
