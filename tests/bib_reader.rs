@@ -13,6 +13,16 @@ fn text(p: &bibkit::formats::Parsed, key: &str, field: &str) -> String {
         .to_plain_string()
 }
 
+/// The entry's `date`, as written in EDTF.
+fn date(p: &bibkit::formats::Parsed, key: &str) -> String {
+    p.bibliography
+        .get(key)
+        .unwrap()
+        .date("date")
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn macros_are_case_insensitive_and_may_use_earlier_macros() {
     let p = bibtex::read(
@@ -27,15 +37,7 @@ fn month_macros_are_predefined_and_can_be_redefined() {
     let p = bibtex::read(
         "@misc{a, year = 2001, month = aug}\n@string{aug = \"Augustus\"}\n@misc{b, note = aug}",
     );
-    assert_eq!(
-        p.bibliography
-            .get("a")
-            .unwrap()
-            .date("date")
-            .unwrap()
-            .to_string(),
-        "2001-08"
-    );
+    assert_eq!(date(&p, "a"), "2001-08");
     assert_eq!(text(&p, "b", "note"), "Augustus");
 }
 
@@ -168,30 +170,14 @@ fn year_month_day_become_one_date_and_irregular_years_stay() {
     let p = bibtex::read(
         "@misc{a, year = 2020, month = {Sep--Oct}}\n@misc{b, year = {c1988}}\n@misc{c, year = 2001, month = 10, day = 25}",
     );
-    assert_eq!(
-        p.bibliography
-            .get("a")
-            .unwrap()
-            .date("date")
-            .unwrap()
-            .to_string(),
-        "2020-09/2020-10"
-    );
+    assert_eq!(date(&p, "a"), "2020-09/2020-10");
     assert_eq!(text(&p, "b", "year"), "c1988");
     assert!(
         p.diagnostics
             .iter()
             .any(|d| d.rule == "date" && d.key.as_deref() == Some("b"))
     );
-    assert_eq!(
-        p.bibliography
-            .get("c")
-            .unwrap()
-            .date("date")
-            .unwrap()
-            .to_string(),
-        "2001-10-25"
-    );
+    assert_eq!(date(&p, "c"), "2001-10-25");
 }
 
 #[test]

@@ -9,6 +9,16 @@ fn bibkit() -> Command {
     Command::cargo_bin("bibkit").unwrap()
 }
 
+/// The `id`s of CSL-JSON output, in order.
+fn csl_ids(out: &[u8]) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_slice(out).unwrap();
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn converts_the_shipped_example_to_bibtex() {
     bibkit()
@@ -69,14 +79,7 @@ fn malformed_records_are_reported_and_the_rest_written() {
         .get_output()
         .stdout
         .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let ids: Vec<&str> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["vaswani2017attention", "kingma2014adam"]);
+    assert_eq!(csl_ids(&out), ["vaswani2017attention", "kingma2014adam"]);
 }
 
 #[test]
@@ -205,14 +208,7 @@ fn bib_invalid_utf8_is_reported_and_other_entries_survive() {
         .get_output()
         .stdout
         .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let ids: Vec<&str> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["a", "c"]);
+    assert_eq!(csl_ids(&out), ["a", "c"]);
 }
 
 #[test]
