@@ -320,55 +320,74 @@ fn units(tree: &Tree<'_>, opts: &FmtOptions, nl: &str, buf: &mut String) -> Vec<
     // The text since the last printed unit: decides blank lines.
     let mut gap_start = 0usize;
     let mut prev_block = false;
-    let mut push =
-        |out: &mut Vec<Unit>, text: &str, block: Option<usize>, tight: bool, sticky: bool| {
-            if !out.is_empty() {
+    // Separates a unit from the one before; returns where its text starts.
+    let begin = |buf: &mut String, out: &[Unit], tight: bool| {
+        if !out.is_empty() {
+            buf.push_str(nl);
+            if !tight {
                 buf.push_str(nl);
-                if !tight {
-                    buf.push_str(nl);
-                }
             }
-            let start = buf.len();
-            buf.push_str(text.trim_end());
-            out.push(Unit {
-                text: start..buf.len(),
-                block,
-                tight,
-                sticky,
-            });
-        };
+        }
+        buf.len()
+    };
     for (idx, item) in tree.items().iter().enumerate() {
         let span = item.span();
-        let (text, block) = match item {
-            Item::Text(s) => {
-                let t = tree.text(*s);
-                if t.trim().is_empty() {
-                    continue;
-                }
-                // Text between entries is a comment to BibTeX: kept, without trailing
-                // white space on its lines (and without the blank lines around it).
-                let first = t
-                    .split_inclusive('\n')
-                    .take_while(|l| l.trim().is_empty())
-                    .map(str::len)
-                    .sum::<usize>();
-                let gap = &src[gap_start..s.start + first];
-                let tight = !out.is_empty() && !prev_block && !blank_between(gap);
-                push(&mut out, &without_blank_lines(t, nl), None, tight, false);
-                gap_start = s.start + t.trim_end().len();
-                prev_block = false;
+        if let Item::Text(s) = item {
+            let t = tree.text(*s);
+            if t.trim().is_empty() {
                 continue;
             }
-            Item::LineComment(s) => (tree.text(*s).trim_end().to_string(), None),
-            Item::Junk { span, .. } => (without_blank_lines(tree.text(*span), nl), None),
-            Item::Block(b) => (block_text(tree, b, opts, nl), Some(idx)),
-        };
+            // Text between entries is a comment to BibTeX: kept, without trailing white
+            // space on its lines (and without the blank lines around it).
+            let first = t
+                .split_inclusive('\n')
+                .take_while(|l| l.trim().is_empty())
+                .map(str::len)
+                .sum::<usize>();
+            let gap = &src[gap_start..s.start + first];
+            let tight = !out.is_empty() && !prev_block && !blank_between(gap);
+            let start = begin(buf, &out, tight);
+            buf.push_str(&without_blank_lines(t, nl));
+            out.push(Unit {
+                text: start..buf.len(),
+                block: None,
+                tight,
+                sticky: false,
+            });
+            gap_start = s.start + t.trim_end().len();
+            prev_block = false;
+            continue;
+        }
         let gap = &src[gap_start..span.start];
         // After a comment on the line before, an item stays attached to it.
         let tight = !out.is_empty() && !prev_block && !blank_between(gap);
+        let start = begin(buf, &out, tight);
+        let block = match item {
+            Item::LineComment(s) => {
+                buf.push_str(tree.text(*s));
+                None
+            }
+            Item::Junk { span, .. } => {
+                buf.push_str(&without_blank_lines(tree.text(*span), nl));
+                None
+            }
+            Item::Block(b) => {
+                block_text(tree, b, opts, nl, buf);
+                Some(idx)
+            }
+            Item::Text(_) => unreachable!("handled above"),
+        };
+        // No trailing white space (an unclosed `@comment` body may end in some).
+        let end = start + buf[start..].trim_end().len();
+        buf.truncate(end);
         let sticky = matches!(item, Item::Block(b)
             if b.block_kind() == BlockKind::Comment && b.close().is_empty());
-        push(&mut out, &text, block, tight, sticky);
+        out.push(Unit {
+            text: start..end,
+            block,
+            tight,
+            sticky,
+        });
         gap_start = span.end;
         prev_block = block.is_some();
     }
@@ -378,9 +397,8 @@ fn units(tree: &Tree<'_>, opts: &FmtOptions, nl: &str, buf: &mut String) -> Vec<
     out
 }
 
-/// A value: its pieces in the canonical style.
-fn value(tree: &Tree<'_>, f: &FieldNode) -> String {
-    let mut out = String::new();
+/// A value: its pieces in the canonical style, appended to `out`.
+fn value(tree: &Tree<'_>, f: &FieldNode, out: &mut String) {
     for (i, p) in tree.pieces(f).iter().enumerate() {
         if i > 0 {
             out.push_str(" # ");
@@ -399,7 +417,6 @@ fn value(tree: &Tree<'_>, f: &FieldNode) -> String {
             _ => out.push_str(tree.text(p.span())),
         }
     }
-    out
 }
 
 /// A field's position in [`FIELD_ORDER`].
@@ -412,21 +429,30 @@ fn field_rank(name: &str) -> usize {
 
 /// Prints one block in the canonical style, or as written when its tokens hold anything
 /// the style does not know how to place.
-fn block_text(tree: &Tree<'_>, b: &Block, opts: &FmtOptions, nl: &str) -> String {
-    let verbatim = || tree.text(b.span()).to_string();
-    let kind = tree.text(b.kind()).to_ascii_lowercase();
+fn block_text(tree: &Tree<'_>, b: &Block, opts: &FmtOptions, nl: &str, out: &mut String) {
+    let kind = tree.text(b.kind());
+    let head = |out: &mut String| {
+        out.push('@');
+        out.extend(kind.chars().map(|c| c.to_ascii_lowercase()));
+    };
     match b.block_kind() {
         BlockKind::Comment => {
             // The body exactly as written.
-            let rest = &tree.source()[b.open().start..b.span().end];
-            return format!("@{kind}{rest}");
+            head(out);
+            out.push_str(&tree.source()[b.open().start..b.span().end]);
+            return;
         }
         BlockKind::Preamble => {
-            let fields = tree.fields(b);
-            return match fields {
-                [f] => format!("@{kind}{{{}}}", value(tree, f)),
-                _ => verbatim(),
-            };
+            match tree.fields(b) {
+                [f] => {
+                    head(out);
+                    out.push('{');
+                    value(tree, f, out);
+                    out.push('}');
+                }
+                _ => out.push_str(tree.text(b.span())),
+            }
+            return;
         }
         BlockKind::String | BlockKind::Entry => {}
     }
@@ -439,62 +465,68 @@ fn block_text(tree: &Tree<'_>, b: &Block, opts: &FmtOptions, nl: &str) -> String
         match tok {
             Token::FieldName => next_field += 1,
             Token::Comment => comments.push((next_field, tree.text(*span).trim_end())),
-            Token::Whitespace if !tree.text(*span).trim().is_empty() => return verbatim(),
+            Token::Whitespace if !tree.text(*span).trim().is_empty() => {
+                out.push_str(tree.text(b.span()));
+                return;
+            }
             _ => {}
         }
     }
+    let entry = b.block_kind() == BlockKind::Entry;
+    let name = |out: &mut String, i: usize| {
+        let n = tree.text(fields[i].name());
+        if entry {
+            out.extend(n.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            out.push_str(n);
+        }
+    };
+    head(out);
+    out.push('{');
+    if !entry && fields.len() == 1 && comments.is_empty() {
+        name(out, 0);
+        out.push_str(" = ");
+        value(tree, &fields[0], out);
+        out.push('}');
+        return;
+    }
     let mut order: Vec<usize> = (0..fields.len()).collect();
-    if opts.sort_fields && b.block_kind() == BlockKind::Entry && comments.is_empty() {
+    if opts.sort_fields && entry && comments.is_empty() {
         order.sort_by_key(|&i| field_rank(tree.text(fields[i].name())));
     }
-    let names: Vec<String> = fields
-        .iter()
-        .map(|f| {
-            let n = tree.text(f.name());
-            if b.block_kind() == BlockKind::Entry {
-                n.to_ascii_lowercase()
-            } else {
-                n.to_string()
-            }
-        })
-        .collect();
-    if b.block_kind() == BlockKind::String && fields.len() == 1 && comments.is_empty() {
-        return format!("@{kind}{{{} = {}}}", names[0], value(tree, &fields[0]));
-    }
+    // Lower-casing ASCII keeps the width.
+    let width_of = |i: usize| tree.text(fields[i].name()).chars().count();
     let width = if opts.align {
-        names.iter().map(|n| n.chars().count()).max().unwrap_or(0)
+        (0..fields.len()).map(width_of).max().unwrap_or(0)
     } else {
         0
     };
-    let indent = " ".repeat(opts.indent);
-    let mut out = format!("@{kind}{{");
-    if b.block_kind() == BlockKind::Entry {
+    let line = |out: &mut String| {
+        out.push_str(nl);
+        out.extend(std::iter::repeat_n(' ', opts.indent));
+    };
+    if entry {
         out.push_str(tree.text(b.key()));
         out.push(',');
     }
     for &i in &order {
         for (_, c) in comments.iter().filter(|(at, _)| *at == i) {
-            out.push_str(nl);
-            out.push_str(&indent);
+            line(out);
             out.push_str(c);
         }
-        let pad = width.saturating_sub(names[i].chars().count());
-        out.push_str(nl);
-        out.push_str(&indent);
-        out.push_str(&names[i]);
-        out.extend(std::iter::repeat_n(' ', pad));
+        line(out);
+        name(out, i);
+        out.extend(std::iter::repeat_n(' ', width.saturating_sub(width_of(i))));
         out.push_str(" = ");
-        out.push_str(&value(tree, &fields[i]));
+        value(tree, &fields[i], out);
         out.push(',');
     }
     for (_, c) in comments.iter().filter(|(at, _)| *at == fields.len()) {
-        out.push_str(nl);
-        out.push_str(&indent);
+        line(out);
         out.push_str(c);
     }
     out.push_str(nl);
     out.push('}');
-    out
 }
 
 /// Why moving `@string`s before all entries would change what an entry's macros mean — a
