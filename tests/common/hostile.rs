@@ -1,0 +1,610 @@
+//! Hostile inputs: generators for the attacks `bibkit` must withstand (untrusted input in
+//! CI). Shared by the attack tests (`tests/hostile.rs`, which assert behaviour and output)
+//! and the growth bench (`benches/hostile.rs`, which times each attack at n and 4n and
+//! measures peak memory).
+//!
+//! Each [`Attack`] writes its files into a directory for a size `n` and returns the
+//! command line to run. Sizes are in the attack's own unit (bytes, entries, levels…); the
+//! `quoted` size is the one the attack was first reported at.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One attack: a generator and the command that runs it.
+pub struct Attack {
+    /// A stable id, `input/command`.
+    pub id: &'static str,
+    /// What it does, in a few words.
+    pub about: &'static str,
+    /// The size the attack was reported at (the bench's 4n), in `unit`.
+    pub quoted: usize,
+    /// What `n` counts.
+    pub unit: &'static str,
+    /// Writes the input files into the directory and returns the arguments.
+    pub build: fn(usize, &Path) -> Vec<String>,
+}
+
+fn write(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, data).expect("write attack input");
+    p.display().to_string()
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// A small, deterministic pseudo-random sequence (xorshift), so inputs are the same on
+/// every run.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    /// A lowercase word of 3 to 9 letters.
+    pub fn word(&mut self) -> String {
+        let len = 3 + (self.next() % 7) as usize;
+        (0..len)
+            .map(|_| (b'a' + (self.next() % 26) as u8) as char)
+            .collect()
+    }
+}
+
+/// Entries on one line, `bytes` long in all.
+pub fn one_line_bib(bytes: usize) -> String {
+    let mut s = String::with_capacity(bytes + 64);
+    let mut i = 0;
+    while s.len() < bytes {
+        let _ = write!(s, "@misc{{k{i}, title = {{Title {i}}}, year = 2000}} ");
+        i += 1;
+    }
+    s
+}
+
+/// Minified CSL-JSON (one line), `bytes` long.
+pub fn minified_csl(bytes: usize) -> String {
+    let mut s = String::with_capacity(bytes + 128);
+    s.push('[');
+    let mut i = 0;
+    while s.len() < bytes {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(
+            s,
+            r#"{{"id":"k{i}","type":"book","title":"Title {i}","issued":{{"date-parts":[[2000]]}}}}"#
+        );
+        i += 1;
+    }
+    s.push(']');
+    s
+}
+
+/// `entries` entries, one per line, keyed `k0`, `k1`, …
+pub fn plain_bib(entries: usize) -> String {
+    let mut s = String::new();
+    for i in 0..entries {
+        let _ = writeln!(s, "@misc{{k{i}, title = {{Title {i}}}, year = 2000}}");
+    }
+    s
+}
+
+/// `text` repeated until the result is at least `bytes` long.
+pub fn repeated(text: &str, bytes: usize) -> String {
+    text.repeat(bytes.div_ceil(text.len()).max(1))
+}
+
+/// One `\cite{k0,k1,…}` of `bytes` bytes.
+pub fn long_cite(bytes: usize) -> (String, usize) {
+    let mut s = String::from("\\cite{");
+    let mut i = 0;
+    while s.len() < bytes {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, "k{i}");
+        i += 1;
+    }
+    s.push_str("}\n");
+    (s, i)
+}
+
+/// One entry with `fields` fields, every other one a `journal`.
+pub fn many_fields(fields: usize) -> String {
+    let mut s = String::from("@article{k,\n");
+    for i in 0..fields {
+        if i % 2 == 0 {
+            let _ = writeln!(s, "  f{i} = {{value {i}}},");
+        } else {
+            s.push_str("  journal = {J},\n");
+        }
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// `entries` entries each holding one byte that is not UTF-8.
+pub fn invalid_bytes(entries: usize) -> Vec<u8> {
+    let mut s = Vec::new();
+    for i in 0..entries {
+        s.extend_from_slice(format!("@misc{{k{i}, title = {{Caf").as_bytes());
+        s.push(0xE9);
+        s.extend_from_slice(b"}}\n");
+    }
+    s
+}
+
+/// `entries` entries by one author in one year, with titles that share nothing.
+pub fn same_author_year(entries: usize) -> String {
+    let mut rng = Rng::new(7);
+    let mut s = String::new();
+    for i in 0..entries {
+        let title: Vec<String> = (0..6).map(|_| rng.word()).collect();
+        let _ = writeln!(
+            s,
+            "@article{{k{i}, author = {{Doe, Jane}}, title = {{{}}}, journal = {{J}}, year = 2000}}",
+            title.join(" ")
+        );
+    }
+    s
+}
+
+/// A listing record whose author list has `authors` names.
+pub fn listing_many_authors(authors: usize) -> String {
+    let mut rng = Rng::new(11);
+    let mut s = String::from("CLOct 10, 2023\nA Study of Things");
+    for i in 0..authors {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let (g, f) = (rng.word(), rng.word());
+        let cap = |w: &str| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        };
+        let _ = write!(s, "{} {}", cap(&g), cap(&f));
+    }
+    s.push_str("\nAn abstract.\n");
+    s
+}
+
+/// A listing record whose title line is `bytes` long with one author at the end.
+pub fn listing_long_title(bytes: usize) -> String {
+    let mut rng = Rng::new(13);
+    let mut s = String::from("CLOct 10, 2023\n");
+    while s.len() < bytes {
+        s.push_str(&rng.word());
+        s.push(' ');
+    }
+    s.push_str("TitleAda Lovelace\nAn abstract.\n");
+    s
+}
+
+/// `entries` entries whose keys `ref0000000000000` … differ only in their last bytes,
+/// which a multiply-rotate hash over eight-byte words maps to one bucket.
+pub fn colliding_keys(entries: usize) -> String {
+    let mut s = String::new();
+    for i in 0..entries {
+        let _ = writeln!(s, "@misc{{ref{i:013}, title = {{T}}}}");
+    }
+    s
+}
+
+/// Two `@xdata` entries naming each other `fanout` times, and an entry using them.
+pub fn xdata_fanout(fanout: usize) -> String {
+    let list = |k: &str| vec![k; fanout].join(",");
+    format!(
+        "@xdata{{a, xdata = {{{}}}}}\n@xdata{{b, xdata = {{{}}}}}\n@book{{c, xdata = {{a}}, title = {{T}}}}\n",
+        list("b"),
+        list("a")
+    )
+}
+
+/// `@string` macros that double `levels` times, and one entry that does not use them.
+pub fn string_bomb(levels: usize, used: bool) -> String {
+    let mut s = String::from("@string{s0 = \"xx\"}\n");
+    for i in 1..=levels {
+        let _ = writeln!(s, "@string{{s{i} = s{} # s{}}}", i - 1, i - 1);
+    }
+    if used {
+        let _ = writeln!(s, "@misc{{k, title = s{levels}}}");
+    }
+    s.push_str("@misc{ok, title = {Fine}}\n");
+    s
+}
+
+/// CSL-JSON pretty-printed, `items` items.
+pub fn pretty_csl(items: usize) -> String {
+    let mut s = String::from("[\n");
+    for i in 0..items {
+        if i > 0 {
+            s.push_str(",\n");
+        }
+        let _ = write!(
+            s,
+            "  {{\n    \"id\": \"k{i}\",\n    \"type\": \"article-journal\",\n    \"title\": \"Title {i}\",\n    \"author\": [\n      {{\n        \"family\": \"Doe\",\n        \"given\": \"Jane\"\n      }}\n    ],\n    \"issued\": {{\n      \"date-parts\": [\n        [\n          2000\n        ]\n      ]\n    }}\n  }}"
+        );
+    }
+    s.push_str("\n]\n");
+    s
+}
+
+/// Tiny entries, one per line: `@misc{kN,}`.
+pub fn tiny_entries(entries: usize) -> String {
+    let mut s = String::with_capacity(entries * 16);
+    for i in 0..entries {
+        let _ = writeln!(s, "@misc{{k{i},}}");
+    }
+    s
+}
+
+/// One entry with a field of `bytes` bytes.
+pub fn huge_field(bytes: usize) -> String {
+    let mut s = String::with_capacity(bytes + 64);
+    s.push_str("@misc{k, note = {");
+    let word = "lorem ipsum dolor sit amet ";
+    while s.len() < bytes {
+        s.push_str(word);
+    }
+    s.push_str("}}\n");
+    s
+}
+
+fn bib_cmd(cmd: &str) -> fn(&str) -> Vec<String> {
+    match cmd {
+        "check" => |p| args(&["check", p]),
+        "fmt" => |p| args(&["fmt", p]),
+        "convert-csl" => |p| args(&["convert", p, "--to", "csl-json"]),
+        _ => |p| args(&["convert", p]),
+    }
+}
+
+/// A tiny bibliography for attacks on documents.
+fn tiny_refs(dir: &Path) -> String {
+    write(dir, "refs.bib", "@misc{k0, title = {T}}\n")
+}
+
+macro_rules! attack {
+    ($id:expr, $about:expr, $quoted:expr, $unit:expr, $build:expr) => {
+        Attack {
+            id: $id,
+            about: $about,
+            quoted: $quoted,
+            unit: $unit,
+            build: $build,
+        }
+    };
+}
+
+/// Every attack on time: each must grow linearly.
+pub fn time_attacks() -> Vec<Attack> {
+    vec![
+        attack!(
+            "one-line-bib/convert",
+            "entries on one line",
+            16_800_000,
+            "bytes",
+            |n, d| { bib_cmd("convert")(&write(d, "a.bib", one_line_bib(n))) }
+        ),
+        attack!(
+            "one-line-bib/check",
+            "entries on one line",
+            16_800_000,
+            "bytes",
+            |n, d| { bib_cmd("check")(&write(d, "a.bib", one_line_bib(n))) }
+        ),
+        attack!(
+            "one-line-bib/fmt",
+            "entries on one line",
+            16_800_000,
+            "bytes",
+            |n, d| { bib_cmd("fmt")(&write(d, "a.bib", one_line_bib(n))) }
+        ),
+        attack!(
+            "minified-csl/convert",
+            "CSL-JSON on one line",
+            16_800_000,
+            "bytes",
+            |n, d| { bib_cmd("convert")(&write(d, "a.json", minified_csl(n))) }
+        ),
+        attack!(
+            "cite-list/check",
+            "one \\cite{} with every key",
+            8_000_000,
+            "bytes",
+            |n, d| {
+                let (tex, keys) = long_cite(n);
+                let tex = write(d, "a.tex", tex);
+                let bib = write(d, "a.bib", plain_bib(keys / 2));
+                args(&["check", &bib, "--cited", &tex])
+            }
+        ),
+        attack!(
+            "tex-unclosed-optional/check",
+            "\\cite[ never closed",
+            4_000_000,
+            "bytes",
+            |n, d| {
+                let tex = write(d, "a.tex", repeated("\\cite[", n));
+                args(&["check", &tiny_refs(d), "--cited", &tex])
+            }
+        ),
+        attack!(
+            "tex-unclosed-bibliography/check",
+            "\\bibliography{ never closed",
+            4_000_000,
+            "bytes",
+            |n, d| {
+                let tex = write(d, "a.tex", repeated("\\bibliography{", n));
+                args(&["check", &tiny_refs(d), "--cited", &tex])
+            }
+        ),
+        attack!(
+            "tex-unclosed-addbibresource/check",
+            "\\addbibresource{ never closed",
+            4_000_000,
+            "bytes",
+            |n, d| {
+                let tex = write(d, "a.tex", repeated("\\addbibresource{", n));
+                args(&["check", &tiny_refs(d), "--cited", &tex])
+            }
+        ),
+        attack!(
+            "tex-unclosed-cite/check",
+            "\\cite{ never closed",
+            4_000_000,
+            "bytes",
+            |n, d| {
+                let tex = write(d, "a.tex", repeated("\\cite{", n));
+                args(&["check", &tiny_refs(d), "--cited", &tex])
+            }
+        ),
+        attack!(
+            "aux-unclosed-citation/check",
+            "\\citation{ never closed",
+            4_000_000,
+            "bytes",
+            |n, d| {
+                let aux = write(d, "a.aux", repeated("\\citation{", n));
+                args(&["check", &tiny_refs(d), "--cited", &aux])
+            }
+        ),
+        attack!(
+            "aux-unclosed-abx/check",
+            "\\abx@aux@cite{ never closed",
+            4_000_000,
+            "bytes",
+            |n, d| {
+                let aux = write(d, "a.aux", repeated("\\abx@aux@cite{", n));
+                args(&["check", &tiny_refs(d), "--cited", &aux])
+            }
+        ),
+        attack!(
+            "bcf-unclosed-datasource/check",
+            "<bcf:datasource never closed",
+            4_000_000,
+            "bytes",
+            |n, d| {
+                let bcf = write(d, "a.bcf", repeated("<bcf:datasource", n));
+                args(&["check", &tiny_refs(d), "--cited", &bcf])
+            }
+        ),
+        attack!(
+            "bcf-unclosed-citekey/check",
+            "<bcf:citekey> never closed",
+            4_000_000,
+            "bytes",
+            |n, d| {
+                let bcf = write(d, "a.bcf", repeated("<bcf:citekey>k", n));
+                args(&["check", &tiny_refs(d), "--cited", &bcf])
+            }
+        ),
+        attack!(
+            "md-unclosed-brace/check",
+            "@{ never closed, one line",
+            4_000_000,
+            "bytes",
+            |n, d| {
+                let md = write(d, "a.md", repeated("@{", n));
+                args(&["check", &tiny_refs(d), "--cited", &md])
+            }
+        ),
+        attack!(
+            "md-citations/check",
+            "@key citations on one line",
+            8_000_000,
+            "bytes",
+            |n, d| {
+                let md = write(d, "a.md", repeated("@k1 ", n));
+                args(&["check", &tiny_refs(d), "--cited", &md])
+            }
+        ),
+        attack!(
+            "many-fields/convert",
+            "one entry, many fields",
+            200_000,
+            "fields",
+            |n, d| { bib_cmd("convert")(&write(d, "a.bib", many_fields(n))) }
+        ),
+        attack!(
+            "many-fields/check",
+            "one entry, many fields",
+            200_000,
+            "fields",
+            |n, d| { bib_cmd("check")(&write(d, "a.bib", many_fields(n))) }
+        ),
+        attack!(
+            "invalid-bytes/convert",
+            "an invalid byte in every entry",
+            200_000,
+            "entries",
+            |n, d| { bib_cmd("convert")(&write(d, "a.bib", invalid_bytes(n))) }
+        ),
+        attack!(
+            "invalid-bytes/check",
+            "an invalid byte in every entry",
+            200_000,
+            "entries",
+            |n, d| { bib_cmd("check")(&write(d, "a.bib", invalid_bytes(n))) }
+        ),
+        attack!(
+            "invalid-bytes/fmt",
+            "an invalid byte in every entry",
+            200_000,
+            "entries",
+            |n, d| { bib_cmd("fmt")(&write(d, "a.bib", invalid_bytes(n))) }
+        ),
+        attack!(
+            "same-author-year/check",
+            "duplicate-entry candidates in one block",
+            40_000,
+            "entries",
+            |n, d| { bib_cmd("check")(&write(d, "a.bib", same_author_year(n))) }
+        ),
+        attack!(
+            "listing-authors/convert",
+            "a listing record with many authors",
+            20_000,
+            "authors",
+            |n, d| { bib_cmd("convert")(&write(d, "a.listing", listing_many_authors(n))) }
+        ),
+        attack!(
+            "listing-long-title/convert",
+            "a listing title line of many words",
+            1_000_000,
+            "bytes",
+            |n, d| { bib_cmd("convert")(&write(d, "a.listing", listing_long_title(n))) }
+        ),
+        attack!(
+            "colliding-keys/check",
+            "keys that collide in a word hash",
+            65_536,
+            "entries",
+            |n, d| { bib_cmd("check")(&write(d, "a.bib", colliding_keys(n))) }
+        ),
+        attack!(
+            "colliding-keys/convert",
+            "keys that collide in a word hash",
+            65_536,
+            "entries",
+            |n, d| { bib_cmd("convert-csl")(&write(d, "a.bib", colliding_keys(n))) }
+        ),
+        attack!(
+            "xdata-fanout/check",
+            "two @xdata naming each other n times",
+            12,
+            "names",
+            |n, d| { bib_cmd("check")(&write(d, "a.bib", xdata_fanout(n))) }
+        ),
+        attack!(
+            "xdata-fanout/convert",
+            "two @xdata naming each other n times",
+            12,
+            "names",
+            |n, d| { bib_cmd("convert-csl")(&write(d, "a.bib", xdata_fanout(n))) }
+        ),
+        attack!(
+            "string-bomb/check",
+            "@string doubling, unused",
+            60,
+            "levels",
+            |n, d| { bib_cmd("check")(&write(d, "a.bib", string_bomb(n, false))) }
+        ),
+        attack!(
+            "string-bomb/convert",
+            "@string doubling, used",
+            60,
+            "levels",
+            |n, d| { bib_cmd("convert")(&write(d, "a.bib", string_bomb(n, true))) }
+        ),
+    ]
+}
+
+/// Attacks on memory (peak RSS against the input size); the 100 MB file is added by the
+/// bench when it exists.
+pub fn memory_attacks() -> Vec<Attack> {
+    vec![
+        attack!(
+            "tiny-entries/check",
+            "1M tiny entries",
+            1_000_000,
+            "entries",
+            |n, d| { bib_cmd("check")(&write(d, "a.bib", tiny_entries(n))) }
+        ),
+        attack!(
+            "tiny-entries/convert",
+            "1M tiny entries",
+            1_000_000,
+            "entries",
+            |n, d| { bib_cmd("convert-csl")(&write(d, "a.bib", tiny_entries(n))) }
+        ),
+        attack!(
+            "tiny-entries/fmt",
+            "1M tiny entries",
+            1_000_000,
+            "entries",
+            |n, d| { bib_cmd("fmt")(&write(d, "a.bib", tiny_entries(n))) }
+        ),
+        attack!(
+            "huge-field/check",
+            "one 200 MB field",
+            200_000_000,
+            "bytes",
+            |n, d| { bib_cmd("check")(&write(d, "a.bib", huge_field(n))) }
+        ),
+        attack!(
+            "huge-field/convert",
+            "one 200 MB field",
+            200_000_000,
+            "bytes",
+            |n, d| { bib_cmd("convert-csl")(&write(d, "a.bib", huge_field(n))) }
+        ),
+        attack!(
+            "huge-field/fmt",
+            "one 200 MB field",
+            200_000_000,
+            "bytes",
+            |n, d| { bib_cmd("fmt")(&write(d, "a.bib", huge_field(n))) }
+        ),
+        attack!(
+            "pretty-csl/convert",
+            "pretty-printed CSL-JSON",
+            400_000,
+            "items",
+            |n, d| { bib_cmd("convert")(&write(d, "a.json", pretty_csl(n))) }
+        ),
+    ]
+}
+
+/// The input files an attack wrote (for their total size).
+pub fn input_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// A fresh empty directory under `target/`.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/hostile")
+        .join(name.replace('/', "-"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
