@@ -172,11 +172,12 @@ fn main() {
         } else {
             format!("{:.2}", (big.secs / small.secs.max(1e-4)).ln() / 4f64.ln())
         };
-        let quoted = if 4 * n == a.quoted {
-            big
+        let (quoted, quoted_input) = if 4 * n == a.quoted {
+            (big, big_input)
         } else {
             let q = (a.build)(a.quoted, &dir);
-            run(&bin, &q, runs, timeout)
+            let input = hostile::input_bytes(&dir);
+            (run(&bin, &q, runs, timeout), input)
         };
         println!(
             "| `{}` | {} {} | {} | {} | {} | {} {} | {} | {:.1}× of {} | {} |",
@@ -189,8 +190,8 @@ fn main() {
             a.quoted,
             a.unit,
             time(&quoted),
-            quoted.peak as f64 / big_input.max(1) as f64,
-            mb(big_input),
+            quoted.peak as f64 / quoted_input.max(1) as f64,
+            mb(quoted_input),
             status(&quoted),
         );
         let _ = std::fs::remove_dir_all(&dir);

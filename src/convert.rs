@@ -134,7 +134,7 @@ struct Rekeyed {
     /// The new key of entry *n*.
     keys: Vec<String>,
     /// Old key (lowercase) → new key.
-    map: HashMap<String, String>,
+    map: std::collections::HashMap<String, String>,
 }
 
 impl Rekeyed {
@@ -257,6 +257,10 @@ impl<W: Write> Converter<W> {
         file: Option<Arc<str>>,
         encoding: Option<&str>,
     ) -> io::Result<Vec<Diagnostic>> {
+        if decoded.utf16_without_bom.is_some() {
+            // Not text bibkit can read: only the error saying which encoding to name.
+            return Ok(source::invalid_diagnostics(decoded, file, encoding));
+        }
         let tree = syntax::parse(&decoded.text);
         let mut reader = Reader::new().resolve_crossrefs(self.csl());
         if let Some(f) = &file {
@@ -267,15 +271,18 @@ impl<W: Write> Converter<W> {
 
         // Entries that hold undecodable bytes are skipped.
         let mut skip = HashSet::default();
+        // Invalid bytes and entries are both in source order: one walk pairs them.
+        let mut next = 0;
         for mut d in source::invalid_diagnostics(decoded, file.clone(), encoding) {
             let at = d.span.start;
-            let n = (0..lowering.len()).find(|&n| {
-                let s = lowering.span(n);
-                s.start <= at && at < s.end
-            });
-            if let Some(n) = n {
-                skip.insert(n);
-                d = d.with_key(lowering.key(n));
+            if d.span.end > at {
+                while next < lowering.len() && lowering.span(next).end <= at {
+                    next += 1;
+                }
+                if next < lowering.len() && lowering.span(next).start <= at {
+                    skip.insert(next);
+                    d = d.with_key(lowering.key(next));
+                }
             }
             diags.push(d);
         }
@@ -416,6 +423,10 @@ impl<W: Write> Converter<W> {
         file: Option<Arc<str>>,
         encoding: Option<&str>,
     ) -> io::Result<Vec<Diagnostic>> {
+        if decoded.utf16_without_bom.is_some() {
+            // Not text bibkit can read: only the error saying which encoding to name.
+            return Ok(source::invalid_diagnostics(decoded, file, encoding));
+        }
         let mut reader = listing::ListingReader::new();
         if let Some(f) = &file {
             reader = reader.file(f.clone());
@@ -437,6 +448,10 @@ impl<W: Write> Converter<W> {
         file: Option<Arc<str>>,
         encoding: Option<&str>,
     ) -> io::Result<Vec<Diagnostic>> {
+        if decoded.utf16_without_bom.is_some() {
+            // Not text bibkit can read: only the error saying which encoding to name.
+            return Ok(source::invalid_diagnostics(decoded, file, encoding));
+        }
         let mut reader = csl_json::CslReader::new();
         if let Some(f) = &file {
             reader = reader.file(f.clone());

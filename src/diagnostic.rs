@@ -118,51 +118,160 @@ impl Diagnostic {
 
     /// The diagnostic line followed by the source line and a caret under the column, when
     /// `source` is the text the diagnostic is about.
+    ///
+    /// The snippet is a window of the line around the column (at most about 120
+    /// characters, `…` where it is cut), so that rendering many diagnostics of one long line
+    /// stays linear. Control characters in the message and the snippet are escaped (see
+    /// [`escape_control`]): nothing a file contains can start a line of its own in a CI log
+    /// or reach a terminal as an escape sequence.
+    ///
+    /// ```
+    /// use bibkit::diagnostic::{Diagnostic, Severity};
+    /// use bibkit::model::Span;
+    /// let src = "@misc{k, note = {a\u{1b}[2J}}\n";
+    /// let d = Diagnostic::new(Severity::Warning, "x", "bad").at(src, Span::new(17, 18));
+    /// assert_eq!(d.render(Some(src)), "<stdin>:1:18: warning[x]: bad\n  |\n1 | @misc{k, note = {a\\u{1b}[2J}}\n  |                  ^");
+    /// ```
     pub fn render(&self, source: Option<&str>) -> String {
         let mut out = self.to_string();
         if let (Some(src), true) = (source, self.line > 0) {
-            // The line around the span (found from the byte offset, so rendering many
-            // diagnostics of a large file stays linear); without a span, by line number.
-            let line_text = if self.span != Span::default() && self.span.start <= src.len() {
-                let at = floor_char_boundary(src, self.span.start);
-                let start = memchr::memrchr(b'\n', &src.as_bytes()[..at]).map_or(0, |i| i + 1);
-                let end =
-                    memchr::memchr(b'\n', &src.as_bytes()[at..]).map_or(src.len(), |i| at + i);
-                Some(&src[start..end])
+            let at = if self.span != Span::default() && self.span.start <= src.len() {
+                Some(floor_char_boundary(src, self.span.start))
             } else {
-                src.split('\n').nth(self.line as usize - 1)
+                // Without a span, the start of the line by number.
+                line_start_of(src, self.line)
             };
-            if let Some(text) = line_text {
-                let text = text.strip_suffix('\r').unwrap_or(text);
-                let shown: String = text.chars().take(120).collect();
+            if let Some(at) = at {
+                let (shown, caret) = snippet(src, at);
                 let num = self.line.to_string();
                 let pad = " ".repeat(num.len());
-                let caret_col = (self.column.max(1) as usize - 1).min(shown.chars().count());
-                let lead: String = shown
-                    .chars()
-                    .take(caret_col)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                out.push_str(&format!("\n{pad} |\n{num} | {shown}\n{pad} | {lead}^"));
+                out.push_str(&format!("\n{pad} |\n{num} | {shown}\n{pad} | {caret}^"));
             }
         }
         out
     }
 }
 
+/// The window of the line around byte `at` (escaped) and the white space that puts a caret
+/// under `at`.
+fn snippet(src: &str, at: usize) -> (String, String) {
+    const BEFORE: usize = 60;
+    const AFTER: usize = 60;
+    let b = src.as_bytes();
+    // Back to the line start, at most BEFORE characters.
+    let mut start = at;
+    let mut count = 0;
+    while start > 0 && count < BEFORE {
+        let prev = floor_char_boundary(src, start - 1);
+        if matches!(b[prev], b'\n' | b'\r') {
+            break;
+        }
+        start = prev;
+        count += 1;
+    }
+    let cut_left = start > 0 && !matches!(b[start - 1], b'\n' | b'\r');
+    let mut end = at;
+    let mut count = 0;
+    while end < b.len() && count < AFTER && !matches!(b[end], b'\n' | b'\r') {
+        end = ceil_char_boundary(src, end + 1);
+        count += 1;
+    }
+    let cut_right = end < b.len() && !matches!(b[end], b'\n' | b'\r');
+    let mut shown = String::new();
+    let mut caret = String::new();
+    if cut_left {
+        shown.push('…');
+        caret.push(' ');
+    }
+    for c in src[start..at].chars() {
+        let before = shown.chars().count();
+        push_escaped(&mut shown, c, true);
+        let width = shown.chars().count() - before;
+        if c == '\t' {
+            caret.push('\t');
+        } else {
+            caret.extend(std::iter::repeat_n(' ', width));
+        }
+    }
+    for c in src[at..end].chars() {
+        push_escaped(&mut shown, c, true);
+    }
+    if cut_right {
+        shown.push('…');
+    }
+    (shown, caret)
+}
+
+/// The byte offset where 1-based line `line` starts (lines end at LF, CRLF or CR).
+fn line_start_of(src: &str, line: u32) -> Option<usize> {
+    if line == 1 {
+        return Some(0);
+    }
+    line_starts(src.as_bytes()).nth(line as usize - 2)
+}
+
+/// Whether a character is escaped in messages and snippets: C0 and C1 controls, DEL, and
+/// the characters that end or reorder lines (U+2028, U+2029, the bidirectional overrides
+/// and isolates).
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+fn push_escaped(out: &mut String, c: char, keep_tab: bool) {
+    match c {
+        '\t' if keep_tab => out.push('\t'),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if needs_escape(c) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// `s` with control characters written as escapes (`\n`, `\r`, `\t`, `\u{1b}`, …; also
+/// C1 controls, U+2028/U+2029 and the bidirectional controls), so that text from a file
+/// printed in a message can neither start a new line (a CI workflow command such as
+/// `::error::`) nor reach a terminal as an escape sequence. Borrowed when nothing needs
+/// escaping.
+///
+/// ```
+/// use bibkit::diagnostic::escape_control;
+/// assert_eq!(escape_control("a\n::error::x\u{1b}[31m"), "a\\n::error::x\\u{1b}[31m");
+/// assert!(matches!(escape_control("plain"), std::borrow::Cow::Borrowed(_)));
+/// ```
+pub fn escape_control(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_escaped(&mut out, c, false);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 impl fmt::Display for Diagnostic {
-    /// `file:line:col: severity[rule]: message`.
+    /// `file:line:col: severity[rule]: message`, with control characters escaped (see
+    /// [`escape_control`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = self.file.as_deref().unwrap_or("<stdin>");
+        let file = escape_control(self.file.as_deref().unwrap_or("<stdin>"));
         if self.line > 0 {
             write!(f, "{file}:{}:{}: ", self.line, self.column.max(1))?;
         } else {
             write!(f, "{file}: ")?;
         }
-        write!(f, "{}[{}]: {}", self.severity, self.rule, self.message)?;
+        let message = escape_control(&self.message);
+        write!(f, "{}[{}]: {message}", self.severity, self.rule)?;
         if let Some(k) = &self.key {
             if !self.message.contains(k.as_str()) {
-                write!(f, " (entry `{k}`)")?;
+                write!(f, " (entry `{}`)", escape_control(k))?;
             }
         }
         Ok(())
@@ -171,7 +280,7 @@ impl fmt::Display for Diagnostic {
 
 /// Fills in the line and column of the diagnostics that have none (line 0) from their
 /// spans in `source`, and sorts all of them by position. One pass over the source, no
-/// index kept, however many diagnostics there are.
+/// index kept, however many diagnostics there are (also many on one line).
 ///
 /// ```
 /// use bibkit::diagnostic::{locate, Diagnostic, Severity};
@@ -187,56 +296,151 @@ impl fmt::Display for Diagnostic {
 /// ```
 pub fn locate(source: &str, diags: &mut [Diagnostic]) {
     diags.sort_by_key(|d| d.span.start);
-    let bytes = source.as_bytes();
-    let (mut pos, mut line, mut line_start) = (0usize, 1u32, 0usize);
+    let mut cursor = Cursor::new(source);
     for d in diags.iter_mut().filter(|d| d.line == 0) {
-        let at = floor_char_boundary(source, d.span.start.min(source.len()));
-        if at >= pos {
-            for nl in memchr::memchr_iter(b'\n', &bytes[pos..at]) {
-                line += 1;
-                line_start = pos + nl + 1;
-            }
-            pos = at;
-        }
+        let (line, column) = cursor.seek(d.span.start);
         d.line = line;
-        d.column = source[line_start..at.max(line_start)].chars().count() as u32 + 1;
+        d.column = column;
     }
 }
 
-/// The 1-based line and column (in characters) of byte `offset` in `source`.
+/// A position that moves forward through a text, keeping its line and column: seeking to
+/// increasing offsets costs linear time in all.
+///
+/// ```
+/// use bibkit::diagnostic::Cursor;
+/// let mut c = Cursor::new("ab\r\ncé d\rx");
+/// assert_eq!(c.seek(1), (1, 2));
+/// assert_eq!(c.seek(7), (2, 3));
+/// assert_eq!(c.seek(10), (3, 1));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Cursor<'a> {
+    src: &'a str,
+    /// The byte offset reached.
+    pos: usize,
+    line: u32,
+    /// Characters from the line start to `pos`.
+    column: u32,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor at the start of `src`.
+    pub fn new(src: &'a str) -> Self {
+        Cursor {
+            src,
+            pos: 0,
+            line: 1,
+            column: 0,
+        }
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset`. Offsets before the
+    /// last one sought are found from the start again.
+    pub fn seek(&mut self, offset: usize) -> (u32, u32) {
+        let at = floor_char_boundary(self.src, offset.min(self.src.len()));
+        if at < self.pos {
+            *self = Cursor::new(self.src);
+        }
+        let b = self.src.as_bytes();
+        let mut from = self.pos;
+        for start in line_starts_in(b, self.pos, at) {
+            self.line += 1;
+            from = start;
+            self.column = 0;
+        }
+        self.column += char_count(&b[from..at]) as u32;
+        self.pos = at;
+        (self.line, self.column + 1)
+    }
+}
+
+/// The number of characters in UTF-8 bytes (that may start or end inside a character).
+fn char_count(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| (c as i8) >= -0x40).count()
+}
+
+/// The offsets where lines start after the first: after each LF, CRLF, and lone CR.
+fn line_starts(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    line_starts_in(b, 0, b.len())
+}
+
+/// Line starts in `(from, to]`: breaks found in `from..to` (a CR at `to - 1` followed by
+/// LF at `to` counts at the LF).
+fn line_starts_in(b: &[u8], from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr2_iter(b'\n', b'\r', &b[from..to]).filter_map(move |i| {
+        let i = from + i;
+        (b[i] == b'\n' || b.get(i + 1) != Some(&b'\n')).then_some(i + 1)
+    })
+}
+
+/// The 1-based line and column (in characters) of byte `offset` in `source`. Lines end at
+/// LF, CRLF or a lone CR.
 ///
 /// ```
 /// assert_eq!(bibkit::diagnostic::line_col("ab\ncé d", 6), (2, 3));
+/// assert_eq!(bibkit::diagnostic::line_col("a\rb\r\nc", 5), (3, 1));
 /// ```
 pub fn line_col(source: &str, offset: usize) -> (u32, u32) {
-    let offset = floor_char_boundary(source, offset.min(source.len()));
-    let before = &source[..offset];
-    let line_start = memchr::memrchr(b'\n', before.as_bytes()).map_or(0, |i| i + 1);
-    let line = memchr::memchr_iter(b'\n', before.as_bytes()).count() + 1;
-    let column = before[line_start..].chars().count() + 1;
-    (line as u32, column as u32)
+    Cursor::new(source).seek(offset)
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
     }
     i
 }
 
-/// Incremental line/column lookup for many offsets in one text, in linear total time when
-/// offsets grow.
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Line and column lookup for many offsets in one text, in any order: a binary search for
+/// the line, and characters counted from a checkpoint every 4 KiB, so even one very long
+/// line costs little per lookup.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Characters before each 4 KiB block (empty when the text is ASCII).
+    blocks: Vec<usize>,
 }
 
+const BLOCK: usize = 4096;
+
 impl LineIndex {
-    /// Indexes the line starts of `source`.
+    /// Indexes the line starts of `source` (lines end at LF, CRLF or a lone CR).
     pub fn new(source: &str) -> Self {
+        let b = source.as_bytes();
         let mut starts = vec![0];
-        starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
-        LineIndex { starts }
+        starts.extend(line_starts(b));
+        let blocks = if source.is_ascii() {
+            Vec::new()
+        } else {
+            let mut total = 0;
+            b.chunks(BLOCK)
+                .map(|c| {
+                    let before = total;
+                    total += char_count(c);
+                    before
+                })
+                .collect()
+        };
+        LineIndex { starts, blocks }
+    }
+
+    /// Characters in `source[..offset]`.
+    fn chars_before(&self, source: &str, offset: usize) -> usize {
+        if self.blocks.is_empty() {
+            return offset;
+        }
+        let k = offset / BLOCK;
+        self.blocks[k] + char_count(&source.as_bytes()[k * BLOCK..offset])
     }
 
     /// The 1-based line and column (in characters) of byte `offset`.
@@ -247,9 +451,61 @@ impl LineIndex {
     /// assert_eq!(LineIndex::new(src).line_col(src, 6), (2, 3));
     /// ```
     pub fn line_col(&self, source: &str, offset: usize) -> (u32, u32) {
-        let offset = floor_char_boundary(source, offset.min(source.len()));
+        let offset = floor_char_boundary(source, offset);
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let col = source[self.starts[line]..offset].chars().count() + 1;
+        let start = self.starts[line];
+        let col = self.chars_before(source, offset) - self.chars_before(source, start) + 1;
         (line as u32 + 1, col as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_and_cursor_agree_with_counting() {
+        let src = "é\r\nab\rc\n\ndéf\tx\u{1F600}y\n".repeat(700);
+        let index = LineIndex::new(&src);
+        let mut cursor = Cursor::new(&src);
+        let (mut line, mut col) = (1u32, 1u32);
+        let b = src.as_bytes();
+        for (i, c) in src.char_indices() {
+            assert_eq!(index.line_col(&src, i), (line, col), "at {i}");
+            assert_eq!(cursor.seek(i), (line, col), "at {i}");
+            let lf_after_cr = c == '\r' && b.get(i + 1) == Some(&b'\n');
+            if (c == '\n' || c == '\r') && !lf_after_cr {
+                line += 1;
+                col = 1;
+            } else {
+                col += 1;
+            }
+        }
+    }
+
+    #[test]
+    fn snippets_are_windows_of_long_lines() {
+        let src = format!("{}X{}", "a".repeat(10_000), "b".repeat(10_000));
+        let d = Diagnostic::new(Severity::Error, "x", "m").at(&src, Span::new(10_000, 10_001));
+        let r = d.render(Some(&src));
+        let lines: Vec<&str> = r.lines().collect();
+        assert!(lines[2].starts_with("1 | …"));
+        assert!(lines[2].ends_with('…'));
+        let caret = lines[3].chars().position(|c| c == '^').unwrap();
+        assert_eq!(lines[2].chars().position(|c| c == 'X'), Some(caret));
+        assert!(lines[2].chars().count() < 130);
+    }
+
+    #[test]
+    fn control_characters_are_escaped_everywhere() {
+        let src = "@misc{k\u{1b}]0;x\u{7}, note = {a\r::error::b}}";
+        let d = Diagnostic::new(Severity::Error, "x", "value `a\r::error::b`")
+            .at(src, Span::new(34, 35))
+            .with_key("k\u{1b}]0;x\u{7}")
+            .in_file("dir\n::warning::/f.bib");
+        let r = d.render(Some(src));
+        assert!(!r.contains(['\r', '\u{1b}', '\u{7}']), "{r:?}");
+        assert_eq!(r.lines().count(), 4, "{r}");
+        assert!(r.starts_with("dir\\n::warning::/f.bib:2:10:"), "{r}");
     }
 }

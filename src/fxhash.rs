@@ -1,5 +1,9 @@
-//! A fast, non-cryptographic hasher for bibkit's internal maps (keys and macro names from
-//! one input), where SipHash's flooding resistance buys nothing and costs time.
+//! A fast, non-cryptographic hasher for bibkit's internal maps whose keys an input cannot
+//! choose: fixed tables (field names) and values that are already randomly keyed hashes
+//! ([`key_hash`](crate::keys::key_hash)) or indices. Keys that come from an input (citation
+//! keys, macro names, generated base keys) go into `std`'s `HashMap`, whose SipHash is
+//! keyed at random: an FxHash over eight-byte words maps keys such as `ref0000000000001`,
+//! `ref0000000000002`, … that differ only in their last bytes to one bucket.
 
 use std::hash::{BuildHasherDefault, Hasher};
 

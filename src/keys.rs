@@ -64,7 +64,8 @@ pub fn ascii_fold(s: &str) -> String {
     out
 }
 
-/// A 64-bit hash of a key compared case-insensitively, as BibTeX compares keys.
+/// A 64-bit hash of a key compared case-insensitively, as BibTeX compares keys (SipHash
+/// with a key chosen at random once per process: stable within a run, not across runs).
 ///
 /// ```
 /// use bibkit::keys::key_hash;
@@ -72,8 +73,14 @@ pub fn ascii_fold(s: &str) -> String {
 /// assert_ne!(key_hash("knuth84"), key_hash("knuth85"));
 /// ```
 pub fn key_hash(key: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    use std::hash::{BuildHasher, Hash, Hasher};
+    // Keyed with a random key per process, so that keys from an input cannot be chosen to
+    // collide (which would make lookups slow, or two keys look like one).
+    static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    let mut h = STATE
+        .get_or_init(std::collections::hash_map::RandomState::new)
+        .build_hasher();
     for c in key.chars().flat_map(char::to_lowercase) {
         c.hash(&mut h);
     }
@@ -87,7 +94,7 @@ pub struct KeyGenerator {
     used: HashSet<u64>,
     /// The next suffix to try for each base key, so that many entries with one base key
     /// cost linear time.
-    next: crate::fxhash::FxHashMap<String, usize>,
+    next: std::collections::HashMap<String, usize>,
 }
 
 impl KeyGenerator {

@@ -13,6 +13,7 @@
 //! * [`formats`]: readers and writers, one module per format.
 //! * [`latex`]: LaTeX ⇄ Unicode; [`name`] and [`date`]: the normalisers.
 //! * [`diagnostic`]: what readers report, as `file:line:col: severity[rule]: message`.
+//! * [`io`]: reading inputs under limits, and the one atomic writer every file goes through.
 //! * [`syntax`]: the lossless `.bib` syntax tree; [`fmt`] prints it in one canonical style
 //!   (`bibkit fmt`); [`check`] finds problems in bibliographies and citations
 //!   (`bibkit check`).
@@ -79,6 +80,7 @@ pub mod formats;
 mod fxhash;
 #[cfg(feature = "biblatex")]
 pub mod interop;
+pub mod io;
 pub mod keys;
 pub mod latex;
 pub mod model;

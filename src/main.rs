@@ -1,6 +1,6 @@
 //! The `bibkit` command-line program: a thin layer over the library.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,6 +8,7 @@ use std::sync::Arc;
 use bibkit::convert::{Converter, Target};
 use bibkit::diagnostic::Severity;
 use bibkit::formats::{Format, bibtex};
+use bibkit::io::Limits;
 use bibkit::source;
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -148,6 +149,10 @@ struct ConvertArgs {
     /// `gbk`, `shift_jis`, … (any WHATWG encoding label).
     #[arg(long, value_name = "NAME")]
     encoding: Option<String>,
+    /// The configuration file (default: `bibkit.toml` in the current directory, if any);
+    /// its `[input]` table sets `max-input-size`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -194,8 +199,26 @@ fn configure_allocator() {
     }
 }
 
+/// On SIGINT, SIGTERM or SIGHUP: remove the temporary files being written, then die of the
+/// signal as the default action would, so that an interrupted write leaves the old file
+/// and nothing else.
+fn handle_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            bibkit::io::remove_temporary_files();
+            let _ = signal_hook::low_level::emulate_default_handler(sig);
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
 fn main() -> ExitCode {
     configure_allocator();
+    handle_signals();
     let cli = Cli::parse();
     match cli.command {
         Command::Convert(args) => convert(&args),
@@ -204,14 +227,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_input(path: &Path) -> std::io::Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf)?;
-        Ok(buf)
-    } else {
-        std::fs::read(path)
-    }
+/// Reads one input under the limits, reporting why it could not be read.
+fn read_input(path: &Path, limits: &Limits) -> Result<Vec<u8>, ()> {
+    bibkit::io::read_input(path, limits).map_err(|e| eprintln!("bibkit: {e}"))
 }
 
 fn display_name(path: &Path) -> Arc<str> {
@@ -222,11 +240,25 @@ fn display_name(path: &Path) -> Arc<str> {
     }
 }
 
+/// A name from the command line or a document, safe to print.
+fn shown(name: &str) -> std::borrow::Cow<'_, str> {
+    bibkit::diagnostic::escape_control(name)
+}
+
+/// The input limits (`[input]` in `bibkit.toml` or `--config FILE`).
+fn input_limits(explicit: Option<&Path>) -> Result<Limits, ExitCode> {
+    load_config(explicit, Limits::from_toml, Limits::default)
+}
+
 fn convert(args: &ConvertArgs) -> ExitCode {
     let inputs = inputs_or_stdin(&args.inputs);
     if let Err(code) = encoding_arg(args.encoding.as_deref()) {
         return code;
     }
+    let limits = match input_limits(args.config.as_deref()) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
     let target = match args.to {
         OutputFormat::CslJson => Target::CslJson,
         OutputFormat::Bibtex | OutputFormat::Biblatex => {
@@ -242,32 +274,87 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             )
         }
     };
-    let sink: Box<dyn Write> = match &args.output {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
-            Err(e) => {
-                eprintln!("bibkit: cannot write {}: {e}", path.display());
-                return ExitCode::from(EXIT_TROUBLE);
-            }
-        },
-        None => Box::new(std::io::BufWriter::with_capacity(
-            1 << 20,
-            std::io::stdout().lock(),
-        )),
-    };
-    let mut conv = Converter::new(sink, target).rekey(args.rekey);
+    // Every input is read before anything is written: an input that cannot be read leaves
+    // the output as it was, and `-o` may name one of the inputs.
+    let output = args.output.as_deref().filter(|p| p.as_os_str() != "-");
+    let mut read = Vec::with_capacity(inputs.len());
     let mut trouble = false;
-    let mut findings = false;
     for path in &inputs {
-        let name = display_name(path);
-        let bytes = match read_input(path) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("bibkit: cannot read {name}: {e}");
-                trouble = true;
-                continue;
+        match read_input(path, &limits) {
+            Ok(bytes) => {
+                let is_output = output.is_some_and(|o| bibkit::io::same_file(path, o));
+                read.push((path, bytes, is_output));
             }
-        };
+            Err(()) => trouble = true,
+        }
+    }
+    if trouble {
+        if let Some(o) = output {
+            eprintln!(
+                "bibkit: {} is left as it was",
+                shown(&o.display().to_string())
+            );
+        }
+        return ExitCode::from(EXIT_TROUBLE);
+    }
+    let mut outcome = ConvertOutcome::default();
+    let result = match output {
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            run_conversion(args, target, read, &mut out, &mut outcome).and_then(|()| out.flush())
+        }
+        Some(path) => bibkit::io::write_file(path, |w| {
+            run_conversion(args, target, read, w, &mut outcome)?;
+            if outcome.damaged_output {
+                // An input that is also the output lost records: keep it as it was.
+                return Err(std::io::Error::other(REFUSED));
+            }
+            Ok(())
+        })
+        .map_err(|e| match e.io_error() {
+            Some(io) if io.to_string() == REFUSED => std::io::Error::other(REFUSED),
+            _ => std::io::Error::other(e.to_string()),
+        }),
+    };
+    match result {
+        Ok(()) => exit_status(outcome.trouble, outcome.findings),
+        Err(e) if e.to_string() == REFUSED => {
+            eprintln!(
+                "bibkit: {} is also an input and some of its records could not be read; it is left as it was",
+                shown(&output.map(|p| p.display().to_string()).unwrap_or_default())
+            );
+            ExitCode::from(EXIT_FINDINGS)
+        }
+        Err(e) => {
+            report_write_error(&e);
+            ExitCode::from(EXIT_TROUBLE)
+        }
+    }
+}
+
+const REFUSED: &str = "bibkit: output refused";
+
+#[derive(Default)]
+struct ConvertOutcome {
+    /// Some record could not be read.
+    findings: bool,
+    /// An input's format could not be told (a usage error).
+    trouble: bool,
+    /// A record of an input that is also the output could not be read.
+    damaged_output: bool,
+}
+
+/// Converts the inputs (already read) into `sink`, printing their diagnostics.
+fn run_conversion(
+    args: &ConvertArgs,
+    target: Target,
+    inputs: Vec<(&PathBuf, Vec<u8>, bool)>,
+    sink: &mut dyn Write,
+    outcome: &mut ConvertOutcome,
+) -> std::io::Result<()> {
+    let mut conv = Converter::new(sink, target).rekey(args.rekey);
+    for (path, bytes, is_output) in inputs {
+        let name = display_name(path);
         let Some(decoded) = source::decode_owned(bytes, args.encoding.as_deref()) else {
             unreachable!("the encoding label was checked");
         };
@@ -277,40 +364,33 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             Some(InputFormat::Bibtex | InputFormat::Biblatex) => Some(Format::Bibtex),
             None => Format::from_path(path).or_else(|| Format::sniff(&decoded.text)),
         };
-        let enc = args.encoding.as_deref();
-        let result = match format {
-            Some(Format::Listing) => conv.listing(&decoded, Some(name.clone()), enc),
+        let enc = args.encoding.as_deref().or(decoded.encoding);
+        let diags = match format {
+            Some(Format::Listing) => conv.listing(&decoded, Some(name.clone()), enc)?,
             Some(Format::Bibtex | Format::Biblatex) => {
-                conv.bibtex(&decoded, Some(name.clone()), enc)
+                conv.bibtex(&decoded, Some(name.clone()), enc)?
             }
-            Some(Format::CslJson) => conv.csl_json(&decoded, Some(name.clone()), enc),
+            Some(Format::CslJson) => conv.csl_json(&decoded, Some(name.clone()), enc)?,
             None => {
                 eprintln!(
-                    "bibkit: {name}: cannot tell the input format; use --from bibtex, --from csl-json or --from listing"
+                    "bibkit: {}: cannot tell the input format; use --from bibtex, --from csl-json or --from listing",
+                    shown(&name)
                 );
-                trouble = true;
+                outcome.trouble = true;
+                outcome.damaged_output |= is_output;
                 continue;
             }
         };
-        match result {
-            Ok(diags) => {
-                let mut stderr = std::io::stderr().lock();
-                for d in &diags {
-                    findings |= d.severity == Severity::Error;
-                    let _ = writeln!(stderr, "{}", d.render(Some(&decoded.text)));
-                }
+        let mut stderr = std::io::stderr().lock();
+        for d in &diags {
+            if d.severity == Severity::Error {
+                outcome.findings = true;
+                outcome.damaged_output |= is_output;
             }
-            Err(e) => {
-                report_write_error(&e);
-                return ExitCode::from(EXIT_TROUBLE);
-            }
+            let _ = writeln!(stderr, "{}", d.render(Some(&decoded.text)));
         }
     }
-    if let Err(e) = conv.finish() {
-        report_write_error(&e);
-        return ExitCode::from(EXIT_TROUBLE);
-    }
-    exit_status(trouble, findings)
+    conv.finish().map(|_| ())
 }
 
 /// The files named, or standard input when there are none.
@@ -328,11 +408,19 @@ fn encoding_arg(label: Option<&str>) -> Result<Option<&'static encoding_rs::Enco
     let Some(label) = label else {
         return Ok(None);
     };
-    match encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
+    match source::encoding_for_label(label) {
         Some(e) => Ok(Some(e)),
+        None if encoding_rs::Encoding::for_label(label.trim().as_bytes()).is_some() => {
+            eprintln!(
+                "bibkit: `{}` is not an encoding a file is written in (it reads every input as one U+FFFD); name the file's real encoding",
+                shown(label)
+            );
+            Err(ExitCode::from(EXIT_TROUBLE))
+        }
         None => {
             eprintln!(
-                "bibkit: unknown encoding `{label}` (try utf-8, latin1, windows-1252, gbk, shift_jis)"
+                "bibkit: unknown encoding `{}` (try utf-8, latin1, windows-1252, gbk, shift_jis, utf-16le)",
+                shown(label)
             );
             Err(ExitCode::from(EXIT_TROUBLE))
         }
@@ -357,7 +445,7 @@ fn load_config<T, E: std::fmt::Display>(
         .map_err(|e| e.to_string())
         .and_then(|t| parse(&t).map_err(|e| e.to_string()))
         .map_err(|e| {
-            eprintln!("bibkit: {}: {e}", p.display());
+            eprintln!("bibkit: {}: {}", shown(&p.display().to_string()), shown(&e));
             ExitCode::from(EXIT_TROUBLE)
         })
 }
@@ -376,7 +464,7 @@ fn exit_status(trouble: bool, findings: bool) -> ExitCode {
 fn report_write_error(e: &std::io::Error) {
     // A closed pipe (`bibkit convert … | head`) is not worth a message.
     if e.kind() != std::io::ErrorKind::BrokenPipe {
-        eprintln!("bibkit: cannot write the output: {e}");
+        eprintln!("bibkit: cannot write the output: {}", shown(&e.to_string()));
     }
 }
 
@@ -405,7 +493,10 @@ fn check(args: &CheckArgs) -> ExitCode {
                 ExitCode::SUCCESS
             }
             None => {
-                eprintln!("bibkit: no rule `{id}` (see `bibkit check --list-rules`)");
+                eprintln!(
+                    "bibkit: no rule `{}` (see `bibkit check --list-rules`)",
+                    shown(id)
+                );
                 ExitCode::from(EXIT_TROUBLE)
             }
         };
@@ -439,16 +530,20 @@ fn check(args: &CheckArgs) -> ExitCode {
             bibs.push(p.clone());
         }
     }
+    let limits = match input_limits(args.config.as_deref()) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
     let mut checker = Checker::new(config);
     let mut sources: std::collections::HashMap<Arc<str>, String> = Default::default();
     let mut trouble = false;
     let mut named: Vec<PathBuf> = Vec::new();
+    let cwd = std::env::current_dir().ok();
     for doc in &docs {
         let name = display_name(doc);
-        let text = match read_input(doc) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(e) => {
-                eprintln!("bibkit: cannot read {name}: {e}");
+        let text = match read_input(doc, &limits) {
+            Ok(b) => source::decode_utf8_owned(b).text,
+            Err(()) => {
                 trouble = true;
                 continue;
             }
@@ -459,12 +554,20 @@ fn check(args: &CheckArgs) -> ExitCode {
         for r in &scan.resources {
             let p = dir.join(r);
             if !named.contains(&p) {
+                if outside(&p, &dir, cwd.as_deref()) {
+                    eprintln!(
+                        "bibkit: note: {} names {}, outside the project directory; it is read as LaTeX would",
+                        shown(&name),
+                        shown(&p.display().to_string())
+                    );
+                }
                 named.push(p);
             }
         }
         checker.add_cited(scan);
         sources.insert(name, text);
     }
+    let from_documents = bibs.is_empty();
     if bibs.is_empty() {
         if named.is_empty() {
             eprintln!("bibkit: no bibliography given, and the documents name none");
@@ -472,17 +575,23 @@ fn check(args: &CheckArgs) -> ExitCode {
         }
         bibs = named;
     }
+    // Files a document names (rather than the user) must be regular files.
+    let bib_limits = if from_documents {
+        Limits {
+            regular_only: true,
+            ..limits
+        }
+    } else {
+        limits
+    };
     for bib in &bibs {
         let name = display_name(bib);
-        match read_input(bib) {
+        match read_input(bib, &bib_limits) {
             Ok(bytes) => {
                 checker.add_bib_bytes(name.clone(), &bytes);
-                sources.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+                sources.insert(name, source::decode_utf8_owned(bytes).text);
             }
-            Err(e) => {
-                eprintln!("bibkit: cannot read {name}: {e}");
-                trouble = true;
-            }
+            Err(()) => trouble = true,
         }
     }
     let findings = checker.run();
@@ -531,6 +640,21 @@ fn check(args: &CheckArgs) -> ExitCode {
     )
 }
 
+/// Whether `path` (named by a document in `doc_dir`) lies outside both that directory and
+/// the current one.
+fn outside(path: &Path, doc_dir: &Path, cwd: Option<&Path>) -> bool {
+    let Ok(p) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    let under = |d: &Path| std::fs::canonicalize(d).is_ok_and(|d| p.starts_with(d));
+    let doc_dir = if doc_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        doc_dir
+    };
+    !under(doc_dir) && !cwd.is_some_and(under)
+}
+
 /// A finding as people read it, with the severity in colour (which `anstream` drops when
 /// the output is not a terminal or `NO_COLOR` is set).
 fn human(d: &bibkit::diagnostic::Diagnostic, source: Option<&str>) -> String {
@@ -564,56 +688,84 @@ fn fmt(args: &FmtArgs) -> ExitCode {
         eprintln!("bibkit: --write needs files, not standard input");
         return ExitCode::from(EXIT_TROUBLE);
     }
+    let limits = match input_limits(args.config.as_deref()) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
     let (mut trouble, mut findings) = (false, false);
     let mut stdout = std::io::stdout().lock();
     for path in &inputs {
         let name = display_name(path);
-        let bytes = match read_input(path) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("bibkit: cannot read {name}: {e}");
-                trouble = true;
+        // `--write` refuses what it could not replace before reading it: `/dev/stdin`, a
+        // FIFO, a read-only file, a file with other hard links.
+        if args.write {
+            if let Err(e) = bibkit::io::check_replaceable(path) {
+                eprintln!("bibkit: {e}");
+                match e.kind() {
+                    bibkit::io::WriteErrorKind::Io => trouble = true,
+                    _ => findings = true,
+                }
                 continue;
             }
+        }
+        let (bytes, snapshot) = if args.write {
+            match bibkit::io::Snapshot::read(path, &limits) {
+                Ok(s) => (None, Some(s)),
+                Err(e) => {
+                    eprintln!("bibkit: {e}");
+                    trouble = true;
+                    continue;
+                }
+            }
+        } else {
+            match read_input(path, &limits) {
+                Ok(b) => (Some(b), None),
+                Err(()) => {
+                    trouble = true;
+                    continue;
+                }
+            }
         };
-        let file = fmt_file(&bytes, encoding, &opts, &name);
+        let bytes: &[u8] = match (&bytes, &snapshot) {
+            (Some(b), _) => b,
+            (None, Some(s)) => s.bytes(),
+            (None, None) => unreachable!("one of them was read"),
+        };
+        let file = fmt_file(bytes, encoding, &opts, &name);
         // Syntax and encoding errors; a warning (entries left unsorted) does not stop it.
         let broken = file
             .diagnostics
             .iter()
             .any(|d| d.severity == bibkit::diagnostic::Severity::Error);
         if !file.diagnostics.is_empty() {
-            let source = file.source(&bytes);
+            let source = file.source(bytes);
             for d in &file.diagnostics {
                 eprintln!("{}", d.render(Some(source)));
             }
         }
         findings |= broken;
         let result = if args.check {
-            if file.unchanged(&bytes) {
+            if file.unchanged(bytes) {
                 Ok(())
             } else {
                 findings = true;
-                let diff = similar::TextDiff::from_lines(file.source(&bytes), &file.formatted);
-                let shown = diff
-                    .unified_diff()
-                    .context_radius(3)
-                    .header(&name, &format!("{name} (formatted)"))
-                    .to_string();
-                stdout.write_all(shown.as_bytes())
+                stdout.write_all(diff(&name, file.source(bytes), &file.formatted).as_bytes())
             }
-        } else if args.write {
+        } else if let Some(snapshot) = &snapshot {
             if broken {
-                eprintln!("bibkit: {name} has errors; not rewritten");
-            } else if !file.unchanged(&bytes) {
-                if let Err(e) = write_atomically(path, |f| file.write_to(&bytes, f)) {
-                    eprintln!("bibkit: cannot write {name}: {e}");
-                    trouble = true;
+                eprintln!("bibkit: {} has errors; not rewritten", shown(&name));
+            } else if !file.unchanged(bytes) {
+                if let Err(e) = snapshot.replace(|w| file.write_to(bytes, w)) {
+                    eprintln!("bibkit: {e}");
+                    match e.kind() {
+                        bibkit::io::WriteErrorKind::Io => trouble = true,
+                        _ => findings = true,
+                    }
                 }
             }
             Ok(())
         } else {
-            file.write_to(&bytes, &mut stdout)
+            file.write_to(bytes, &mut stdout)
         };
         if let Err(e) = result {
             report_write_error(&e);
@@ -625,6 +777,41 @@ fn fmt(args: &FmtArgs) -> ExitCode {
         return ExitCode::from(EXIT_TROUBLE);
     }
     exit_status(trouble, findings)
+}
+
+/// A unified diff of a file and its formatted text, with control characters in its lines
+/// escaped (a diff is printed to a terminal or a CI log, where a line of the file must not
+/// become a workflow command or an escape sequence).
+fn diff(name: &str, old: &str, new: &str) -> String {
+    let name = shown(name);
+    let diff = similar::TextDiff::from_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&name, &format!("{name} (formatted)"))
+        .to_string();
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix("\r\n") {
+            Some(b) => (b, "\r\n"),
+            None => match line.strip_suffix('\n') {
+                Some(b) => (b, "\n"),
+                None => (line, ""),
+            },
+        };
+        out.push_str(&escape_keeping_tabs(body));
+        out.push_str(end);
+    }
+    out
+}
+
+/// Control characters escaped, tabs kept.
+fn escape_keeping_tabs(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\t') {
+        return shown(s);
+    }
+    let parts: Vec<std::borrow::Cow<'_, str>> = s.split('\t').map(shown).collect();
+    std::borrow::Cow::Owned(parts.join("\t"))
 }
 
 /// One file through the formatter.
@@ -669,7 +856,7 @@ impl FmtFile {
         }
     }
 
-    fn write_to(&self, input: &[u8], w: &mut impl Write) -> std::io::Result<()> {
+    fn write_to(&self, input: &[u8], w: &mut (impl Write + ?Sized)) -> std::io::Result<()> {
         match &self.output {
             Output::Unchanged => w.write_all(input),
             Output::Encoded(b) => w.write_all(b),
@@ -689,6 +876,24 @@ fn fmt_file(
     opts: &bibkit::fmt::FmtOptions,
     name: &Arc<str>,
 ) -> FmtFile {
+    // A UTF-16 byte-order mark says the encoding, and the file is written back in it.
+    let encoding = encoding.or_else(|| source::utf16_bom(bytes));
+    if let (None, Some(label)) = (encoding, source::utf16_without_bom(bytes)) {
+        let d = source::decode_utf8(bytes);
+        return FmtFile {
+            formatted: String::new(),
+            decoded: Some(d.text.clone()),
+            output: Output::Unchanged,
+            diagnostics: source::invalid_diagnostics(&d, Some(name.clone()), None)
+                .into_iter()
+                .filter(|x| x.line == 1 && x.column == 1 && x.span.start == x.span.end)
+                .map(|mut x| {
+                    x.message = format!("the file looks like UTF-16 without a byte-order mark (every other byte is zero); it is left as it is (pass `--encoding {label}`)");
+                    x
+                })
+                .collect(),
+        };
+    }
     let label = encoding.map(encoding_rs::Encoding::name);
     let bom = bytes.starts_with(b"\xEF\xBB\xBF");
     let utf8 = encoding.is_none_or(|e| e == encoding_rs::UTF_8);
@@ -783,34 +988,4 @@ fn fmt_file(
         output,
         diagnostics,
     }
-}
-
-/// Replaces `path` atomically with what `contents` writes: a temporary file in the same
-/// directory, written and synced, with the original's permissions, renamed over it. A
-/// symbolic link is followed: its target is rewritten and the link stays.
-fn write_atomically(
-    path: &Path,
-    contents: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let path = &std::fs::canonicalize(path)?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let permissions = std::fs::metadata(path)?.permissions();
-    let tmp = tempfile::Builder::new()
-        .prefix(".bibkit-fmt-")
-        .tempfile_in(dir)?;
-    let mut w = std::io::BufWriter::new(tmp.as_file());
-    contents(&mut w)?;
-    w.flush()?;
-    drop(w);
-    tmp.as_file().sync_all()?;
-    std::fs::set_permissions(tmp.path(), permissions)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    // The rename is durable once the directory is synced (where the platform allows it).
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }

@@ -2,7 +2,9 @@
 //!
 //! [`decode_utf8`] strips a byte-order mark and replaces invalid UTF-8 with U+FFFD, keeping
 //! where each invalid sequence was, so that a reader can report it with its line and column
-//! and drop only the record that contains it.
+//! and drop only the record that contains it. A UTF-16 byte-order mark is honoured (the text
+//! is decoded from UTF-16), and bytes that look like UTF-16 without one (every other byte
+//! zero) are flagged, so that they are reported rather than read as an empty bibliography.
 //!
 //! ```
 //! use bibkit::source::decode_utf8;
@@ -10,6 +12,13 @@
 //! assert_eq!(d.text, "ok\nbad \u{FFFD} here\n");
 //! assert_eq!(d.invalid.len(), 1);
 //! assert_eq!(&d.text[d.invalid[0].start..d.invalid[0].end], "\u{FFFD}");
+//!
+//! let utf16: Vec<u8> = "\u{feff}@misc{k}".encode_utf16().flat_map(u16::to_le_bytes).collect();
+//! let d = decode_utf8(&utf16);
+//! assert_eq!((d.text.as_str(), d.encoding), ("@misc{k}", Some("UTF-16LE")));
+//!
+//! let no_bom: Vec<u8> = "@misc{k}".encode_utf16().flat_map(u16::to_le_bytes).collect();
+//! assert_eq!(decode_utf8(&no_bom).utf16_without_bom, Some("utf-16le"));
 //! ```
 
 use crate::model::Span;
@@ -21,33 +30,104 @@ pub struct Decoded {
     pub text: String,
     /// Where invalid bytes were replaced with U+FFFD, in `text` offsets.
     pub invalid: Vec<Span>,
+    /// The encoding the bytes were read in when it was not UTF-8: the one asked for, or
+    /// UTF-16 that its byte-order mark announced.
+    pub encoding: Option<&'static str>,
+    /// Set when no encoding was given and the bytes look like UTF-16 without a
+    /// byte-order mark (the label to pass, `utf-16le` or `utf-16be`); the text is then
+    /// not what the file means, and [`invalid_diagnostics`] reports it.
+    pub utf16_without_bom: Option<&'static str>,
 }
 
-/// Decodes UTF-8 from an owned buffer, without copying it when it is valid.
+/// The UTF-16 encoding a byte-order mark at the start of `bytes` announces.
+///
+/// ```
+/// use bibkit::source::utf16_bom;
+/// assert_eq!(utf16_bom(b"\xFF\xFE@\0"), Some(encoding_rs::UTF_16LE));
+/// assert_eq!(utf16_bom(b"@misc"), None);
+/// ```
+pub fn utf16_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    if bytes.starts_with(b"\xFF\xFE") {
+        Some(encoding_rs::UTF_16LE)
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// Whether `bytes` (without a byte-order mark) look like UTF-16 text: in the first bytes,
+/// nearly every byte at odd positions (little-endian) or even positions (big-endian) is
+/// zero while the others are not — ASCII written as UTF-16. Gives the label to decode them
+/// with.
+///
+/// ```
+/// use bibkit::source::utf16_without_bom;
+/// let le: Vec<u8> = "@misc{k, title = {T}}".encode_utf16().flat_map(u16::to_le_bytes).collect();
+/// assert_eq!(utf16_without_bom(&le), Some("utf-16le"));
+/// assert_eq!(utf16_without_bom(b"@misc{k, title = {T}}"), None);
+/// ```
+pub fn utf16_without_bom(bytes: &[u8]) -> Option<&'static str> {
+    if utf16_bom(bytes).is_some() {
+        return None;
+    }
+    let head = &bytes[..bytes.len().min(1024) & !1];
+    if head.len() < 8 {
+        return None;
+    }
+    let pairs = head.len() / 2;
+    let (mut even_zero, mut odd_zero) = (0, 0);
+    for p in head.chunks_exact(2) {
+        even_zero += usize::from(p[0] == 0);
+        odd_zero += usize::from(p[1] == 0);
+    }
+    let most = |n: usize| n * 10 >= pairs * 9;
+    let few = |n: usize| n * 10 <= pairs;
+    if most(odd_zero) && few(even_zero) {
+        Some("utf-16le")
+    } else if most(even_zero) && few(odd_zero) {
+        Some("utf-16be")
+    } else {
+        None
+    }
+}
+
+/// Decodes UTF-8 from an owned buffer, without copying it when it is valid (see
+/// [`decode_utf8`]).
 ///
 /// ```
 /// let d = bibkit::source::decode_utf8_owned(b"\xEF\xBB\xBFok".to_vec());
 /// assert_eq!(d.text, "ok");
 /// ```
 pub fn decode_utf8_owned(mut bytes: Vec<u8>) -> Decoded {
+    if let Some(enc) = utf16_bom(&bytes) {
+        return decode_with(&bytes, enc.name()).unwrap_or_default();
+    }
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }
+    let utf16_without_bom = utf16_without_bom(&bytes);
     match String::from_utf8(bytes) {
         Ok(text) => Decoded {
             text,
-            invalid: Vec::new(),
+            utf16_without_bom,
+            ..Decoded::default()
         },
         Err(e) => decode_utf8(e.as_bytes()),
     }
 }
 
-/// Decodes UTF-8, replacing invalid sequences (see the module docs).
+/// Decodes UTF-8, replacing invalid sequences (see the module docs); a UTF-16 byte-order
+/// mark makes it decode UTF-16.
 pub fn decode_utf8(bytes: &[u8]) -> Decoded {
+    if let Some(enc) = utf16_bom(bytes) {
+        return decode_with(bytes, enc.name()).unwrap_or_default();
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut out = Decoded {
         text: String::with_capacity(bytes.len()),
-        invalid: Vec::new(),
+        utf16_without_bom: utf16_without_bom(bytes),
+        ..Decoded::default()
     };
     let mut rest = bytes;
     loop {
@@ -72,9 +152,24 @@ pub fn decode_utf8(bytes: &[u8]) -> Decoded {
     out
 }
 
+/// The encoding a label names, for reading files: any WHATWG label except those of the
+/// `replacement` encoding (which turns every input into one U+FFFD).
+///
+/// ```
+/// use bibkit::source::encoding_for_label;
+/// assert_eq!(encoding_for_label("latin1").map(|e| e.name()), Some("windows-1252"));
+/// assert!(encoding_for_label("replacement").is_none());
+/// assert!(encoding_for_label("klingon").is_none());
+/// ```
+pub fn encoding_for_label(label: &str) -> Option<&'static encoding_rs::Encoding> {
+    encoding_rs::Encoding::for_label(label.trim().as_bytes())
+        .filter(|e| *e != encoding_rs::REPLACEMENT)
+}
+
 /// Decodes `bytes` from a named encoding (`latin1`, `windows-1252`, `gbk`, `shift_jis`, … —
-/// any WHATWG label), or as UTF-8 when `encoding` is `None`. Returns `None` for an unknown
-/// label. Bytes the encoding cannot map become U+FFFD and are listed in `invalid`.
+/// any WHATWG label), or as UTF-8 when `encoding` is `None` (see [`decode_utf8`]). Returns
+/// `None` for an unknown label (and for `replacement`). Bytes the encoding cannot map
+/// become U+FFFD and are listed in `invalid`.
 ///
 /// ```
 /// use bibkit::source::decode;
@@ -98,14 +193,15 @@ pub fn decode_owned(bytes: Vec<u8>, encoding: Option<&str>) -> Option<Decoded> {
 }
 
 fn decode_with(bytes: &[u8], label: &str) -> Option<Decoded> {
-    let enc = encoding_rs::Encoding::for_label(label.trim().as_bytes())?;
+    let enc = encoding_for_label(label)?;
     if enc == encoding_rs::UTF_8 {
         return Some(decode_utf8(bytes));
     }
     let mut decoder = enc.new_decoder_with_bom_removal();
     let mut out = Decoded {
         text: String::with_capacity(bytes.len() + bytes.len() / 2),
-        invalid: Vec::new(),
+        encoding: Some(enc.name()),
+        ..Decoded::default()
     };
     let mut rest = bytes;
     loop {
@@ -147,50 +243,83 @@ pub fn reject_invalid(
     file: Option<std::sync::Arc<str>>,
     encoding: Option<&str>,
 ) {
-    let diags = invalid_diagnostics(decoded, file, encoding);
-    for d in diags {
-        let hit = parsed.bibliography.entries.iter().position(|e| {
-            e.origin
-                .as_ref()
-                .is_some_and(|o| o.span.start <= d.span.start && d.span.start < o.span.end)
-        });
-        let d = match hit {
-            Some(i) => {
-                let e = parsed.bibliography.entries.remove(i);
-                d.with_key(e.key)
-            }
-            None => d,
-        };
-        parsed.diagnostics.push(d);
+    let mut diags = invalid_diagnostics(decoded, file, encoding);
+    if diags.is_empty() {
+        return;
     }
+    diags.sort_by_key(|d| d.span.start);
+    // Entries and invalid bytes both in source order: one walk pairs them.
+    let mut order: Vec<usize> = (0..parsed.bibliography.entries.len()).collect();
+    let start = |i: usize| {
+        parsed.bibliography.entries[i]
+            .origin
+            .as_ref()
+            .map_or((usize::MAX, usize::MAX), |o| (o.span.start, o.span.end))
+    };
+    order.sort_by_key(|&i| start(i));
+    let mut drop = vec![false; parsed.bibliography.entries.len()];
+    let mut next = 0;
+    for d in &mut diags {
+        let at = d.span.start;
+        if d.span.end == at {
+            continue; // about the whole file
+        }
+        while next < order.len() && start(order[next]).1 <= at {
+            next += 1;
+        }
+        if let Some(&i) = order.get(next) {
+            let (s, e) = start(i);
+            if s <= at && at < e {
+                drop[i] = true;
+                d.key = Some(parsed.bibliography.entries[i].key.clone());
+            }
+        }
+    }
+    let mut i = 0;
+    parsed.bibliography.entries.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
+    parsed.diagnostics.extend(diags);
     parsed.diagnostics.sort_by_key(|d| (d.line, d.column));
 }
 
 /// One error per invalid sequence in `decoded`, with its line and column; `encoding` is the
-/// label the text was decoded with (`None` for UTF-8).
+/// label the text was decoded with (`None` for UTF-8). Bytes that look like UTF-16 without
+/// a byte-order mark are one error at the start.
 pub fn invalid_diagnostics(
     decoded: &Decoded,
     file: Option<std::sync::Arc<str>>,
     encoding: Option<&str>,
 ) -> Vec<crate::diagnostic::Diagnostic> {
     use crate::diagnostic::{Diagnostic, Severity};
+    let mut out = Vec::new();
+    if let Some(label) = decoded.utf16_without_bom {
+        let mut d = Diagnostic::new(
+            Severity::Error,
+            "invalid-encoding",
+            format!(
+                "the file looks like UTF-16 without a byte-order mark (every other byte is zero), which is not read as UTF-8; pass `--encoding {label}`"
+            ),
+        )
+        .at_line_col(Span::new(0, 0), 1, 1);
+        d.file = file.clone();
+        out.push(d);
+    }
     if decoded.invalid.is_empty() {
-        return Vec::new();
+        return out;
     }
     let message = match encoding {
         None => "invalid UTF-8; the record containing it was skipped (if the file uses another encoding, pass `--encoding`, e.g. `--encoding latin1`)".to_string(),
         Some(e) => format!("bytes that are not valid {e}; the record containing them was skipped"),
     };
-    let index = crate::diagnostic::LineIndex::new(&decoded.text);
-    decoded
-        .invalid
-        .iter()
-        .map(|span| {
-            let (line, column) = index.line_col(&decoded.text, span.start);
-            let mut d = Diagnostic::new(Severity::Error, "invalid-encoding", message.clone())
-                .at_line_col(*span, line, column);
-            d.file = file.clone();
-            d
-        })
-        .collect()
+    let mut cursor = crate::diagnostic::Cursor::new(&decoded.text);
+    out.extend(decoded.invalid.iter().map(|span| {
+        let (line, column) = cursor.seek(span.start);
+        let mut d = Diagnostic::new(Severity::Error, "invalid-encoding", message.clone())
+            .at_line_col(*span, line, column);
+        d.file = file.clone();
+        d
+    }));
+    out
 }

@@ -153,6 +153,8 @@ impl Checker {
                 "missing-key" => "missing-key",
                 "duplicate-field" => "duplicate-field",
                 "undefined-macro" => "undefined-macro",
+                "macro-too-large" => "macro-too-large",
+                "entries-in-comment" => "entries-in-comment",
                 "crossref" => "missing-crossref",
                 "name" => "invalid-name",
                 // Duplicate keys are found across all files, and dates by their own rules.

@@ -184,7 +184,7 @@ pub const RULES: &[Rule] = &[
         id: "missing-crossref",
         level: Level::Error,
         style: false,
-        summary: "A `crossref` or `xdata` field names an entry that does not exist (or the chain loops).",
+        summary: "A `crossref` or `xdata` field names an entry that does not exist, or `crossref`, `xdata` and `xref` references form a cycle (or a chain longer than 32 entries).",
         bad: ex(
             "@incollection{c, author = {Doe, Jane}, title = {C}, crossref = {proc}, pages = {1--2}}",
         ),
@@ -201,6 +201,24 @@ pub const RULES: &[Rule] = &[
         good: ex(
             "@string{jacm = {J. ACM}}\n@article{a, author = {Doe, Jane}, title = {T}, journal = jacm, year = 2001}",
         ),
+    },
+    Rule {
+        id: "entries-in-comment",
+        level: Level::Warning,
+        style: false,
+        summary: "A file has no entries, but something that looks like one was read as part of a comment (a `%` line or an `@comment`).",
+        bad: ex("% @article{a, author = {Doe, Jane}, title = {T}, journal = {J}, year = 2001}"),
+        good: ex("@article{a, author = {Doe, Jane}, title = {T}, journal = {J}, year = 2001}"),
+    },
+    Rule {
+        id: "macro-too-large",
+        level: Level::Error,
+        style: false,
+        summary: "An `@string` macro expands to more than 1 MiB (a doubling chain reaches gigabytes in a few lines); its uses keep the macro's name.",
+        bad: ex(
+            "@string{a = {aaaaaaaa}}\n@string{b = a # a # a # a # a # a # a # a}\n@string{c = b # b # b # b # b # b # b # b}\n@string{d = c # c # c # c # c # c # c # c}\n@string{e = d # d # d # d # d # d # d # d}\n@string{f = e # e # e # e # e # e # e # e}\n@string{g = f # f # f # f # f # f # f # f}\n@misc{k, title = g}",
+        ),
+        good: ex("@string{a = {aaaaaaaa}}\n@string{b = a # a}\n@misc{k, title = b}"),
     },
     Rule {
         id: "missing-field",

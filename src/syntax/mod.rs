@@ -412,7 +412,7 @@ impl<'a> Tree<'a> {
             let j;
             let tok = match b[i] {
                 b'%' => {
-                    j = memchr::memchr(b'\n', &b[i..end]).map_or(end, |k| i + k);
+                    j = memchr::memchr2(b'\n', b'\r', &b[i..end]).map_or(end, |k| i + k);
                     Token::Comment
                 }
                 b',' => {

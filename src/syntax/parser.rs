@@ -55,6 +55,8 @@ struct Parser<'a> {
     diagnostics: Vec<Diagnostic>,
     /// (diagnostic, offset): diagnostics to which "the value starts on line N" is added.
     notes: Vec<(usize, usize)>,
+    /// Whether the source has a CR that is not followed by LF (a line break of its own).
+    lone_cr: bool,
 }
 
 /// The head of a block: `@`, white space, type, white space, delimiter.
@@ -96,8 +98,13 @@ fn parse_in_segments(src: &str, min: usize) -> Tree<'_> {
             diagnostics: vec![d],
         };
     }
-    let bounds = segments(src, min);
-    let parse_one = |(i, w): (usize, &[usize])| Parser::new(src, w[0], w[1], i as u32).finish();
+    let lone_cr = has_lone_cr(src);
+    let bounds = segments(src, min, lone_cr);
+    let parse_one = |(i, w): (usize, &[usize])| {
+        let mut p = Parser::new(src, w[0], w[1], i as u32);
+        p.lone_cr = lone_cr;
+        p.finish()
+    };
     #[cfg(feature = "parallel")]
     let parts: Vec<Part> = {
         use rayon::prelude::*;
@@ -142,6 +149,13 @@ fn parse_in_segments(src: &str, min: usize) -> Tree<'_> {
     }
 }
 
+/// Whether `src` has a CR that is not followed by LF: a line break of its own (files from
+/// classic Mac OS), which the parser then looks for wherever it looks for LF.
+fn has_lone_cr(src: &str) -> bool {
+    let b = src.as_bytes();
+    memchr::memchr_iter(b'\r', b).any(|i| b.get(i + 1) != Some(&b'\n'))
+}
+
 /// What one segment's parser produced.
 struct Part {
     items: Vec<Item>,
@@ -153,12 +167,13 @@ struct Part {
 /// Where the input is cut into segments that are parsed on their own: at lines that start
 /// with `@type{`, where every scan of the parser stops anyway, so the result is the same as
 /// one parse of the whole input. Small inputs are one segment.
-fn segments(src: &str, min: usize) -> Vec<usize> {
+fn segments(src: &str, min: usize, lone_cr: bool) -> Vec<usize> {
     let len = src.len();
     let mut bounds = vec![0];
     if cfg!(feature = "parallel") && len >= 2 * min {
         let n = (len / min).min(64);
-        let probe = Parser::new(src, 0, len, 0);
+        let mut probe = Parser::new(src, 0, len, 0);
+        probe.lone_cr = lone_cr;
         for k in 1..n {
             let target = k * len / n;
             if target <= *bounds.last().unwrap_or(&0) {
@@ -199,8 +214,22 @@ impl<'a> Parser<'a> {
             pieces: Vec::with_capacity(equals + hashes + ats),
             diagnostics: Vec::new(),
             notes: Vec::new(),
+            lone_cr: false,
             start,
         }
+    }
+
+    /// The next `{`, `}` or line break at or after `i`. Lone CRs break lines only in files
+    /// that have them, so LF and CRLF files take the fast path.
+    fn next_brace_or_break(&self, i: usize) -> Option<usize> {
+        let rest = &self.b[i..];
+        let k = if self.lone_cr {
+            rest.iter()
+                .position(|&c| matches!(c, b'{' | b'}' | b'\n' | b'\r'))
+        } else {
+            memchr::memchr3(b'{', b'}', b'\n', rest)
+        };
+        k.map(|k| i + k)
     }
 
     fn finish(mut self) -> Part {
@@ -224,7 +253,8 @@ impl<'a> Parser<'a> {
             let i = pos + k;
             if self.b[i] == b'%' {
                 self.text(text_start, i);
-                let end = memchr::memchr(b'\n', &self.b[i..len]).map_or(len, |n| i + n);
+                // A comment ends at any line break: LF, CRLF or a lone CR.
+                let end = memchr::memchr2(b'\n', b'\r', &self.b[i..len]).map_or(len, |n| i + n);
                 self.items.push(Item::LineComment(Span::new(i, end)));
                 pos = end;
                 text_start = end;
@@ -287,10 +317,11 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// The first position after `from` where a line starts with `@type{` or `@type(`.
+    /// The first position after `from` where a line starts with `@type{` or `@type(`
+    /// (lines end at LF, CRLF or a lone CR).
     fn next_entry_line(&self, from: usize) -> Option<usize> {
         let mut pos = from;
-        while let Some(k) = memchr::memchr(b'\n', &self.b[pos..]) {
+        while let Some(k) = memchr::memchr2(b'\n', b'\r', &self.b[pos..]) {
             let nl = pos + k;
             if let Some(at) = self.entry_line_at(nl) {
                 return Some(at);
@@ -300,8 +331,8 @@ impl<'a> Parser<'a> {
         None
     }
 
-    /// If the line after the newline at `nl` starts a block (`@` in its first column), the
-    /// position of its `@`.
+    /// If the line after the line break at `nl` (LF or CR) starts a block (`@` in its first
+    /// column), the position of its `@`.
     fn entry_line_at(&self, nl: usize) -> Option<usize> {
         let k = nl + 1;
         (k < self.b.len() && self.b[k] == b'@' && self.head(k).is_some()).then_some(k)
@@ -314,7 +345,8 @@ impl<'a> Parser<'a> {
                 pos += 1;
             }
             if pos < self.b.len() && self.b[pos] == b'%' {
-                pos = memchr::memchr(b'\n', &self.b[pos..]).map_or(self.b.len(), |n| pos + n);
+                pos =
+                    memchr::memchr2(b'\n', b'\r', &self.b[pos..]).map_or(self.b.len(), |n| pos + n);
             } else {
                 return pos;
             }
@@ -406,7 +438,7 @@ impl<'a> Parser<'a> {
                 if depth == 0 {
                     return S::new(i, i + 1);
                 }
-            } else if c == b'\n' && self.entry_line_at(i).is_some() {
+            } else if (c == b'\n' || c == b'\r') && self.entry_line_at(i).is_some() {
                 return S::new(i + 1, i + 1);
             }
             i += 1;
@@ -622,8 +654,7 @@ impl<'a> Parser<'a> {
     fn braced(&self, open: usize, field: &str) -> PResult<usize> {
         let mut depth = 0usize;
         let mut i = open;
-        while let Some(k) = memchr::memchr3(b'{', b'}', b'\n', &self.b[i..]) {
-            let j = i + k;
+        while let Some(j) = self.next_brace_or_break(i) {
             match self.b[j] {
                 b'{' | b'}' if self.escaped(j) => {}
                 b'{' => depth += 1,
@@ -664,7 +695,7 @@ impl<'a> Parser<'a> {
                     depth -= 1;
                 }
                 b'"' if depth == 0 => return Ok(i + 1),
-                b'\n' => {
+                b'\n' | b'\r' => {
                     if let Some(at) = self.entry_line_at(i) {
                         return Err(self.unterminated(open, field, '"', Some(at)));
                     }

@@ -178,12 +178,15 @@ pub fn listing_many_authors(authors: usize) -> String {
     s
 }
 
-/// A listing record whose title line is `bytes` long with one author at the end.
+/// A listing record whose title line is `bytes` of capitalised words (each a candidate
+/// boundary) with one author at the end.
 pub fn listing_long_title(bytes: usize) -> String {
     let mut rng = Rng::new(13);
     let mut s = String::from("CLOct 10, 2023\n");
     while s.len() < bytes {
-        s.push_str(&rng.word());
+        let w = rng.word();
+        s.push_str(&w[..1].to_ascii_uppercase());
+        s.push_str(&w[1..]);
         s.push(' ');
     }
     s.push_str("TitleAda Lovelace\nAn abstract.\n");

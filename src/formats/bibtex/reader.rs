@@ -1,7 +1,8 @@
 //! Lowering the syntax tree to the model.
 
-use crate::fxhash::FxHashMap as HashMap;
+use crate::fxhash::FxHashMap;
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -138,7 +139,7 @@ struct FieldSpec {
 /// One lookup for a lowercase field name (`None` for names bibkit does not know).
 fn spec(name: &str) -> Option<FieldSpec> {
     use std::sync::OnceLock;
-    static SPECS: OnceLock<HashMap<&'static str, FieldSpec>> = OnceLock::new();
+    static SPECS: OnceLock<FxHashMap<&'static str, FieldSpec>> = OnceLock::new();
     SPECS
         .get_or_init(|| {
             crate::model::KNOWN_FIELDS
@@ -457,18 +458,132 @@ impl PartialEq for Caseless<'_> {
 
 impl Eq for Caseless<'_> {}
 
-/// `@string` definitions, in the order they were made.
+/// The most text one macro may expand to (1 MiB). A definition that grows past it — the
+/// doubling `@string{s1 = s0 # s0}`, `@string{s2 = s1 # s1}`, … reaches a gigabyte in 30
+/// lines — is reported at its definition, and each use keeps the macro's name as its text,
+/// with an error. Nothing is expanded before it is used.
+pub const MACRO_LIMIT: usize = 1 << 20;
+
+/// Macros longer than this are counted against a file's expansion budget.
+const LONG_MACRO: usize = 256;
+
+/// The budget for text from long macros in one file: a fixed allowance plus four times
+/// the file's size, so that a small file cannot expand to gigabytes by using one long
+/// macro many times.
+fn macro_budget(source_len: usize) -> usize {
+    (64 << 20) + 4 * source_len
+}
+
+/// One piece of a `@string` definition, with its macros resolved where the definition
+/// stands (a later redefinition does not change it, as in BibTeX).
+#[derive(Debug, Clone, Copy)]
+enum DefPiece {
+    /// Literal text (a braced or quoted piece's content, or a number).
+    Text(Span),
+    /// An earlier definition.
+    Def(u32),
+    /// A predefined month macro (index into [`MONTH_NAMES`]).
+    Month(u8),
+    /// An undefined macro: its name is the text.
+    Undefined(Span),
+}
+
+/// One `@string` definition.
+#[derive(Debug)]
+struct Def {
+    pieces: Vec<DefPiece>,
+    /// The length of its expansion, or `MACRO_LIMIT + 1` when it is longer.
+    len: usize,
+}
+
+/// `@string` definitions, in the order they were made; expanded only when used.
 #[derive(Debug, Default)]
 struct Macros {
-    defs: HashMap<String, Vec<(usize, String)>>,
+    defs: Vec<Def>,
+    /// Lowercase name → (position, definition), in order.
+    by_name: HashMap<String, Vec<(usize, u32)>>,
+    /// Whether any definition is longer than [`LONG_MACRO`].
+    long: bool,
 }
 
 impl Macros {
-    /// The value of `name` as defined before byte `pos`.
-    fn get(&self, name: &str, pos: usize) -> Option<&str> {
-        let defs = self.defs.get(name)?;
+    /// The definition of `name` (lowercase) in force before byte `pos`.
+    fn get(&self, name: &str, pos: usize) -> Option<u32> {
+        let defs = self.by_name.get(name)?;
         let i = defs.partition_point(|(p, _)| *p < pos);
-        (i > 0).then(|| defs[i - 1].1.as_str())
+        (i > 0).then(|| defs[i - 1].1)
+    }
+
+    fn len(&self, id: u32) -> usize {
+        self.defs[id as usize].len
+    }
+
+    /// Appends the expansion of definition `id` (not too large) to `out`, without recursion.
+    fn expand_into(&self, id: u32, src: &str, out: &mut String) {
+        let mut stack: Vec<(u32, usize)> = vec![(id, 0)];
+        while let Some((d, i)) = stack.last_mut() {
+            let def = &self.defs[*d as usize];
+            let Some(&p) = def.pieces.get(*i) else {
+                stack.pop();
+                continue;
+            };
+            *i += 1;
+            match p {
+                DefPiece::Text(s) | DefPiece::Undefined(s) => out.push_str(&src[s.start..s.end]),
+                DefPiece::Month(m) => out.push_str(MONTH_NAMES[m as usize]),
+                DefPiece::Def(x) => stack.push((x, 0)),
+            }
+        }
+    }
+}
+
+/// A set of field names compared ignoring ASCII case, as BibTeX compares them: a list for
+/// the usual handful, a hash set beyond.
+#[derive(Debug)]
+enum Names<'a> {
+    Few(Vec<&'a str>),
+    Many(std::collections::HashSet<Cow<'a, str>>),
+}
+
+impl<'a> Names<'a> {
+    /// Up to this many names are kept in a list.
+    const FEW: usize = 24;
+
+    fn new(capacity: usize) -> Self {
+        if capacity > Self::FEW {
+            Names::Many(std::collections::HashSet::with_capacity(capacity))
+        } else {
+            Names::Few(Vec::with_capacity(capacity))
+        }
+    }
+
+    fn lower(name: &str) -> Cow<'_, str> {
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        match self {
+            Names::Few(v) => v.iter().any(|s| s.eq_ignore_ascii_case(name)),
+            Names::Many(set) => set.contains(Self::lower(name).as_ref()),
+        }
+    }
+
+    /// Adds `name`; false when it was there already.
+    fn insert(&mut self, name: &'a str) -> bool {
+        match self {
+            Names::Few(v) => {
+                if v.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                    return false;
+                }
+                v.push(name);
+                true
+            }
+            Names::Many(set) => set.insert(Self::lower(name)),
+        }
     }
 }
 
@@ -486,8 +601,43 @@ pub struct Lowering<'t, 'a> {
     generated: HashMap<usize, String>,
     /// Line and column of each entry's `@`.
     positions: Vec<(u32, u32)>,
+    /// The `xdata`, `crossref` and `xref` targets of the entries that have any (entry
+    /// number → links, in the order written).
+    links: FxHashMap<u32, Vec<Link>>,
+    /// Macro uses (by position) past the file's expansion budget.
+    over_budget: std::collections::HashSet<usize>,
     diagnostics: Vec<Diagnostic>,
 }
+
+/// How one entry names another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkKind {
+    Xdata,
+    Crossref,
+    Xref,
+}
+
+impl LinkKind {
+    fn field(self) -> &'static str {
+        match self {
+            LinkKind::Xdata => "xdata",
+            LinkKind::Crossref => "crossref",
+            LinkKind::Xref => "xref",
+        }
+    }
+}
+
+/// One reference from an entry to another by key.
+#[derive(Debug, Clone)]
+struct Link {
+    kind: LinkKind,
+    key: String,
+    /// The entry it names, if any.
+    target: Option<u32>,
+}
+
+/// How long a `crossref`/`xdata` chain is followed.
+const MAX_CHAIN: usize = 32;
 
 impl<'t, 'a> Lowering<'t, 'a> {
     /// Prepares the lowering: collects macros, keys, and the file-level diagnostics (syntax
@@ -501,10 +651,13 @@ impl<'t, 'a> Lowering<'t, 'a> {
             by_key: HashMap::default(),
             generated: HashMap::default(),
             positions: Vec::new(),
+            links: FxHashMap::default(),
+            over_budget: Default::default(),
             diagnostics: tree.diagnostics().to_vec(),
         };
-        let src = tree.source().as_bytes();
-        let (mut line, mut scanned) = (1u32, 0usize);
+        // Positions are found moving forward, so a file of any shape (one long line too)
+        // costs one pass.
+        let mut cursor = crate::diagnostic::Cursor::new(tree.source());
 
         let mut keyless = Vec::new();
         for (idx, item) in tree.items().iter().enumerate() {
@@ -514,12 +667,8 @@ impl<'t, 'a> Lowering<'t, 'a> {
                 BlockKind::Entry => {
                     let n = l.entries.len();
                     l.entries.push(idx);
-                    let start = b.span().start;
-                    line += memchr::memchr_iter(b'\n', &src[scanned..start]).count() as u32;
-                    scanned = start;
-                    let line_start = memchr::memrchr(b'\n', &src[..start]).map_or(0, |i| i + 1);
-                    let column = tree.source()[line_start..start].chars().count() as u32 + 1;
-                    l.positions.push((line, column));
+                    l.positions.push(cursor.seek(b.span().start));
+                    l.collect_links(n, b);
                     let key = tree.text(b.key());
                     if key.is_empty() {
                         keyless.push(n);
@@ -563,6 +712,22 @@ impl<'t, 'a> Lowering<'t, 'a> {
                 }
                 _ => {}
             }
+        }
+        if l.entries.is_empty() {
+            if let Some(at) = hidden_entry(tree) {
+                l.diagnostics.push(
+                    Diagnostic::new(
+                        Severity::Warning,
+                        "entries-in-comment",
+                        "no entry was read, but this looks like one: it was read as part of a comment (a `%` line or an `@comment`)",
+                    )
+                    .at_line_col(Span::new(at, at), 0, 0),
+                );
+            }
+        }
+        l.resolve_links();
+        if l.macros.long {
+            l.spend_budget();
         }
         if !keyless.is_empty() {
             let mut keys = KeyGenerator::new();
@@ -639,14 +804,90 @@ impl<'t, 'a> Lowering<'t, 'a> {
     fn define_strings(&mut self, b: &Block) {
         for f in self.tree.fields(b) {
             let name = self.tree.text(f.name()).to_lowercase();
-            let mut diags = Vec::new();
-            let value = self.expand(f, &mut diags, None).into_owned();
-            self.diagnostics.extend(diags);
+            let mut pieces = Vec::with_capacity(self.tree.pieces(f).len());
+            let mut len = 0usize;
+            let mut inherited_too_large = false;
+            for p in self.tree.pieces(f) {
+                let piece = match p.kind() {
+                    PieceKind::Macro => {
+                        let written = self.tree.text(p.span());
+                        let lower = written.to_lowercase();
+                        if let Some(id) = self.macros.get(&lower, p.span().start) {
+                            inherited_too_large |= self.macros.len(id) > MACRO_LIMIT;
+                            DefPiece::Def(id)
+                        } else if let Some(m) = MONTH_MACROS.iter().position(|&m| m == lower) {
+                            DefPiece::Month(m as u8)
+                        } else {
+                            self.diagnostics
+                                .push(undefined_macro(written, p.span(), None));
+                            DefPiece::Undefined(p.span())
+                        }
+                    }
+                    _ => DefPiece::Text(p.content()),
+                };
+                len = len.saturating_add(match piece {
+                    DefPiece::Text(s) | DefPiece::Undefined(s) => s.end - s.start,
+                    DefPiece::Month(m) => MONTH_NAMES[m as usize].len(),
+                    DefPiece::Def(id) => self.macros.len(id),
+                });
+                pieces.push(piece);
+            }
+            if len > MACRO_LIMIT {
+                len = MACRO_LIMIT + 1;
+                if !inherited_too_large {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Severity::Error,
+                            "macro-too-large",
+                            format!(
+                                "`@string` `{}` expands to more than {} MiB; its uses keep its name as their text",
+                                self.tree.text(f.name()),
+                                MACRO_LIMIT >> 20
+                            ),
+                        )
+                        .at_line_col(f.name(), 0, 0),
+                    );
+                }
+            }
+            self.macros.long |= len > LONG_MACRO;
+            let id = self.macros.defs.len() as u32;
+            self.macros.defs.push(Def { pieces, len });
             self.macros
-                .defs
+                .by_name
                 .entry(name)
                 .or_default()
-                .push((f.span().start, value));
+                .push((f.span().start, id));
+        }
+    }
+
+    /// Marks the uses of long macros past the file's budget, in file order (so the same
+    /// uses are marked however entries are later lowered).
+    fn spend_budget(&mut self) {
+        let budget = macro_budget(self.tree.source().len());
+        let mut spent = 0usize;
+        for b in self.tree.blocks() {
+            if !matches!(b.block_kind(), BlockKind::Entry | BlockKind::Preamble) {
+                continue;
+            }
+            for f in self.tree.fields(b) {
+                for p in self.tree.pieces(f) {
+                    if p.kind() != PieceKind::Macro {
+                        continue;
+                    }
+                    let lower = self.tree.text(p.span()).to_lowercase();
+                    let Some(id) = self.macros.get(&lower, p.span().start) else {
+                        continue;
+                    };
+                    let len = self.macros.len(id);
+                    if len <= LONG_MACRO || len > MACRO_LIMIT {
+                        continue;
+                    }
+                    spent = spent.saturating_add(len);
+                    if spent > budget {
+                        self.over_budget.insert(p.span().start);
+                    }
+                }
+            }
         }
     }
 
@@ -663,27 +904,42 @@ impl<'t, 'a> Lowering<'t, 'a> {
                 return Cow::Borrowed(self.tree.text(p.content()));
             }
         }
+        let src = self.tree.source();
         let mut out = String::new();
         for p in pieces {
             match p.kind() {
                 PieceKind::Macro => {
                     let name = self.tree.text(p.span());
                     let lower = name.to_lowercase();
-                    if let Some(v) = self.macros.get(&lower, p.span().start) {
-                        out.push_str(v);
+                    if let Some(id) = self.macros.get(&lower, p.span().start) {
+                        let too_large = self.macros.len(id) > MACRO_LIMIT;
+                        if too_large || self.over_budget.contains(&p.span().start) {
+                            let why = if too_large {
+                                format!("`{name}` expands to more than {} MiB", MACRO_LIMIT >> 20)
+                            } else {
+                                format!(
+                                    "the macros of this file expand to more than {} MiB in all by here",
+                                    macro_budget(src.len()) >> 20
+                                )
+                            };
+                            let mut d = Diagnostic::new(
+                                Severity::Error,
+                                "macro-too-large",
+                                format!("{why}; its name is kept as the text"),
+                            )
+                            .at_line_col(p.span(), 0, 0);
+                            if let Some(k) = key {
+                                d = d.with_key(k);
+                            }
+                            diags.push(d);
+                            out.push_str(name);
+                        } else {
+                            self.macros.expand_into(id, src, &mut out);
+                        }
                     } else if let Some(m) = MONTH_MACROS.iter().position(|&m| m == lower) {
                         out.push_str(MONTH_NAMES[m]);
                     } else {
-                        let mut d = Diagnostic::new(
-                            Severity::Warning,
-                            "undefined-macro",
-                            format!("undefined macro `{name}`; its name is kept as the text"),
-                        )
-                        .at_line_col(p.span(), 0, 0);
-                        if let Some(k) = key {
-                            d = d.with_key(k);
-                        }
-                        diags.push(d);
+                        diags.push(undefined_macro(name, p.span(), key));
                         out.push_str(name);
                     }
                 }
@@ -691,6 +947,78 @@ impl<'t, 'a> Lowering<'t, 'a> {
             }
         }
         Cow::Owned(out)
+    }
+
+    /// Records the `xdata`, `crossref` and `xref` targets of entry `n`.
+    fn collect_links(&mut self, n: usize, b: &Block) {
+        let mut links = Vec::new();
+        for f in self.tree.fields(b) {
+            let name = self.tree.text(f.name());
+            let kind = if name.eq_ignore_ascii_case("xdata") {
+                LinkKind::Xdata
+            } else if name.eq_ignore_ascii_case("crossref") {
+                LinkKind::Crossref
+            } else if name.eq_ignore_ascii_case("xref") {
+                LinkKind::Xref
+            } else {
+                continue;
+            };
+            // Only the first of a repeated field counts, as in the model.
+            if links.iter().any(|l: &Link| l.kind == kind) {
+                continue;
+            }
+            let value = self.expand(f, &mut Vec::new(), None);
+            let keys: Vec<&str> = match kind {
+                LinkKind::Xdata => value.split(',').map(str::trim).collect(),
+                _ => vec![value.trim()],
+            };
+            for k in keys.into_iter().filter(|k| !k.is_empty()) {
+                links.push(Link {
+                    kind,
+                    key: k.to_string(),
+                    target: None,
+                });
+            }
+        }
+        if !links.is_empty() {
+            self.links.insert(n as u32, links);
+        }
+    }
+
+    /// Resolves link targets and reports cycles (one finding per cycle, at its first
+    /// entry).
+    fn resolve_links(&mut self) {
+        for links in self.links.values_mut() {
+            for l in links {
+                l.target = self.by_key.get(&Caseless(&l.key)).map(|&t| t as u32);
+            }
+        }
+        for cycle in cycles(&self.links) {
+            let first = cycle[0] as usize;
+            let keys: Vec<String> = cycle
+                .iter()
+                .take(6)
+                .map(|&n| format!("`{}`", self.key(n as usize)))
+                .collect();
+            let more = if cycle.len() > 6 { ", …" } else { "" };
+            let message = if cycle.len() == 1 {
+                format!(
+                    "`{}` names itself in `crossref`, `xdata` or `xref`; the reference is not followed",
+                    self.key(first)
+                )
+            } else {
+                format!(
+                    "{}{more} name each other in a cycle (`crossref`, `xdata`, `xref`); each entry inherits along it once",
+                    keys.join(", ")
+                )
+            };
+            let key = self.key(first).to_string();
+            self.diagnostics.push(
+                Diagnostic::new(Severity::Warning, "crossref", message)
+                    .at_line_col(self.block(first).span(), 0, 0)
+                    .with_key(key),
+            );
+        }
     }
 
     /// What a `month` value gives: a month macro, a name or a number, a season, a month
@@ -716,7 +1044,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
         let mut diags = Vec::new();
         let mut e = self.own_fields(n, &mut diags);
         if self.reader.resolve_crossrefs {
-            self.inherit(n, &mut e, &mut diags, 0);
+            self.inherit(n, &mut e, &mut diags);
         }
         (e, diags)
     }
@@ -739,7 +1067,16 @@ impl<'t, 'a> Lowering<'t, 'a> {
         };
         let mut ymd = YearMonthDay::default();
         let fields = tree.fields(b);
-        let mut seen: Vec<&str> = Vec::with_capacity(fields.len());
+        // The names seen so far, and (for entries with many fields) all names: looked up
+        // by hash, so an entry with thousands of fields costs linear time.
+        let mut seen = Names::new(fields.len());
+        let all = (fields.len() > Names::FEW).then(|| {
+            let mut all = Names::new(fields.len());
+            for g in fields {
+                all.insert(tree.text(g.name()));
+            }
+            all
+        });
         e.fields.reserve_exact(fields.len());
         for f in fields {
             let written = tree.text(f.name());
@@ -752,16 +1089,19 @@ impl<'t, 'a> Lowering<'t, 'a> {
             let spec = spec(&lower);
             let canonical = spec.map_or(lower.as_ref(), |s| s.canonical);
             let both = canonical != lower
-                && fields
-                    .iter()
-                    .any(|g| tree.text(g.name()).eq_ignore_ascii_case(canonical));
+                && match &all {
+                    Some(all) => all.contains(canonical),
+                    None => fields
+                        .iter()
+                        .any(|g| tree.text(g.name()).eq_ignore_ascii_case(canonical)),
+                };
             let ty = spec.map_or(FieldType::Text, |s| s.ty);
             let name: Cow<'static, str> = match spec {
                 Some(_) if both => crate::model::field_name(&lower),
                 Some(s) => Cow::Borrowed(s.canonical),
                 None => Cow::Owned(lower.into_owned()),
             };
-            if seen.iter().any(|s| s.eq_ignore_ascii_case(written)) {
+            if !seen.insert(written) {
                 diags.push(
                     Diagnostic::new(
                         Severity::Warning,
@@ -772,7 +1112,6 @@ impl<'t, 'a> Lowering<'t, 'a> {
                     .with_key(key),
                 );
             }
-            seen.push(written);
             let raw = self.expand(f, diags, Some(key));
             let span = Some(f.span());
             let slot = || Some((e.fields.len(), raw.trim_ascii().to_string(), f.span()));
@@ -1004,76 +1343,78 @@ impl<'t, 'a> Lowering<'t, 'a> {
         }
     }
 
-    /// Adds the fields `e` inherits from its crossref and xdata parents.
-    fn inherit(&self, n: usize, e: &mut Entry, diags: &mut Vec<Diagnostic>, depth: usize) {
-        if depth > 8 {
+    /// Adds the fields `e` inherits from its crossref and xdata parents, following each
+    /// ancestor once (a parent named twice, a diamond or a cycle costs nothing more) and
+    /// chains up to [`MAX_CHAIN`] entries deep.
+    fn inherit(&self, n: usize, e: &mut Entry, diags: &mut Vec<Diagnostic>) {
+        let mut visited = crate::fxhash::FxHashSet::default();
+        visited.insert(n as u32);
+        let mut deep = false;
+        self.inherit_from(n, e, Some(diags), &mut visited, 0, &mut deep);
+        if deep {
             diags.push(
                 Diagnostic::new(
                     Severity::Warning,
                     "crossref",
-                    "crossref/xdata chain is too deep or circular; stopped following it",
+                    format!(
+                        "the crossref/xdata chain of `{}` is more than {MAX_CHAIN} entries long; inheritance stops there",
+                        e.key
+                    ),
                 )
                 .at_line_col(self.block(n).span(), 0, 0)
                 .with_key(&e.key),
             );
+        }
+    }
+
+    /// Merges into `e` (entry `n`) what its parents give; `diags` (for the entry itself,
+    /// not its ancestors) gets the targets that do not exist.
+    fn inherit_from(
+        &self,
+        n: usize,
+        e: &mut Entry,
+        mut diags: Option<&mut Vec<Diagnostic>>,
+        visited: &mut crate::fxhash::FxHashSet<u32>,
+        depth: usize,
+        deep: &mut bool,
+    ) {
+        let Some(links) = self.links.get(&(n as u32)) else {
             return;
-        }
-        let mut parents: Vec<(String, bool)> = Vec::new();
-        if let Some(Value::Verbatim(x)) = e.get("xdata") {
-            parents.extend(
-                x.split(',')
-                    .map(|k| (k.trim().to_string(), true))
-                    .filter(|(k, _)| !k.is_empty()),
-            );
-        }
-        if let Some(Value::Verbatim(c)) = e.get("crossref") {
-            parents.push((c.trim().to_string(), false));
-        }
-        for (pkey, is_xdata) in parents {
-            let Some(&pn) = self.by_key.get(&Caseless(&pkey)) else {
-                let field = if is_xdata { "xdata" } else { "crossref" };
-                let span = e.field(field).and_then(|f| f.span).unwrap_or_default();
-                diags.push(
-                    Diagnostic::new(
-                        Severity::Warning,
-                        "crossref",
-                        format!("{field} target `{pkey}` is not defined"),
-                    )
-                    .at_line_col(span, 0, 0)
-                    .with_key(&e.key),
-                );
+        };
+        // xdata parents first, in the order written, then the crossref parent.
+        let ordered = links
+            .iter()
+            .filter(|l| l.kind == LinkKind::Xdata)
+            .chain(links.iter().filter(|l| l.kind == LinkKind::Crossref));
+        for link in ordered {
+            let Some(pn) = link.target else {
+                if let Some(diags) = diags.as_deref_mut() {
+                    let field = link.kind.field();
+                    let span = e.field(field).and_then(|f| f.span).unwrap_or_default();
+                    diags.push(
+                        Diagnostic::new(
+                            Severity::Warning,
+                            "crossref",
+                            format!("{field} target `{}` is not defined", link.key),
+                        )
+                        .at_line_col(span, 0, 0)
+                        .with_key(&e.key),
+                    );
+                }
                 continue;
             };
-            if pn == n {
+            if !visited.insert(pn) {
                 continue;
             }
+            if depth + 1 > MAX_CHAIN {
+                *deep = true;
+                continue;
+            }
+            let pn = pn as usize;
             let mut scratch = Vec::new();
             let mut parent = self.own_fields(pn, &mut scratch);
-            self.inherit(pn, &mut parent, &mut scratch, depth + 1);
-            for f in parent.fields {
-                if NOT_INHERITED.contains(&f.name.as_ref()) {
-                    continue;
-                }
-                let target = if is_xdata {
-                    Some(f.name.as_ref())
-                } else {
-                    match inherited_name(&parent.kind, &e.kind, &f.name) {
-                        Some("") => None,
-                        Some(t) => Some(t),
-                        None => Some(f.name.as_ref()),
-                    }
-                };
-                if let Some(t) = target {
-                    if e.get(t).is_none() {
-                        e.fields.push(Field {
-                            name: crate::model::field_name(t),
-                            value: f.value.clone(),
-                            span: None,
-                            inherited: true,
-                        });
-                    }
-                }
-            }
+            self.inherit_from(pn, &mut parent, None, visited, depth + 1, deep);
+            merge_parent(e, parent, link.kind == LinkKind::Xdata);
         }
     }
 
@@ -1176,6 +1517,161 @@ impl<'t, 'a> Lowering<'t, 'a> {
             }
         }
     }
+}
+
+/// Adds the fields of a resolved parent that `e` does not have (under the names biblatex
+/// gives them in a child of `e`'s type when it is a crossref parent).
+fn merge_parent(e: &mut Entry, parent: Entry, is_xdata: bool) {
+    // Names looked up by hash when there are many.
+    let mut have: Option<std::collections::HashSet<Cow<'static, str>>> =
+        (e.fields.len() + parent.fields.len() > 48)
+            .then(|| e.fields.iter().map(|f| f.name.clone()).collect());
+    for f in parent.fields {
+        if NOT_INHERITED.contains(&f.name.as_ref()) {
+            continue;
+        }
+        let target = if is_xdata {
+            Some(f.name.as_ref())
+        } else {
+            match inherited_name(&parent.kind, &e.kind, &f.name) {
+                Some("") => None,
+                Some(t) => Some(t),
+                None => Some(f.name.as_ref()),
+            }
+        };
+        let Some(t) = target else { continue };
+        let present = match &have {
+            Some(set) => set.contains(t),
+            None => e.get(t).is_some(),
+        };
+        if !present {
+            let name = crate::model::field_name(t);
+            if let Some(set) = &mut have {
+                set.insert(name.clone());
+            }
+            e.fields.push(Field {
+                name,
+                value: f.value,
+                span: None,
+                inherited: true,
+            });
+        }
+    }
+}
+
+/// The first `@type{` or `@type(` inside a comment (a `%` line, an `@comment` block, text
+/// between entries): an entry that was not read as one.
+fn hidden_entry(tree: &Tree<'_>) -> Option<usize> {
+    let src = tree.source();
+    for item in tree.items() {
+        let span = match item {
+            Item::Text(s) | Item::LineComment(s) => *s,
+            Item::Block(b) if b.block_kind() == BlockKind::Comment => b.span(),
+            _ => continue,
+        };
+        let text = &src[span.start..span.end];
+        let skip = usize::from(matches!(item, Item::Block(_)));
+        for at in memchr::memchr_iter(b'@', text.as_bytes()).skip(skip) {
+            let rest = text[at + 1..].trim_start();
+            let name_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
+            if name_len == 0 || rest[..name_len].eq_ignore_ascii_case("comment") {
+                continue;
+            }
+            if matches!(
+                rest[name_len..].trim_start().as_bytes().first(),
+                Some(b'{' | b'(')
+            ) {
+                return Some(span.start + at);
+            }
+        }
+    }
+    None
+}
+
+fn undefined_macro(name: &str, span: Span, key: Option<&str>) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        Severity::Warning,
+        "undefined-macro",
+        format!("undefined macro `{name}`; its name is kept as the text"),
+    )
+    .at_line_col(span, 0, 0);
+    if let Some(k) = key {
+        d = d.with_key(k);
+    }
+    d
+}
+
+/// The cycles among entries' links: strongly connected components with more than one
+/// entry, or an entry that names itself; each sorted, in file order of its first entry.
+/// Iterative (Tarjan's algorithm), so a long chain cannot overflow the stack.
+fn cycles(links: &FxHashMap<u32, Vec<Link>>) -> Vec<Vec<u32>> {
+    let mut nodes: Vec<u32> = links.keys().copied().collect();
+    nodes.sort_unstable();
+    let succ = |n: u32| -> Vec<u32> {
+        links
+            .get(&n)
+            .map(|ls| ls.iter().filter_map(|l| l.target).collect())
+            .unwrap_or_default()
+    };
+    let mut index: FxHashMap<u32, (usize, usize)> = FxHashMap::default(); // (index, lowlink)
+    let mut on_stack: crate::fxhash::FxHashSet<u32> = Default::default();
+    let mut stack: Vec<u32> = Vec::new();
+    let mut next = 0usize;
+    let mut out = Vec::new();
+    for &root in &nodes {
+        if index.contains_key(&root) {
+            continue;
+        }
+        // (node, its successors, the next successor to visit)
+        let mut work: Vec<(u32, Vec<u32>, usize)> = vec![(root, succ(root), 0)];
+        index.insert(root, (next, next));
+        next += 1;
+        stack.push(root);
+        on_stack.insert(root);
+        while let Some((v, ws, i)) = work.last_mut() {
+            let v = *v;
+            if let Some(&w) = ws.get(*i) {
+                *i += 1;
+                if let Some(&(wi, _)) = index.get(&w) {
+                    if on_stack.contains(&w) {
+                        let low = index[&v].1.min(wi);
+                        index.entry(v).and_modify(|e| e.1 = low);
+                    }
+                } else {
+                    index.insert(w, (next, next));
+                    next += 1;
+                    stack.push(w);
+                    on_stack.insert(w);
+                    work.push((w, succ(w), 0));
+                }
+                continue;
+            }
+            work.pop();
+            let (vi, vl) = index[&v];
+            if let Some((u, _, _)) = work.last() {
+                let u = *u;
+                let low = index[&u].1.min(vl);
+                index.entry(u).and_modify(|e| e.1 = low);
+            }
+            if vi == vl {
+                let mut comp = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack.remove(&w);
+                    comp.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                let self_loop = comp.len() == 1 && succ(v).contains(&v);
+                if comp.len() > 1 || self_loop {
+                    comp.sort_unstable();
+                    out.push(comp);
+                }
+            }
+        }
+    }
+    out.sort_unstable_by_key(|c| c[0]);
+    out
 }
 
 /// Strips `https://doi.org/`, `http://dx.doi.org/` and `doi:` prefixes from a DOI.

@@ -168,13 +168,21 @@ pub fn write_comment(out: &mut String, c: &Comment) {
     if !out.is_empty() && !out.ends_with("\n\n") {
         out.push('\n');
     }
-    if c.kind == CommentKind::Block && balanced(&c.text) && !c.text.contains("\n@") {
+    if c.kind == CommentKind::Block
+        && balanced(&c.text)
+        && !c.text.contains("\n@")
+        && !c.text.contains("\r@")
+    {
         let _ = writeln!(out, "@comment{{{}}}", c.text);
     } else {
         if c.text.is_empty() {
             out.push_str("%\n");
         }
-        for line in c.text.lines() {
+        // Lines end at LF, CRLF or a lone CR, as the reader ends `%` comments.
+        for line in c.text.split('\n').flat_map(|l| {
+            let l = l.strip_suffix('\r').unwrap_or(l);
+            l.split('\r')
+        }) {
             let line = line.trim_end();
             if line.is_empty() {
                 out.push_str("%\n");

@@ -199,9 +199,7 @@ impl ListingReader {
                         "expected a record's first line, a subject code and date such as `CLOct 25, 2024`; found `{}`",
                         shorten(hl.text.trim(), 60)
                     ),
-                    hl,
-                    text,
-                ));
+                    hl));
                 // Skip to the next line that starts a record.
                 i = (h + 1..lines.len())
                     .find(|&j| is_header(lines[j].text))
@@ -215,7 +213,6 @@ impl ListingReader {
                     "listing-incomplete",
                     "record has no title and author line",
                     hl,
-                    text,
                 ));
                 i = h + 1;
                 continue;
@@ -230,7 +227,6 @@ impl ListingReader {
                 &lines[t],
                 a.map(|a| &lines[a]),
                 span,
-                text,
                 &mut out.diagnostics,
                 keys,
             ) {
@@ -247,12 +243,14 @@ impl ListingReader {
         rule: &'static str,
         message: impl Into<String>,
         line: &Line<'_>,
-        source: &str,
     ) -> Diagnostic {
         let lead = line.text.len() - line.text.trim_start().len();
-        let mut d = Diagnostic::new(severity, rule, message).at(
-            source,
+        // The line is known: its column is counted within it, never from the file start.
+        let column = line.text[..lead].chars().count() as u32 + 1;
+        let mut d = Diagnostic::new(severity, rule, message).at_line_col(
             Span::new(line.start + lead, line.start + line.text.len()),
+            line.number,
+            column,
         );
         d.file = self.file.clone();
         d
@@ -266,7 +264,6 @@ impl ListingReader {
         tl: &Line<'_>,
         al: Option<&Line<'_>>,
         span: Span,
-        source: &str,
         diags: &mut Vec<Diagnostic>,
         keys: &mut KeyGenerator,
     ) -> Option<Entry> {
@@ -285,7 +282,6 @@ impl ListingReader {
                     head.month, head.day, head.year
                 ),
                 hl,
-                source,
             ));
             return None;
         };
@@ -303,7 +299,6 @@ impl ListingReader {
                             head.code
                         ),
                         hl,
-                        source,
                     ));
                     head.code.to_string()
                 }
@@ -324,9 +319,7 @@ impl ListingReader {
                 Severity::Error,
                 "listing-title",
                 "cannot find where the title ends and the authors begin (no author name starts with a capital letter)",
-                tl,
-                source,
-            ));
+                tl));
             return None;
         };
         let title = rest[..found.at].trim();
@@ -342,7 +335,6 @@ impl ListingReader {
                     shorten(authors, 50)
                 ),
                 tl,
-                source,
             ));
         }
         let mut names: Vec<Name> = Vec::new();
@@ -375,7 +367,6 @@ impl ListingReader {
                 "listing-incomplete",
                 "record has no abstract line",
                 tl,
-                source,
             ));
         }
 
