@@ -28,7 +28,6 @@ use crate::formats::{csl_json, listing};
 use crate::keys::{KeyGenerator, key_hash};
 use crate::model::{Comment, Entry};
 use crate::source::{self, Decoded};
-use crate::syntax;
 
 /// What to write.
 #[derive(Debug, Clone)]
@@ -261,12 +260,13 @@ impl<W: Write> Converter<W> {
             // Not text bibkit can read: only the error saying which encoding to name.
             return Ok(source::invalid_diagnostics(decoded, file, encoding));
         }
-        let tree = syntax::parse(&decoded.text);
         let mut reader = Reader::new().resolve_crossrefs(self.csl());
         if let Some(f) = &file {
             reader = reader.file(f.clone());
         }
-        let lowering = Lowering::new(&tree, reader);
+        // Indexed a segment at a time, each entry lowered from its own bytes: the whole
+        // syntax tree is never held.
+        let lowering = Lowering::from_source(&decoded.text, reader);
         let mut diags = lowering.diagnostics().to_vec();
 
         // Entries that hold undecodable bytes are skipped.

@@ -454,7 +454,12 @@ impl LineIndex {
         let offset = floor_char_boundary(source, offset);
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
-        let col = self.chars_before(source, offset) - self.chars_before(source, start) + 1;
+        // Short stretches are counted directly; long lines through the checkpoints.
+        let col = if offset - start <= 2 * BLOCK {
+            char_count(&source.as_bytes()[start..offset]) + 1
+        } else {
+            self.chars_before(source, offset) - self.chars_before(source, start) + 1
+        };
         (line as u32 + 1, col as u32)
     }
 }

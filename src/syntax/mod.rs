@@ -66,6 +66,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Span;
 
 pub use parser::parse;
+pub(crate) use parser::{block_head, has_lone_cr, parse_range, stream_bounds};
 
 /// Whether `s` can be the content of a braced value: its braces balance as the parser counts
 /// them (`\{` and `\}` do not count) and it does not end in a backslash that would escape

@@ -151,9 +151,74 @@ fn parse_in_segments(src: &str, min: usize) -> Tree<'_> {
 
 /// Whether `src` has a CR that is not followed by LF: a line break of its own (files from
 /// classic Mac OS), which the parser then looks for wherever it looks for LF.
-fn has_lone_cr(src: &str) -> bool {
+pub(crate) fn has_lone_cr(src: &str) -> bool {
     let b = src.as_bytes();
     memchr::memchr_iter(b'\r', b).any(|i| b.get(i + 1) != Some(&b'\n'))
+}
+
+/// The segments a streaming reader parses one after another: cut at lines that start an
+/// entry about every `min` bytes (any number of them), and whether the source has lone
+/// CRs. See [`parse_range`].
+pub(crate) fn stream_bounds(src: &str, min: usize) -> (Vec<usize>, bool) {
+    let lone_cr = has_lone_cr(src);
+    let len = src.len();
+    let mut bounds = vec![0];
+    if len >= 2 * min {
+        let mut probe = Parser::light(src);
+        probe.lone_cr = lone_cr;
+        let mut target = min;
+        while target < len {
+            match probe.next_entry_line(target) {
+                Some(at) if at < len => {
+                    bounds.push(at);
+                    target = at + min;
+                }
+                _ => break,
+            }
+        }
+    }
+    bounds.push(len);
+    (bounds, lone_cr)
+}
+
+/// Parses `src[start..end]` on its own, as one segment: items tile that range, and
+/// diagnostics have spans but no line and column yet. Also returns, for syntax errors inside
+/// a multi-line value, (diagnostic, offset of the value) for the note that names the line
+/// where the value starts. `start` and `end` must be bounds from [`stream_bounds`] (or
+/// the span of a block), so that the parse equals what parsing everything would give.
+pub(crate) fn parse_range(
+    src: &str,
+    start: usize,
+    end: usize,
+    lone_cr: bool,
+) -> (Tree<'_>, Vec<(usize, usize)>) {
+    let mut p = Parser::new(src, start, end, 0);
+    p.lone_cr = lone_cr;
+    let part = p.finish();
+    (
+        Tree {
+            src,
+            items: part.items,
+            segments: vec![part.segment],
+            diagnostics: part.diagnostics,
+        },
+        part.notes,
+    )
+}
+
+/// The type and key of the block whose `@` is at `start` (a block the parser read: its
+/// head is well formed).
+pub(crate) fn block_head(src: &str, start: usize) -> Option<(Span, Span)> {
+    let p = Parser::light(src);
+    let head = p.head(start)?;
+    let pos = p.trivia(head.open + 1);
+    let close_byte = if head.paren { b')' } else { b'}' };
+    let key_end = pos
+        + p.b[pos..]
+            .iter()
+            .position(|&c| c == b',' || c == close_byte || is_space(c) || c == b'{' || c == b'}')
+            .unwrap_or(p.b.len() - pos);
+    Some((head.ty.span(), Span::new(pos, key_end)))
 }
 
 /// What one segment's parser produced.
@@ -230,6 +295,23 @@ impl<'a> Parser<'a> {
             memchr::memchr3(b'{', b'}', b'\n', rest)
         };
         k.map(|k| i + k)
+    }
+
+    /// A parser that only looks (for block heads and entry lines), with no room reserved.
+    fn light(src: &'a str) -> Self {
+        Parser {
+            src,
+            b: src.as_bytes(),
+            start: 0,
+            end: src.len(),
+            seg: 0,
+            items: Vec::new(),
+            fields: Vec::new(),
+            pieces: Vec::new(),
+            diagnostics: Vec::new(),
+            notes: Vec::new(),
+            lone_cr: false,
+        }
     }
 
     fn finish(mut self) -> Part {

@@ -67,15 +67,18 @@ impl Reader {
         self
     }
 
-    /// Parses and lowers `text`.
+    /// Parses and lowers `text` (a segment at a time: the whole syntax tree is never held;
+    /// see [`Lowering::from_source`]).
     pub fn read(&self, text: &str) -> Parsed {
-        let tree = syntax::parse(text);
-        self.lower(&tree)
+        Self::lower_all(Lowering::from_source(text, self.clone()))
     }
 
     /// Lowers a parsed tree: every entry, with its diagnostics, in input order.
     pub fn lower(&self, tree: &Tree<'_>) -> Parsed {
-        let lowering = Lowering::new(tree, self.clone());
+        Self::lower_all(Lowering::new(tree, self.clone()))
+    }
+
+    fn lower_all(lowering: Lowering<'_>) -> Parsed {
         let mut diagnostics = lowering.diagnostics.clone();
         #[cfg(feature = "parallel")]
         let lowered: Vec<(Entry, Vec<Diagnostic>)> = {
@@ -587,26 +590,65 @@ impl<'a> Names<'a> {
     }
 }
 
-/// The lowering of one tree, entry by entry: independent per entry once built, so entries
-/// can be lowered in any order or in parallel.
+/// The lowering of one `.bib` source, entry by entry: an index of the source (its macros,
+/// entries, keys, links and comments) built in one pass, after which entries are lowered
+/// independently — in any order or in parallel — each from its own bytes. Built from a
+/// parsed [`Tree`] ([`Lowering::new`]) or straight from the source ([`Lowering::from_source`]),
+/// which parses it a segment at a time and never holds the whole syntax tree: memory is the
+/// source plus a few dozen bytes per entry.
+///
+/// ```
+/// use bibkit::formats::bibtex::{Lowering, Reader};
+/// let src = "@string{j = {J. ACM}}\n@article{a, journal = j, year = 2001}\n@misc{b}\n";
+/// let l = Lowering::from_source(src, Reader::new());
+/// assert_eq!((l.len(), l.key(1), l.kind(0)), (2, "b", "article"));
+/// let (a, diags) = l.entry(0);
+/// assert!(diags.is_empty());
+/// assert_eq!(a.get("journaltitle").unwrap().to_plain_string(), "J. ACM");
+/// ```
 #[derive(Debug)]
-pub struct Lowering<'t, 'a> {
-    tree: &'t Tree<'a>,
+pub struct Lowering<'a> {
+    src: &'a str,
     reader: Reader,
+    /// Whether the source has lone CRs (as the parser needs to know).
+    lone_cr: bool,
     macros: Macros,
-    /// Item indices of the entries.
-    entries: Vec<usize>,
-    /// Key (compared ignoring case) → entry number (the first entry with that key).
-    by_key: HashMap<Caseless<'a>, usize>,
-    generated: HashMap<usize, String>,
+    /// Each entry's block: its first byte and the byte after it.
+    blocks: Vec<(u32, u32)>,
     /// Line and column of each entry's `@`.
     positions: Vec<(u32, u32)>,
+    /// Key (compared ignoring case) → the first entry with that key.
+    by_key: KeyIndex,
+    generated: HashMap<u32, String>,
     /// The `xdata`, `crossref` and `xref` targets of the entries that have any (entry
     /// number → links, in the order written).
     links: FxHashMap<u32, Vec<Link>>,
-    /// Macro uses (by position) past the file's expansion budget.
+    /// Macro uses (by position) past the file's expansion budget, and the budget spent.
     over_budget: std::collections::HashSet<usize>,
+    spent: usize,
+    comments: Vec<Comment>,
+    preambles: Vec<String>,
     diagnostics: Vec<Diagnostic>,
+}
+
+/// Entries by key compared ignoring case: a randomly keyed hash of the lowercased key →
+/// the entry, checked against the key itself (so a collision costs a comparison, never a
+/// wrong answer).
+#[derive(Debug, Default)]
+struct KeyIndex {
+    first: FxHashMap<u64, u32>,
+    /// Entries whose different key has the same hash as another's (practically never).
+    collided: Vec<u32>,
+}
+
+/// The hash of a key compared ignoring case (lowercased; ASCII eight bytes at a time).
+fn caseless_hash(key: &str) -> u64 {
+    use std::hash::BuildHasher;
+    static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    STATE
+        .get_or_init(std::collections::hash_map::RandomState::new)
+        .hash_one(Caseless(key))
 }
 
 /// How one entry names another.
@@ -639,83 +681,229 @@ struct Link {
 /// How long a `crossref`/`xdata` chain is followed.
 const MAX_CHAIN: usize = 32;
 
-impl<'t, 'a> Lowering<'t, 'a> {
-    /// Prepares the lowering: collects macros, keys, and the file-level diagnostics (syntax
-    /// errors, duplicate and missing keys).
-    pub fn new(tree: &'t Tree<'a>, reader: Reader) -> Self {
-        let mut l = Lowering {
-            tree,
+/// The bytes of source a streaming [`Lowering`] parses at a time.
+const SEGMENT: usize = 1 << 20;
+
+/// What the indexing pass carries from one item to the next.
+struct Feed<'a> {
+    keyless: Vec<u32>,
+    last_line_end: Option<usize>,
+    cursor: crate::diagnostic::Cursor<'a>,
+    /// The first thing that looks like an entry inside a comment.
+    hidden: Option<usize>,
+}
+
+impl<'a> Lowering<'a> {
+    fn empty(src: &'a str, reader: Reader, lone_cr: bool) -> Self {
+        Lowering {
+            src,
             reader,
+            lone_cr,
             macros: Macros::default(),
-            entries: Vec::new(),
-            by_key: HashMap::default(),
-            generated: HashMap::default(),
+            blocks: Vec::new(),
             positions: Vec::new(),
+            by_key: KeyIndex::default(),
+            generated: HashMap::default(),
             links: FxHashMap::default(),
             over_budget: Default::default(),
-            diagnostics: tree.diagnostics().to_vec(),
-        };
-        // Positions are found moving forward, so a file of any shape (one long line too)
-        // costs one pass.
-        let mut cursor = crate::diagnostic::Cursor::new(tree.source());
+            spent: 0,
+            comments: Vec::new(),
+            preambles: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
 
-        let mut keyless = Vec::new();
-        for (idx, item) in tree.items().iter().enumerate() {
-            let Item::Block(b) = item else { continue };
-            match b.block_kind() {
-                BlockKind::String => l.define_strings(b),
-                BlockKind::Entry => {
-                    let n = l.entries.len();
-                    l.entries.push(idx);
-                    l.positions.push(cursor.seek(b.span().start));
-                    l.collect_links(n, b);
-                    let key = tree.text(b.key());
-                    if key.is_empty() {
-                        keyless.push(n);
-                        continue;
-                    }
-                    match l.by_key.get(&Caseless(key)) {
-                        Some(&first) => {
-                            let fb = l.block(first);
-                            let first_key = tree.text(fb.key());
-                            let line = l.positions[first].0;
-                            let same = if first_key == key {
-                                String::new()
-                            } else {
-                                format!(" as `{first_key}` (keys are compared ignoring case)")
-                            };
-                            let (t1, t2) = (tree.text(fb.kind()), tree.text(b.kind()));
-                            let (severity, what) = if !conflicting_duplicate(t1, t2) {
-                                (Severity::Warning, String::new())
-                            } else {
-                                (
-                                    Severity::Error,
-                                    format!(" by a different kind of work (@{t1})"),
-                                )
-                            };
-                            l.diagnostics.push(
-                                Diagnostic::new(
-                                    severity,
-                                    "duplicate-key",
-                                    format!(
-                                        "duplicate key `{key}`: already used{same}{what} on line {line}; BibTeX and biber keep only the first, bibkit keeps both"
-                                    ),
-                                )
-                                .at_line_col(b.key(), 0, 0)
-                                .with_key(key),
-                            );
-                        }
-                        None => {
-                            l.by_key.insert(Caseless(key), n);
-                        }
+    /// Prepares the lowering of a parsed tree: collects macros, keys, links, comments and
+    /// the file-level diagnostics (syntax errors, duplicate and missing keys, cycles).
+    pub fn new(tree: &Tree<'a>, reader: Reader) -> Self {
+        let src = tree.source();
+        let mut l = Lowering::empty(src, reader, syntax::has_lone_cr(src));
+        let mut feed = Feed::new(src);
+        l.feed(tree, &[], &mut feed);
+        l.finish_index(feed);
+        l
+    }
+
+    /// Prepares the lowering of `src` without its whole syntax tree: the source is parsed a
+    /// segment (about 1 MiB) at a time, and each entry is parsed again from its own bytes
+    /// when it is lowered. Gives what [`Lowering::new`] on [`syntax::parse`]'s tree gives.
+    pub fn from_source(src: &'a str, reader: Reader) -> Self {
+        if src.len() >= u32::MAX as usize {
+            return Lowering::new(&syntax::parse(src), reader);
+        }
+        let (bounds, lone_cr) = syntax::stream_bounds(src, SEGMENT);
+        let mut l = Lowering::empty(src, reader, lone_cr);
+        let mut feed = Feed::new(src);
+        for w in bounds.windows(2) {
+            let (tree, notes) = syntax::parse_range(src, w[0], w[1], lone_cr);
+            l.feed(&tree, &notes, &mut feed);
+        }
+        l.finish_index(feed);
+        l
+    }
+
+    /// The indexing pass over the items of one tree (the whole source or one segment, in
+    /// order). `notes` are the parser's (diagnostic, value start) pairs not yet turned into
+    /// words.
+    fn feed(&mut self, tree: &Tree<'a>, notes: &[(usize, usize)], st: &mut Feed<'a>) {
+        let src = self.src;
+        let base = self.diagnostics.len();
+        for d in tree.diagnostics() {
+            self.diagnostics.push(d.clone());
+        }
+        for &(i, at) in notes {
+            let (line, _) = st.cursor.clone().seek(at);
+            self.diagnostics[base + i].message.push_str(&format!(
+                "; the value starts on line {line}: is a closing `}}` missing?"
+            ));
+        }
+        for item in tree.items() {
+            if !matches!(item, Item::Text(_) | Item::LineComment(_)) {
+                st.last_line_end = None;
+            }
+            if self.blocks.is_empty() && st.hidden.is_none() {
+                st.hidden = hidden_entry(src, item);
+            }
+            let before = self.blocks.len();
+            match item {
+                Item::Text(s) => {
+                    let t = tree.text(*s).trim();
+                    if !t.is_empty() {
+                        self.comments.push(Comment {
+                            before,
+                            kind: CommentKind::Text,
+                            text: t.to_string(),
+                        });
                     }
                 }
-                _ => {}
+                Item::LineComment(s) => {
+                    let text = line_comment_text(tree.text(*s));
+                    // `%` lines on consecutive lines are one comment.
+                    let joins = st.last_line_end.is_some_and(|end: usize| {
+                        let gap = &src[end..s.start];
+                        gap.trim().is_empty() && gap.matches('\n').count() <= 1
+                    });
+                    st.last_line_end = Some(s.end);
+                    match self.comments.last_mut() {
+                        Some(c) if joins && c.kind == CommentKind::Line && c.before == before => {
+                            c.text.push('\n');
+                            c.text.push_str(&text);
+                        }
+                        _ => self.comments.push(Comment {
+                            before,
+                            kind: CommentKind::Line,
+                            text,
+                        }),
+                    }
+                }
+                Item::Junk { .. } => {}
+                Item::Block(b) => match b.block_kind() {
+                    BlockKind::String => self.define_strings(tree, b),
+                    BlockKind::Comment => {
+                        let body = Span::new(b.open().end, b.close().start);
+                        self.comments.push(Comment {
+                            before,
+                            kind: CommentKind::Block,
+                            text: tree.text(body).trim().to_string(),
+                        });
+                    }
+                    BlockKind::Preamble => {
+                        if self.macros.long {
+                            self.spend_budget(tree, b);
+                        }
+                        for f in tree.fields(b) {
+                            let p = self.expand(tree, f, &mut Vec::new(), None).into_owned();
+                            self.preambles.push(p);
+                        }
+                    }
+                    BlockKind::Entry => self.index_entry(tree, b, st),
+                },
             }
         }
-        if l.entries.is_empty() {
-            if let Some(at) = hidden_entry(tree) {
-                l.diagnostics.push(
+    }
+
+    fn index_entry(&mut self, tree: &Tree<'a>, b: &Block, st: &mut Feed<'a>) {
+        let n = self.blocks.len() as u32;
+        let span = b.span();
+        self.blocks.push((span.start as u32, span.end as u32));
+        self.positions.push(st.cursor.seek(span.start));
+        if self.macros.long {
+            self.spend_budget(tree, b);
+        }
+        self.collect_links(tree, n as usize, b);
+        // `%` comments inside the entry (only entries with a `%` can hold one).
+        if memchr::memchr(b'%', tree.text(span).as_bytes()).is_some() {
+            for (tok, s) in tree.tokens(b) {
+                if tok == syntax::Token::Comment {
+                    self.comments.push(Comment {
+                        before: n as usize,
+                        kind: CommentKind::Line,
+                        text: line_comment_text(tree.text(s)),
+                    });
+                }
+            }
+        }
+        let key: &'a str = tree.text(b.key());
+        if key.is_empty() {
+            st.keyless.push(n);
+            return;
+        }
+        let hash = caseless_hash(key);
+        let first = match self.by_key.first.get(&hash) {
+            None => {
+                self.by_key.first.insert(hash, n);
+                return;
+            }
+            Some(&f) if Caseless(self.src_key(f as usize)) == Caseless(key) => f,
+            Some(_) => match self
+                .by_key
+                .collided
+                .iter()
+                .copied()
+                .find(|&c| Caseless(self.src_key(c as usize)) == Caseless(key))
+            {
+                Some(f) => f,
+                None => {
+                    self.by_key.collided.push(n);
+                    return;
+                }
+            },
+        };
+        let first_key = self.src_key(first as usize);
+        let line = self.positions[first as usize].0;
+        let same = if first_key == key {
+            String::new()
+        } else {
+            format!(" as `{first_key}` (keys are compared ignoring case)")
+        };
+        let (t1, t2) = (self.kind(first as usize), tree.text(b.kind()));
+        let (severity, what) = if !conflicting_duplicate(t1, t2) {
+            (Severity::Warning, String::new())
+        } else {
+            (
+                Severity::Error,
+                format!(" by a different kind of work (@{t1})"),
+            )
+        };
+        self.diagnostics.push(
+            Diagnostic::new(
+                severity,
+                "duplicate-key",
+                format!(
+                    "duplicate key `{key}`: already used{same}{what} on line {line}; BibTeX and biber keep only the first, bibkit keeps both"
+                ),
+            )
+            .at_line_col(b.key(), 0, 0)
+            .with_key(key),
+        );
+    }
+
+    /// After the indexing pass: entries hidden in comments, links and cycles, keys for
+    /// entries without one.
+    fn finish_index(&mut self, st: Feed<'a>) {
+        if self.blocks.is_empty() {
+            if let Some(at) = st.hidden {
+                self.diagnostics.push(
                     Diagnostic::new(
                         Severity::Warning,
                         "entries-in-comment",
@@ -725,52 +913,73 @@ impl<'t, 'a> Lowering<'t, 'a> {
                 );
             }
         }
-        l.resolve_links();
-        if l.macros.long {
-            l.spend_budget();
-        }
-        if !keyless.is_empty() {
+        self.resolve_links();
+        if !st.keyless.is_empty() {
             let mut keys = KeyGenerator::new();
-            for k in l.by_key.keys() {
-                keys.reserve(k.0);
+            for &n in self.by_key.first.values().chain(&self.by_key.collided) {
+                keys.reserve(self.key(n as usize));
             }
-            for n in keyless {
-                let (entry, _) = l.entry(n);
+            for n in st.keyless {
+                let (entry, _) = self.entry(n as usize);
                 let key = keys.generate(&entry);
-                l.diagnostics.push(
+                self.diagnostics.push(
                     Diagnostic::new(
                         Severity::Warning,
                         "missing-key",
                         format!("entry has no key; it gets the generated key `{key}`"),
                     )
-                    .at_line_col(l.block(n).span(), 0, 0)
+                    .at_line_col(self.span(n as usize), 0, 0)
                     .with_key(key.clone()),
                 );
-                l.generated.insert(n, key);
+                self.generated.insert(n, key);
             }
         }
-        l
+    }
+
+    /// The entry with key `key` (compared ignoring case; the first, when several have it).
+    fn find(&self, key: &str) -> Option<usize> {
+        let n = *self.by_key.first.get(&caseless_hash(key))? as usize;
+        if Caseless(self.src_key(n)) == Caseless(key) {
+            return Some(n);
+        }
+        self.by_key
+            .collided
+            .iter()
+            .map(|&c| c as usize)
+            .find(|&c| Caseless(self.src_key(c)) == Caseless(key))
     }
 
     /// The key entry `n` will have (as written, or generated when it has none).
     pub fn key(&self, n: usize) -> &str {
-        let key = self.tree.text(self.block(n).key());
+        let key = self.src_key(n);
         if key.is_empty() {
-            if let Some(k) = self.generated.get(&n) {
+            if let Some(k) = self.generated.get(&(n as u32)) {
                 return k;
             }
         }
         key
     }
 
+    /// The key of entry `n` as written (empty when it has none).
+    fn src_key(&self, n: usize) -> &'a str {
+        self.head(n).map_or("", |(_, k)| k)
+    }
+
+    fn head(&self, n: usize) -> Option<(&'a str, &'a str)> {
+        let (start, _) = self.blocks[n];
+        let (ty, key) = syntax::block_head(self.src, start as usize)?;
+        Some((&self.src[ty.start..ty.end], &self.src[key.start..key.end]))
+    }
+
     /// The entry type of entry `n`, as written.
-    pub fn kind(&self, n: usize) -> &str {
-        self.tree.text(self.block(n).kind())
+    pub fn kind(&self, n: usize) -> &'a str {
+        self.head(n).map_or("", |(t, _)| t)
     }
 
     /// The bytes of entry `n`.
     pub fn span(&self, n: usize) -> Span {
-        self.block(n).span()
+        let (s, e) = self.blocks[n];
+        Span::new(s as usize, e as usize)
     }
 
     /// The line and column of entry `n`.
@@ -780,37 +989,31 @@ impl<'t, 'a> Lowering<'t, 'a> {
 
     /// The number of entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.blocks.len()
     }
 
     /// Whether there is no entry.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.blocks.is_empty()
     }
 
     /// File-level diagnostics (syntax errors, duplicate and missing keys, `@string`
-    /// problems); line and column are filled in by [`Lowering::finish_diagnostics`].
+    /// problems, cycles); line and column are filled in by
+    /// [`Lowering::finish_diagnostics`].
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
 
-    fn block(&self, n: usize) -> &'t Block {
-        match &self.tree.items()[self.entries[n]] {
-            Item::Block(b) => b,
-            _ => unreachable!("entries index blocks"),
-        }
-    }
-
-    fn define_strings(&mut self, b: &Block) {
-        for f in self.tree.fields(b) {
-            let name = self.tree.text(f.name()).to_lowercase();
-            let mut pieces = Vec::with_capacity(self.tree.pieces(f).len());
+    fn define_strings(&mut self, tree: &Tree<'a>, b: &Block) {
+        for f in tree.fields(b) {
+            let name = tree.text(f.name()).to_lowercase();
+            let mut pieces = Vec::with_capacity(tree.pieces(f).len());
             let mut len = 0usize;
             let mut inherited_too_large = false;
-            for p in self.tree.pieces(f) {
+            for p in tree.pieces(f) {
                 let piece = match p.kind() {
                     PieceKind::Macro => {
-                        let written = self.tree.text(p.span());
+                        let written = tree.text(p.span());
                         let lower = written.to_lowercase();
                         if let Some(id) = self.macros.get(&lower, p.span().start) {
                             inherited_too_large |= self.macros.len(id) > MACRO_LIMIT;
@@ -841,7 +1044,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
                             "macro-too-large",
                             format!(
                                 "`@string` `{}` expands to more than {} MiB; its uses keep its name as their text",
-                                self.tree.text(f.name()),
+                                tree.text(f.name()),
                                 MACRO_LIMIT >> 20
                             ),
                         )
@@ -860,32 +1063,26 @@ impl<'t, 'a> Lowering<'t, 'a> {
         }
     }
 
-    /// Marks the uses of long macros past the file's budget, in file order (so the same
-    /// uses are marked however entries are later lowered).
-    fn spend_budget(&mut self) {
-        let budget = macro_budget(self.tree.source().len());
-        let mut spent = 0usize;
-        for b in self.tree.blocks() {
-            if !matches!(b.block_kind(), BlockKind::Entry | BlockKind::Preamble) {
-                continue;
-            }
-            for f in self.tree.fields(b) {
-                for p in self.tree.pieces(f) {
-                    if p.kind() != PieceKind::Macro {
-                        continue;
-                    }
-                    let lower = self.tree.text(p.span()).to_lowercase();
-                    let Some(id) = self.macros.get(&lower, p.span().start) else {
-                        continue;
-                    };
-                    let len = self.macros.len(id);
-                    if len <= LONG_MACRO || len > MACRO_LIMIT {
-                        continue;
-                    }
-                    spent = spent.saturating_add(len);
-                    if spent > budget {
-                        self.over_budget.insert(p.span().start);
-                    }
+    /// Counts the uses of long macros in a block against the file's budget (in file order,
+    /// so the same uses are marked however entries are later lowered).
+    fn spend_budget(&mut self, tree: &Tree<'a>, b: &Block) {
+        let budget = macro_budget(self.src.len());
+        for f in tree.fields(b) {
+            for p in tree.pieces(f) {
+                if p.kind() != PieceKind::Macro {
+                    continue;
+                }
+                let lower = tree.text(p.span()).to_lowercase();
+                let Some(id) = self.macros.get(&lower, p.span().start) else {
+                    continue;
+                };
+                let len = self.macros.len(id);
+                if len <= LONG_MACRO || len > MACRO_LIMIT {
+                    continue;
+                }
+                self.spent = self.spent.saturating_add(len);
+                if self.spent > budget {
+                    self.over_budget.insert(p.span().start);
                 }
             }
         }
@@ -894,22 +1091,23 @@ impl<'t, 'a> Lowering<'t, 'a> {
     /// The field's value with macros expanded and pieces concatenated (LaTeX source).
     fn expand(
         &self,
+        tree: &Tree<'a>,
         f: &FieldNode,
         diags: &mut Vec<Diagnostic>,
         key: Option<&str>,
     ) -> Cow<'a, str> {
-        let pieces = self.tree.pieces(f);
+        let pieces = tree.pieces(f);
         if let [p] = pieces {
             if p.kind() != PieceKind::Macro {
-                return Cow::Borrowed(self.tree.text(p.content()));
+                return Cow::Borrowed(tree.text(p.content()));
             }
         }
-        let src = self.tree.source();
+        let src = self.src;
         let mut out = String::new();
         for p in pieces {
             match p.kind() {
                 PieceKind::Macro => {
-                    let name = self.tree.text(p.span());
+                    let name = tree.text(p.span());
                     let lower = name.to_lowercase();
                     if let Some(id) = self.macros.get(&lower, p.span().start) {
                         let too_large = self.macros.len(id) > MACRO_LIMIT;
@@ -943,17 +1141,17 @@ impl<'t, 'a> Lowering<'t, 'a> {
                         out.push_str(name);
                     }
                 }
-                _ => out.push_str(self.tree.text(p.content())),
+                _ => out.push_str(tree.text(p.content())),
             }
         }
         Cow::Owned(out)
     }
 
     /// Records the `xdata`, `crossref` and `xref` targets of entry `n`.
-    fn collect_links(&mut self, n: usize, b: &Block) {
+    fn collect_links(&mut self, tree: &Tree<'a>, n: usize, b: &Block) {
         let mut links = Vec::new();
-        for f in self.tree.fields(b) {
-            let name = self.tree.text(f.name());
+        for f in tree.fields(b) {
+            let name = tree.text(f.name());
             let kind = if name.eq_ignore_ascii_case("xdata") {
                 LinkKind::Xdata
             } else if name.eq_ignore_ascii_case("crossref") {
@@ -967,7 +1165,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
             if links.iter().any(|l: &Link| l.kind == kind) {
                 continue;
             }
-            let value = self.expand(f, &mut Vec::new(), None);
+            let value = self.expand(tree, f, &mut Vec::new(), None);
             let keys: Vec<&str> = match kind {
                 LinkKind::Xdata => value.split(',').map(str::trim).collect(),
                 _ => vec![value.trim()],
@@ -988,11 +1186,13 @@ impl<'t, 'a> Lowering<'t, 'a> {
     /// Resolves link targets and reports cycles (one finding per cycle, at its first
     /// entry).
     fn resolve_links(&mut self) {
-        for links in self.links.values_mut() {
-            for l in links {
-                l.target = self.by_key.get(&Caseless(&l.key)).map(|&t| t as u32);
+        let mut links = std::mem::take(&mut self.links);
+        for ls in links.values_mut() {
+            for l in ls {
+                l.target = self.find(&l.key).map(|t| t as u32);
             }
         }
+        self.links = links;
         for cycle in cycles(&self.links) {
             let first = cycle[0] as usize;
             let keys: Vec<String> = cycle
@@ -1013,9 +1213,10 @@ impl<'t, 'a> Lowering<'t, 'a> {
                 )
             };
             let key = self.key(first).to_string();
+            let span = self.span(first);
             self.diagnostics.push(
                 Diagnostic::new(Severity::Warning, "crossref", message)
-                    .at_line_col(self.block(first).span(), 0, 0)
+                    .at_line_col(span, 0, 0)
                     .with_key(key),
             );
         }
@@ -1024,10 +1225,10 @@ impl<'t, 'a> Lowering<'t, 'a> {
     /// What a `month` value gives: a month macro, a name or a number, a season, a month
     /// with a day (`10~January`), or a range of these (`Sep--Oct`, `September 22--26`,
     /// `May 2 - May 7`).
-    fn month_of(&self, f: &FieldNode, raw: &str) -> Option<MonthValue> {
-        if let [p] = self.tree.pieces(f) {
+    fn month_of(&self, tree: &Tree<'a>, f: &FieldNode, raw: &str) -> Option<MonthValue> {
+        if let [p] = tree.pieces(f) {
             if p.kind() == PieceKind::Macro {
-                let name = self.tree.text(p.span()).to_lowercase();
+                let name = tree.text(p.span()).to_lowercase();
                 if self.macros.get(&name, p.span().start).is_none() {
                     if let Some(m) = MONTH_MACROS.iter().position(|&m| m == name) {
                         return Some(MonthValue::Month(m as u8 + 1, None, None));
@@ -1050,8 +1251,11 @@ impl<'t, 'a> Lowering<'t, 'a> {
     }
 
     fn own_fields(&self, n: usize, diags: &mut Vec<Diagnostic>) -> Entry {
-        let b = self.block(n);
-        let tree = self.tree;
+        let (start, end) = self.blocks[n];
+        let (tree, _) = syntax::parse_range(self.src, start as usize, end as usize, self.lone_cr);
+        let Some(b) = tree.blocks().next() else {
+            unreachable!("entries are blocks the parser read");
+        };
         let key = self.key(n);
         let (line, column) = self.positions[n];
         let mut e = Entry {
@@ -1112,7 +1316,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
                     .with_key(key),
                 );
             }
-            let raw = self.expand(f, diags, Some(key));
+            let raw = self.expand(&tree, f, diags, Some(key));
             let span = Some(f.span());
             let slot = || Some((e.fields.len(), raw.trim_ascii().to_string(), f.span()));
             let value = match name.as_ref() {
@@ -1121,7 +1325,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
                     Value::Verbatim(raw.trim_ascii().to_string())
                 }
                 "month" if ymd.month.is_none() => {
-                    ymd.month_value = self.month_of(f, &raw);
+                    ymd.month_value = self.month_of(&tree, f, &raw);
                     ymd.month = slot();
                     Value::Verbatim(raw.trim_ascii().to_string())
                 }
@@ -1361,7 +1565,7 @@ impl<'t, 'a> Lowering<'t, 'a> {
                         e.key
                     ),
                 )
-                .at_line_col(self.block(n).span(), 0, 0)
+                .at_line_col(self.span(n), 0, 0)
                 .with_key(&e.key),
             );
         }
@@ -1420,101 +1624,34 @@ impl<'t, 'a> Lowering<'t, 'a> {
 
     /// `@preamble` contents, macros expanded.
     pub fn preambles(&self) -> Vec<String> {
-        self.tree
-            .blocks()
-            .filter(|b| b.block_kind() == BlockKind::Preamble)
-            .flat_map(|b| self.tree.fields(b))
-            .map(|f| self.expand(f, &mut Vec::new(), None).into_owned())
-            .collect()
+        self.preambles.clone()
     }
 
     /// Comments: `@comment` bodies, `%` comments (also inside entries), and non-blank text
     /// between entries, each placed before the entry it preceded.
     pub fn comments(&self) -> Vec<Comment> {
-        let mut out: Vec<Comment> = Vec::new();
-        let mut before = 0;
-        let mut last_line_end: Option<usize> = None;
-        for item in self.tree.items() {
-            if !matches!(item, Item::Text(_) | Item::LineComment(_)) {
-                last_line_end = None;
-            }
-            match item {
-                Item::Text(s) => {
-                    let t = self.tree.text(*s).trim();
-                    if !t.is_empty() {
-                        out.push(Comment {
-                            before,
-                            kind: CommentKind::Text,
-                            text: t.to_string(),
-                        });
-                    }
-                }
-                Item::LineComment(s) => {
-                    let text = line_comment_text(self.tree.text(*s));
-                    // `%` lines on consecutive lines are one comment.
-                    let src = self.tree.source();
-                    let joins = last_line_end.is_some_and(|end: usize| {
-                        let gap = &src[end..s.start];
-                        gap.trim().is_empty() && gap.matches('\n').count() <= 1
-                    });
-                    last_line_end = Some(s.end);
-                    match out.last_mut() {
-                        Some(c) if joins && c.kind == CommentKind::Line && c.before == before => {
-                            c.text.push('\n');
-                            c.text.push_str(&text);
-                        }
-                        _ => out.push(Comment {
-                            before,
-                            kind: CommentKind::Line,
-                            text,
-                        }),
-                    }
-                    continue;
-                }
-                Item::Junk { .. } => {}
-                Item::Block(b) => match b.block_kind() {
-                    BlockKind::Comment => {
-                        let body = Span::new(b.open().end, b.close().start);
-                        out.push(Comment {
-                            before,
-                            kind: CommentKind::Block,
-                            text: self.tree.text(body).trim().to_string(),
-                        });
-                    }
-                    BlockKind::Entry => {
-                        // Only entries with a `%` somewhere can hold a comment.
-                        let bytes = &self.tree.source().as_bytes()[b.span().start..b.span().end];
-                        let tokens = if memchr::memchr(b'%', bytes).is_some() {
-                            self.tree.tokens(b)
-                        } else {
-                            Vec::new()
-                        };
-                        for (tok, s) in tokens {
-                            if tok == syntax::Token::Comment {
-                                out.push(Comment {
-                                    before,
-                                    kind: CommentKind::Line,
-                                    text: line_comment_text(self.tree.text(s)),
-                                });
-                            }
-                        }
-                        before += 1;
-                    }
-                    _ => {}
-                },
-            }
-        }
-        out
+        self.comments.clone()
     }
 
     /// Fills in the line and column of every diagnostic and of entry origins, and sorts
     /// the diagnostics by position.
     pub fn finish_diagnostics(&self, diags: &mut [Diagnostic]) {
-        crate::diagnostic::locate(self.tree.source(), diags);
+        crate::diagnostic::locate(self.src, diags);
         for d in diags.iter_mut() {
             if d.file.is_none() {
                 d.file = self.reader.file.clone();
             }
+        }
+    }
+}
+
+impl<'a> Feed<'a> {
+    fn new(src: &'a str) -> Self {
+        Feed {
+            keyless: Vec::new(),
+            last_line_end: None,
+            cursor: crate::diagnostic::Cursor::new(src),
+            hidden: None,
         }
     }
 }
@@ -1559,30 +1696,27 @@ fn merge_parent(e: &mut Entry, parent: Entry, is_xdata: bool) {
     }
 }
 
-/// The first `@type{` or `@type(` inside a comment (a `%` line, an `@comment` block, text
-/// between entries): an entry that was not read as one.
-fn hidden_entry(tree: &Tree<'_>) -> Option<usize> {
-    let src = tree.source();
-    for item in tree.items() {
-        let span = match item {
-            Item::Text(s) | Item::LineComment(s) => *s,
-            Item::Block(b) if b.block_kind() == BlockKind::Comment => b.span(),
-            _ => continue,
-        };
-        let text = &src[span.start..span.end];
-        let skip = usize::from(matches!(item, Item::Block(_)));
-        for at in memchr::memchr_iter(b'@', text.as_bytes()).skip(skip) {
-            let rest = text[at + 1..].trim_start();
-            let name_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
-            if name_len == 0 || rest[..name_len].eq_ignore_ascii_case("comment") {
-                continue;
-            }
-            if matches!(
-                rest[name_len..].trim_start().as_bytes().first(),
-                Some(b'{' | b'(')
-            ) {
-                return Some(span.start + at);
-            }
+/// The first `@type{` or `@type(` in an item that is a comment (a `%` line, an
+/// `@comment` block, text between entries): an entry that was not read as one.
+fn hidden_entry(src: &str, item: &Item) -> Option<usize> {
+    let span = match item {
+        Item::Text(s) | Item::LineComment(s) => *s,
+        Item::Block(b) if b.block_kind() == BlockKind::Comment => b.span(),
+        _ => return None,
+    };
+    let text = &src[span.start..span.end];
+    let skip = usize::from(matches!(item, Item::Block(_)));
+    for at in memchr::memchr_iter(b'@', text.as_bytes()).skip(skip) {
+        let rest = text[at + 1..].trim_start();
+        let name_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
+        if name_len == 0 || rest[..name_len].eq_ignore_ascii_case("comment") {
+            continue;
+        }
+        if matches!(
+            rest[name_len..].trim_start().as_bytes().first(),
+            Some(b'{' | b'(')
+        ) {
+            return Some(span.start + at);
         }
     }
     None
