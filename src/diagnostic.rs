@@ -335,6 +335,17 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A cursor at byte `pos` of `src`, which is at 1-based `line` and `column` (as a
+    /// cursor's [`seek`](Cursor::seek) gave them).
+    pub(crate) fn resume(src: &'a str, pos: usize, line: u32, column: u32) -> Self {
+        Cursor {
+            src,
+            pos,
+            line,
+            column: column.saturating_sub(1),
+        }
+    }
+
     /// The 1-based line and column (in characters) of byte `offset`. Offsets before the
     /// last one sought are found from the start again.
     pub fn seek(&mut self, offset: usize) -> (u32, u32) {

@@ -587,10 +587,8 @@ fn check(args: &CheckArgs) -> ExitCode {
     for bib in &bibs {
         let name = display_name(bib);
         match read_input(bib, &bib_limits) {
-            Ok(bytes) => {
-                checker.add_bib_bytes(name.clone(), &bytes);
-                sources.insert(name, source::decode_utf8_owned(bytes).text);
-            }
+            // The checker keeps the text (for the source lines of findings): no copy here.
+            Ok(bytes) => checker.add_bib_owned(name.clone(), bytes),
             Err(()) => trouble = true,
         }
     }
@@ -603,11 +601,12 @@ fn check(args: &CheckArgs) -> ExitCode {
         CheckFormat::Human => {
             let mut r = Ok(());
             for d in &findings {
-                let src = d
-                    .file
-                    .as_ref()
-                    .and_then(|f| sources.get(f))
-                    .map(String::as_str);
+                let src = d.file.as_deref().and_then(|f| {
+                    sources
+                        .get(f)
+                        .map(String::as_str)
+                        .or_else(|| checker.source(f))
+                });
                 r = r.and_then(|()| writeln!(out, "{}", human(d, src)));
             }
             r

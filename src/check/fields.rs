@@ -3,26 +3,20 @@
 use unicode_normalization::is_nfc;
 
 use super::config::Model;
-use super::{Bib, Findings};
+use super::{Findings, Source, is_own};
 use crate::formats::bibtex::{self, FieldKind};
 use crate::model::{Chunk, Entry, Field, Name, Value};
 
-/// Checks one entry. `own` are the fields written in it (not inherited).
-pub(super) fn check_entry(
-    bib: &Bib,
-    e: &Entry,
-    own: &[&str],
-    model: Model,
-    out: &mut Findings<'_>,
-) {
-    missing_fields(bib, e, model, out);
-    for f in e.fields.iter().filter(|f| own.contains(&f.name.as_ref())) {
-        let Some((raw, span)) = bib.value_source(f) else {
+/// Checks one entry (all but `missing-field`, which depends on the data model: see
+/// [`missing_fields`]).
+pub(super) fn check_entry(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
+    for f in e.fields.iter().filter(|f| is_own(e, f)) {
+        let Some((raw, span)) = src.value_source(f) else {
             continue;
         };
-        let pos = bib.line_col(span.start);
+        let pos = (0, 0);
         let mut push = |rule: &'static str, message: String| {
-            out.push(rule, message, bib.file.clone(), span, pos, Some(&e.key));
+            out.push(rule, message, src.file.clone(), span, pos, Some(&e.key));
         };
         if let Some((rule, message)) = value_problem(f, raw) {
             push(rule, message);
@@ -54,7 +48,7 @@ pub(super) fn check_entry(
             );
         }
     }
-    style(bib, e, own, out);
+    style(src, e, out);
 }
 
 /// Whether a text field is printed (sorting and indexing keys, keywords and options are
@@ -401,44 +395,6 @@ pub(super) fn work_key(e: &Entry) -> Option<(String, i64)> {
     (!family.is_empty()).then_some((family, year))
 }
 
-/// Whether two entries have the same type (BibTeX's aliases count as BibLaTeX's types).
-pub(super) fn same_kind(a: &Entry, b: &Entry) -> bool {
-    let canon = |k: &str| -> String {
-        match k {
-            "conference" => "inproceedings",
-            "electronic" | "www" => "online",
-            "techreport" => "report",
-            k => k,
-        }
-        .to_string()
-    };
-    canon(&a.kind) == canon(&b.kind)
-}
-
-/// Whether the numbers that tell parts of one work apart (volume, number, pages, edition,
-/// chapter, and the numbers in the titles: `Part 1`, `Part 2`) agree where both entries
-/// have them.
-pub(super) fn same_numbers(a: &Entry, b: &Entry) -> bool {
-    let digits = |e: &Entry| -> Vec<String> {
-        title_key(e)
-            .split(' ')
-            .filter(|w| w.bytes().any(|b| b.is_ascii_digit()))
-            .map(str::to_string)
-            .collect()
-    };
-    if digits(a) != digits(b) {
-        return false;
-    }
-    [
-        "volume", "number", "issue", "pages", "edition", "chapter", "part",
-    ]
-    .iter()
-    .all(|f| match (a.get(f), b.get(f)) {
-        (Some(x), Some(y)) => x.to_plain_string().trim() == y.to_plain_string().trim(),
-        _ => true,
-    })
-}
-
 /// A title reduced to lowercase letters and digits with single spaces.
 pub(super) fn title_key(e: &Entry) -> String {
     let t = e
@@ -516,7 +472,8 @@ fn spelled(field: &str, model: Model) -> &str {
     }
 }
 
-fn missing_fields(bib: &Bib, e: &Entry, model: Model, out: &mut Findings<'_>) {
+/// `missing-field`: the fields the entry's type requires in `model`.
+pub(super) fn missing_fields(src: &Source<'_>, e: &Entry, model: Model, out: &mut Findings<'_>) {
     let has = |f: &str| match e.get(f) {
         Some(v) => !v.to_plain_string().trim().is_empty(),
         // A year that did not become a date still says when.
@@ -536,7 +493,7 @@ fn missing_fields(bib: &Bib, e: &Entry, model: Model, out: &mut Findings<'_>) {
         return;
     }
     let span = super::entry_span(e);
-    let pos = e.origin.as_ref().map_or((0, 0), |o| (o.line, o.column));
+    let pos = (0, 0);
     let model_name = match model {
         Model::Bibtex => "BibTeX",
         Model::Biblatex => "BibLaTeX",
@@ -549,7 +506,7 @@ fn missing_fields(bib: &Bib, e: &Entry, model: Model, out: &mut Findings<'_>) {
             e.key,
             missing.join(", ")
         ),
-        bib.file.clone(),
+        src.file.clone(),
         span,
         pos,
         Some(&e.key),
@@ -597,8 +554,8 @@ const ORDER: &[&str] = &[
     "note",
 ];
 
-fn style(bib: &Bib, e: &Entry, own: &[&str], out: &mut Findings<'_>) {
-    let pos = e.origin.as_ref().map_or((0, 0), |o| (o.line, o.column));
+fn style(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
+    let pos = (0, 0);
     let span = super::entry_span(e);
     if out.on("key-pattern") && !e.key.is_empty() && !out.config.key_matches(&e.key) {
         out.push(
@@ -608,29 +565,32 @@ fn style(bib: &Bib, e: &Entry, own: &[&str], out: &mut Findings<'_>) {
                 e.key,
                 out.config.key_pattern_text()
             ),
-            bib.file.clone(),
+            src.file.clone(),
             span,
             pos,
             Some(&e.key),
         );
     }
     if out.on("field-order") {
-        let ranks: Vec<(usize, &str)> = own
+        let ranks: Vec<(usize, &str)> = e
+            .fields
             .iter()
-            .filter_map(|f| ORDER.iter().position(|o| o == f).map(|r| (r, *f)))
+            .filter(|f| is_own(e, f))
+            .map(|f| f.name.as_ref())
+            .filter_map(|f| ORDER.iter().position(|o| *o == f).map(|r| (r, f)))
             .collect();
         if let Some(w) = ranks.windows(2).find(|w| w[0].0 > w[1].0) {
             out.push(
                 "field-order",
                 format!("`{}` comes before `{}`", w[0].1, w[1].1),
-                bib.file.clone(),
+                src.file.clone(),
                 span,
                 pos,
                 Some(&e.key),
             );
         }
     }
-    for f in e.fields.iter().filter(|f| own.contains(&f.name.as_ref())) {
+    for f in e.fields.iter().filter(|f| is_own(e, f)) {
         if !matches!(
             f.name.as_ref(),
             "title" | "subtitle" | "booktitle" | "shorttitle"
@@ -638,10 +598,10 @@ fn style(bib: &Bib, e: &Entry, own: &[&str], out: &mut Findings<'_>) {
             continue;
         }
         let Value::Text(t) = &f.value else { continue };
-        let Some((_, vspan)) = bib.value_source(f) else {
+        let Some((_, vspan)) = src.value_source(f) else {
             continue;
         };
-        let fpos = bib.line_col(vspan.start);
+        let fpos = (0, 0);
         let plain: String = t
             .chunks()
             .iter()
@@ -667,7 +627,7 @@ fn style(bib: &Bib, e: &Entry, own: &[&str], out: &mut Findings<'_>) {
                         f.name,
                         if upper { "upper" } else { "lower" }
                     ),
-                    bib.file.clone(),
+                    src.file.clone(),
                     vspan,
                     fpos,
                     Some(&e.key),
@@ -693,7 +653,7 @@ fn style(bib: &Bib, e: &Entry, own: &[&str], out: &mut Findings<'_>) {
                         "`{w}` in `{}` is not braced; a style may lowercase it",
                         f.name
                     ),
-                    bib.file.clone(),
+                    src.file.clone(),
                     vspan,
                     fpos,
                     Some(&e.key),

@@ -35,17 +35,85 @@ pub use config::{Config, ConfigError, DataModel};
 pub use rules::{Example, Level, RULES, Rule, explain, rule};
 
 use crate::diagnostic::{Diagnostic, LineIndex, Severity};
-use crate::formats::bibtex;
+use crate::formats::bibtex::{self, Lowering};
 use crate::model::{Entry, Span, Value};
 use cited::{Citation, Scan};
+use config::Model;
 
-/// One bibliography being checked.
+/// One bibliography being checked: its text and a few bytes per entry for the checks
+/// across entries (the entries themselves are checked as they are read, and dropped).
 struct Bib {
     file: Option<Arc<str>>,
     text: String,
-    lines: LineIndex,
-    entries: Vec<Entry>,
-    reader: Vec<Diagnostic>,
+    entries: Vec<Summary>,
+    extras: Vec<Extra>,
+}
+
+/// What the checks across entries need of an entry that has no more than a key.
+#[derive(Debug, Clone, Copy)]
+struct Summary {
+    start: u32,
+    end: u32,
+    /// Index into [`Bib::extras`], or `u32::MAX`.
+    extra: u32,
+    flags: u8,
+}
+
+/// [`Summary::flags`]: an `@xdata` entry.
+const XDATA: u8 = 1;
+/// It has `related` or `entryset` (its relatives are different works on purpose).
+const RELATED: u8 = 2;
+/// Its key matches `ignore-keys`.
+const IGNORED: u8 = 4;
+/// It inherits (`crossref`, `xdata`).
+const CHILD: u8 = 8;
+/// It has a `doi` of its own.
+const OWN_DOI: u8 = 16;
+
+/// What the checks across entries need of an entry with more: a generated key, a DOI, what
+/// duplicate detection compares, the entries it inherits from.
+#[derive(Debug, Default)]
+struct Extra {
+    /// The key bibkit generated for an entry without one.
+    key: Option<Box<str>>,
+    doi: Option<Box<str>>,
+    /// First author's family name (folded) and year.
+    work: Option<(Box<str>, i64)>,
+    title: Box<str>,
+    /// The type, with BibTeX's aliases read as BibLaTeX's.
+    kind: Box<str>,
+    /// `volume`, `number`, … as written (index into [`NUMBER_FIELDS`]).
+    numbers: Box<[(u8, Box<str>)]>,
+    parents: Box<[Box<str>]>,
+}
+
+/// The fields whose values tell parts of one work apart.
+const NUMBER_FIELDS: [&str; 7] = [
+    "volume", "number", "issue", "pages", "edition", "chapter", "part",
+];
+
+impl Bib {
+    fn key(&self, s: &Summary) -> &str {
+        if let Some(k) = self.extra(s).and_then(|x| x.key.as_deref()) {
+            return k;
+        }
+        crate::syntax::block_head(&self.text, s.start as usize)
+            .map_or("", |(_, k)| &self.text[k.start..k.end])
+    }
+
+    fn extra(&self, s: &Summary) -> Option<&Extra> {
+        self.extras.get(s.extra as usize)
+    }
+
+    fn span(s: &Summary) -> Span {
+        Span::new(s.start as usize, s.end as usize)
+    }
+}
+
+/// The source of one file, for the rules about one entry.
+pub(crate) struct Source<'a> {
+    file: Option<Arc<str>>,
+    text: &'a str,
 }
 
 /// Runs the checks. See the module docs.
@@ -53,8 +121,14 @@ pub struct Checker {
     config: Config,
     bibs: Vec<Bib>,
     cited: Vec<Scan>,
-    extra: Vec<Diagnostic>,
+    /// Findings of the files read so far: their reader diagnostics and the rules about one
+    /// entry.
+    found: Vec<Diagnostic>,
 }
+
+/// Entries lowered and checked per parallel task, and per batch.
+const CHUNK: usize = 256;
+const BATCH: usize = 4096;
 
 impl Checker {
     /// A checker with this configuration.
@@ -63,41 +137,190 @@ impl Checker {
             config,
             bibs: Vec::new(),
             cited: Vec::new(),
-            extra: Vec::new(),
+            found: Vec::new(),
         }
     }
 
     /// Adds a bibliography.
     pub fn add_bib(&mut self, file: impl Into<Arc<str>>, text: &str) {
-        self.add_bib_text(Some(file.into()), text);
+        self.add_text(Some(file.into()), text.to_string(), Vec::new());
     }
 
     /// Adds a bibliography from bytes: invalid UTF-8 is an `invalid-encoding` finding at
     /// its position (the entries around it are still checked).
     pub fn add_bib_bytes(&mut self, file: impl Into<Arc<str>>, bytes: &[u8]) {
-        let file = file.into();
-        let decoded = crate::source::decode_utf8(bytes);
-        self.extra.extend(crate::source::invalid_diagnostics(
-            &decoded,
-            Some(file.clone()),
-            None,
-        ));
-        self.add_bib_text(Some(file), &decoded.text);
+        self.add_bib_owned(file, bytes.to_vec());
     }
 
-    fn add_bib_text(&mut self, file: Option<Arc<str>>, text: &str) {
+    /// Like [`Checker::add_bib_bytes`], taking the bytes by value: valid UTF-8 is checked
+    /// where it lies, without a copy.
+    pub fn add_bib_owned(&mut self, file: impl Into<Arc<str>>, bytes: Vec<u8>) {
+        let file = file.into();
+        let decoded = crate::source::decode_utf8_owned(bytes);
+        let invalid = crate::source::invalid_diagnostics(&decoded, Some(file.clone()), None);
+        if decoded.utf16_without_bom.is_some() {
+            // Not text that can be checked: only the error naming the encoding.
+            self.push_found(invalid);
+            return;
+        }
+        self.add_text(Some(file), decoded.text, invalid);
+    }
+
+    /// The text of a bibliography that was added (for printing findings with their lines).
+    pub fn source(&self, file: &str) -> Option<&str> {
+        self.bibs
+            .iter()
+            .find(|b| b.file.as_deref() == Some(file))
+            .map(|b| b.text.as_str())
+    }
+
+    fn push_found(&mut self, diags: Vec<Diagnostic>) {
+        let mut out = Findings {
+            config: &self.config,
+            list: Vec::new(),
+        };
+        for d in diags {
+            out.push_diag(d, "invalid-encoding");
+        }
+        self.found.extend(out.list);
+    }
+
+    /// Reads one bibliography and checks its entries as they are lowered (in parallel
+    /// batches), keeping only what the checks across entries need.
+    fn add_text(&mut self, file: Option<Arc<str>>, text: String, encoding: Vec<Diagnostic>) {
+        self.push_found(encoding);
         let mut reader = bibtex::Reader::new();
         if let Some(f) = &file {
             reader = reader.file(f.clone());
         }
-        let parsed = reader.read(text);
+        let (entries, extras, mut found) = {
+            let lowering = Lowering::from_source(&text, reader);
+            let source = Source {
+                file: file.clone(),
+                text: &text,
+            };
+            self.check_all(&lowering, &source)
+        };
+        crate::diagnostic::locate(&text, &mut found);
+        for d in &mut found {
+            if d.file.is_none() {
+                d.file = file.clone();
+            }
+        }
+        self.found.extend(found);
         self.bibs.push(Bib {
             file,
-            text: text.to_string(),
-            lines: LineIndex::new(text),
-            entries: parsed.bibliography.entries,
-            reader: parsed.diagnostics,
+            text,
+            entries,
+            extras,
         });
+    }
+
+    /// The rules about one entry, over every entry of a lowering.
+    fn check_all(
+        &self,
+        lowering: &Lowering<'_>,
+        source: &Source<'_>,
+    ) -> (Vec<Summary>, Vec<Extra>, Vec<Diagnostic>) {
+        let mut out = Findings {
+            config: &self.config,
+            list: Vec::new(),
+        };
+        self.reader_findings(lowering.diagnostics(), &mut out);
+        let mut summaries = Vec::with_capacity(lowering.len());
+        let mut extras = Vec::new();
+        // With the data model chosen by what the file uses, the required fields are checked
+        // under both until the whole file is known.
+        let auto = matches!(self.config.model(), DataModel::Auto);
+        let mut uses_biblatex = false;
+        let mut missing = [Vec::new(), Vec::new()];
+        let mut start = 0;
+        while start < lowering.len() {
+            let end = (start + BATCH).min(lowering.len());
+            let chunks: Vec<(usize, usize)> = (start..end)
+                .step_by(CHUNK)
+                .map(|s| (s, (s + CHUNK).min(end)))
+                .collect();
+            let work = |&(a, b): &(usize, usize)| self.check_chunk(lowering, source, a..b, auto);
+            #[cfg(feature = "parallel")]
+            let results: Vec<Checked> = {
+                use rayon::prelude::*;
+                chunks.par_iter().map(work).collect()
+            };
+            #[cfg(not(feature = "parallel"))]
+            let results: Vec<Checked> = chunks.iter().map(work).collect();
+            for r in results {
+                for (mut s, x) in r.entries {
+                    if let Some(x) = x {
+                        s.extra = extras.len() as u32;
+                        extras.push(x);
+                    }
+                    summaries.push(s);
+                }
+                out.list.extend(r.found);
+                uses_biblatex |= r.uses_biblatex;
+                for (m, list) in missing.iter_mut().zip(r.missing) {
+                    m.extend(list);
+                }
+            }
+            start = end;
+        }
+        let model = self.config.model_for(uses_biblatex);
+        let [bibtex_missing, biblatex_missing] = missing;
+        out.list.extend(match model {
+            Model::Bibtex => bibtex_missing,
+            Model::Biblatex => biblatex_missing,
+        });
+        (summaries, extras, out.list)
+    }
+
+    /// Lowers and checks entries `range`.
+    fn check_chunk(
+        &self,
+        lowering: &Lowering<'_>,
+        source: &Source<'_>,
+        range: std::ops::Range<usize>,
+        auto: bool,
+    ) -> Checked {
+        let mut out = Findings {
+            config: &self.config,
+            list: Vec::new(),
+        };
+        let mut missing = [
+            Findings {
+                config: &self.config,
+                list: Vec::new(),
+            },
+            Findings {
+                config: &self.config,
+                list: Vec::new(),
+            },
+        ];
+        let mut checked = Checked::default();
+        for n in range {
+            let (e, diags) = lowering.entry(n);
+            self.reader_findings(&diags, &mut out);
+            let ignored = self.ignored(&e.key);
+            checked.uses_biblatex |=
+                config::uses_biblatex(std::slice::from_ref(&e), written_names(source.text, &e));
+            if !ignored {
+                fields::check_entry(source, &e, &mut out);
+                if auto {
+                    fields::missing_fields(source, &e, Model::Bibtex, &mut missing[0]);
+                    fields::missing_fields(source, &e, Model::Biblatex, &mut missing[1]);
+                } else {
+                    let model = self.config.model_for(false);
+                    let i = usize::from(model == Model::Biblatex);
+                    fields::missing_fields(source, &e, model, &mut missing[i]);
+                }
+            }
+            checked
+                .entries
+                .push(summarize(&e, lowering.span(n), ignored, source.text));
+        }
+        checked.found = out.list;
+        checked.missing = missing.map(|m| m.list);
+        checked
     }
 
     /// Adds what a document cites.
@@ -111,26 +334,26 @@ impl Checker {
             config: &self.config,
             list: Vec::new(),
         };
-        for d in &self.extra {
-            out.push_diag(d.clone(), "invalid-encoding");
-        }
-        for bib in &self.bibs {
-            self.reader_findings(bib, &mut out);
-            let model = self
-                .config
-                .model_for(config::uses_biblatex(&bib.entries, bib.field_names()));
-            for e in &bib.entries {
-                if self.ignored(&e.key) {
-                    continue;
-                }
-                let own = own_fields(e);
-                fields::check_entry(bib, e, &own, model, &mut out);
-            }
-        }
         self.duplicate_keys(&mut out);
         self.duplicate_entries(&mut out);
         self.citations(&mut out);
-        let mut list = out.list;
+        // Findings about entries (from spans) get their lines and columns file by file.
+        for (i, bib) in self.bibs.iter().enumerate() {
+            let mut mine: Vec<Diagnostic> = Vec::new();
+            out.list.retain(|d| {
+                if d.line == 0 && d.file == bib.file {
+                    mine.push(d.clone());
+                    false
+                } else {
+                    true
+                }
+            });
+            let _ = i;
+            crate::diagnostic::locate(&bib.text, &mut mine);
+            out.list.extend(mine);
+        }
+        let mut list = self.found.clone();
+        list.extend(out.list);
         list.sort_by(|a, b| {
             (a.file.as_deref(), a.line, a.column).cmp(&(b.file.as_deref(), b.line, b.column))
         });
@@ -143,8 +366,8 @@ impl Checker {
     }
 
     /// The reader's own diagnostics, under the rules that cover them.
-    fn reader_findings(&self, bib: &Bib, out: &mut Findings<'_>) {
-        for d in &bib.reader {
+    fn reader_findings(&self, diags: &[Diagnostic], out: &mut Findings<'_>) {
+        for d in diags {
             if d.key.as_deref().is_some_and(|k| self.ignored(k)) {
                 continue;
             }
@@ -164,34 +387,57 @@ impl Checker {
         }
     }
 
+    /// Every entry with a key an earlier entry (in any file) has, ignoring case: keys
+    /// sorted by a randomly keyed hash, so the cost is `n log n` however keys are chosen.
     fn duplicate_keys(&self, out: &mut Findings<'_>) {
-        let mut seen: HashMap<String, (Option<Arc<str>>, u32)> = HashMap::new();
-        for bib in &self.bibs {
-            for e in &bib.entries {
-                if e.key.is_empty() || self.ignored(&e.key) {
+        let mut keys: Vec<(u64, u32, u32)> = Vec::new();
+        for (b, bib) in self.bibs.iter().enumerate() {
+            for (i, s) in bib.entries.iter().enumerate() {
+                let key = bib.key(s);
+                if key.is_empty() || s.flags & IGNORED != 0 {
                     continue;
                 }
-                let (line, column) = e.origin.as_ref().map_or((0, 0), |o| (o.line, o.column));
-                match seen.get(&e.key.to_lowercase()) {
-                    Some((f, l)) => {
-                        let place = match f {
-                            Some(f) => format!("{f}:{l}"),
-                            None => format!("line {l}"),
-                        };
-                        out.push(
-                            "duplicate-key",
-                            format!("duplicate key `{}`: already defined at {place}", e.key),
-                            bib.file.clone(),
-                            entry_span(e),
-                            (line, column),
-                            Some(&e.key),
-                        );
-                    }
-                    None => {
-                        seen.insert(e.key.to_lowercase(), (bib.file.clone(), line));
-                    }
-                }
+                keys.push((caseless_key_hash(key), b as u32, i as u32));
             }
+        }
+        keys.sort_unstable();
+        let mut lines: HashMap<u32, LineIndex> = HashMap::new();
+        let mut i = 0;
+        while i < keys.len() {
+            let mut j = i + 1;
+            while j < keys.len() && keys[j].0 == keys[i].0 {
+                j += 1;
+            }
+            for later in i + 1..j {
+                let (_, lb, li) = keys[later];
+                let lbib = &self.bibs[lb as usize];
+                let ls = &lbib.entries[li as usize];
+                let lkey = lbib.key(ls);
+                let first = keys[i..later].iter().find(|&&(_, fb, fi)| {
+                    let fbib = &self.bibs[fb as usize];
+                    same_key(fbib.key(&fbib.entries[fi as usize]), lkey)
+                });
+                let Some(&(_, fb, fi)) = first else { continue };
+                let fbib = &self.bibs[fb as usize];
+                let fs = &fbib.entries[fi as usize];
+                let index = lines
+                    .entry(fb)
+                    .or_insert_with(|| LineIndex::new(&fbib.text));
+                let (line, _) = index.line_col(&fbib.text, fs.start as usize);
+                let place = match &fbib.file {
+                    Some(f) => format!("{f}:{line}"),
+                    None => format!("line {line}"),
+                };
+                out.push(
+                    "duplicate-key",
+                    format!("duplicate key `{lkey}`: already defined at {place}"),
+                    lbib.file.clone(),
+                    Bib::span(ls),
+                    (0, 0),
+                    Some(lkey),
+                );
+            }
+            i = j;
         }
     }
 
@@ -199,65 +445,133 @@ impl Checker {
         if !out.on("duplicate-entry") {
             return;
         }
-        let mut by_doi: HashMap<String, &Entry> = HashMap::new();
-        let mut by_work: HashMap<(String, i64), Vec<(&Entry, String)>> = HashMap::new();
-        for bib in &self.bibs {
-            for e in &bib.entries {
-                if self.ignored(&e.key) || !own_fields(e).contains(&"doi") && fields::is_child(e) {
+        let mut by_doi: HashMap<&str, (usize, usize)> = HashMap::new();
+        // Works by first author and year, in file order.
+        let mut blocks: HashMap<(&str, i64), Vec<(usize, usize)>> = HashMap::new();
+        for (b, bib) in self.bibs.iter().enumerate() {
+            for (i, s) in bib.entries.iter().enumerate() {
+                if s.flags & IGNORED != 0 || s.flags & OWN_DOI == 0 && s.flags & CHILD != 0 {
                     continue;
                 }
-                let pos = e.origin.as_ref().map_or((0, 0), |o| (o.line, o.column));
-                if let Some(Value::Verbatim(doi)) = e.get("doi") {
-                    let doi = bibtex::normalize_doi(doi).to_lowercase();
-                    if !doi.is_empty() {
-                        if let Some(first) = by_doi.get(&doi) {
-                            out.push(
-                                "duplicate-entry",
-                                format!("`{}` has the same DOI as `{}` ({doi})", e.key, first.key),
-                                bib.file.clone(),
-                                entry_span(e),
-                                pos,
-                                Some(&e.key),
-                            );
-                            continue;
-                        }
-                        by_doi.insert(doi, e);
+                let Some(x) = bib.extra(s) else { continue };
+                if let Some(doi) = x.doi.as_deref() {
+                    if let Some(&(fb, fi)) = by_doi.get(doi) {
+                        let fbib = &self.bibs[fb];
+                        let key = bib.key(s);
+                        out.push(
+                            "duplicate-entry",
+                            format!(
+                                "`{key}` has the same DOI as `{}` ({doi})",
+                                fbib.key(&fbib.entries[fi])
+                            ),
+                            bib.file.clone(),
+                            Bib::span(s),
+                            (0, 0),
+                            Some(key),
+                        );
+                        continue;
                     }
+                    by_doi.insert(doi, (b, i));
                 }
-                // Related entries (`related`, sets) are different works on purpose.
-                if e.get("related").is_some() || e.get("entryset").is_some() {
+                if s.flags & RELATED != 0 {
                     continue;
                 }
-                let Some(work) = fields::work_key(e) else {
+                let Some((family, year)) = &x.work else {
                     continue;
                 };
-                let title = fields::title_key(e);
-                if title.len() < 8 {
+                if x.title.len() < 8 {
                     continue;
                 }
-                let same = by_work.entry(work).or_default();
-                if let Some((first, _)) = same.iter().find(|(other, t)| {
-                    !other.key.eq_ignore_ascii_case(&e.key)
-                        && fields::same_kind(e, other)
-                        && fields::same_numbers(e, other)
-                        && strsim::normalized_levenshtein(t, &title) >= 0.9
-                }) {
-                    out.push(
-                        "duplicate-entry",
-                        format!(
-                            "`{}` looks like `{}`: the same first author, year and title",
-                            e.key, first.key
-                        ),
-                        bib.file.clone(),
-                        entry_span(e),
-                        pos,
-                        Some(&e.key),
-                    );
-                } else {
-                    same.push((e, title));
-                }
+                blocks.entry((family, *year)).or_default().push((b, i));
             }
         }
+        let mut blocks: Vec<Vec<(usize, usize)>> = blocks.into_values().collect();
+        blocks.sort_unstable();
+        for members in blocks {
+            for (later, first) in self.similar_in_block(&members) {
+                let (lb, li) = members[later];
+                let (fb, fi) = members[first];
+                let lbib = &self.bibs[lb];
+                let ls = &lbib.entries[li];
+                let fbib = &self.bibs[fb];
+                let key = lbib.key(ls);
+                out.push(
+                    "duplicate-entry",
+                    format!(
+                        "`{key}` looks like `{}`: the same first author, year and title",
+                        fbib.key(&fbib.entries[fi])
+                    ),
+                    lbib.file.clone(),
+                    Bib::span(ls),
+                    (0, 0),
+                    Some(key),
+                );
+            }
+        }
+    }
+
+    /// The pairs (later, earlier) of a block of entries by one first author and year whose
+    /// titles are nearly the same (and types and numbers agree). Each entry is compared
+    /// with the earlier ones that are not duplicates themselves: all of them in a small
+    /// block; in a large one, those next to it when the block is sorted by title and by
+    /// reversed title (a sorted neighbourhood), so that the comparisons stay a few per
+    /// entry however large the block is.
+    fn similar_in_block(&self, members: &[(usize, usize)]) -> Vec<(usize, usize)> {
+        const SMALL: usize = 32;
+        const WINDOW: usize = 8;
+        let extra = |m: usize| {
+            let (b, i) = members[m];
+            let bib = &self.bibs[b];
+            bib.extra(&bib.entries[i])
+                .expect("block members have extras")
+        };
+        let key = |m: usize| {
+            let (b, i) = members[m];
+            let bib = &self.bibs[b];
+            bib.key(&bib.entries[i])
+        };
+        let neighbours: Option<Vec<Vec<usize>>> = (members.len() > SMALL).then(|| {
+            let mut near: Vec<Vec<usize>> = vec![Vec::new(); members.len()];
+            let mut by_title: Vec<usize> = (0..members.len()).collect();
+            by_title.sort_by(|&a, &b| extra(a).title.cmp(&extra(b).title));
+            let reversed: Vec<String> = (0..members.len())
+                .map(|m| extra(m).title.chars().rev().collect())
+                .collect();
+            let mut by_end: Vec<usize> = (0..members.len()).collect();
+            by_end.sort_by(|&a, &b| reversed[a].cmp(&reversed[b]));
+            for order in [&by_title, &by_end] {
+                for (p, &m) in order.iter().enumerate() {
+                    let lo = p.saturating_sub(WINDOW);
+                    near[m].extend(order[lo..p].iter().copied());
+                    near[m].extend(
+                        order[p + 1..(p + 1 + WINDOW).min(order.len())]
+                            .iter()
+                            .copied(),
+                    );
+                }
+            }
+            for n in &mut near {
+                n.sort_unstable();
+                n.dedup();
+            }
+            near
+        });
+        let mut representative = vec![false; members.len()];
+        let mut pairs = Vec::new();
+        for m in 0..members.len() {
+            let candidates: Box<dyn Iterator<Item = usize>> = match &neighbours {
+                Some(near) => Box::new(near[m].iter().copied().filter(move |&o| o < m)),
+                None => Box::new(0..m),
+            };
+            let found = candidates
+                .filter(|&o| representative[o])
+                .find(|&o| !key(o).eq_ignore_ascii_case(key(m)) && similar(extra(m), extra(o)));
+            match found {
+                Some(o) => pairs.push((m, o)),
+                None => representative[m] = true,
+            }
+        }
+        pairs
     }
 
     fn citations(&self, out: &mut Findings<'_>) {
@@ -267,12 +581,13 @@ impl Checker {
         // Keys as written, and by lowercase.
         let mut exact: HashMap<&str, usize> = HashMap::new();
         let mut caseless: HashMap<String, &str> = HashMap::new();
-        let mut entries: Vec<(&Bib, &Entry)> = Vec::new();
+        let mut entries: Vec<(&Bib, &Summary)> = Vec::new();
         for bib in &self.bibs {
-            for e in &bib.entries {
-                exact.entry(e.key.as_str()).or_insert(entries.len());
-                caseless.entry(e.key.to_lowercase()).or_insert(&e.key);
-                entries.push((bib, e));
+            for s in &bib.entries {
+                let key = bib.key(s);
+                exact.entry(key).or_insert(entries.len());
+                caseless.entry(key.to_lowercase()).or_insert(key);
+                entries.push((bib, s));
             }
         }
         let mut used = vec![false; entries.len()];
@@ -309,44 +624,189 @@ impl Checker {
         if all || !out.on("unused-entry") {
             return;
         }
-        // Entries that a cited entry inherits from are used too.
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for i in 0..entries.len() {
-                if !used[i] {
-                    continue;
-                }
-                for parent in fields::parents(entries[i].1) {
-                    let p = exact.get(parent.as_str()).or_else(|| {
-                        caseless
-                            .get(&parent.to_lowercase())
-                            .and_then(|k| exact.get(k))
-                    });
-                    if let Some(&p) = p {
-                        if !used[p] {
-                            used[p] = true;
-                            changed = true;
-                        }
+        // Entries that a cited entry inherits from are used too (each marked once).
+        let mut work: Vec<usize> = (0..entries.len()).filter(|&i| used[i]).collect();
+        while let Some(i) = work.pop() {
+            let (bib, s) = entries[i];
+            let Some(x) = bib.extra(s) else { continue };
+            for parent in &x.parents {
+                let p = exact.get(parent.as_ref()).or_else(|| {
+                    caseless
+                        .get(&parent.to_lowercase())
+                        .and_then(|k| exact.get(k))
+                });
+                if let Some(&p) = p {
+                    if !used[p] {
+                        used[p] = true;
+                        work.push(p);
                     }
                 }
             }
         }
-        for (i, (bib, e)) in entries.iter().enumerate() {
-            if used[i] || e.key.is_empty() || self.ignored(&e.key) || e.kind == "xdata" {
+        for (i, (bib, s)) in entries.iter().enumerate() {
+            let key = bib.key(s);
+            if used[i] || key.is_empty() || s.flags & (IGNORED | XDATA) != 0 {
                 continue;
             }
-            let pos = e.origin.as_ref().map_or((0, 0), |o| (o.line, o.column));
             out.push(
                 "unused-entry",
-                format!("`{}` is not cited", e.key),
+                format!("`{key}` is not cited"),
                 bib.file.clone(),
-                entry_span(e),
-                pos,
-                Some(&e.key),
+                Bib::span(s),
+                (0, 0),
+                Some(key),
             );
         }
     }
+}
+
+/// What one task of [`Checker::check_chunk`] found.
+#[derive(Default)]
+struct Checked {
+    entries: Vec<(Summary, Option<Extra>)>,
+    found: Vec<Diagnostic>,
+    /// `missing-field` findings under BibTeX's and BibLaTeX's data models.
+    missing: [Vec<Diagnostic>; 2],
+    uses_biblatex: bool,
+}
+
+/// The hash of a key compared ignoring case (as BibTeX and `duplicate-key` compare keys).
+fn caseless_key_hash(key: &str) -> u64 {
+    crate::keys::key_hash(key)
+}
+
+/// Whether two keys are equal ignoring case.
+fn same_key(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// The field names of an entry as written in the source.
+fn written_names<'a>(text: &'a str, e: &'a Entry) -> impl Iterator<Item = &'a str> {
+    e.fields.iter().filter_map(move |f| {
+        let s = f.span?;
+        let t = text.get(s.start..s.end)?;
+        Some(
+            t.split(|c: char| c == '=' || c.is_whitespace())
+                .next()
+                .unwrap_or(""),
+        )
+    })
+}
+
+/// The summary (and, when there is more to know, the extra) of an entry. `text` is the
+/// file's source.
+fn summarize(e: &Entry, span: Span, ignored: bool, text: &str) -> (Summary, Option<Extra>) {
+    let own = |name: &str| e.fields.iter().any(|f| f.name == name && is_own(e, f));
+    let mut flags = 0;
+    if e.kind == "xdata" {
+        flags |= XDATA;
+    }
+    if e.get("related").is_some() || e.get("entryset").is_some() {
+        flags |= RELATED;
+    }
+    if ignored {
+        flags |= IGNORED;
+    }
+    if fields::is_child(e) {
+        flags |= CHILD;
+    }
+    if own("doi") {
+        flags |= OWN_DOI;
+    }
+    let doi = match e.get("doi") {
+        Some(Value::Verbatim(d)) => {
+            let d = bibtex::normalize_doi(d).to_lowercase();
+            (!d.is_empty()).then(|| d.into_boxed_str())
+        }
+        _ => None,
+    };
+    let work = fields::work_key(e).map(|(f, y)| (f.into_boxed_str(), y));
+    let parents = fields::parents(e);
+    // An entry without a key in the source has the one bibkit generated.
+    let written_empty =
+        crate::syntax::block_head(text, span.start).is_none_or(|(_, k)| k.is_empty());
+    let generated = (written_empty && !e.key.is_empty()).then(|| e.key.clone().into_boxed_str());
+    let summary = Summary {
+        start: span.start as u32,
+        end: span.end as u32,
+        extra: u32::MAX,
+        flags,
+    };
+    if doi.is_none() && work.is_none() && parents.is_empty() && generated.is_none() {
+        return (summary, None);
+    }
+    let title = fields::title_key(e).into_boxed_str();
+    let numbers = NUMBER_FIELDS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            e.get(f).map(|v| {
+                (
+                    i as u8,
+                    v.to_plain_string().trim().to_string().into_boxed_str(),
+                )
+            })
+        })
+        .collect();
+    let kind = match e.kind.as_str() {
+        "conference" => "inproceedings",
+        "electronic" | "www" => "online",
+        "techreport" => "report",
+        k => k,
+    };
+    let extra = Extra {
+        key: generated,
+        doi,
+        work: work.filter(|_| title.len() >= 8),
+        title,
+        kind: kind.into(),
+        numbers,
+        parents: parents.into_iter().map(String::into_boxed_str).collect(),
+    };
+    (summary, Some(extra))
+}
+
+/// The most of a title that duplicate detection compares (edit distance costs the product
+/// of the lengths).
+const TITLE_COMPARED: usize = 512;
+
+/// Whether two entries of one block (first author, year) look like one work: the same type,
+/// the same numbers where both have them, titles at least 90 % alike.
+fn similar(a: &Extra, b: &Extra) -> bool {
+    if a.kind != b.kind {
+        return false;
+    }
+    let digits = |t: &str| -> Vec<String> {
+        t.split(' ')
+            .filter(|w| w.bytes().any(|c| c.is_ascii_digit()))
+            .map(str::to_string)
+            .collect()
+    };
+    if digits(&a.title) != digits(&b.title) {
+        return false;
+    }
+    let agree = a.numbers.iter().all(|(i, x)| {
+        b.numbers
+            .iter()
+            .find(|(j, _)| j == i)
+            .is_none_or(|(_, y)| x == y)
+    });
+    if !agree {
+        return false;
+    }
+    let cut = |t: &str| -> String { t.chars().take(TITLE_COMPARED).collect() };
+    let (ta, tb) = (cut(&a.title), cut(&b.title));
+    // A ratio of 0.9 needs lengths within a tenth of each other.
+    let (la, lb) = (ta.chars().count(), tb.chars().count());
+    if la.abs_diff(lb) * 10 > la.max(lb) {
+        return false;
+    }
+    strsim::normalized_levenshtein(&ta, &tb) >= 0.9
 }
 
 /// Where findings collect, with their configured levels.
@@ -360,7 +820,8 @@ impl Findings<'_> {
         self.config.level(rule) != Level::Off
     }
 
-    /// Adds a finding of `rule` at its configured level (nothing when it is off).
+    /// Adds a finding of `rule` at its configured level (nothing when it is off). A
+    /// position of (0, 0) is found from the span later.
     fn push(
         &mut self,
         rule: &'static str,
@@ -405,20 +866,15 @@ fn entry_span(e: &Entry) -> Span {
     e.origin.as_ref().map_or_else(Span::default, |o| o.span)
 }
 
-/// The fields written in the entry itself (not inherited through `crossref` or `xdata`).
-fn own_fields(e: &Entry) -> Vec<&str> {
+/// Whether a field is written in the entry itself (not inherited through `crossref` or
+/// `xdata`).
+fn is_own(e: &Entry, f: &crate::model::Field) -> bool {
     let span = entry_span(e);
-    e.fields
-        .iter()
-        .filter(|f| {
-            f.span
-                .is_some_and(|s| s.start >= span.start && s.end <= span.end)
-        })
-        .map(|f| f.name.as_ref())
-        .collect()
+    f.span
+        .is_some_and(|s| s.start >= span.start && s.end <= span.end)
 }
 
-impl Bib {
+impl Source<'_> {
     /// The source text of a field's value (after `=`), and its span.
     fn value_source(&self, f: &crate::model::Field) -> Option<(&str, Span)> {
         let span = f.span?;
@@ -428,25 +884,6 @@ impl Bib {
         let lead = value.len() - value.trim_start().len();
         let start = span.start + eq + 1 + lead;
         Some((value.trim(), Span::new(start, start + value.trim().len())))
-    }
-
-    /// The field names as written in the source.
-    fn field_names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().flat_map(|e| {
-            e.fields.iter().filter_map(|f| {
-                let s = f.span?;
-                let t = self.text.get(s.start..s.end)?;
-                Some(
-                    t.split(|c: char| c == '=' || c.is_whitespace())
-                        .next()
-                        .unwrap_or(""),
-                )
-            })
-        })
-    }
-
-    fn line_col(&self, at: usize) -> (u32, u32) {
-        self.lines.line_col(&self.text, at)
     }
 }
 
