@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::rules::{Level, rule};
-use crate::model::Entry;
 
 /// Which data model says which fields an entry type requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -227,12 +226,12 @@ impl Config {
 /// Whether entries use BibLaTeX-only types, or fields whose names (as written, in
 /// `written`) only BibLaTeX knows.
 pub(crate) fn uses_biblatex<'a>(
-    entries: &[Entry],
+    types: impl IntoIterator<Item = &'a str>,
     written: impl IntoIterator<Item = &'a str>,
 ) -> bool {
-    let types = entries.iter().any(|e| {
+    let types = types.into_iter().any(|kind| {
         matches!(
-            e.kind.as_str(),
+            kind,
             "online"
                 | "thesis"
                 | "report"

@@ -189,7 +189,7 @@ impl Checker {
     /// batches), keeping only what the checks across entries need.
     fn add_text(&mut self, file: Option<Arc<str>>, text: String, encoding: Vec<Diagnostic>) {
         self.push_found(encoding);
-        let mut reader = bibtex::Reader::new();
+        let mut reader = bibtex::Reader::new().record_names(true);
         if let Some(f) = &file {
             reader = reader.file(f.clone());
         }
@@ -229,11 +229,14 @@ impl Checker {
         self.reader_findings(lowering.diagnostics(), &mut out);
         let mut summaries = Vec::with_capacity(lowering.len());
         let mut extras = Vec::new();
-        // With the data model chosen by what the file uses, the required fields are checked
-        // under both until the whole file is known.
-        let auto = matches!(self.config.model(), DataModel::Auto);
-        let mut uses_biblatex = false;
-        let mut missing = [Vec::new(), Vec::new()];
+        // The data model, from the types and field names the whole file uses.
+        let uses_biblatex = lowering.names().is_some_and(|n| {
+            config::uses_biblatex(
+                n.types.iter().map(|t| t.as_ref()),
+                n.fields.iter().map(|f| f.as_ref()),
+            )
+        });
+        let model = self.config.model_for(uses_biblatex);
         let mut start = 0;
         while start < lowering.len() {
             let end = (start + BATCH).min(lowering.len());
@@ -241,7 +244,7 @@ impl Checker {
                 .step_by(CHUNK)
                 .map(|s| (s, (s + CHUNK).min(end)))
                 .collect();
-            let work = |&(a, b): &(usize, usize)| self.check_chunk(lowering, source, a..b, auto);
+            let work = |&(a, b): &(usize, usize)| self.check_chunk(lowering, source, a..b, model);
             #[cfg(feature = "parallel")]
             let results: Vec<Checked> = {
                 use rayon::prelude::*;
@@ -258,19 +261,9 @@ impl Checker {
                     summaries.push(s);
                 }
                 out.list.extend(r.found);
-                uses_biblatex |= r.uses_biblatex;
-                for (m, list) in missing.iter_mut().zip(r.missing) {
-                    m.extend(list);
-                }
             }
             start = end;
         }
-        let model = self.config.model_for(uses_biblatex);
-        let [bibtex_missing, biblatex_missing] = missing;
-        out.list.extend(match model {
-            Model::Bibtex => bibtex_missing,
-            Model::Biblatex => biblatex_missing,
-        });
         (summaries, extras, out.list)
     }
 
@@ -280,46 +273,26 @@ impl Checker {
         lowering: &Lowering<'_>,
         source: &Source<'_>,
         range: std::ops::Range<usize>,
-        auto: bool,
+        model: Model,
     ) -> Checked {
         let mut out = Findings {
             config: &self.config,
             list: Vec::new(),
         };
-        let mut missing = [
-            Findings {
-                config: &self.config,
-                list: Vec::new(),
-            },
-            Findings {
-                config: &self.config,
-                list: Vec::new(),
-            },
-        ];
         let mut checked = Checked::default();
         for n in range {
             let (e, diags) = lowering.entry(n);
             self.reader_findings(&diags, &mut out);
             let ignored = self.ignored(&e.key);
-            checked.uses_biblatex |=
-                config::uses_biblatex(std::slice::from_ref(&e), written_names(source.text, &e));
             if !ignored {
                 fields::check_entry(source, &e, &mut out);
-                if auto {
-                    fields::missing_fields(source, &e, Model::Bibtex, &mut missing[0]);
-                    fields::missing_fields(source, &e, Model::Biblatex, &mut missing[1]);
-                } else {
-                    let model = self.config.model_for(false);
-                    let i = usize::from(model == Model::Biblatex);
-                    fields::missing_fields(source, &e, model, &mut missing[i]);
-                }
+                fields::missing_fields(source, &e, model, &mut out);
             }
             checked
                 .entries
                 .push(summarize(&e, lowering.span(n), ignored, source.text));
         }
         checked.found = out.list;
-        checked.missing = missing.map(|m| m.list);
         checked
     }
 
@@ -665,9 +638,6 @@ impl Checker {
 struct Checked {
     entries: Vec<(Summary, Option<Extra>)>,
     found: Vec<Diagnostic>,
-    /// `missing-field` findings under BibTeX's and BibLaTeX's data models.
-    missing: [Vec<Diagnostic>; 2],
-    uses_biblatex: bool,
 }
 
 /// The hash of a key compared ignoring case (as BibTeX and `duplicate-key` compare keys).
@@ -683,19 +653,6 @@ fn same_key(a: &str, b: &str) -> bool {
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
-}
-
-/// The field names of an entry as written in the source.
-fn written_names<'a>(text: &'a str, e: &'a Entry) -> impl Iterator<Item = &'a str> {
-    e.fields.iter().filter_map(move |f| {
-        let s = f.span?;
-        let t = text.get(s.start..s.end)?;
-        Some(
-            t.split(|c: char| c == '=' || c.is_whitespace())
-                .next()
-                .unwrap_or(""),
-        )
-    })
 }
 
 /// The summary (and, when there is more to know, the extra) of an entry. `text` is the

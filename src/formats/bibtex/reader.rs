@@ -32,6 +32,7 @@ use crate::syntax::{self, Block, BlockKind, FieldNode, Item, PieceKind, Tree};
 pub struct Reader {
     file: Option<Arc<str>>,
     resolve_crossrefs: bool,
+    record_names: bool,
 }
 
 impl Default for Reader {
@@ -39,6 +40,7 @@ impl Default for Reader {
         Reader {
             file: None,
             resolve_crossrefs: true,
+            record_names: false,
         }
     }
 }
@@ -64,6 +66,21 @@ impl Reader {
     /// true). Turn it off to keep the structure when writing `.bib` again.
     pub fn resolve_crossrefs(mut self, yes: bool) -> Self {
         self.resolve_crossrefs = yes;
+        self
+    }
+
+    /// Whether a [`Lowering`] records the distinct entry types and field names the source
+    /// uses ([`Lowering::names`]; default false), so that a caller knows them before it
+    /// lowers any entry.
+    ///
+    /// ```
+    /// use bibkit::formats::bibtex::{Lowering, Reader};
+    /// let l = Lowering::from_source("@Online{a, URLdate = {2020}}", Reader::new().record_names(true));
+    /// let names = l.names().unwrap();
+    /// assert!(names.types.contains("online") && names.fields.contains("urldate"));
+    /// ```
+    pub fn record_names(mut self, yes: bool) -> Self {
+        self.record_names = yes;
         self
     }
 
@@ -543,20 +560,20 @@ impl Macros {
 /// A set of field names compared ignoring ASCII case, as BibTeX compares them: a list for
 /// the usual handful, a hash set beyond.
 #[derive(Debug)]
-enum Names<'a> {
+enum FieldSet<'a> {
     Few(Vec<&'a str>),
     Many(std::collections::HashSet<Cow<'a, str>>),
 }
 
-impl<'a> Names<'a> {
+impl<'a> FieldSet<'a> {
     /// Up to this many names are kept in a list.
     const FEW: usize = 24;
 
     fn new(capacity: usize) -> Self {
         if capacity > Self::FEW {
-            Names::Many(std::collections::HashSet::with_capacity(capacity))
+            FieldSet::Many(std::collections::HashSet::with_capacity(capacity))
         } else {
-            Names::Few(Vec::with_capacity(capacity))
+            FieldSet::Few(Vec::with_capacity(capacity))
         }
     }
 
@@ -570,22 +587,22 @@ impl<'a> Names<'a> {
 
     fn contains(&self, name: &str) -> bool {
         match self {
-            Names::Few(v) => v.iter().any(|s| s.eq_ignore_ascii_case(name)),
-            Names::Many(set) => set.contains(Self::lower(name).as_ref()),
+            FieldSet::Few(v) => v.iter().any(|s| s.eq_ignore_ascii_case(name)),
+            FieldSet::Many(set) => set.contains(Self::lower(name).as_ref()),
         }
     }
 
     /// Adds `name`; false when it was there already.
     fn insert(&mut self, name: &'a str) -> bool {
         match self {
-            Names::Few(v) => {
+            FieldSet::Few(v) => {
                 if v.iter().any(|s| s.eq_ignore_ascii_case(name)) {
                     return false;
                 }
                 v.push(name);
                 true
             }
-            Names::Many(set) => set.insert(Self::lower(name)),
+            FieldSet::Many(set) => set.insert(Self::lower(name)),
         }
     }
 }
@@ -628,7 +645,35 @@ pub struct Lowering<'a> {
     spent: usize,
     comments: Vec<Comment>,
     preambles: Vec<String>,
+    names: Option<Names>,
     diagnostics: Vec<Diagnostic>,
+}
+
+/// The distinct entry types and field names of a source, lowercased (see
+/// [`Reader::record_names`]).
+#[derive(Debug, Default, Clone)]
+pub struct Names {
+    /// Entry types (`article`, `online`, …).
+    pub types: std::collections::HashSet<Box<str>>,
+    /// Field names as written, lowercased (`journal`, `urldate`, …).
+    pub fields: std::collections::HashSet<Box<str>>,
+}
+
+impl Names {
+    fn add(set: &mut std::collections::HashSet<Box<str>>, name: &str) {
+        let lower = Names::lower(name);
+        if !set.contains(lower.as_ref()) {
+            set.insert(lower.into());
+        }
+    }
+
+    fn lower(name: &str) -> Cow<'_, str> {
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        }
+    }
 }
 
 /// Entries by key compared ignoring case: (a randomly keyed hash of the lowercased key,
@@ -710,6 +755,7 @@ struct Feed<'a> {
 
 impl<'a> Lowering<'a> {
     fn empty(src: &'a str, reader: Reader, lone_cr: bool) -> Self {
+        let names = reader.record_names.then(Names::default);
         Lowering {
             src,
             reader,
@@ -724,6 +770,7 @@ impl<'a> Lowering<'a> {
             spent: 0,
             comments: Vec::new(),
             preambles: Vec::new(),
+            names,
             diagnostics: Vec::new(),
         }
     }
@@ -847,6 +894,12 @@ impl<'a> Lowering<'a> {
         let n = self.blocks.len() as u32;
         let span = b.span();
         self.blocks.push((span.start as u32, span.end as u32));
+        if let Some(names) = &mut self.names {
+            Names::add(&mut names.types, tree.text(b.kind()));
+            for f in tree.fields(b) {
+                Names::add(&mut names.fields, tree.text(f.name()));
+            }
+        }
         let pos = st.cursor.seek(span.start);
         if n % 8 == 0 {
             self.checkpoints.push(pos);
@@ -1020,6 +1073,12 @@ impl<'a> Lowering<'a> {
         let from = self.blocks[k * 8].0 as usize;
         crate::diagnostic::Cursor::resume(self.src, from, line, column)
             .seek(self.blocks[n].0 as usize)
+    }
+
+    /// The distinct entry types and field names, when the reader records them
+    /// ([`Reader::record_names`]).
+    pub fn names(&self) -> Option<&Names> {
+        self.names.as_ref()
     }
 
     /// The number of entries.
@@ -1308,9 +1367,9 @@ impl<'a> Lowering<'a> {
         let fields = tree.fields(b);
         // The names seen so far, and (for entries with many fields) all names: looked up
         // by hash, so an entry with thousands of fields costs linear time.
-        let mut seen = Names::new(fields.len());
-        let all = (fields.len() > Names::FEW).then(|| {
-            let mut all = Names::new(fields.len());
+        let mut seen = FieldSet::new(fields.len());
+        let all = (fields.len() > FieldSet::FEW).then(|| {
+            let mut all = FieldSet::new(fields.len());
             for g in fields {
                 all.insert(tree.text(g.name()));
             }
