@@ -142,6 +142,7 @@
 //! is kept as text, with a warning.
 
 mod read;
+mod scan;
 mod write;
 
 pub use read::{CslReader, read, read_date};
