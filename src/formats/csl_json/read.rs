@@ -516,7 +516,8 @@ impl Building {
         }
     }
 
-    fn note(&mut self, name: &Cow<'static, str>) {
+    fn note(&mut self, f: &Field) {
+        let name = &f.name;
         if let Some(s) = &mut self.names {
             s.insert(name.clone());
         } else if self.e.fields.len() + self.before.len() >= FEW_FIELDS {
@@ -533,13 +534,13 @@ impl Building {
     }
 
     fn push(&mut self, f: Field) {
-        self.note(&f.name);
+        self.note(&f);
         self.e.fields.push(f);
     }
 
     /// Puts `f` before the first field of its name (as a second field of that name).
     fn push_before(&mut self, f: Field) {
-        self.note(&f.name);
+        self.note(&f);
         self.before.push(f);
     }
 

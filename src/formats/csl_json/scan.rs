@@ -526,11 +526,29 @@ pub(super) fn scan(raw: &str) -> Scan<'_> {
                 }
                 i = end;
             }
-            _ => i += 1,
+            _ => {
+                // White space, numbers and literals, up to the next byte that matters.
+                i += 1;
+                while i < b.len() && !STRUCTURAL[b[i] as usize] {
+                    i += 1;
+                }
+            }
         }
     }
     out
 }
+
+/// The bytes [`scan`] acts on.
+const STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    let bytes = *b"{}[],:\"";
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 /// The index (in `keys`) of an earlier occurrence of `key` in the object `f`; a new key is
 /// entered in the object's hash index (at the index it is about to get).
