@@ -172,6 +172,40 @@ impl Rekeyed {
     }
 }
 
+/// The errors for undecodable bytes of one input, handed out in input order.
+struct Invalid {
+    list: Vec<Diagnostic>,
+    next: usize,
+}
+
+impl Invalid {
+    /// Hands out (into `diags`, when `keep`) the errors before the end of `span` (all of
+    /// them for `None`), with `key` on those inside `span`; says whether one was inside.
+    fn take(
+        &mut self,
+        span: Option<crate::model::Span>,
+        key: Option<&str>,
+        diags: &mut Vec<Diagnostic>,
+        keep: bool,
+    ) -> bool {
+        let end = span.map_or(usize::MAX, |s| s.end);
+        let mut hit = false;
+        while let Some(d) = self.list.get(self.next).filter(|d| d.span.start < end) {
+            let inside = span.is_some_and(|s| s.start <= d.span.start);
+            hit |= inside;
+            if keep {
+                let d = d.clone();
+                diags.push(match (inside, key) {
+                    (true, Some(k)) => d.with_key(k),
+                    _ => d,
+                });
+            }
+            self.next += 1;
+        }
+        hit
+    }
+}
+
 /// Prints one entry (with the comments that precede it) with its leading separator.
 fn print(target: &Target, out: &mut String, e: &Entry, comments: &[&Comment], generated: bool) {
     match target {
@@ -441,7 +475,22 @@ impl<W: Write> Converter<W> {
         Ok(parsed.diagnostics)
     }
 
-    /// Converts one CSL-JSON input.
+    /// Converts one CSL-JSON input, writing entries as they are read: one item is held at a
+    /// time, never the whole input's model. With [`Converter::rekey`] the input is read
+    /// twice (first for the new keys, so that references to later entries can be updated).
+    /// Items that hold undecodable bytes are skipped. Returns its diagnostics, in input
+    /// order.
+    ///
+    /// ```
+    /// use bibkit::convert::{Converter, Target};
+    /// use bibkit::source::decode_utf8;
+    /// let json = decode_utf8(br#"[{"id": "a", "type": "book", "title": "T", "title": "U"}]"#);
+    /// let mut conv = Converter::new(Vec::new(), Target::Bib(Default::default()));
+    /// let diags = conv.csl_json(&json, Some("a.json".into()), None).unwrap();
+    /// assert_eq!(diags[0].rule, "csl-duplicate");
+    /// let out = String::from_utf8(conv.finish().unwrap()).unwrap();
+    /// assert!(out.contains("title = {U}"));
+    /// ```
     pub fn csl_json(
         &mut self,
         decoded: &Decoded,
@@ -456,28 +505,87 @@ impl<W: Write> Converter<W> {
         if let Some(f) = &file {
             reader = reader.file(f.clone());
         }
-        let mut parsed = reader.read(&decoded.text);
-        source::reject_invalid(&mut parsed, decoded, file.clone(), encoding);
-        let mut diags = parsed.diagnostics;
-        for e in &parsed.bibliography.entries {
-            let line = e.origin.as_ref().map_or(0, |o| o.line);
-            let span = e.origin.as_ref().map_or_else(Default::default, |o| o.span);
-            let hash = key_hash(&e.key);
-            self.check_key((&e.key, hash), &e.kind, &file, (line, span), &mut diags);
-            self.remember(hash, &e.kind, &file, line);
-        }
-        if self.rekey {
+        let text = &decoded.text;
+        // Errors for undecodable bytes, in input order; an item that holds one is skipped.
+        let invalid = source::invalid_diagnostics(decoded, file.clone(), encoding);
+        let mut invalid = Invalid {
+            list: invalid,
+            next: 0,
+        };
+        let mut diags = Vec::new();
+        let renamed = if self.rekey {
+            // First pass: every entry's new key.
             let mut renamed = Rekeyed::default();
-            for e in &parsed.bibliography.entries {
-                let key = self.keys.generate(e);
+            reader.read_each(text, |entry, ds| {
+                diags.extend(ds);
+                let Some(e) = entry else { return Ok(()) };
+                let span = e.origin.as_ref().map(|o| o.span);
+                if invalid.take(span, Some(&e.key), &mut diags, true) {
+                    return Ok(());
+                }
+                self.check_and_remember(&e, &file, &mut diags);
+                let key = self.keys.generate(&e);
                 renamed.add(&e.key, key);
+                Ok::<(), io::Error>(())
+            })?;
+            invalid.take(None, None, &mut diags, true);
+            invalid.next = 0;
+            Some(renamed)
+        } else {
+            None
+        };
+        let mut out = String::new();
+        let mut count = 0;
+        let mut n = 0;
+        reader.read_each(text, |entry, ds| {
+            let Some(mut e) = entry else {
+                if renamed.is_none() {
+                    diags.extend(ds);
+                }
+                return Ok::<(), io::Error>(());
+            };
+            let span = e.origin.as_ref().map(|o| o.span);
+            let first_pass = renamed.is_none();
+            if first_pass {
+                diags.extend(ds);
             }
-            for (n, e) in parsed.bibliography.entries.iter_mut().enumerate() {
-                renamed.apply(n, e);
+            if invalid.take(span, Some(&e.key), &mut diags, first_pass) {
+                return Ok(());
             }
+            match &renamed {
+                Some(r) => r.apply(n, &mut e),
+                None => self.check_and_remember(&e, &file, &mut diags),
+            }
+            n += 1;
+            print(&self.target, &mut out, &e, &[], false);
+            count += 1;
+            if count >= BATCH || out.len() >= 1 << 20 {
+                self.emit(&out, count)?;
+                out.clear();
+                count = 0;
+            }
+            Ok(())
+        })?;
+        self.emit(&out, count)?;
+        if renamed.is_none() {
+            invalid.take(None, None, &mut diags, true);
         }
-        self.entries(&parsed.bibliography.entries, false)?;
+        diags.sort_by_key(|d| (d.line, d.column));
         Ok(diags)
+    }
+
+    /// Reports an entry whose key an earlier entry has, and remembers its key.
+    fn check_and_remember(
+        &mut self,
+        e: &Entry,
+        file: &Option<Arc<str>>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let line = e.origin.as_ref().map_or(0, |o| o.line);
+        let span = e.origin.as_ref().map_or_else(Default::default, |o| o.span);
+        let hash = key_hash(&e.key);
+        self.check_key((&e.key, hash), &e.kind, file, (line, span), diags);
+        self.remember(hash, &e.kind, file, line);
     }
 
     /// Writes entries that are already in the model; `generated` marks entries bibkit made

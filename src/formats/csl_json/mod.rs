@@ -112,6 +112,17 @@
 //!   Zotero writes them); what `date-parts` cannot say (an open or unknown end, an uncertain
 //!   date, a time, unspecified digits) is in `raw`, as EDTF. CSL has no year zero: EDTF year
 //!   `0000` is CSL year `-1` (1 BC). Text that is no date is a `literal`.
+//!
+//!   On reading, a month in `date-parts` is a month (1–12) or a season: 13–16 are spring,
+//!   summer, autumn and winter, and so are 17–20 (citeproc-js renders both as the
+//!   `season-01`…`season-04` terms), and 21–24 are the same seasons as EDTF codes them.
+//!   `season` is 1–4, 21–24 or a season's name. Anything else — month 0 or 25, day 99 or
+//!   30 February, a day in a season, year 0 (CSL has none), a word, a fraction, more than
+//!   three parts or two dates, a `season` that names none or sits on a date with a month or
+//!   on a range — is no date: a warning names the value at its line and column, and the
+//!   date is kept as text (the parts joined by `-`, the ends of a range by `/`, after the
+//!   `season` and with `ca.` when `circa`), which is written back as a `literal`. Trailing
+//!   empty parts (`["2020", ""]`) say nothing and are dropped.
 //! * **Text** is CSL's rich text: case-protected parts of titles are
 //!   `<span class="nocase">…</span>`; `\emph`/`\textit`, `\textbf`, `\textsc`,
 //!   `\textsuperscript` and `\textsubscript` are `<i>`, `<b>`, small capitals, `<sup>` and
@@ -140,8 +151,22 @@
 //! and a `custom` key that cannot be a field name are changed, with a warning; the
 //! original id is kept for writing CSL-JSON again. A date range that ends before it starts
 //! is kept as text, with a warning.
+//!
+//! Nothing is dropped silently, and every warning points at the offending key or value:
+//! a key that occurs twice in one object (at any depth: two `title`s, two `family`s in a
+//! name) keeps the last value, as JavaScript's `JSON.parse` (and so citeproc-js) does, with
+//! a warning at the repeated key; a `\u` escape of half a surrogate pair without its other
+//! half reads as U+FFFD, with a warning at the escape, and the item is read. Markup is read
+//! as in the table above; tags that do not nest (`<i>a<b>b</i>c</b>`), stray closing tags
+//! and unknown tags are text, and text that looks like a tag is written `&lt;`, so that
+//! converting the output again gives the same bytes.
+//!
+//! Items are read one at a time ([`CslReader::read_each`]; the converter writes each entry
+//! as it is read), in time linear in the input, however many properties an item has,
+//! however many broken items share a line.
 
 mod read;
+mod scan;
 mod write;
 
 pub use read::{CslReader, read, read_date};

@@ -1,19 +1,25 @@
 //! The CSL-JSON reader (see the module docs for the mapping).
+//!
+//! Items are read one at a time — raw text, then a `serde_json` value, then an entry, the
+//! value dropped — so that [`CslReader::read_each`] holds one item at a time. The positions
+//! of properties, keys that occur twice and lone surrogates come from one pass over the
+//! item's text ([`super::scan`]).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 use unicode_normalization::{UnicodeNormalization, is_nfc};
 
+use super::scan::{self, Locator, Piece, Places, Seg, Splitter};
 use super::{
     Class, DATE_VARIABLES, NAME_VARIABLES, When, bib_type, class, is_source, is_title_variable,
     is_variable, sources, subtitle_of, type_key,
 };
-use crate::diagnostic::{Diagnostic, LineIndex, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::formats::Parsed;
+use crate::keys::KeyGenerator;
 use crate::latex::{self, EncodeOptions};
 use crate::model::{
     Bibliography, Chunk, Date, DatePart, Entry, Field, Name, NameList, Origin, Person, RangeEnd,
@@ -55,94 +61,134 @@ pub fn read(text: &str) -> Parsed {
 
 impl CslReader {
     /// A reader with default options.
+    ///
+    /// ```
+    /// let parsed = bibkit::formats::csl_json::CslReader::new().read("[]");
+    /// assert!(parsed.bibliography.entries.is_empty() && parsed.diagnostics.is_empty());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The file name to put in diagnostics and entry origins.
+    ///
+    /// ```
+    /// let parsed = bibkit::formats::csl_json::CslReader::new().file("a.json").read("[{\"id\": \"k\"}]");
+    /// let origin = parsed.bibliography.entries[0].origin.as_ref().unwrap();
+    /// assert_eq!(origin.file.as_deref(), Some("a.json"));
+    /// ```
     pub fn file(mut self, name: impl Into<Arc<str>>) -> Self {
         self.file = Some(name.into());
         self
     }
 
-    /// Reads CSL-JSON text.
+    /// Reads CSL-JSON text into one [`Parsed`]: every entry, and every diagnostic in input
+    /// order. Built on [`CslReader::read_each`].
+    ///
+    /// ```
+    /// let parsed = bibkit::formats::csl_json::CslReader::new()
+    ///     .read(r#"[{"id": "a", "type": "book", "title": "One", "title": "Two"}]"#);
+    /// let e = &parsed.bibliography.entries[0];
+    /// assert_eq!(e.get("title").unwrap().to_plain_string(), "Two");
+    /// let d = &parsed.diagnostics[0];
+    /// assert_eq!((d.rule, d.line, d.column), ("csl-duplicate", 1, 46));
+    /// ```
     pub fn read(&self, text: &str) -> Parsed {
-        let lines = LineIndex::new(text);
-        let mut diags = Vec::new();
-        let items: Vec<(usize, &str, Result<Json, serde_json::Error>)> =
-            split_items(text, &mut diags)
-                .into_iter()
-                .map(|(start, raw)| (start, raw, serde_json::from_str::<Json>(raw)))
-                .collect();
-        // Items without an id get generated keys that no other item has.
-        let mut keys = crate::keys::KeyGenerator::new();
-        for (_, _, v) in &items {
-            if let Ok(Json::Object(map)) = v {
-                for k in ["citation-key", "id"] {
-                    if let Some(s) = map.get(k).and_then(id_string) {
-                        keys.reserve(&s);
-                    }
+        let mut entries = Vec::new();
+        let mut diagnostics = Vec::new();
+        let done: Result<(), std::convert::Infallible> = self.read_each(text, |e, ds| {
+            entries.extend(e);
+            diagnostics.extend(ds);
+            Ok(())
+        });
+        let Ok(()) = done;
+        diagnostics.sort_by_key(|d| (d.line, d.column));
+        Parsed {
+            bibliography: Bibliography {
+                entries,
+                ..Default::default()
+            },
+            diagnostics,
+        }
+    }
+
+    /// Reads CSL-JSON text one item at a time, calling `each` in input order with every
+    /// entry read and its diagnostics (located, and with the entry's key), or with `None`
+    /// and the diagnostics of something that is no entry (a syntax error, text after the
+    /// array). Only one item is held at a time. An error `each` returns stops reading and
+    /// is returned.
+    ///
+    /// Items without an `id` get generated keys that no other item of the text has: the
+    /// first such item makes the reader look ahead once at the `id`s and `citation-key`s of
+    /// the items after it (reading nothing else of them).
+    ///
+    /// ```
+    /// use bibkit::formats::csl_json::CslReader;
+    /// let text = r#"[{"id": "a", "type": "book"}, {"type": "book", "title": oops},
+    ///   {"type": "book", "title": "Keyless"}, {"id": "anonkeyless", "type": "book"}]"#;
+    /// let mut keys = Vec::new();
+    /// let mut errors = 0;
+    /// CslReader::new().read_each(text, |entry, diagnostics| {
+    ///     keys.extend(entry.map(|e| e.key));
+    ///     errors += diagnostics.iter().filter(|d| d.severity == bibkit::diagnostic::Severity::Error).count();
+    ///     Ok::<(), std::io::Error>(())
+    /// }).unwrap();
+    /// assert_eq!(keys, ["a", "anonkeylessa", "anonkeyless"]);
+    /// assert_eq!(errors, 1);
+    /// ```
+    pub fn read_each<E>(
+        &self,
+        text: &str,
+        mut each: impl FnMut(Option<Entry>, Vec<Diagnostic>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut loc = Locator::new(text);
+        let mut keys = KeyGenerator::new();
+        let mut looked_ahead = false;
+        let mut pieces = Splitter::new(text);
+        while let Some(piece) = pieces.next() {
+            match piece {
+                Piece::Problem(d) => {
+                    let mut ds = vec![d];
+                    self.locate(&mut loc, &mut ds);
+                    each(None, ds)?;
+                }
+                Piece::Item(start, raw) => {
+                    let mut look_ahead = |keys: &mut KeyGenerator| {
+                        if !looked_ahead {
+                            looked_ahead = true;
+                            reserve_ahead(pieces.clone(), keys);
+                        }
+                    };
+                    let (entry, mut ds) = read_item(start, raw, &mut keys, &mut look_ahead);
+                    let entry = entry.map(|mut e| {
+                        let (line, column) = loc.at(start);
+                        e.origin = Some(Origin {
+                            file: self.file.clone(),
+                            span: Span::new(start, start + raw.len()),
+                            line,
+                            column,
+                        });
+                        for d in &mut ds {
+                            if d.key.is_none() {
+                                d.key = Some(e.key.clone());
+                            }
+                        }
+                        e
+                    });
+                    self.locate(&mut loc, &mut ds);
+                    each(entry, ds)?;
                 }
             }
         }
-        let mut entries = Vec::with_capacity(items.len());
-        for (start, raw, parsed) in items {
-            let span = Span::new(start, start + raw.len());
-            let (line, column) = lines.line_col(text, start);
-            let map = match parsed {
-                Ok(Json::Object(map)) => map,
-                Ok(other) => {
-                    diags.push(
-                        Diagnostic::new(
-                            Severity::Error,
-                            "csl-item",
-                            format!(
-                                "expected a CSL item (an object), found {}; skipped",
-                                kind_of(&other)
-                            ),
-                        )
-                        .at_line_col(span, 0, 0),
-                    );
-                    continue;
-                }
-                Err(e) => {
-                    diags.push(
-                        Diagnostic::new(Severity::Error, "csl-syntax", e.to_string())
-                            .at_line_col(span, 0, 0),
-                    );
-                    continue;
-                }
-            };
-            let mut item_diags = Vec::new();
-            let mut entry = item(&map, raw, start, &mut item_diags);
-            if entry.key.is_empty() {
-                entry.key = keys.generate(&entry);
-                item_diags.push(
-                    Diagnostic::new(
-                        Severity::Warning,
-                        "missing-key",
-                        format!("item has no `id`; its key is `{}`", entry.key),
-                    )
-                    .at_line_col(span, 0, 0),
-                );
-            }
-            entry.origin = Some(Origin {
-                file: self.file.clone(),
-                span,
-                line,
-                column,
-            });
-            for mut d in item_diags {
-                if d.key.is_none() {
-                    d = d.with_key(entry.key.clone());
-                }
-                diags.push(d);
-            }
-            entries.push(entry);
-        }
-        for d in &mut diags {
+        Ok(())
+    }
+
+    /// Gives diagnostics of one piece their lines, columns and file, in order.
+    fn locate(&self, loc: &mut Locator<'_>, ds: &mut [Diagnostic]) {
+        ds.sort_by_key(|d| d.span.start);
+        for d in ds {
             if d.line == 0 {
-                let (l, c) = lines.line_col(text, d.span.start);
+                let (l, c) = loc.at(d.span.start);
                 d.line = l;
                 d.column = c;
             }
@@ -150,15 +196,134 @@ impl CslReader {
                 d.file = self.file.clone();
             }
         }
-        diags.sort_by_key(|d| (d.line, d.column));
-        Parsed {
-            bibliography: Bibliography {
-                entries,
-                ..Default::default()
-            },
-            diagnostics: diags,
+    }
+}
+
+/// Reserves the keys of the items `pieces` has left (their `id` and `citation-key`).
+fn reserve_ahead(pieces: Splitter<'_>, keys: &mut KeyGenerator) {
+    for piece in pieces {
+        if let Piece::Item(_, raw) = piece {
+            for v in scan::ids(raw) {
+                reserve(keys, &v);
+            }
         }
     }
+}
+
+/// Reserves an item's id (as written, and as the key it reads as).
+fn reserve(keys: &mut KeyGenerator, v: &Json) {
+    if let Some(s) = id_string(v) {
+        let k = bib_key(&s);
+        if k != s {
+            keys.reserve(&k);
+        }
+        keys.reserve(&s);
+    }
+}
+
+/// Reads one item that starts at `start`: its entry (`None` when it is no object or not
+/// JSON), and its diagnostics (not yet located). `look_ahead` is called before a key is
+/// generated.
+fn read_item(
+    start: usize,
+    raw: &str,
+    keys: &mut KeyGenerator,
+    look_ahead: &mut dyn FnMut(&mut KeyGenerator),
+) -> (Option<Entry>, Vec<Diagnostic>) {
+    let span = Span::new(start, start + raw.len());
+    let found = scan::scan(raw);
+    let mut diags = Vec::new();
+    let patched;
+    let text = if found.surrogates.is_empty() {
+        raw
+    } else {
+        // `\ufffd` is as long as the escape it replaces: every offset stays.
+        patched = scan::patch_surrogates(raw, &found.surrogates);
+        &patched
+    };
+    let map = match serde_json::from_str::<Json>(text) {
+        Ok(Json::Object(map)) => map,
+        Ok(other) => {
+            diags.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    "csl-item",
+                    format!(
+                        "expected a CSL item (an object), found {}; skipped",
+                        kind_of(&other)
+                    ),
+                )
+                .at_line_col(span, 0, 0),
+            );
+            return (None, diags);
+        }
+        Err(e) => {
+            let at = start + scan::error_offset(raw, &e);
+            diags.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    "csl-syntax",
+                    format!("{}; the item is skipped", scan::serde_message(&e)),
+                )
+                .at_line_col(Span::new(at, at), 0, 0),
+            );
+            return (None, diags);
+        }
+    };
+    for &at in &found.surrogates {
+        let at = start + at;
+        diags.push(
+            Diagnostic::new(
+                Severity::Warning,
+                "csl-surrogate",
+                format!(
+                    "`{}` is half of a UTF-16 surrogate pair, without its other half; read as U+FFFD (�)",
+                    &raw[at - start..at - start + 6]
+                ),
+            )
+            .at_line_col(Span::new(at, at + 6), 0, 0),
+        );
+    }
+    for d in &found.dups {
+        let at = start + d.at;
+        let place = if d.path.is_empty() {
+            String::new()
+        } else {
+            format!(" in `{}`", d.path)
+        };
+        diags.push(
+            Diagnostic::new(
+                Severity::Warning,
+                "csl-duplicate",
+                format!(
+                    "`{}` occurs more than once{place}; the last value is used and the earlier one ignored",
+                    d.key
+                ),
+            )
+            .at_line_col(Span::new(at, at + d.len), 0, 0),
+        );
+    }
+    for k in ["citation-key", "id"] {
+        if let Some(v) = map.get(k) {
+            reserve(keys, v);
+        }
+    }
+    let places = Places::new(start, raw, found.props);
+    let mut entry = item(&map, &places, &mut diags);
+    drop(map);
+    if entry.key.is_empty() {
+        look_ahead(keys);
+        entry.key = keys.generate(&entry);
+        diags.push(
+            Diagnostic::new(
+                Severity::Warning,
+                "missing-key",
+                format!("item has no `id`; its key is `{}`", entry.key),
+            )
+            .at_line_col(span, 0, 0),
+        );
+    }
+    (Some(entry), diags)
 }
 
 fn kind_of(v: &Json) -> &'static str {
@@ -170,193 +335,6 @@ fn kind_of(v: &Json) -> &'static str {
         Json::Array(_) => "an array",
         Json::Object(_) => "an object",
     }
-}
-
-/// The byte offset of line `line` (1-based), column `col` (1-based, in characters) of `s`.
-fn offset_of(s: &str, line: usize, col: usize) -> usize {
-    let mut off = 0;
-    for (i, l) in s.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return off
-                + l.char_indices()
-                    .nth(col.saturating_sub(1))
-                    .map_or(l.len(), |(b, _)| b);
-        }
-        off += l.len();
-    }
-    s.len()
-}
-
-fn skip_ws(text: &str, mut pos: usize) -> usize {
-    let b = text.as_bytes();
-    while pos < b.len() && matches!(b[pos], b' ' | b'\t' | b'\n' | b'\r') {
-        pos += 1;
-    }
-    pos
-}
-
-/// Splits the top-level array into items (byte offset and text of each). A syntax error
-/// is reported and reading goes on at the next item that starts on a line of its own at the
-/// same indentation (or after the next `},{`).
-fn split_items<'a>(text: &'a str, diags: &mut Vec<Diagnostic>) -> Vec<(usize, &'a str)> {
-    let mut items = Vec::new();
-    let mut pos = skip_ws(text, text.strip_prefix('\u{feff}').map_or(0, |_| 3));
-    let b = text.as_bytes();
-    let error = |at: usize, msg: String| {
-        Diagnostic::new(Severity::Error, "csl-syntax", msg).at_line_col(Span::new(at, at), 0, 0)
-    };
-    match b.get(pos) {
-        Some(b'[') => pos += 1,
-        Some(b'{') => {
-            // A single item.
-            match one_value(text, pos) {
-                Ok((raw, end)) => {
-                    items.push((pos, raw));
-                    let rest = skip_ws(text, end);
-                    if rest < text.len() {
-                        diags.push(error(rest, "text after the item is ignored".into()));
-                    }
-                }
-                Err(d) => diags.push(d),
-            }
-            return items;
-        }
-        None => {
-            diags.push(error(
-                pos,
-                "empty input: expected a JSON array of CSL items".into(),
-            ));
-            return items;
-        }
-        Some(_) => {
-            diags.push(error(
-                pos,
-                "expected a JSON array of CSL items (`[`)".into(),
-            ));
-            return items;
-        }
-    }
-    loop {
-        pos = skip_ws(text, pos);
-        match b.get(pos) {
-            None => {
-                diags.push(error(
-                    pos,
-                    "the array of items is not closed (`]` missing)".into(),
-                ));
-                break;
-            }
-            Some(b']') => {
-                let rest = skip_ws(text, pos + 1);
-                if rest < text.len() {
-                    diags.push(error(rest, "text after the array is ignored".into()));
-                }
-                break;
-            }
-            Some(b',') if items.is_empty() => {
-                diags.push(error(pos, "unexpected `,`".into()));
-                pos += 1;
-                continue;
-            }
-            _ => {}
-        }
-        match one_value(text, pos) {
-            Ok((raw, end)) => {
-                items.push((pos, raw));
-                pos = skip_ws(text, end);
-                match b.get(pos) {
-                    Some(b',') => pos += 1,
-                    Some(b']') | None => {}
-                    Some(_) => {
-                        diags.push(error(pos, "expected `,` or `]` after an item".into()));
-                        match resync(text, pos, pos) {
-                            Some(next) => pos = next,
-                            None => break,
-                        }
-                    }
-                }
-            }
-            Err(d) => {
-                let at = d.span.start;
-                diags.push(d);
-                match resync(text, pos, at) {
-                    Some(next) => pos = next,
-                    None => break,
-                }
-            }
-        }
-    }
-    items
-}
-
-/// Parses one JSON value at `pos`: its text and the offset after it.
-fn one_value(text: &str, pos: usize) -> Result<(&str, usize), Diagnostic> {
-    let rest = &text[pos..];
-    let mut de = serde_json::Deserializer::from_str(rest);
-    match <&RawValue>::deserialize(&mut de) {
-        Ok(raw) => {
-            let s = raw.get();
-            let start = s.as_ptr() as usize - text.as_ptr() as usize;
-            Ok((s, start + s.len()))
-        }
-        Err(e) => {
-            let at = pos + offset_of(rest, e.line(), e.column()).min(rest.len());
-            let msg = e.to_string();
-            // serde_json appends " at line L column C" relative to the item: drop it, the
-            // diagnostic carries the real position.
-            let msg = msg
-                .rfind(" at line ")
-                .map_or(msg.as_str(), |i| &msg[..i])
-                .to_string();
-            Err(Diagnostic::new(
-                Severity::Error,
-                "csl-syntax",
-                format!("{msg}; the item is skipped"),
-            )
-            .at_line_col(Span::new(at, at), 0, 0))
-        }
-    }
-}
-
-/// Where to go on after a broken item that started at `start`: the next line that opens an
-/// object at the item's indentation, or the object after the next `},` + `{`.
-fn resync(text: &str, start: usize, err: usize) -> Option<usize> {
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let indent = &text[line_start..start];
-    let own_line = indent.bytes().all(|b| b == b' ' || b == b'\t');
-    let mut from = err.max(start + 1).min(text.len());
-    while !text.is_char_boundary(from) {
-        from += 1;
-    }
-    if own_line {
-        let mut off = from;
-        for line in text[from..].split_inclusive('\n') {
-            let line_off = off;
-            off += line.len();
-            if line_off == from && from != 0 && text.as_bytes()[from - 1] != b'\n' {
-                continue;
-            }
-            if let Some(rest) = line.strip_prefix(indent) {
-                if rest.starts_with('{') {
-                    return Some(line_off + indent.len());
-                }
-            }
-        }
-        return None;
-    }
-    let b = text.as_bytes();
-    let mut i = from;
-    while let Some(j) = text[i..].find('}') {
-        let k = skip_ws(text, i + j + 1);
-        if b.get(k) == Some(&b',') {
-            let m = skip_ws(text, k + 1);
-            if b.get(m) == Some(&b'{') {
-                return Some(m);
-            }
-        }
-        i += j + 1;
-    }
-    None
 }
 
 /// A citation key `.bib` files can hold: white space, `,` and braces (which end a key), and
@@ -446,7 +424,12 @@ fn scalar(v: &Json) -> Option<String> {
 /// a variable without sources goes to the field of its own name.
 /// The second value says the field goes before the entry's field of the same name (a
 /// variable whose field `custom` already restored, as a second field of that name).
-fn target(var: &str, kind: &str, e: &Entry, v: &Json) -> (Cow<'static, str>, bool) {
+fn target(
+    var: &str,
+    kind: &str,
+    has: &dyn Fn(&str) -> bool,
+    v: &Json,
+) -> (Cow<'static, str>, bool) {
     let url = v.as_str().is_some_and(super::looks_like_url);
     let srcs: Vec<&super::Source> = sources(var)
         .iter()
@@ -466,19 +449,16 @@ fn target(var: &str, kind: &str, e: &Entry, v: &Json) -> (Cow<'static, str>, boo
             v => v,
         };
         if own != var {
-            return target(own, kind, e, v);
+            return target(own, kind, has, v);
         }
         let lower = var.to_ascii_lowercase();
         if is_source(&lower) {
             return (Cow::Owned(format!("csl-{var}")), false);
         }
-        let before = e.get(&lower).is_some();
+        let before = has(&lower);
         return (crate::model::field_name(&lower), before);
     }
-    let present = srcs
-        .iter()
-        .position(|s| e.get(s.field).is_some())
-        .unwrap_or(srcs.len());
+    let present = srcs.iter().position(|s| has(s.field)).unwrap_or(srcs.len());
     let candidates = &srcs[..present];
     let preferred = match var {
         "publisher" => match kind {
@@ -506,14 +486,94 @@ fn target(var: &str, kind: &str, e: &Entry, v: &Json) -> (Cow<'static, str>, boo
     }
 }
 
-/// Reads one item.
-fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Entry {
-    // The position of a property in the item, for messages.
-    let at = |key: &str| {
-        let needle = format!("\"{key}\"");
-        let off = raw.find(&needle).map_or(0, |i| i);
-        Span::new(start + off, start + off + needle.len())
-    };
+/// An entry being built: its field names in a set once there are many (so that an item with
+/// thousands of properties costs linear time), and the fields that go before the first field
+/// of their name, put there when it is done.
+struct Building {
+    e: Entry,
+    names: Option<HashSet<Cow<'static, str>>>,
+    before: Vec<Field>,
+}
+
+/// Fields an entry may have before its names go into a set.
+const FEW_FIELDS: usize = 16;
+
+impl Building {
+    fn has(&self, name: &str) -> bool {
+        match &self.names {
+            Some(s) => s.contains(name),
+            None => {
+                self.e.fields.iter().any(|f| f.name == name)
+                    || self.before.iter().any(|f| f.name == name)
+            }
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        match &self.names {
+            Some(s) if !s.contains(name) => None,
+            _ => self.e.get(name),
+        }
+    }
+
+    fn note(&mut self, f: &Field) {
+        let name = &f.name;
+        if let Some(s) = &mut self.names {
+            s.insert(name.clone());
+        } else if self.e.fields.len() + self.before.len() >= FEW_FIELDS {
+            let mut s: HashSet<Cow<'static, str>> = self
+                .e
+                .fields
+                .iter()
+                .chain(&self.before)
+                .map(|f| f.name.clone())
+                .collect();
+            s.insert(name.clone());
+            self.names = Some(s);
+        }
+    }
+
+    fn push(&mut self, f: Field) {
+        self.note(&f);
+        self.e.fields.push(f);
+    }
+
+    /// Puts `f` before the first field of its name (as a second field of that name).
+    fn push_before(&mut self, f: Field) {
+        self.note(&f);
+        self.before.push(f);
+    }
+
+    fn finish(self) -> Entry {
+        let mut e = self.e;
+        if self.before.is_empty() {
+            return e;
+        }
+        // Each went before the first field of its name when it came, so a later one goes
+        // before an earlier one.
+        let mut pending: std::collections::HashMap<Cow<'static, str>, Vec<Field>> =
+            Default::default();
+        for f in self.before {
+            pending.entry(f.name.clone()).or_default().push(f);
+        }
+        let mut fields = Vec::with_capacity(e.fields.len() + pending.len());
+        for f in std::mem::take(&mut e.fields) {
+            if let Some(list) = pending.remove(&f.name) {
+                fields.extend(list.into_iter().rev());
+            }
+            fields.push(f);
+        }
+        for (_, list) in pending {
+            fields.extend(list.into_iter().rev());
+        }
+        e.fields = fields;
+        e
+    }
+}
+
+/// Reads one item; `places` has the positions of its properties, for messages.
+fn item(map: &Map<String, Json>, places: &Places<'_>, diags: &mut Vec<Diagnostic>) -> Entry {
+    let at = |key: &str| places.key(key);
     let id = map.get("id").and_then(id_string);
     let written = map
         .get("citation-key")
@@ -554,15 +614,19 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
                     "csl-type",
                     "item has no `type`; read as `document`",
                 )
-                .at_line_col(Span::new(start, start + 1), 0, 0),
+                .at_line_col(Span::new(places.start, places.start + 1), 0, 0),
             );
             "document".to_string()
         }
     };
     let (kind, subtype) = bib_type(&csl_type);
-    let mut e = Entry::new(key.clone(), kind);
+    let mut b = Building {
+        e: Entry::new(key.clone(), kind),
+        names: None,
+        before: Vec::new(),
+    };
     if let (Some(id), true) = (&id, id.as_deref() != Some(key.as_str())) {
-        e.fields.push(field("id", Value::Verbatim(id.clone())));
+        b.push(field("id", Value::Verbatim(id.clone())));
     }
 
     // `custom` first: it restores fields exactly, and variables then find their place
@@ -591,7 +655,7 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
                         continue;
                     }
                 }
-                e.fields.push(field(&name, custom_value(&name, &text)));
+                b.push(field(&name, custom_value(&name, &text)));
             }
         }
         Some(other) => diags.push(
@@ -608,16 +672,16 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
         None => {}
     }
     if let Some(k) = custom_kind {
-        e.kind = k;
+        b.e.kind = k;
     }
-    let kind_now = e.kind.clone();
+    let kind_now = b.e.kind.clone();
     if let Some(sub) = subtype {
-        if e.get("entrysubtype").is_none() {
-            e.fields.push(field("entrysubtype", Value::text(sub)));
+        if !b.has("entrysubtype") {
+            b.push(field("entrysubtype", Value::text(sub)));
         }
     }
 
-    let arxiv_eprint = match (e.get("eprint"), e.get("eprinttype")) {
+    let arxiv_eprint = match (b.get("eprint"), b.get("eprinttype")) {
         (Some(id), Some(t)) if t.to_plain_string().eq_ignore_ascii_case("arxiv") => {
             Some(format!("arXiv:{}", id.to_plain_string().trim()))
         }
@@ -629,7 +693,7 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
             "id" | "type" | "citation-key" => continue,
             "custom" => {
                 if !v.is_object() {
-                    e.fields.push(field("custom", Value::text(json_text(v))));
+                    b.push(field("custom", Value::text(json_text(v))));
                 }
                 continue;
             }
@@ -650,9 +714,9 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
                 )
                 .at_line_col(at(var), 0, 0),
             );
-            if e.get(&name).is_none() {
+            if !b.has(&name) {
                 let text = scalar(v).unwrap_or_else(|| v.to_string());
-                e.fields.push(field(&name, custom_value(&name, &text)));
+                b.push(field(&name, custom_value(&name, &text)));
             }
             continue;
         }
@@ -660,7 +724,7 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
             // Written from the arXiv `eprint` in `custom`.
             continue;
         }
-        let (name, before) = target(var, &kind_now, &e, v);
+        let (name, before) = target(var, &kind_now, &|n: &str| b.has(n), v);
         let value = if NAME_VARIABLES.contains(&var.as_str()) {
             match read_names(v) {
                 Some(list) => Value::Names(list),
@@ -670,21 +734,21 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
                 }
             }
         } else if DATE_VARIABLES.contains(&var.as_str()) {
-            match read_date(v) {
-                Some(Value::Text(t)) if v.get("date-parts").is_some() => {
+            let (value, issues) = date_value(v);
+            if let Some(Value::Text(t)) = &value {
+                let text = t.to_plain_string();
+                for issue in &issues {
                     diags.push(
                         Diagnostic::new(
                             Severity::Warning,
                             "date",
-                            format!(
-                                "`{var}` is no valid date (`{}`); kept as text",
-                                t.to_plain_string()
-                            ),
+                            format!("`{var}`: {}; the date is kept as text `{text}`", issue.what),
                         )
-                        .at_line_col(at(var), 0, 0),
+                        .at_line_col(places.value(var, &issue.path), 0, 0),
                     );
-                    Value::Text(t)
                 }
+            }
+            match value {
                 Some(d) => d,
                 None => {
                     diags.push(bad(var, "a date", v, at(var)));
@@ -696,31 +760,27 @@ fn item(map: &Map<String, Json>, raw: &str, start: usize, diags: &mut Vec<Diagno
                 diags.push(bad(var, "a string or number", v, at(var)));
                 continue;
             };
-            string_value(var, &name, &s, &mut e)
+            string_value(var, &name, &s, &b.e)
         };
         if name == "eprint" {
             let t = if var == "PMID" { "pubmed" } else { "pmc" };
-            if e.get("eprinttype").is_none() {
-                e.fields.push(field("eprinttype", Value::text(t)));
+            if !b.has("eprinttype") {
+                b.push(field("eprinttype", Value::text(t)));
             }
         }
-        let at = if before {
-            e.fields.iter().position(|f| f.name == name)
-        } else {
-            None
-        };
         let f = Field {
             name,
             value,
             span: None,
             inherited: false,
         };
-        match at {
-            Some(i) => e.fields.insert(i, f),
-            None => e.fields.push(f),
+        if before && b.has(&f.name) {
+            b.push_before(f);
+        } else {
+            b.push(f);
         }
     }
-    e
+    b.finish()
 }
 
 fn json_text(v: &Json) -> String {
@@ -749,7 +809,7 @@ fn field(name: &str, value: Value) -> Field {
 }
 
 /// The value of a string variable in field `name`.
-fn string_value(var: &str, name: &str, s: &str, e: &mut Entry) -> Value {
+fn string_value(var: &str, name: &str, s: &str, e: &Entry) -> Value {
     match name {
         "doi" => Value::Verbatim(crate::formats::bibtex::normalize_doi(s.trim()).to_string()),
         "url" | "eprint" | "pmid" | "pmcid" => Value::Verbatim(s.trim().to_string()),
@@ -960,10 +1020,12 @@ fn astronomical(year: i64) -> i64 {
 }
 
 /// Reads a CSL date object: `date-parts` (one date, or two for a range) with `circa` and
-/// `season` (or months 13–16, or 21–24, as seasons); `raw` through bibkit's date parser
+/// `season` (or months 13–16, 17–20 or 21–24 as seasons); `raw` through bibkit's date parser
 /// ([`crate::date::parse`]) — preferred when it says the same date with more (an uncertain
 /// date, a time); `literal` kept as written. An EDTF string in place of the object (as some
-/// exporters write) is read too. Returns `None` for an empty or unreadable date.
+/// exporters write) is read too. `date-parts` that hold something no date can (month 25,
+/// day 99, a word) give the date as text (see the module docs). Returns `None` for an
+/// empty or unreadable date.
 ///
 /// ```
 /// use bibkit::formats::csl_json::read_date;
@@ -978,113 +1040,371 @@ fn astronomical(year: i64) -> i64 {
 /// assert_eq!(d(json!({"date-parts": [[-1]]})), "0000");
 /// assert_eq!(d(json!({"raw": "Oct 25, 2024"})), "2024-10-25");
 /// assert!(matches!(read_date(&json!({"literal": "n.d."})), Some(Value::Text(_))));
+/// // No date: kept as text.
+/// assert_eq!(d(json!({"date-parts": [[2020, 2, 30]]})), "2020-2-30");
+/// assert!(matches!(read_date(&json!({"date-parts": [[2020, 13, 5]]})), Some(Value::Text(_))));
 /// ```
 pub fn read_date(v: &Json) -> Option<Value> {
-    if let Some(s) = v.as_str() {
-        return Some(match crate::date::parse(s) {
-            Some(d) => Value::date(d),
-            None => Value::text(s),
-        });
+    date_value(v).0
+}
+
+/// Why a date object is kept as text: what is wrong, and where (from the date object).
+#[derive(Debug)]
+pub(super) struct DateIssue {
+    pub path: Vec<Seg>,
+    pub what: String,
+}
+
+/// An integer date part: a JSON integer, or a string holding one.
+fn date_int(x: &Json) -> Option<i64> {
+    match x {
+        Json::Number(n) => n.as_i64(),
+        Json::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
-    let obj = v.as_object()?;
-    let num = |x: &Json| -> Option<i64> {
-        match x {
-            Json::Number(n) => n.as_i64(),
-            Json::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    };
-    let truthy = |x: Option<&Json>| match x {
+}
+
+/// A date part as written, for messages and text.
+fn shown(x: &Json) -> String {
+    match x {
+        Json::String(s) => s.trim().to_string(),
+        Json::Number(n) => n.to_string(),
+        x => x.to_string(),
+    }
+}
+
+/// A month number as CSL processors read it: 1–12 a month; 13–16 and 17–20 (citeproc-js)
+/// and 21–24 (EDTF) the seasons spring, summer, autumn, winter.
+enum Month {
+    Month(u8),
+    Season(Season),
+}
+
+fn month(m: i64) -> Option<Month> {
+    let m = u8::try_from(m).ok()?;
+    Some(match m {
+        1..=12 => Month::Month(m),
+        13..=16 => Month::Season(Season::from_code(m - 12)?),
+        17..=20 => Month::Season(Season::from_code(m - 16)?),
+        21..=24 => Month::Season(Season::from_code(m)?),
+        _ => return None,
+    })
+}
+
+/// A CSL `season` value: 1–4, 21–24, or a season's name.
+fn season_of(v: &Json) -> Option<Season> {
+    match v {
+        Json::String(s) => crate::date::season_from_name(s)
+            .or_else(|| s.trim().parse::<u8>().ok().and_then(Season::from_code)),
+        v => date_int(v)
+            .and_then(|n| u8::try_from(n).ok())
+            .and_then(Season::from_code),
+    }
+}
+
+fn truthy(x: Option<&Json>) -> bool {
+    match x {
         Some(Json::Bool(b)) => *b,
         Some(Json::Number(n)) => n.as_i64().is_some_and(|n| n != 0),
         Some(Json::String(s)) => !s.is_empty() && s != "0" && s != "false",
         _ => false,
+    }
+}
+
+/// Whether a property of a date object says nothing (absent, `null` or an empty string).
+fn blank(x: Option<&Json>) -> bool {
+    match x {
+        None | Some(Json::Null) => true,
+        Some(Json::String(s)) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// Reads `date-parts` (with `circa` and `season`): the date, `Ok(None)` when it holds none,
+/// or what makes it no date (and, for a range that ends before it starts, its text).
+fn date_parts(
+    dp: &Json,
+    obj: &Map<String, Json>,
+    issues: &mut Vec<DateIssue>,
+) -> Result<Option<Date>, Option<String>> {
+    let at = |path: &[Seg]| {
+        let mut p = vec![Seg::Key("date-parts")];
+        p.extend_from_slice(path);
+        p
+    };
+    let mut issue = |path: Vec<Seg>, what: String| issues.push(DateIssue { path, what });
+    let Some(ends) = dp.as_array() else {
+        issue(
+            at(&[]),
+            format!(
+                "`date-parts` should be an array of dates, found `{}`",
+                shown(dp)
+            ),
+        );
+        return Err(None);
+    };
+    if ends.is_empty() {
+        return Ok(None);
+    }
+    if ends.len() > 2 {
+        issue(
+            at(&[Seg::Index(2)]),
+            format!(
+                "`date-parts` has {} dates; a date or a range has at most two",
+                ends.len()
+            ),
+        );
+    }
+    let mut bad = ends.len() > 2;
+    let circa = truthy(obj.get("circa"));
+    let mut parts = Vec::new();
+    let mut unknown_end = false;
+    for (i, end) in ends.iter().take(2).enumerate() {
+        let Some(p) = end.as_array() else {
+            issue(
+                at(&[Seg::Index(i)]),
+                format!(
+                    "a date should be an array of numbers, found `{}`",
+                    shown(end)
+                ),
+            );
+            bad = true;
+            continue;
+        };
+        // Trailing empty parts say nothing.
+        let n = p.len()
+            - p.iter()
+                .rev()
+                .take_while(|x| matches!(x, Json::String(s) if s.trim().is_empty()))
+                .count();
+        let p = &p[..n];
+        let part = |j: usize| at(&[Seg::Index(i), Seg::Index(j)]);
+        if p.is_empty() {
+            issue(at(&[Seg::Index(i)]), "an empty date".to_string());
+            bad = true;
+            continue;
+        }
+        if p.len() > 3 {
+            issue(
+                part(3),
+                "a date has at most a year, a month and a day".to_string(),
+            );
+            bad = true;
+        }
+        let Some(y) = date_int(&p[0]) else {
+            issue(part(0), format!("year `{}` is no number", shown(&p[0])));
+            bad = true;
+            continue;
+        };
+        if i == 1 && y == 0 && p.len() == 1 {
+            // `[0]` ends a range whose end is not known (`2014-12-31/`).
+            unknown_end = true;
+            continue;
+        }
+        if y == 0 {
+            issue(
+                part(0),
+                "CSL has no year 0 (1 BC is -1, 2 BC is -2)".to_string(),
+            );
+            bad = true;
+            continue;
+        }
+        let year = astronomical(y);
+        let m = match p.get(1) {
+            None => None,
+            Some(x) => match date_int(x).and_then(month) {
+                Some(m) => Some(m),
+                None => {
+                    issue(
+                        part(1),
+                        format!("`{}` is no month (1–12) or season (13–16, 21–24)", shown(x)),
+                    );
+                    bad = true;
+                    continue;
+                }
+            },
+        };
+        let day = match p.get(2) {
+            None => None,
+            Some(x) => {
+                let d = date_int(x);
+                match (&m, d) {
+                    (Some(Month::Month(mm)), Some(d))
+                        if d >= 1 && d <= i64::from(crate::date::days_in_month(year, *mm)) =>
+                    {
+                        Some(d as u8)
+                    }
+                    (Some(Month::Season(_)), _) => {
+                        issue(
+                            part(2),
+                            format!("day `{}` in a season (month {})", shown(x), shown(&p[1])),
+                        );
+                        bad = true;
+                        continue;
+                    }
+                    _ => {
+                        issue(
+                            part(2),
+                            format!(
+                                "`{}` is no day of {}-{}",
+                                shown(x),
+                                shown(&p[0]),
+                                shown(&p[1])
+                            ),
+                        );
+                        bad = true;
+                        continue;
+                    }
+                }
+            }
+        };
+        let mut part = match (m, day) {
+            (None, _) => DatePart::year(year),
+            (Some(Month::Season(s)), _) => {
+                let mut d = DatePart::year(year);
+                d.season = Some(s);
+                d
+            }
+            (Some(Month::Month(m)), None) => DatePart::ym(year, m),
+            (Some(Month::Month(m)), Some(d)) => DatePart::ymd(year, m, d),
+        };
+        part.approximate = circa;
+        parts.push(part);
+    }
+    if !blank(obj.get("season")) {
+        let v = &obj["season"];
+        match season_of(v) {
+            None => {
+                issue(
+                    vec![Seg::Key("season")],
+                    format!("season `{}` is no season (1–4 or a name)", shown(v)),
+                );
+                bad = true;
+            }
+            Some(s) => match (parts.len(), unknown_end, parts.first_mut()) {
+                (1, false, Some(p)) if p.month.is_none() && p.season.is_none_or(|x| x == s) => {
+                    p.season = Some(s);
+                }
+                _ if bad => {}
+                _ => {
+                    issue(
+                        vec![Seg::Key("season")],
+                        format!(
+                            "season `{}` on a date that has a month or is a range",
+                            shown(v)
+                        ),
+                    );
+                    bad = true;
+                }
+            },
+        }
+    }
+    if bad {
+        return Err(None);
+    }
+    Ok(match parts.len() {
+        0 => None,
+        1 if unknown_end => Some(Date::Range(
+            RangeEnd::Known(parts.remove(0)),
+            RangeEnd::Unknown,
+        )),
+        1 => Some(Date::Single(parts.remove(0))),
+        _ => {
+            let b = parts.pop().expect("two ends");
+            let a = parts.pop().expect("two ends");
+            let d = Date::Range(RangeEnd::Known(a), RangeEnd::Known(b));
+            if crate::date::parse_edtf(&d.to_string()).is_none() {
+                // A range that ends before it starts is no date EDTF can hold.
+                issues.push(DateIssue {
+                    path: at(&[Seg::Index(1)]),
+                    what: "the range ends before it starts".to_string(),
+                });
+                return Err(Some(d.to_string()));
+            }
+            Some(d)
+        }
+    })
+}
+
+/// The text of a date object that is no date: its `date-parts` as written (parts joined by
+/// `-`, the ends of a range by `/`), after its `season` and with `ca.` when it is `circa`;
+/// the object's JSON when that text would read as a date.
+fn date_text(obj: &Map<String, Json>) -> String {
+    let mut t = match obj.get("date-parts") {
+        Some(Json::Array(ends)) => ends
+            .iter()
+            .map(|e| match e {
+                Json::Array(p) => p.iter().map(shown).collect::<Vec<_>>().join("-"),
+                e => shown(e),
+            })
+            .collect::<Vec<_>>()
+            .join("/"),
+        Some(other) => shown(other),
+        None => String::new(),
+    };
+    if !blank(obj.get("season")) {
+        t = format!("{} {t}", shown(&obj["season"]));
+    }
+    if truthy(obj.get("circa")) {
+        t = format!("ca. {t}");
+    }
+    if t.trim().is_empty() || crate::date::parse(&t).is_some() {
+        t = Json::Object(obj.clone()).to_string();
+    }
+    t
+}
+
+/// A date variable's value, and why it is kept as text (when it is).
+pub(super) fn date_value(v: &Json) -> (Option<Value>, Vec<DateIssue>) {
+    if let Some(s) = v.as_str() {
+        return (
+            Some(match crate::date::parse(s) {
+                Some(d) => Value::date(d),
+                None => Value::text(s),
+            }),
+            Vec::new(),
+        );
+    }
+    let Some(obj) = v.as_object() else {
+        return (None, Vec::new());
     };
     let raw = obj
         .get("raw")
         .and_then(Json::as_str)
         .filter(|s| !s.trim().is_empty());
     let raw_date = raw.and_then(crate::date::parse);
-    if let Some(parts) = obj.get("date-parts").and_then(Json::as_array) {
-        let mut ends = Vec::new();
-        let mut unknown_end = false;
-        for (i, p) in parts.iter().take(2).enumerate() {
-            let Some(p) = p.as_array() else { break };
-            let Some(y) = p.first().and_then(num) else {
-                break;
-            };
-            if i == 1 && y == 0 && p.len() == 1 {
-                // `[0]` ends a range whose end is not known (`2014-12-31/`).
-                unknown_end = true;
-                break;
-            }
-            let m = p.get(1).and_then(num).and_then(|m| u8::try_from(m).ok());
-            let d = p.get(2).and_then(num).and_then(|d| u8::try_from(d).ok());
-            let y = astronomical(y);
-            let season = match m {
-                Some(13..=16) => m.and_then(|m| Season::from_code(m + 8)),
-                Some(21..=24) => m.and_then(Season::from_code),
-                _ => None,
-            };
-            let mut part = match season {
-                Some(s) => {
-                    let mut p = DatePart::year(y);
-                    p.season = Some(s);
-                    p
+    let mut issues = Vec::new();
+    if let Some(dp) = obj.get("date-parts") {
+        match date_parts(dp, obj, &mut issues) {
+            Ok(Some(d)) => {
+                // `raw` saying the same date with more detail (as bibkit writes it) wins.
+                if let Some(r) = raw_date.filter(|r| same_parts(r, &d)) {
+                    return (Some(Value::date(r)), issues);
                 }
-                None => match crate::date::checked(y, m, d.filter(|_| m.is_some())) {
-                    Some(p) => p,
-                    None => break,
-                },
-            };
-            part.approximate = truthy(obj.get("circa"));
-            ends.push(part);
-        }
-        if let (1, Some(season)) = (ends.len(), obj.get("season")) {
-            let code = match season {
-                Json::String(s) => crate::date::season_from_name(s).map(|s| s.code()),
-                other => num(other).and_then(|n| u8::try_from(n).ok()),
-            };
-            if let (Some(s), true) = (code.and_then(Season::from_code), ends[0].month.is_none()) {
-                ends[0].season = Some(s);
+                return (Some(Value::date(d)), issues);
             }
-        }
-        let date = match ends.len() {
-            0 => None,
-            1 if unknown_end => Some(Date::Range(
-                RangeEnd::Known(ends.remove(0)),
-                RangeEnd::Unknown,
-            )),
-            1 => Some(Date::Single(ends.remove(0))),
-            _ => {
-                let b = ends.pop()?;
-                let a = ends.pop()?;
-                let d = Date::Range(RangeEnd::Known(a), RangeEnd::Known(b));
-                if crate::date::parse_edtf(&d.to_string()).is_none() {
-                    // A range that ends before it starts is no date EDTF can hold.
-                    return Some(Value::text(d.to_string()));
-                }
-                Some(d)
+            Ok(None) => {}
+            Err(text) => {
+                let text = text.unwrap_or_else(|| date_text(obj));
+                return (Some(Value::text(text)), issues);
             }
-        };
-        if let Some(d) = date {
-            // `raw` saying the same date with more detail (as bibkit writes it) wins.
-            if let Some(r) = raw_date.filter(|r| same_parts(r, &d)) {
-                return Some(Value::date(r));
-            }
-            return Some(Value::date(d));
         }
     }
     if let Some(raw) = raw {
-        return Some(match raw_date {
-            Some(d) => Value::date(d),
-            None => Value::text(raw),
-        });
+        return (
+            Some(match raw_date {
+                Some(d) => Value::date(d),
+                None => Value::text(raw),
+            }),
+            issues,
+        );
     }
-    obj.get("literal")
+    let literal = obj
+        .get("literal")
         .and_then(Json::as_str)
         .filter(|s| !s.trim().is_empty())
-        .map(Value::text)
+        .map(Value::text);
+    (literal, issues)
 }
 
 /// Whether two dates have the same years, months, days and seasons.

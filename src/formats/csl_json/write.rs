@@ -60,6 +60,22 @@ fn stray_lt(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// A raw LaTeX chunk as CSL markup: formatting commands become tags, and every `<` of the
+/// chunk's text becomes `&lt;`, so that text such as `</i>` inside italics (from mis-nested
+/// markup) is never taken for a tag when the output is read again.
+fn raw_csl(r: &str) -> String {
+    // A character the chunk does not hold stands for its `<` while it is rendered.
+    let mark = r
+        .contains('<')
+        .then(|| ('\u{FDD0}'..='\u{FDEF}').find(|c| !r.contains(*c)))
+        .flatten();
+    let Some(mark) = mark else {
+        return stray_lt(&latex::render_raw_csl(r)).into_owned();
+    };
+    let marked = r.replace('<', mark.encode_utf8(&mut [0; 4]));
+    stray_lt(&latex::render_raw_csl(&marked)).replace(mark, "&lt;")
+}
+
 /// Appends `s` as a JSON string literal.
 fn string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
@@ -122,7 +138,7 @@ pub(crate) fn rich_text(t: &Text, nocase: bool) -> String {
                 }
             }
             Chunk::Raw(r) => {
-                let r = stray_lt(&latex::render_raw_csl(r)).into_owned();
+                let r = raw_csl(r);
                 if !r.is_empty() {
                     flush(&mut out, &mut protected);
                     out.push_str(&r);
