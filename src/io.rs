@@ -349,7 +349,8 @@ fn read_capped(
     };
     let mut buf: Vec<u8> = Vec::new();
     if hint > 0 {
-        let want = usize::try_from(hint.min(limits.max_size) + 1).map_err(|_| oom(hint))?;
+        // Exactly the size (reads go through `chunk`, so reaching the end needs no room).
+        let want = usize::try_from(hint.min(limits.max_size)).map_err(|_| oom(hint))?;
         buf.try_reserve_exact(want).map_err(|_| oom(hint))?;
     }
     let mut chunk = vec![0u8; 1 << 16];

@@ -353,7 +353,11 @@ fn run_conversion(
     outcome: &mut ConvertOutcome,
 ) -> std::io::Result<()> {
     let mut conv = Converter::new(sink, target).rekey(args.rekey);
-    for (path, bytes, is_output) in inputs {
+    let count = inputs.len();
+    for (i, (path, bytes, is_output)) in inputs.into_iter().enumerate() {
+        if i + 1 == count {
+            conv.last_input();
+        }
         let name = display_name(path);
         let Some(decoded) = source::decode_owned(bytes, args.encoding.as_deref()) else {
             unreachable!("the encoding label was checked");

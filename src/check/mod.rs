@@ -41,25 +41,23 @@ use cited::{Citation, Scan};
 use config::Model;
 
 /// One bibliography being checked: its text and a few bytes per entry for the checks
-/// across entries (the entries themselves are checked as they are read, and dropped).
+/// across entries (the entries themselves are checked as they are read, and dropped):
+/// nine bytes for an entry that has no more than a key.
 struct Bib {
     file: Option<Arc<str>>,
     text: String,
-    entries: Vec<Summary>,
-    extras: Vec<Extra>,
+    /// Each entry's bytes (start, end).
+    spans: Vec<(u32, u32)>,
+    /// Each entry's flags ([`XDATA`], …).
+    flags: Vec<u8>,
+    /// (entry, what else the checks need), for the entries that have more, in order.
+    extras: Vec<(u32, Extra)>,
+    /// `[hash >> 32, hash, entry]` of the keys written in the file, sorted (the lowering's
+    /// key index).
+    keys: Vec<[u32; 3]>,
 }
 
-/// What the checks across entries need of an entry that has no more than a key.
-#[derive(Debug, Clone, Copy)]
-struct Summary {
-    start: u32,
-    end: u32,
-    /// Index into [`Bib::extras`], or `u32::MAX`.
-    extra: u32,
-    flags: u8,
-}
-
-/// [`Summary::flags`]: an `@xdata` entry.
+/// [`Bib::flags`]: an `@xdata` entry.
 const XDATA: u8 = 1;
 /// It has `related` or `entryset` (its relatives are different works on purpose).
 const RELATED: u8 = 2;
@@ -93,20 +91,29 @@ const NUMBER_FIELDS: [&str; 7] = [
 ];
 
 impl Bib {
-    fn key(&self, s: &Summary) -> &str {
-        if let Some(k) = self.extra(s).and_then(|x| x.key.as_deref()) {
+    fn key(&self, i: usize) -> &str {
+        if let Some(k) = self.extra(i).and_then(|x| x.key.as_deref()) {
             return k;
         }
-        crate::syntax::block_head(&self.text, s.start as usize)
+        crate::syntax::block_head(&self.text, self.spans[i].0 as usize)
             .map_or("", |(_, k)| &self.text[k.start..k.end])
     }
 
-    fn extra(&self, s: &Summary) -> Option<&Extra> {
-        self.extras.get(s.extra as usize)
+    fn extra(&self, i: usize) -> Option<&Extra> {
+        let at = self
+            .extras
+            .binary_search_by_key(&(i as u32), |x| x.0)
+            .ok()?;
+        Some(&self.extras[at].1)
     }
 
-    fn span(s: &Summary) -> Span {
-        Span::new(s.start as usize, s.end as usize)
+    fn span(&self, i: usize) -> Span {
+        let (s, e) = self.spans[i];
+        Span::new(s as usize, e as usize)
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
     }
 }
 
@@ -193,14 +200,21 @@ impl Checker {
         if let Some(f) = &file {
             reader = reader.file(f.clone());
         }
-        let (entries, extras, mut found) = {
-            let lowering = Lowering::from_source(&text, reader);
+        let (spans, flags, extras, mut found) = {
+            let mut lowering = Lowering::from_source(&text, reader);
             let source = Source {
                 file: file.clone(),
                 text: &text,
             };
-            self.check_all(&lowering, &source)
+            let (flags, extras, found) = self.check_all(&lowering, &source);
+            (
+                (lowering.take_spans(), lowering.take_key_index()),
+                flags,
+                extras,
+                found,
+            )
         };
+        let (spans, keys) = spans;
         crate::diagnostic::locate(&text, &mut found);
         for d in &mut found {
             if d.file.is_none() {
@@ -211,8 +225,10 @@ impl Checker {
         self.bibs.push(Bib {
             file,
             text,
-            entries,
+            spans,
+            flags,
             extras,
+            keys,
         });
     }
 
@@ -221,13 +237,13 @@ impl Checker {
         &self,
         lowering: &Lowering<'_>,
         source: &Source<'_>,
-    ) -> (Vec<Summary>, Vec<Extra>, Vec<Diagnostic>) {
+    ) -> (Vec<u8>, Vec<(u32, Extra)>, Vec<Diagnostic>) {
         let mut out = Findings {
             config: &self.config,
             list: Vec::new(),
         };
         self.reader_findings(lowering.diagnostics(), &mut out);
-        let mut summaries = Vec::with_capacity(lowering.len());
+        let mut flags = Vec::with_capacity(lowering.len());
         let mut extras = Vec::new();
         // The data model, from the types and field names the whole file uses.
         let uses_biblatex = lowering.names().is_some_and(|n| {
@@ -253,18 +269,17 @@ impl Checker {
             #[cfg(not(feature = "parallel"))]
             let results: Vec<Checked> = chunks.iter().map(work).collect();
             for r in results {
-                for (mut s, x) in r.entries {
+                for (f, x) in r.entries {
                     if let Some(x) = x {
-                        s.extra = extras.len() as u32;
-                        extras.push(x);
+                        extras.push((flags.len() as u32, x));
                     }
-                    summaries.push(s);
+                    flags.push(f);
                 }
                 out.list.extend(r.found);
             }
             start = end;
         }
-        (summaries, extras, out.list)
+        (flags, extras, out.list)
     }
 
     /// Lowers and checks entries `range`.
@@ -363,40 +378,70 @@ impl Checker {
     /// Every entry with a key an earlier entry (in any file) has, ignoring case: keys
     /// sorted by a randomly keyed hash, so the cost is `n log n` however keys are chosen.
     fn duplicate_keys(&self, out: &mut Findings<'_>) {
-        let mut keys: Vec<(u64, u32, u32)> = Vec::new();
+        // (hash, file, entry), sorted: one file's key index as it is; for several files, or
+        // with generated keys (of entries that have none), all of them merged.
+        let generated = self
+            .bibs
+            .iter()
+            .any(|b| b.extras.iter().any(|(_, x)| x.key.is_some()));
+        if let ([bib], false) = (self.bibs.as_slice(), generated) {
+            let k = &bib.keys;
+            self.report_duplicate_keys(k.len(), |i| [k[i][0], k[i][1], 0, k[i][2]], out);
+            return;
+        }
+        let total: usize = self
+            .bibs
+            .iter()
+            .map(|b| b.keys.len() + b.extras.len())
+            .sum();
+        let mut all: Vec<[u32; 4]> = Vec::with_capacity(total);
         for (b, bib) in self.bibs.iter().enumerate() {
-            for (i, s) in bib.entries.iter().enumerate() {
-                let key = bib.key(s);
-                if key.is_empty() || s.flags & IGNORED != 0 {
-                    continue;
+            all.extend(bib.keys.iter().map(|k| [k[0], k[1], b as u32, k[2]]));
+            for (i, x) in &bib.extras {
+                if let Some(key) = x.key.as_deref() {
+                    let h = caseless_key_hash(key);
+                    all.push([(h >> 32) as u32, h as u32, b as u32, *i]);
                 }
-                keys.push((caseless_key_hash(key), b as u32, i as u32));
             }
         }
-        keys.sort_unstable();
+        all.sort_unstable();
+        self.report_duplicate_keys(all.len(), |i| all[i], out);
+    }
+
+    /// Reports every key that an earlier one (in the order of `(file, entry)`) equals,
+    /// ignoring case; `key(i)` gives sorted `[hash >> 32, hash, file, entry]`.
+    fn report_duplicate_keys(
+        &self,
+        len: usize,
+        key: impl Fn(usize) -> [u32; 4],
+        out: &mut Findings<'_>,
+    ) {
         let mut lines: HashMap<u32, LineIndex> = HashMap::new();
         let mut i = 0;
-        while i < keys.len() {
+        while i < len {
             let mut j = i + 1;
-            while j < keys.len() && keys[j].0 == keys[i].0 {
+            while j < len && key(j)[..2] == key(i)[..2] {
                 j += 1;
             }
             for later in i + 1..j {
-                let (_, lb, li) = keys[later];
+                let [_, _, lb, li] = key(later);
                 let lbib = &self.bibs[lb as usize];
-                let ls = &lbib.entries[li as usize];
-                let lkey = lbib.key(ls);
-                let first = keys[i..later].iter().find(|&&(_, fb, fi)| {
-                    let fbib = &self.bibs[fb as usize];
-                    same_key(fbib.key(&fbib.entries[fi as usize]), lkey)
+                if lbib.flags[li as usize] & IGNORED != 0 {
+                    continue;
+                }
+                let lkey = lbib.key(li as usize);
+                let first = (i..later).map(&key).find(|k| {
+                    self.bibs[k[2] as usize].flags[k[3] as usize] & IGNORED == 0
+                        && same_key(self.bibs[k[2] as usize].key(k[3] as usize), lkey)
                 });
-                let Some(&(_, fb, fi)) = first else { continue };
+                let Some([_, _, fb, fi]) = first else {
+                    continue;
+                };
                 let fbib = &self.bibs[fb as usize];
-                let fs = &fbib.entries[fi as usize];
                 let index = lines
                     .entry(fb)
                     .or_insert_with(|| LineIndex::new(&fbib.text));
-                let (line, _) = index.line_col(&fbib.text, fs.start as usize);
+                let (line, _) = index.line_col(&fbib.text, fbib.spans[fi as usize].0 as usize);
                 let place = match &fbib.file {
                     Some(f) => format!("{f}:{line}"),
                     None => format!("line {line}"),
@@ -405,7 +450,7 @@ impl Checker {
                     "duplicate-key",
                     format!("duplicate key `{lkey}`: already defined at {place}"),
                     lbib.file.clone(),
-                    Bib::span(ls),
+                    lbib.span(li as usize),
                     (0, 0),
                     Some(lkey),
                 );
@@ -422,23 +467,23 @@ impl Checker {
         // Works by first author and year, in file order.
         let mut blocks: HashMap<(&str, i64), Vec<(usize, usize)>> = HashMap::new();
         for (b, bib) in self.bibs.iter().enumerate() {
-            for (i, s) in bib.entries.iter().enumerate() {
-                if s.flags & IGNORED != 0 || s.flags & OWN_DOI == 0 && s.flags & CHILD != 0 {
+            for (i, x) in &bib.extras {
+                let i = *i as usize;
+                let flags = bib.flags[i];
+                if flags & IGNORED != 0 || flags & OWN_DOI == 0 && flags & CHILD != 0 {
                     continue;
                 }
-                let Some(x) = bib.extra(s) else { continue };
                 if let Some(doi) = x.doi.as_deref() {
                     if let Some(&(fb, fi)) = by_doi.get(doi) {
-                        let fbib = &self.bibs[fb];
-                        let key = bib.key(s);
+                        let key = bib.key(i);
                         out.push(
                             "duplicate-entry",
                             format!(
                                 "`{key}` has the same DOI as `{}` ({doi})",
-                                fbib.key(&fbib.entries[fi])
+                                self.bibs[fb].key(fi)
                             ),
                             bib.file.clone(),
-                            Bib::span(s),
+                            bib.span(i),
                             (0, 0),
                             Some(key),
                         );
@@ -446,7 +491,7 @@ impl Checker {
                     }
                     by_doi.insert(doi, (b, i));
                 }
-                if s.flags & RELATED != 0 {
+                if flags & RELATED != 0 {
                     continue;
                 }
                 let Some((family, year)) = &x.work else {
@@ -465,17 +510,15 @@ impl Checker {
                 let (lb, li) = members[later];
                 let (fb, fi) = members[first];
                 let lbib = &self.bibs[lb];
-                let ls = &lbib.entries[li];
-                let fbib = &self.bibs[fb];
-                let key = lbib.key(ls);
+                let key = lbib.key(li);
                 out.push(
                     "duplicate-entry",
                     format!(
                         "`{key}` looks like `{}`: the same first author, year and title",
-                        fbib.key(&fbib.entries[fi])
+                        self.bibs[fb].key(fi)
                     ),
                     lbib.file.clone(),
-                    Bib::span(ls),
+                    lbib.span(li),
                     (0, 0),
                     Some(key),
                 );
@@ -494,14 +537,11 @@ impl Checker {
         const WINDOW: usize = 8;
         let extra = |m: usize| {
             let (b, i) = members[m];
-            let bib = &self.bibs[b];
-            bib.extra(&bib.entries[i])
-                .expect("block members have extras")
+            self.bibs[b].extra(i).expect("block members have extras")
         };
         let key = |m: usize| {
             let (b, i) = members[m];
-            let bib = &self.bibs[b];
-            bib.key(&bib.entries[i])
+            self.bibs[b].key(i)
         };
         let neighbours: Option<Vec<Vec<usize>>> = (members.len() > SMALL).then(|| {
             let mut near: Vec<Vec<usize>> = vec![Vec::new(); members.len()];
@@ -554,13 +594,13 @@ impl Checker {
         // Keys as written, and by lowercase.
         let mut exact: HashMap<&str, usize> = HashMap::new();
         let mut caseless: HashMap<String, &str> = HashMap::new();
-        let mut entries: Vec<(&Bib, &Summary)> = Vec::new();
+        let mut entries: Vec<(&Bib, usize)> = Vec::new();
         for bib in &self.bibs {
-            for s in &bib.entries {
-                let key = bib.key(s);
+            for i in 0..bib.len() {
+                let key = bib.key(i);
                 exact.entry(key).or_insert(entries.len());
                 caseless.entry(key.to_lowercase()).or_insert(key);
-                entries.push((bib, s));
+                entries.push((bib, i));
             }
         }
         let mut used = vec![false; entries.len()];
@@ -600,8 +640,8 @@ impl Checker {
         // Entries that a cited entry inherits from are used too (each marked once).
         let mut work: Vec<usize> = (0..entries.len()).filter(|&i| used[i]).collect();
         while let Some(i) = work.pop() {
-            let (bib, s) = entries[i];
-            let Some(x) = bib.extra(s) else { continue };
+            let (bib, e) = entries[i];
+            let Some(x) = bib.extra(e) else { continue };
             for parent in &x.parents {
                 let p = exact.get(parent.as_ref()).or_else(|| {
                     caseless
@@ -616,16 +656,16 @@ impl Checker {
                 }
             }
         }
-        for (i, (bib, s)) in entries.iter().enumerate() {
-            let key = bib.key(s);
-            if used[i] || key.is_empty() || s.flags & (IGNORED | XDATA) != 0 {
+        for (i, &(bib, e)) in entries.iter().enumerate() {
+            let key = bib.key(e);
+            if used[i] || key.is_empty() || bib.flags[e] & (IGNORED | XDATA) != 0 {
                 continue;
             }
             out.push(
                 "unused-entry",
                 format!("`{key}` is not cited"),
                 bib.file.clone(),
-                Bib::span(s),
+                bib.span(e),
                 (0, 0),
                 Some(key),
             );
@@ -636,13 +676,14 @@ impl Checker {
 /// What one task of [`Checker::check_chunk`] found.
 #[derive(Default)]
 struct Checked {
-    entries: Vec<(Summary, Option<Extra>)>,
+    entries: Vec<(u8, Option<Extra>)>,
     found: Vec<Diagnostic>,
 }
 
-/// The hash of a key compared ignoring case (as BibTeX and `duplicate-key` compare keys).
+/// The hash of a key compared ignoring case (as BibTeX and `duplicate-key` compare keys),
+/// the one the lowering's key index uses.
 fn caseless_key_hash(key: &str) -> u64 {
-    crate::keys::key_hash(key)
+    bibtex::caseless_key_hash(key)
 }
 
 /// Whether two keys are equal ignoring case.
@@ -657,7 +698,7 @@ fn same_key(a: &str, b: &str) -> bool {
 
 /// The summary (and, when there is more to know, the extra) of an entry. `text` is the
 /// file's source.
-fn summarize(e: &Entry, span: Span, ignored: bool, text: &str) -> (Summary, Option<Extra>) {
+fn summarize(e: &Entry, span: Span, ignored: bool, text: &str) -> (u8, Option<Extra>) {
     let own = |name: &str| e.fields.iter().any(|f| f.name == name && is_own(e, f));
     let mut flags = 0;
     if e.kind == "xdata" {
@@ -688,14 +729,8 @@ fn summarize(e: &Entry, span: Span, ignored: bool, text: &str) -> (Summary, Opti
     let written_empty =
         crate::syntax::block_head(text, span.start).is_none_or(|(_, k)| k.is_empty());
     let generated = (written_empty && !e.key.is_empty()).then(|| e.key.clone().into_boxed_str());
-    let summary = Summary {
-        start: span.start as u32,
-        end: span.end as u32,
-        extra: u32::MAX,
-        flags,
-    };
     if doi.is_none() && work.is_none() && parents.is_empty() && generated.is_none() {
-        return (summary, None);
+        return (flags, None);
     }
     let title = fields::title_key(e).into_boxed_str();
     let numbers = NUMBER_FIELDS
@@ -725,7 +760,7 @@ fn summarize(e: &Entry, span: Span, ignored: bool, text: &str) -> (Summary, Opti
         numbers,
         parents: parents.into_iter().map(String::into_boxed_str).collect(),
     };
-    (summary, Some(extra))
+    (flags, Some(extra))
 }
 
 /// The most of a title that duplicate detection compares (edit distance costs the product

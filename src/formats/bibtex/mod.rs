@@ -57,7 +57,10 @@ mod writer;
 pub(crate) use reader::conflicting_duplicate;
 pub(crate) use writer::{balanced_verbatim, needs_protection};
 
-pub use reader::{FieldKind, Lowering, Reader, canonical_field, field_kind, normalize_doi, read};
+pub(crate) use reader::caseless_key_hash;
+pub use reader::{
+    FieldKind, Lowering, Names, Reader, canonical_field, field_kind, normalize_doi, read,
+};
 pub use writer::{
     Dialect, WriteOptions, names_string, protect_acronyms, write, write_comment, write_entry,
     write_preamble,

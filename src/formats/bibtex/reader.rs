@@ -701,7 +701,12 @@ impl KeyIndex {
     }
 }
 
-/// The hash of a key compared ignoring case (lowercased; ASCII eight bytes at a time).
+/// The hash of a key compared ignoring case (lowercased; ASCII eight bytes at a time),
+/// randomly keyed once per process: the same in every lowering of a run.
+pub(crate) fn caseless_key_hash(key: &str) -> u64 {
+    caseless_hash(key)
+}
+
 fn caseless_hash(key: &str) -> u64 {
     use std::hash::BuildHasher;
     static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
@@ -741,8 +746,9 @@ struct Link {
 /// How long a `crossref`/`xdata` chain is followed.
 const MAX_CHAIN: usize = 32;
 
-/// The bytes of source a streaming [`Lowering`] parses at a time.
-const SEGMENT: usize = 1 << 20;
+/// The bytes of source a streaming [`Lowering`] parses at a time (a segment's syntax tree
+/// of tiny entries is some ten times its size).
+const SEGMENT: usize = 64 << 10;
 
 /// What the indexing pass carries from one item to the next.
 struct Feed<'a> {
@@ -787,7 +793,7 @@ impl<'a> Lowering<'a> {
     }
 
     /// Prepares the lowering of `src` without its whole syntax tree: the source is parsed a
-    /// segment (about 1 MiB) at a time, and each entry is parsed again from its own bytes
+    /// segment (about 64 KiB) at a time, and each entry is parsed again from its own bytes
     /// when it is lowered. Gives what [`Lowering::new`] on [`syntax::parse`]'s tree gives.
     pub fn from_source(src: &'a str, reader: Reader) -> Self {
         if src.len() >= u32::MAX as usize {
@@ -1073,6 +1079,19 @@ impl<'a> Lowering<'a> {
         let from = self.blocks[k * 8].0 as usize;
         crate::diagnostic::Cursor::resume(self.src, from, line, column)
             .seek(self.blocks[n].0 as usize)
+    }
+
+    /// The entries' spans (start, end), taking them out of the lowering: what a caller that
+    /// keeps a few bytes per entry after lowering keeps.
+    pub(crate) fn take_spans(&mut self) -> Vec<(u32, u32)> {
+        std::mem::take(&mut self.blocks)
+    }
+
+    /// The key index, taking it out of the lowering: `[hash >> 32, hash, entry]` for every
+    /// entry with a key in the source, sorted, where `hash` is [`caseless_key_hash`] of the
+    /// key.
+    pub(crate) fn take_key_index(&mut self) -> Vec<[u32; 3]> {
+        std::mem::take(&mut self.by_key.sorted)
     }
 
     /// The distinct entry types and field names, when the reader records them
