@@ -11,6 +11,7 @@
 //! assert_eq!((s.citations[0].line, s.citations[0].column), (1, 17));
 //! ```
 
+use std::cell::OnceCell;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -80,6 +81,11 @@ impl Kind {
 }
 
 /// Scans a document for the keys it cites.
+///
+/// Every scanner reads the text in linear time (up to a logarithmic factor for looking up
+/// where a group closes), whatever the input: groups that never close, lists whose `}`
+/// never comes, tags with no `>`. Only the output itself can be larger than that, where the
+/// document makes one key count many times (nested `\citation{` lists in an `.aux`).
 pub fn scan(text: &str, kind: Kind, file: Option<Arc<str>>) -> Scan {
     let mut found: Vec<(String, usize)> = Vec::new();
     let mut scan = Scan::default();
@@ -137,24 +143,256 @@ fn is_cite_command(name: &str) -> bool {
         || matches!(lower.as_str(), "nocite" | "citeauthor" | "fullcite")
 }
 
-/// Keys of a `{k1, k2}` list starting at `open` (the `{`): each key and its offset.
-fn key_list(text: &str, open: usize, out: &mut Vec<(String, usize)>, all: &mut bool) -> usize {
-    let Some(close) = text[open + 1..].find('}').map(|i| open + 1 + i) else {
+/// The first `byte` at or after a position of one text, remembering the last search.
+///
+/// If a search from `p0` found `c`, every query in `p0..=c` answers `c`; if it found
+/// nothing, no query after `p0` finds anything. So queries at increasing positions read
+/// each byte of the text at most once, and queries in any other order still get the
+/// right answer.
+struct NextByte {
+    byte: u8,
+    /// Where the last search started (`usize::MAX`: none yet).
+    from: usize,
+    found: Option<usize>,
+}
+
+impl NextByte {
+    fn new(byte: u8) -> NextByte {
+        NextByte {
+            byte,
+            from: usize::MAX,
+            found: None,
+        }
+    }
+
+    /// The first `self.byte` in `b` at or after `p`. `b` must be the same text on every
+    /// call.
+    fn find(&mut self, b: &[u8], p: usize) -> Option<usize> {
+        if p >= self.from {
+            match self.found {
+                None => return None,
+                Some(c) if p <= c => return Some(c),
+                Some(_) => {}
+            }
+        }
+        self.from = p;
+        self.found = b
+            .get(p..)
+            .and_then(|rest| memchr::memchr(self.byte, rest))
+            .map(|i| p + i);
+        self.found
+    }
+}
+
+/// Where every group that opens with `open` closes, as a nested scan from that bracket
+/// finds it (a `\` hides the byte after it): worked out once for the whole text, on the
+/// first question.
+///
+/// The scan from a bracket at `i` reads the same bytes as a scan from the start of the
+/// text from `i + 1` on (`i` is not a `\`, so both go on to `i + 1`, even when the scan
+/// from the start skips `i` as escaped). Its depth after byte `j` is
+/// `1 + depth(j) - depth(i)`, with `depth` counted from the start of the text (an escaped
+/// bracket at `i` does not count there), so the group closes at the first close bracket
+/// after `i` where `depth` falls below `depth(i)`. One pass with a stack of the brackets
+/// still waiting finds that for every bracket at once.
+struct Brackets<'a> {
+    b: &'a [u8],
+    open: u8,
+    close: u8,
+    groups: OnceCell<Groups>,
+}
+
+/// The positions of every `open` byte, in order, and where each one's group ends (one past
+/// its close; [`Groups::UNCLOSED`] if it never closes).
+struct Groups {
+    opens: Vec<usize>,
+    ends: Vec<usize>,
+}
+
+impl Groups {
+    const UNCLOSED: usize = usize::MAX;
+}
+
+impl<'a> Brackets<'a> {
+    fn new(b: &'a [u8], open: u8, close: u8) -> Self {
+        Brackets {
+            b,
+            open,
+            close,
+            groups: OnceCell::new(),
+        }
+    }
+
+    /// The end of the group opening at `i` (which must be an `open` byte), one past its
+    /// close, or `None` if it never closes.
+    fn end(&self, i: usize) -> Option<usize> {
+        let g = self.groups.get_or_init(|| self.pass());
+        let Ok(k) = g.opens.binary_search(&i) else {
+            debug_assert!(false, "no {:?} at {i}", self.open as char);
+            return None;
+        };
+        Some(g.ends[k]).filter(|&e| e != Groups::UNCLOSED)
+    }
+
+    fn pass(&self) -> Groups {
+        let (open, close) = (self.open, self.close);
+        let mut opens = Vec::new();
+        let mut ends = Vec::new();
+        // Brackets whose group is still open: index into `ends`, and the depth below
+        // which it closes.
+        let mut waiting: Vec<(usize, isize)> = Vec::new();
+        let mut depth: isize = 0;
+        let mut escaped = false;
+        for (j, &c) in self.b.iter().enumerate() {
+            if escaped {
+                escaped = false;
+                if c == open {
+                    waiting.push((ends.len(), depth));
+                    opens.push(j);
+                    ends.push(Groups::UNCLOSED);
+                }
+                continue;
+            }
+            if c == b'\\' {
+                escaped = true;
+            } else if c == open {
+                depth += 1;
+                waiting.push((ends.len(), depth));
+                opens.push(j);
+                ends.push(Groups::UNCLOSED);
+            } else if c == close {
+                depth -= 1;
+                // The stack's depths rise towards the top: every waiting bracket was pushed
+                // at the depth of its time, and has not seen the depth fall below it since.
+                while let Some(&(k, d)) = waiting.last() {
+                    if d <= depth {
+                        break;
+                    }
+                    ends[k] = j + 1;
+                    waiting.pop();
+                }
+            }
+        }
+        Groups { opens, ends }
+    }
+}
+
+/// One part of a `{k1, k2}` list, between `start` and `end`.
+enum Part {
+    /// A key, at these offsets.
+    Key(usize, usize),
+    /// `*`.
+    All,
+    /// Empty, or not a key.
+    Skip,
+}
+
+fn list_part(text: &str, start: usize, end: usize) -> Part {
+    let part = &text[start..end];
+    let lead = part.len() - part.trim_start().len();
+    let key = part.trim();
+    if key == "*" {
+        Part::All
+    } else if !key.is_empty()
+        && !key.contains(['\\', '#', '{'])
+        && !key.contains(char::is_whitespace)
+    {
+        Part::Key(start + lead, start + lead + key.len())
+    } else {
+        Part::Skip
+    }
+}
+
+/// What the `{k1, k2}` lists of one text hold.
+///
+/// A list runs from its `{` to the first `}` after it, so lists that start inside another
+/// list end with it and share its parts from some comma on; an `.aux` can nest thousands.
+/// The parts that follow a comma are sorted out once, on the first list that has one,
+/// and each list then costs its first part, two binary searches and the keys it yields.
+struct KeyLists<'a> {
+    text: &'a str,
+    commas: OnceCell<Commas>,
+}
+
+/// The part after each comma of the text, up to the next `,` or `}`: the keys among them
+/// (the comma's offset and the key's) and the commas before a `*`.
+struct Commas {
+    keys: Vec<(usize, usize, usize)>,
+    stars: Vec<usize>,
+}
+
+impl<'a> KeyLists<'a> {
+    fn new(text: &'a str) -> Self {
+        KeyLists {
+            text,
+            commas: OnceCell::new(),
+        }
+    }
+
+    fn commas(&self) -> &Commas {
+        self.commas.get_or_init(|| {
+            let b = self.text.as_bytes();
+            let mut keys = Vec::new();
+            let mut stars = Vec::new();
+            for q in memchr::memchr_iter(b',', b) {
+                // A part with no `,` or `}` after it is in no list.
+                let Some(end) = memchr::memchr2(b',', b'}', &b[q + 1..]).map(|i| q + 1 + i) else {
+                    break;
+                };
+                match list_part(self.text, q + 1, end) {
+                    Part::Key(s, e) => keys.push((q, s, e)),
+                    Part::All => stars.push(q),
+                    Part::Skip => {}
+                }
+            }
+            Commas { keys, stars }
+        })
+    }
+}
+
+/// Keys of a `{k1, k2}` list starting at `open` (the `{`): each key and its offset. Returns
+/// the offset past the list's `}` (the text's length if it has none). `closes` finds `}`
+/// in the same text; give each run of calls at increasing offsets its own.
+fn key_list(
+    lists: &KeyLists,
+    closes: &mut NextByte,
+    open: usize,
+    out: &mut Vec<(String, usize)>,
+    all: &mut bool,
+) -> usize {
+    let text = lists.text;
+    let b = text.as_bytes();
+    let Some(close) = closes.find(b, open + 1) else {
         return text.len();
     };
-    let mut start = open + 1;
-    for part in text[open + 1..close].split(',') {
-        let lead = part.len() - part.trim_start().len();
-        let key = part.trim();
-        if key == "*" {
-            *all = true;
-        } else if !key.is_empty()
-            && !key.contains(['\\', '#', '{'])
-            && !key.contains(char::is_whitespace)
-        {
-            out.push((key.to_string(), start + lead));
+    // The first part, up to the first comma. It stops short at a `{`, `\` or `#` (then it
+    // is not a key), so the first parts of lists opening at different `{` never overlap.
+    let mut j = open + 1;
+    while j < close && !matches!(b[j], b',' | b'{' | b'\\' | b'#') {
+        j += 1;
+    }
+    if j == close || b[j] == b',' {
+        match list_part(text, open + 1, j) {
+            Part::Key(s, e) => out.push((text[s..e].to_string(), s)),
+            Part::All => *all = true,
+            Part::Skip => {}
         }
-        start += part.len() + 1;
+        if j == close {
+            return close + 1;
+        }
+    }
+    // The parts after each comma between `open` and `close`, in order.
+    let commas = lists.commas();
+    let first = commas.keys.partition_point(|&(q, _, _)| q <= open);
+    for &(q, s, e) in &commas.keys[first..] {
+        if q >= close {
+            break;
+        }
+        out.push((text[s..e].to_string(), s));
+    }
+    let star = commas.stars.partition_point(|&q| q <= open);
+    if commas.stars.get(star).is_some_and(|&q| q < close) {
+        *all = true;
     }
     close + 1
 }
@@ -165,27 +403,6 @@ fn skip_space(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
-}
-
-/// The end of a group that opens at `i` with `open` and closes with `close`, nested.
-fn group_end(b: &[u8], i: usize, open: u8, close: u8) -> Option<usize> {
-    let mut depth = 0;
-    let mut j = i;
-    while j < b.len() {
-        match b[j] {
-            b'\\' => j += 1,
-            c if c == open => depth += 1,
-            c if c == close => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(j + 1);
-                }
-            }
-            _ => {}
-        }
-        j += 1;
-    }
-    None
 }
 
 fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
@@ -202,6 +419,11 @@ fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
         }
     }
     let b = code.as_bytes();
+    let square = Brackets::new(b, b'[', b']');
+    let round = Brackets::new(b, b'(', b')');
+    let curly = Brackets::new(b, b'{', b'}');
+    let lists = KeyLists::new(&code);
+    let mut closes = NextByte::new(b'}');
     let mut i = 0;
     while let Some(p) = code[i..].find('\\') {
         let start = i + p + 1;
@@ -222,9 +444,9 @@ fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
         }
         match name {
             "bibliography" | "addbibresource" | "addglobalbib" | "addsectionbib" => {
-                let j = skip_optional(b, skip_space(b, i));
+                let j = skip_optional(b, &square, skip_space(b, i));
                 if b.get(j) == Some(&b'{') {
-                    if let Some(end) = group_end(b, j, b'{', b'}') {
+                    if let Some(end) = curly.end(j) {
                         for r in code[j + 1..end - 1].split(',') {
                             let r = r.trim();
                             if r.is_empty() {
@@ -255,7 +477,7 @@ fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
             for _ in 0..2 {
                 let k = skip_space(b, j);
                 if b.get(k) == Some(&b'(') {
-                    match group_end(b, k, b'(', b')') {
+                    match round.end(k) {
                         Some(e) => j = e,
                         None => break,
                     }
@@ -263,12 +485,12 @@ fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
             }
         }
         loop {
-            j = skip_optional(b, skip_space(b, j));
+            j = skip_optional(b, &square, skip_space(b, j));
             let k = skip_space(b, j);
             if b.get(k) != Some(&b'{') {
                 break;
             }
-            j = key_list(&code, k, out, &mut scan.cites_all);
+            j = key_list(&lists, &mut closes, k, out, &mut scan.cites_all);
             if !multi {
                 break;
             }
@@ -278,13 +500,13 @@ fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
 }
 
 /// Skips up to two `[…]` optional arguments.
-fn skip_optional(b: &[u8], mut j: usize) -> usize {
+fn skip_optional(b: &[u8], square: &Brackets, mut j: usize) -> usize {
     for _ in 0..2 {
         let k = skip_space(b, j);
         if b.get(k) != Some(&b'[') {
             break;
         }
-        match group_end(b, k, b'[', b']') {
+        match square.end(k) {
             Some(e) => j = e,
             None => break,
         }
@@ -293,25 +515,33 @@ fn skip_optional(b: &[u8], mut j: usize) -> usize {
 }
 
 fn aux(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
+    let b = text.as_bytes();
+    let curly = Brackets::new(b, b'{', b'}');
+    let lists = KeyLists::new(text);
+    let mut closes = NextByte::new(b'}');
     for (at, _) in text.match_indices("\\citation{") {
-        key_list(text, at + "\\citation".len(), out, &mut scan.cites_all);
+        let open = at + "\\citation".len();
+        key_list(&lists, &mut closes, open, out, &mut scan.cites_all);
     }
     // biblatex: `\abx@aux@cite{refsection}{key}` (older versions: `\abx@aux@cite{key}`).
+    // The lists after a group come in no particular order, but no two overlap (each group
+    // ends with a `}`), so their searches for `}` read the text once in all.
+    let mut closes_at_open = NextByte::new(b'}');
+    let mut closes_after = NextByte::new(b'}');
     for (at, pat) in text.match_indices("\\abx@aux@cite{") {
         let open = at + pat.len() - 1;
-        let b = text.as_bytes();
-        let Some(end) = group_end(b, open, b'{', b'}') else {
+        let Some(end) = curly.end(open) else {
             continue;
         };
         if b.get(end) == Some(&b'{') {
-            key_list(text, end, out, &mut scan.cites_all);
+            key_list(&lists, &mut closes_after, end, out, &mut scan.cites_all);
         } else {
-            key_list(text, open, out, &mut scan.cites_all);
+            key_list(&lists, &mut closes_at_open, open, out, &mut scan.cites_all);
         }
     }
     for (at, pat) in text.match_indices("\\bibdata{") {
         let open = at + pat.len() - 1;
-        if let Some(end) = group_end(text.as_bytes(), open, b'{', b'}') {
+        if let Some(end) = curly.end(open) {
             for r in text[open + 1..end - 1].split(',') {
                 let r = r.trim();
                 if !r.is_empty() {
@@ -323,6 +553,8 @@ fn aux(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
 }
 
 fn bcf(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
+    // Each key's `<bcf:citekey`, `>`, key and `<` come one after the other, and the next
+    // search starts at that `<`: one reading of the text.
     let mut i = 0;
     while let Some(p) = text[i..].find("<bcf:citekey") {
         let tag = i + p;
@@ -343,17 +575,31 @@ fn bcf(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
         }
         i = lt;
     }
+    // Data sources that share a `>` (all but the last of them have none of their own)
+    // share their name: it is trimmed once.
+    let b = text.as_bytes();
+    let mut gts = NextByte::new(b'>');
+    let mut lts = NextByte::new(b'<');
+    let mut last: Option<(usize, Option<(usize, usize)>)> = None;
     for (at, pat) in text.match_indices("<bcf:datasource") {
-        let Some(gt) = text[at + pat.len()..]
-            .find('>')
-            .map(|g| at + pat.len() + g + 1)
-        else {
+        let Some(gt) = gts.find(b, at + pat.len()).map(|g| g + 1) else {
             continue;
         };
-        if let Some(lt) = text[gt..].find('<').map(|l| gt + l) {
-            let r = text[gt..lt].trim();
-            if !r.is_empty() {
-                scan.resources.push(r.to_string());
+        let name = match last {
+            Some((g, name)) if g == gt => name,
+            _ => {
+                let name = lts.find(b, gt).map(|lt| {
+                    let r = text[gt..lt].trim_start();
+                    let s = lt - r.len();
+                    (s, s + r.trim_end().len())
+                });
+                last = Some((gt, name));
+                name
+            }
+        };
+        if let Some((s, e)) = name {
+            if s < e {
+                scan.resources.push(text[s..e].to_string());
             }
         }
     }
@@ -392,6 +638,8 @@ fn markdown(text: &str, out: &mut Vec<(String, usize)>) {
 
 fn markdown_line(line: &str, offset: usize, out: &mut Vec<(String, usize)>) {
     let b = line.as_bytes();
+    // `@{` searches for `}` at increasing offsets.
+    let mut closes = NextByte::new(b'}');
     let mut i = 0;
     let mut in_code = false;
     while i < b.len() {
@@ -405,12 +653,12 @@ fn markdown_line(line: &str, offset: usize, out: &mut Vec<(String, usize)>) {
                 };
                 if prev_ok {
                     if b.get(i + 1) == Some(&b'{') {
-                        if let Some(end) = line[i + 2..].find('}') {
-                            let key = &line[i + 2..i + 2 + end];
+                        if let Some(close) = closes.find(b, i + 2) {
+                            let key = &line[i + 2..close];
                             if !key.is_empty() {
                                 out.push((key.to_string(), offset + i + 2));
                             }
-                            i += 3 + end;
+                            i = close + 1;
                             continue;
                         }
                     }
@@ -500,5 +748,678 @@ mod tests {
             keys(md, Kind::Markdown),
             ["knuth84", "lamport94", "ctan", "odd key", "doe:2020"]
         );
+    }
+
+    /// `text` repeated until the result is at least `bytes` long.
+    fn repeated(text: &str, bytes: usize) -> String {
+        text.repeat(bytes.div_ceil(text.len()).max(1))
+    }
+
+    /// The size of the attack inputs below.
+    const ATTACK: usize = 300_000;
+
+    fn assert_same(text: &str, kind: Kind) {
+        let got = scan(text, kind, None);
+        let want = naive::scan(text, kind, None);
+        assert_eq!(got.citations, want.citations, "{kind:?} {text:?}");
+        assert_eq!(got.cites_all, want.cites_all, "{kind:?} {text:?}");
+        assert_eq!(got.resources, want.resources, "{kind:?} {text:?}");
+    }
+
+    fn assert_nothing(text: &str, kind: Kind) {
+        let s = scan(text, kind, None);
+        assert!(s.citations.is_empty(), "{kind:?}: {:?}", &s.citations[..1]);
+        assert!(s.resources.is_empty(), "{kind:?}: {:?}", &s.resources[..1]);
+        assert!(!s.cites_all, "{kind:?}");
+    }
+
+    #[test]
+    fn groups_that_never_close() {
+        for frag in [
+            "\\cite[",
+            "\\bibliography{",
+            "\\addbibresource{",
+            "\\cite{",
+            "\\cite{a,",
+            "\\cites(",
+            "\\bibliography[",
+            "\\citep[x][",
+        ] {
+            assert_nothing(&repeated(frag, ATTACK), Kind::Tex);
+        }
+        for frag in [
+            "\\citation{",
+            "\\abx@aux@cite{",
+            "\\bibdata{",
+            "\\citation{a,",
+        ] {
+            assert_nothing(&repeated(frag, ATTACK), Kind::Aux);
+        }
+        assert_nothing(&repeated("<bcf:datasource", ATTACK), Kind::Bcf);
+        assert_nothing(&repeated("<bcf:citekey", ATTACK), Kind::Bcf);
+        assert_nothing(&repeated("@{", ATTACK), Kind::Markdown);
+        assert_nothing(&repeated("@{`", ATTACK), Kind::Markdown);
+    }
+
+    #[test]
+    fn groups_that_close_at_the_very_end() {
+        let n = ATTACK / 6;
+        let s = scan(&("\\cite[".repeat(n) + "]{k}"), Kind::Tex, None);
+        assert_eq!(s.citations.len(), 1);
+        assert_eq!(s.citations[0].key, "k");
+        let s = scan(&("\\bibliography{".repeat(n) + "refs}"), Kind::Tex, None);
+        assert!(s.citations.is_empty());
+        assert_eq!(s.resources, ["refs.bib"]);
+        // Every list ends at the one `}`: all but the last start with a command, and share
+        // the part after the comma.
+        let aux = "\\citation{".repeat(n) + "k,l}";
+        let s = scan(&aux, Kind::Aux, None);
+        assert_eq!(s.citations.len(), n + 1);
+        assert_eq!(s.citations[n - 1].key, "k");
+        assert!(
+            s.citations
+                .iter()
+                .enumerate()
+                .all(|(i, c)| i == n - 1 || c.key == "l")
+        );
+        assert!(s.citations.iter().all(|c| c.span.start >= aux.len() - 4));
+        assert_nothing(&("\\citation{".repeat(n) + "}"), Kind::Aux);
+        assert_nothing(
+            &("\\citation{".repeat(n) + &" ,".repeat(n) + "}"),
+            Kind::Aux,
+        );
+        let s = scan(
+            &("\\citation{".repeat(n) + &",*".repeat(n) + "}"),
+            Kind::Aux,
+            None,
+        );
+        assert!(s.citations.is_empty() && s.cites_all);
+        let nested = "\\abx@aux@cite{".repeat(n) + "k" + &"}".repeat(n);
+        let s = scan(&nested, Kind::Aux, None);
+        assert_eq!(s.citations.len(), 1);
+        assert_eq!(s.citations[0].key, "k");
+        let s = scan(
+            &("<bcf:datasource".repeat(n) + ">refs.bib<"),
+            Kind::Bcf,
+            None,
+        );
+        assert_eq!(s.resources.len(), n);
+        assert!(s.resources.iter().all(|r| r == "refs.bib"));
+        let blank = "<bcf:datasource".repeat(n) + ">" + &" ".repeat(ATTACK) + "<";
+        assert_nothing(&blank, Kind::Bcf);
+        let s = scan(&("<bcf:citekey>k".repeat(n)), Kind::Bcf, None);
+        assert_eq!(s.citations.len(), n - 1);
+        let md = "@{".repeat(n) + "}";
+        let s = scan(&md, Kind::Markdown, None);
+        assert_eq!(s.citations.len(), 1);
+        assert_eq!(s.citations[0].key, &md[2..md.len() - 1]);
+    }
+
+    #[test]
+    fn attacks_agree_with_the_plain_scan() {
+        // The same inputs, small enough for the plain scanners.
+        let tails = [
+            "",
+            "}",
+            "]",
+            ")",
+            "k}",
+            "k,l}",
+            ">refs.bib<",
+            "}}}}{x}",
+            " ,*}",
+        ];
+        for frag in [
+            "\\cite[",
+            "\\bibliography{",
+            "\\addbibresource{",
+            "\\cite{",
+            "\\cites(",
+            "\\citation{",
+            "\\abx@aux@cite{",
+            "\\bibdata{",
+            "<bcf:datasource",
+            "<bcf:citekey>k",
+            "@{",
+        ] {
+            for tail in tails {
+                let text = repeated(frag, 600) + tail;
+                for kind in [Kind::Tex, Kind::Aux, Kind::Bcf, Kind::Markdown] {
+                    assert_same(&text, kind);
+                }
+            }
+        }
+    }
+
+    /// Document-like pieces, so that random texts are full of commands, groups, lists,
+    /// tags, comments and code spans.
+    const FRAGMENTS: &[&str] = &[
+        "\\cite",
+        "\\citep",
+        "\\cites",
+        "\\footcites",
+        "\\Textcite",
+        "\\nocite",
+        "\\citestyle",
+        "\\bibliography",
+        "\\addbibresource",
+        "\\addglobalbib",
+        "\\bibdata{",
+        "\\citation{",
+        "\\abx@aux@cite{",
+        "\\abx@aux@cite{0}",
+        "[",
+        "]",
+        "{",
+        "}",
+        "(",
+        ")",
+        "\\",
+        "\\\\",
+        "\\{",
+        "\\[",
+        "%",
+        ",",
+        "*",
+        "#",
+        " ",
+        "\t",
+        "\n",
+        "\r\n",
+        "k1",
+        "a",
+        "{k1,k2}",
+        "{a, *}",
+        ",k1",
+        "doe:2020",
+        "x.y",
+        "refs.bib",
+        "<bcf:citekey order=\"1\">",
+        "</bcf:citekey>",
+        "<bcf:citekey",
+        "<bcf:datasource type=\"file\">",
+        "<bcf:datasource",
+        "<",
+        ">",
+        "@",
+        "@{",
+        "`",
+        "```",
+        "~~~",
+        "a@b.org",
+        "é",
+        "中",
+        "\u{a0}",
+        "\u{2003}",
+    ];
+
+    fn document() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(FRAGMENTS), 0..80).prop_map(|v| v.concat())
+    }
+
+    /// Mostly brackets, to nest and interleave groups deeply.
+    fn brackets() -> impl Strategy<Value = String> {
+        let pieces: &[&str] = &[
+            "\\cite",
+            "\\cites",
+            "\\bibliography",
+            "\\citation{",
+            "\\abx@aux@cite{",
+            "\\bibdata{",
+            "[",
+            "]",
+            "{",
+            "}",
+            "(",
+            ")",
+            "\\",
+            ",",
+            "*",
+            " ",
+            "k",
+            "@{",
+            "<bcf:datasource",
+            ">",
+            "<",
+        ];
+        prop::collection::vec(prop::sample::select(pieces), 0..120).prop_map(|v| v.concat())
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn same_as_the_plain_scan(text in document()) {
+            for kind in [Kind::Tex, Kind::Aux, Kind::Bcf, Kind::Markdown] {
+                assert_same(&text, kind);
+            }
+        }
+
+        #[test]
+        fn same_as_the_plain_scan_on_nested_groups(text in brackets()) {
+            for kind in [Kind::Tex, Kind::Aux, Kind::Bcf, Kind::Markdown] {
+                assert_same(&text, kind);
+            }
+        }
+
+        /// From every bracket, escaped or not, the one pass answers as the scan from it.
+        #[test]
+        fn group_ends_match_scanning_from_each_bracket(
+            text in prop::collection::vec(
+                prop::sample::select(&[b'[', b']', b'{', b'}', b'(', b')', b'\\', b'x'][..]),
+                0..200,
+            )
+        ) {
+            for (open, close) in [(b'[', b']'), (b'{', b'}'), (b'(', b')')] {
+                let brackets = Brackets::new(&text, open, close);
+                for (i, _) in text.iter().enumerate().filter(|&(_, &c)| c == open) {
+                    prop_assert_eq!(
+                        brackets.end(i),
+                        naive::group_end(&text, i, open, close),
+                        "{} at {}", String::from_utf8_lossy(&text), i
+                    );
+                }
+            }
+        }
+
+        /// The remembered search answers as a fresh one, in any order of questions.
+        #[test]
+        fn next_byte_in_any_order(
+            text in prop::collection::vec(prop::sample::select(&[b'}', b'x'][..]), 0..60),
+            queries in prop::collection::vec(0usize..64, 0..40),
+        ) {
+            let mut next = NextByte::new(b'}');
+            for p in queries {
+                let p = p.min(text.len());
+                let want = text[p..].iter().position(|&c| c == b'}').map(|i| p + i);
+                prop_assert_eq!(next.find(&text, p), want);
+            }
+        }
+    }
+}
+
+/// The scanners as they were before they were made linear: the reference the tests hold
+/// the others to.
+#[cfg(test)]
+mod naive {
+    use std::sync::Arc;
+
+    use super::{Citation, Kind, Scan};
+    use crate::diagnostic::LineIndex;
+    use crate::model::Span;
+
+    /// Scans a document for the keys it cites.
+    pub(super) fn scan(text: &str, kind: Kind, file: Option<Arc<str>>) -> Scan {
+        let mut found: Vec<(String, usize)> = Vec::new();
+        let mut scan = Scan::default();
+        match kind {
+            Kind::Tex => tex(text, &mut found, &mut scan),
+            Kind::Aux => aux(text, &mut found, &mut scan),
+            Kind::Bcf => bcf(text, &mut found, &mut scan),
+            Kind::Markdown => markdown(text, &mut found),
+        }
+        let lines = LineIndex::new(text);
+        scan.citations = found
+            .into_iter()
+            .map(|(key, at)| {
+                let (line, column) = lines.line_col(text, at);
+                Citation {
+                    span: Span::new(at, at + key.len()),
+                    key,
+                    file: file.clone(),
+                    line,
+                    column,
+                }
+            })
+            .collect();
+        scan
+    }
+
+    /// Byte offsets of the text that is not a `%` comment, line by line: the end of the code
+    /// part of each line.
+    fn code_end(line: &str) -> usize {
+        let b = line.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'\\' => i += 2,
+                b'%' => return i,
+                _ => i += 1,
+            }
+        }
+        b.len()
+    }
+
+    /// Whether a command name cites keys: natbib's and biblatex's citation commands (any name
+    /// with `cite` in it, such as `citet`, `parencite`, `Textcites`, `footfullcite`), except
+    /// the few that configure citations.
+    fn is_cite_command(name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        lower.contains("cite")
+            && !matches!(
+                lower.as_str(),
+                "citestyle" | "citesetup" | "citereset" | "citetrackerfalse" | "citetrackertrue"
+            )
+            && !lower.starts_with("citename")
+            && !lower.starts_with("citelist")
+            && !lower.starts_with("citefield")
+            || matches!(lower.as_str(), "nocite" | "citeauthor" | "fullcite")
+    }
+
+    /// Keys of a `{k1, k2}` list starting at `open` (the `{`): each key and its offset.
+    fn key_list(text: &str, open: usize, out: &mut Vec<(String, usize)>, all: &mut bool) -> usize {
+        let Some(close) = text[open + 1..].find('}').map(|i| open + 1 + i) else {
+            return text.len();
+        };
+        let mut start = open + 1;
+        for part in text[open + 1..close].split(',') {
+            let lead = part.len() - part.trim_start().len();
+            let key = part.trim();
+            if key == "*" {
+                *all = true;
+            } else if !key.is_empty()
+                && !key.contains(['\\', '#', '{'])
+                && !key.contains(char::is_whitespace)
+            {
+                out.push((key.to_string(), start + lead));
+            }
+            start += part.len() + 1;
+        }
+        close + 1
+    }
+
+    /// Skips spaces and one newline (LaTeX reads optional arguments across a line break).
+    fn skip_space(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        i
+    }
+
+    /// The end of a group that opens at `i` with `open` and closes with `close`, nested.
+    pub(super) fn group_end(b: &[u8], i: usize, open: u8, close: u8) -> Option<usize> {
+        let mut depth = 0;
+        let mut j = i;
+        while j < b.len() {
+            match b[j] {
+                b'\\' => j += 1,
+                c if c == open => depth += 1,
+                c if c == close => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(j + 1);
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        None
+    }
+
+    fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
+        // Comments blanked (keeping offsets), so that commented-out citations do not count.
+        let mut code = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            let end = code_end(line);
+            code.push_str(&line[..end]);
+            for c in line[end..].chars() {
+                code.push(if c == '\n' { '\n' } else { ' ' });
+                for _ in 1..c.len_utf8() {
+                    code.push(' ');
+                }
+            }
+        }
+        let b = code.as_bytes();
+        let mut i = 0;
+        while let Some(p) = code[i..].find('\\') {
+            let start = i + p + 1;
+            let n = b[start..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .count();
+            let name = &code[start..start + n];
+            // Past the command's name, or past the one character of a control symbol.
+            i = start
+                + if n > 0 {
+                    n
+                } else {
+                    code[start..].chars().next().map_or(0, char::len_utf8)
+                };
+            if n == 0 {
+                continue;
+            }
+            match name {
+                "bibliography" | "addbibresource" | "addglobalbib" | "addsectionbib" => {
+                    let j = skip_optional(b, skip_space(b, i));
+                    if b.get(j) == Some(&b'{') {
+                        if let Some(end) = group_end(b, j, b'{', b'}') {
+                            for r in code[j + 1..end - 1].split(',') {
+                                let r = r.trim();
+                                if r.is_empty() {
+                                    continue;
+                                }
+                                let with_ext = if name == "bibliography" && !r.ends_with(".bib") {
+                                    format!("{r}.bib")
+                                } else {
+                                    r.to_string()
+                                };
+                                scan.resources.push(with_ext);
+                            }
+                            i = end;
+                        }
+                    }
+                    continue;
+                }
+                _ if !is_cite_command(name) => continue,
+                _ => {}
+            }
+            let mut j = i;
+            if b.get(j) == Some(&b'*') {
+                j += 1;
+            }
+            let multi = name.ends_with("cites");
+            if multi {
+                // `\cites(pre)(post)[pre][post]{k1}[pre][post]{k2}…`
+                for _ in 0..2 {
+                    let k = skip_space(b, j);
+                    if b.get(k) == Some(&b'(') {
+                        match group_end(b, k, b'(', b')') {
+                            Some(e) => j = e,
+                            None => break,
+                        }
+                    }
+                }
+            }
+            loop {
+                j = skip_optional(b, skip_space(b, j));
+                let k = skip_space(b, j);
+                if b.get(k) != Some(&b'{') {
+                    break;
+                }
+                j = key_list(&code, k, out, &mut scan.cites_all);
+                if !multi {
+                    break;
+                }
+            }
+            i = j.max(i);
+        }
+    }
+
+    /// Skips up to two `[…]` optional arguments.
+    fn skip_optional(b: &[u8], mut j: usize) -> usize {
+        for _ in 0..2 {
+            let k = skip_space(b, j);
+            if b.get(k) != Some(&b'[') {
+                break;
+            }
+            match group_end(b, k, b'[', b']') {
+                Some(e) => j = e,
+                None => break,
+            }
+        }
+        j
+    }
+
+    fn aux(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
+        for (at, _) in text.match_indices("\\citation{") {
+            key_list(text, at + "\\citation".len(), out, &mut scan.cites_all);
+        }
+        // biblatex: `\abx@aux@cite{refsection}{key}` (older versions: `\abx@aux@cite{key}`).
+        for (at, pat) in text.match_indices("\\abx@aux@cite{") {
+            let open = at + pat.len() - 1;
+            let b = text.as_bytes();
+            let Some(end) = group_end(b, open, b'{', b'}') else {
+                continue;
+            };
+            if b.get(end) == Some(&b'{') {
+                key_list(text, end, out, &mut scan.cites_all);
+            } else {
+                key_list(text, open, out, &mut scan.cites_all);
+            }
+        }
+        for (at, pat) in text.match_indices("\\bibdata{") {
+            let open = at + pat.len() - 1;
+            if let Some(end) = group_end(text.as_bytes(), open, b'{', b'}') {
+                for r in text[open + 1..end - 1].split(',') {
+                    let r = r.trim();
+                    if !r.is_empty() {
+                        scan.resources.push(format!("{r}.bib"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn bcf(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
+        let mut i = 0;
+        while let Some(p) = text[i..].find("<bcf:citekey") {
+            let tag = i + p;
+            let Some(gt) = text[tag..].find('>').map(|g| tag + g + 1) else {
+                break;
+            };
+            let Some(lt) = text[gt..].find('<').map(|l| gt + l) else {
+                break;
+            };
+            let key = text[gt..lt].trim();
+            if key == "*" {
+                scan.cites_all = true;
+            } else if !key.is_empty() {
+                out.push((
+                    key.to_string(),
+                    gt + (text[gt..lt].len() - text[gt..lt].trim_start().len()),
+                ));
+            }
+            i = lt;
+        }
+        for (at, pat) in text.match_indices("<bcf:datasource") {
+            let Some(gt) = text[at + pat.len()..]
+                .find('>')
+                .map(|g| at + pat.len() + g + 1)
+            else {
+                continue;
+            };
+            if let Some(lt) = text[gt..].find('<').map(|l| gt + l) {
+                let r = text[gt..lt].trim();
+                if !r.is_empty() {
+                    scan.resources.push(r.to_string());
+                }
+            }
+        }
+    }
+
+    /// pandoc's citation syntax: `@key` where `@` does not follow a letter or digit (so e-mail
+    /// addresses do not count), the key made of letters, digits, `_` and internal `:.#$%&-+?<>~/`;
+    /// or `@{key}`. Code spans and fenced code blocks are skipped.
+    fn markdown(text: &str, out: &mut Vec<(String, usize)>) {
+        let mut in_fence: Option<&str> = None;
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let trimmed = line.trim_start();
+            let fence = ["```", "~~~"].into_iter().find(|f| trimmed.starts_with(f));
+            match (in_fence, fence) {
+                (None, Some(f)) => {
+                    in_fence = Some(f);
+                    offset += line.len();
+                    continue;
+                }
+                (Some(open), Some(f)) if open == f => {
+                    in_fence = None;
+                    offset += line.len();
+                    continue;
+                }
+                (Some(_), _) => {
+                    offset += line.len();
+                    continue;
+                }
+                _ => {}
+            }
+            markdown_line(line, offset, out);
+            offset += line.len();
+        }
+    }
+
+    fn markdown_line(line: &str, offset: usize, out: &mut Vec<(String, usize)>) {
+        let b = line.as_bytes();
+        let mut i = 0;
+        let mut in_code = false;
+        while i < b.len() {
+            match b[i] {
+                b'`' => in_code = !in_code,
+                b'\\' => i += 1,
+                b'@' if !in_code => {
+                    let prev_ok = i == 0 || {
+                        let c = line[..i].chars().next_back().unwrap_or(' ');
+                        !c.is_alphanumeric() && !matches!(c, '.' | '_' | '+')
+                    };
+                    if prev_ok {
+                        if b.get(i + 1) == Some(&b'{') {
+                            if let Some(end) = line[i + 2..].find('}') {
+                                let key = &line[i + 2..i + 2 + end];
+                                if !key.is_empty() {
+                                    out.push((key.to_string(), offset + i + 2));
+                                }
+                                i += 3 + end;
+                                continue;
+                            }
+                        }
+                        let key_len = markdown_key_len(&line[i + 1..]);
+                        if key_len > 0 {
+                            out.push((line[i + 1..i + 1 + key_len].to_string(), offset + i + 1));
+                            i += 1 + key_len;
+                            continue;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+
+    /// The length of a pandoc citation key at the start of `s`: it starts with a letter, digit
+    /// or `_`; internal punctuation `:.#$%&-+?<>~/` counts only when a key character follows.
+    fn markdown_key_len(s: &str) -> usize {
+        let mut end = 0;
+        let mut chars = s.char_indices().peekable();
+        match chars.peek() {
+            Some((_, c)) if c.is_alphanumeric() || *c == '_' => {}
+            _ => return 0,
+        }
+        while let Some((i, c)) = chars.next() {
+            if c.is_alphanumeric() || c == '_' {
+                end = i + c.len_utf8();
+            } else if ":.#$%&-+?<>~/".contains(c) {
+                match chars.peek() {
+                    Some((_, n)) if n.is_alphanumeric() || *n == '_' => {}
+                    _ => break,
+                }
+            } else {
+                break;
+            }
+        }
+        end
     }
 }
