@@ -461,6 +461,11 @@ impl<W: Write> Converter<W> {
                         r.apply(n, &mut e);
                     }
                     ds.extend(d);
+                    // Room for about the entry's own size, once it is lowered: a string grown
+                    // by doubling holds up to three times a large entry's text while it
+                    // copies.
+                    let bytes = lowering.span(n).end - lowering.span(n).start;
+                    s.reserve(bytes + bytes / 16 + 256);
                     let cs = by_entry.get(&n).unwrap_or(&no_comments);
                     print(target, &mut s, &e, cs, false);
                     count += 1;

@@ -33,6 +33,7 @@
 //! ```
 
 use crate::diagnostic::Diagnostic;
+use crate::model::Span;
 use crate::syntax::{self, Block, BlockKind, FieldNode, Item, PieceKind, Token, Tree, balanced};
 
 /// How to sort entries.
@@ -224,6 +225,39 @@ impl Formatted {
     }
 }
 
+/// A stretch of a formatted unit that is a copy of the source: a value, a key, a comment.
+/// A caller that writes the output in the file's own encoding copies those bytes from the
+/// file instead of encoding the text again, so bytes the formatter did not touch stay as
+/// they were even where decoding and encoding do not round-trip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Copied {
+    /// Where the copy starts in the unit's text.
+    pub at: usize,
+    /// The source bytes it copies (its length is the copy's length).
+    pub from: Span,
+}
+
+/// Where [`format_with`] sends the formatted text, a unit at a time.
+pub trait FmtSink {
+    /// The formatted text that replaces `old`, a stretch of the source. Units come in
+    /// order, their `old` stretches tile the source, and the texts put together are the
+    /// formatted file. `copied` are the stretches of `new` that copy the source.
+    ///
+    /// # Errors
+    /// Whatever writing the text gives; formatting stops at the first error.
+    fn unit(&mut self, old: Span, new: &str, copied: &[Copied]) -> std::io::Result<()>;
+}
+
+/// Collects the whole formatted text.
+struct Collect(String);
+
+impl FmtSink for Collect {
+    fn unit(&mut self, _: Span, new: &str, _: &[Copied]) -> std::io::Result<()> {
+        self.0.push_str(new);
+        Ok(())
+    }
+}
+
 /// Formats `.bib` text (see the module docs for the style). Broken blocks are printed
 /// as they were, with their diagnostics.
 ///
@@ -235,55 +269,219 @@ impl Formatted {
 /// assert_eq!(out.text, "@MISC{k, Note = \"x\"\n@misc{ok,\n  title = {T},\n}\n");
 /// ```
 pub fn format(text: &str, opts: &FmtOptions) -> Formatted {
-    let tree = syntax::parse(text);
-    // Line breaks as the file's last one; values and comment bodies keep their own.
-    let nl = if crlf(text) { "\r\n" } else { "\n" };
-    // The units are printed in file order, with the blank lines between them; sorting then
-    // reassembles them. Without sorting the printout is the output: one buffer.
-    let mut buf = String::with_capacity(text.len() + text.len() / 8);
-    let mut units = units(&tree, opts, nl, &mut buf);
-    let mut diagnostics = tree.diagnostics().to_vec();
-    let mut out = buf;
-    if opts.sort_entries != SortEntries::None {
-        match unsortable(&tree) {
-            None => {
-                sort(&tree, &mut units, opts.sort_entries);
-                let mut sorted = String::with_capacity(out.len());
-                for (i, u) in units.iter().enumerate() {
-                    if i > 0 {
-                        sorted.push_str(nl);
-                        if !u.tight {
-                            sorted.push_str(nl);
-                        }
-                    }
-                    sorted.push_str(&out[u.text.clone()]);
-                }
-                if !sorted.is_empty() {
-                    sorted.push_str(nl);
-                }
-                out = sorted;
-            }
-            Some(d) => diagnostics.push(d),
-        }
-    }
-    crate::diagnostic::locate(text, &mut diagnostics);
+    let mut sink = Collect(String::with_capacity(text.len() + text.len() / 8));
+    let diagnostics = match format_with(text, opts, &mut sink) {
+        Ok(d) => d,
+        Err(_) => unreachable!("collecting into a string does not fail"),
+    };
     Formatted {
-        text: out,
+        text: sink.0,
         diagnostics,
     }
 }
 
-/// Whether the file's last line break is CRLF (the formatter then writes its line breaks
-/// as CRLF). The last one decides because the formatter's output always ends with one of
-/// its own, which makes the choice stable.
-fn crlf(text: &str) -> bool {
-    text.rfind('\n').is_some_and(|i| text[..i].ends_with('\r'))
+/// The bytes of source formatted at a time when entries are not sorted.
+const SEGMENT: usize = 64 << 10;
+
+/// Formats `text` into `sink`, a unit (an entry, a comment, …) at a time, and returns the
+/// diagnostics. Without sorting, the source is parsed a segment at a time and nothing but
+/// the unit being printed is held, so formatting a file of any size costs little memory;
+/// sorting entries needs the whole file, and gives one unit.
+///
+/// ```
+/// use bibkit::fmt::{format_with, Copied, FmtOptions, FmtSink};
+/// use bibkit::model::Span;
+/// struct Units(Vec<(Span, String)>);
+/// impl FmtSink for Units {
+///     fn unit(&mut self, old: Span, new: &str, _: &[Copied]) -> std::io::Result<()> {
+///         self.0.push((old, new.to_string()));
+///         Ok(())
+///     }
+/// }
+/// let src = "@MISC{a,title={A}}\n\n\n@misc{b}";
+/// let mut units = Units(Vec::new());
+/// format_with(src, &FmtOptions::default(), &mut units)?;
+/// assert_eq!(units.0[0], (Span::new(0, 18), "@misc{a,\n  title = {A},\n}".to_string()));
+/// assert_eq!(units.0[1], (Span::new(18, 29), "\n\n@misc{b,\n}".to_string()));
+/// assert_eq!(units.0[2], (Span::new(29, 29), "\n".to_string()));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// The first error of `sink`.
+pub fn format_with(
+    text: &str,
+    opts: &FmtOptions,
+    sink: &mut dyn FmtSink,
+) -> std::io::Result<Vec<Diagnostic>> {
+    // Line breaks as the file's last one; values and comment bodies keep their own.
+    let nl = line_break(text);
+    if opts.sort_entries != SortEntries::None || text.len() >= u32::MAX as usize {
+        return format_sorted(text, opts, nl, sink);
+    }
+    let (bounds, lone_cr) = syntax::stream_bounds(text, SEGMENT);
+    let mut printer = Printer::new(opts, nl);
+    let mut out = Out::default();
+    let mut diagnostics = Vec::new();
+    let mut cursor = crate::diagnostic::Cursor::new(text);
+    let mut old_start = 0;
+    for w in bounds.windows(2) {
+        let (tree, notes) = syntax::parse_range(text, w[0], w[1], lone_cr);
+        let base = diagnostics.len();
+        diagnostics.extend(tree.diagnostics().iter().cloned());
+        for &(i, at) in &notes {
+            let (line, _) = cursor.seek(at);
+            let d: &mut Diagnostic = &mut diagnostics[base + i];
+            d.message.push_str(&std::format!(
+                "; the value starts on line {line}: is a closing `}}` missing?"
+            ));
+        }
+        for (idx, item) in tree.items().iter().enumerate() {
+            out.clear();
+            // Room for a large item at once: a buffer grown by doubling would hold up to
+            // three times its text while it copies.
+            let len = item.span().end - item.span().start;
+            if len > 1 << 20 {
+                out.buf.reserve(len + len / 64 + 4096);
+            }
+            if let Some((_, old_end)) = printer.item(&tree, idx, item, &mut out) {
+                sink.unit(Span::new(old_start, old_end), &out.buf, &out.copies)?;
+                old_start = old_end;
+            }
+        }
+    }
+    let end = if printer.any { nl } else { "" };
+    sink.unit(Span::new(old_start, text.len()), end, &[])?;
+    crate::diagnostic::locate(text, &mut diagnostics);
+    Ok(diagnostics)
+}
+
+/// Sorting: the whole tree, its units sorted, given to `sink` as one unit.
+fn format_sorted(
+    text: &str,
+    opts: &FmtOptions,
+    nl: &'static str,
+    sink: &mut dyn FmtSink,
+) -> std::io::Result<Vec<Diagnostic>> {
+    let tree = syntax::parse(text);
+    let mut printer = Printer::new(opts, nl);
+    let mut out = Out::default();
+    out.buf.reserve(text.len() + text.len() / 8);
+    let mut units = Vec::new();
+    for (idx, item) in tree.items().iter().enumerate() {
+        if let Some((u, _)) = printer.item(&tree, idx, item, &mut out) {
+            units.push(u);
+        }
+    }
+    if printer.any {
+        out.buf.push_str(nl);
+    }
+    let mut diagnostics = tree.diagnostics().to_vec();
+    if opts.sort_entries == SortEntries::None {
+        sink.unit(Span::new(0, text.len()), &out.buf, &out.copies)?;
+        crate::diagnostic::locate(text, &mut diagnostics);
+        return Ok(diagnostics);
+    }
+    match unsortable(&tree) {
+        None => {
+            sort(&tree, &mut units, opts.sort_entries);
+            let mut sorted = Out::default();
+            sorted.buf.reserve(out.buf.len());
+            for (i, u) in units.iter().enumerate() {
+                if i > 0 {
+                    sorted.buf.push_str(nl);
+                    if !u.tight {
+                        sorted.buf.push_str(nl);
+                    }
+                }
+                let shift = sorted.buf.len();
+                sorted.buf.push_str(&out.buf[u.text.clone()]);
+                sorted
+                    .copies
+                    .extend(out.copies[u.copies.clone()].iter().map(|c| Copied {
+                        at: c.at - u.text.start + shift,
+                        from: c.from,
+                    }));
+            }
+            if !sorted.buf.is_empty() {
+                sorted.buf.push_str(nl);
+            }
+            sink.unit(Span::new(0, text.len()), &sorted.buf, &sorted.copies)?;
+        }
+        Some(d) => {
+            diagnostics.push(d);
+            sink.unit(Span::new(0, text.len()), &out.buf, &out.copies)?;
+        }
+    }
+    crate::diagnostic::locate(text, &mut diagnostics);
+    Ok(diagnostics)
+}
+
+/// The file's last line break (LF, CRLF or a lone CR); LF when it has none. The last one
+/// decides because the formatter's output always ends with one of its own, which makes
+/// the choice stable.
+fn line_break(text: &str) -> &'static str {
+    match memchr::memrchr2(b'\n', b'\r', text.as_bytes()) {
+        Some(i) if text.as_bytes()[i] == b'\r' => "\r",
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// Printed text with the stretches that copy the source.
+#[derive(Debug, Default)]
+struct Out {
+    buf: String,
+    copies: Vec<Copied>,
+}
+
+impl Out {
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.copies.clear();
+    }
+
+    fn push(&mut self, s: &str) {
+        self.buf.push_str(s);
+    }
+
+    fn push_char(&mut self, c: char) {
+        self.buf.push(c);
+    }
+
+    /// Appends the source text at `span`, as a copy.
+    fn copy(&mut self, tree: &Tree<'_>, span: Span) {
+        if span.end > span.start {
+            self.copies.push(Copied {
+                at: self.buf.len(),
+                from: span,
+            });
+            self.buf.push_str(tree.text(span));
+        }
+    }
+
+    /// Cuts the text at `len`, shortening copies that reached past it.
+    fn truncate(&mut self, len: usize) {
+        self.buf.truncate(len);
+        self.copies.retain_mut(|c| {
+            let n = c.from.end - c.from.start;
+            if c.at >= len {
+                return false;
+            }
+            if c.at + n > len {
+                c.from.end = c.from.start + (len - c.at);
+            }
+            true
+        });
+    }
 }
 
 /// One printed top-level piece.
 struct Unit {
-    /// Where its text is in the printout.
+    /// Where its text is in the printout (without the separator before it).
     text: std::ops::Range<usize>,
+    /// Its copies in the printout's list.
+    copies: std::ops::Range<usize>,
     /// The entry or block it is (for sorting), if any.
     block: Option<usize>,
     /// Printed right after the previous unit, without a blank line.
@@ -293,128 +491,190 @@ struct Unit {
     sticky: bool,
 }
 
-/// Text without the blank lines before and the white space after it.
-fn without_blank_lines(t: &str, nl: &str) -> String {
-    let lines: Vec<&str> = t.lines().map(str::trim_end).collect();
-    let first = lines
-        .iter()
-        .position(|l| !l.is_empty())
-        .unwrap_or(lines.len());
+/// Text without the blank lines before and the white space after it (lines end at LF,
+/// CRLF or a lone CR); each line a copy of the source.
+fn without_blank_lines(tree: &Tree<'_>, span: Span, nl: &str, out: &mut Out) {
+    let t = tree.text(span);
+    let mut lines: Vec<Span> = Vec::new();
+    let mut start = 0;
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i <= b.len() {
+        if i == b.len() || b[i] == b'\n' || b[i] == b'\r' {
+            let line = &t[start..i];
+            let kept = line.trim_end();
+            lines.push(Span::new(
+                span.start + start,
+                span.start + start + kept.len(),
+            ));
+            if i + 1 < b.len() && b[i] == b'\r' && b[i + 1] == b'\n' {
+                i += 1;
+            }
+            start = i + 1;
+        }
+        i += 1;
+    }
+    // `str::lines` drops a final empty line after a line break.
+    if t.ends_with('\n') || t.ends_with('\r') {
+        lines.pop();
+    }
+    let blank = |s: &Span| s.start == s.end;
+    let first = lines.iter().position(|l| !blank(l)).unwrap_or(lines.len());
     let last = lines
         .iter()
-        .rposition(|l| !l.is_empty())
+        .rposition(|l| !blank(l))
         .map_or(first, |i| i + 1);
-    lines[first..last.max(first)].join(nl)
+    for (k, l) in lines[first..last.max(first)].iter().enumerate() {
+        if k > 0 {
+            out.push(nl);
+        }
+        out.copy(tree, *l);
+    }
 }
 
 /// Whether the source between two items has a blank line.
 fn blank_between(src: &str) -> bool {
-    src.matches('\n').count() >= 2
+    let b = src.as_bytes();
+    memchr::memchr2_iter(b'\n', b'\r', b)
+        .filter(|&i| b[i] == b'\n' || b.get(i + 1) != Some(&b'\n'))
+        .count()
+        >= 2
 }
 
-/// Prints the top-level items into `buf` in file order, one blank line between units
-/// except where a comment is attached to what follows it, and a final line break.
-fn units(tree: &Tree<'_>, opts: &FmtOptions, nl: &str, buf: &mut String) -> Vec<Unit> {
-    let src = tree.source();
-    let mut out: Vec<Unit> = Vec::new();
-    // The text since the last printed unit: decides blank lines.
-    let mut gap_start = 0usize;
-    let mut prev_block = false;
-    // Separates a unit from the one before; returns where its text starts.
-    let begin = |buf: &mut String, out: &[Unit], tight: bool| {
-        if !out.is_empty() {
-            buf.push_str(nl);
+/// Prints top-level items in file order, one blank line between units except where a
+/// comment is attached to what follows it; carries what it needs from one item to the
+/// next, so it can be fed a segment of items at a time.
+struct Printer<'o> {
+    opts: &'o FmtOptions,
+    nl: &'static str,
+    /// The end of the source the last printed unit stands for: decides blank lines.
+    gap_start: usize,
+    prev_block: bool,
+    /// Whether a unit was printed.
+    any: bool,
+}
+
+impl<'o> Printer<'o> {
+    fn new(opts: &'o FmtOptions, nl: &'static str) -> Self {
+        Printer {
+            opts,
+            nl,
+            gap_start: 0,
+            prev_block: false,
+            any: false,
+        }
+    }
+
+    /// Separates a unit from the one before.
+    fn begin(&self, out: &mut Out, tight: bool) {
+        if self.any {
+            out.push(self.nl);
             if !tight {
-                buf.push_str(nl);
+                out.push(self.nl);
             }
         }
-        buf.len()
-    };
-    for (idx, item) in tree.items().iter().enumerate() {
+    }
+
+    /// Prints one item (its separator first) into `out`; returns its unit and the end of
+    /// the source it stands for, or `None` for blank text between items. `idx` is the
+    /// item's index in `tree`.
+    fn item(
+        &mut self,
+        tree: &Tree<'_>,
+        idx: usize,
+        item: &Item,
+        out: &mut Out,
+    ) -> Option<(Unit, usize)> {
+        let src = tree.source();
         let span = item.span();
         if let Item::Text(s) = item {
             let t = tree.text(*s);
             if t.trim().is_empty() {
-                continue;
+                return None;
             }
             // Text between entries is a comment to BibTeX: kept, without trailing white
             // space on its lines (and without the blank lines around it).
             let first = t
-                .split_inclusive('\n')
+                .split_inclusive(['\n', '\r'])
                 .take_while(|l| l.trim().is_empty())
                 .map(str::len)
                 .sum::<usize>();
-            let gap = &src[gap_start..s.start + first];
-            let tight = !out.is_empty() && !prev_block && !blank_between(gap);
-            let start = begin(buf, &out, tight);
-            buf.push_str(&without_blank_lines(t, nl));
-            out.push(Unit {
-                text: start..buf.len(),
+            let gap = &src[self.gap_start..s.start + first];
+            let tight = self.any && !self.prev_block && !blank_between(gap);
+            self.begin(out, tight);
+            let start = out.buf.len();
+            let copies = out.copies.len();
+            without_blank_lines(tree, *s, self.nl, out);
+            self.any = true;
+            self.gap_start = s.start + t.trim_end().len();
+            self.prev_block = false;
+            let unit = Unit {
+                text: start..out.buf.len(),
+                copies: copies..out.copies.len(),
                 block: None,
                 tight,
                 sticky: false,
-            });
-            gap_start = s.start + t.trim_end().len();
-            prev_block = false;
-            continue;
+            };
+            return Some((unit, self.gap_start));
         }
-        let gap = &src[gap_start..span.start];
+        let gap = &src[self.gap_start..span.start];
         // After a comment on the line before, an item stays attached to it.
-        let tight = !out.is_empty() && !prev_block && !blank_between(gap);
-        let start = begin(buf, &out, tight);
+        let tight = self.any && !self.prev_block && !blank_between(gap);
+        self.begin(out, tight);
+        let start = out.buf.len();
+        let copies = out.copies.len();
         let block = match item {
             Item::LineComment(s) => {
-                buf.push_str(tree.text(*s));
+                out.copy(tree, *s);
                 None
             }
             Item::Junk { span, .. } => {
-                buf.push_str(&without_blank_lines(tree.text(*span), nl));
+                without_blank_lines(tree, *span, self.nl, out);
                 None
             }
             Item::Block(b) => {
-                block_text(tree, b, opts, nl, buf);
+                block_text(tree, b, self.opts, self.nl, out);
                 Some(idx)
             }
             Item::Text(_) => unreachable!("handled above"),
         };
         // No trailing white space (an unclosed `@comment` body may end in some).
-        let end = start + buf[start..].trim_end().len();
-        buf.truncate(end);
+        let end = start + out.buf[start..].trim_end().len();
+        out.truncate(end);
         let sticky = matches!(item, Item::Block(b)
             if b.block_kind() == BlockKind::Comment && b.close().is_empty());
-        out.push(Unit {
+        self.any = true;
+        self.gap_start = span.end;
+        self.prev_block = block.is_some();
+        let unit = Unit {
             text: start..end,
+            copies: copies..out.copies.len(),
             block,
             tight,
             sticky,
-        });
-        gap_start = span.end;
-        prev_block = block.is_some();
+        };
+        Some((unit, span.end))
     }
-    if !out.is_empty() {
-        buf.push_str(nl);
-    }
-    out
 }
 
 /// A value: its pieces in the canonical style, appended to `out`.
-fn value(tree: &Tree<'_>, f: &FieldNode, out: &mut String) {
+fn value(tree: &Tree<'_>, f: &FieldNode, out: &mut Out) {
     for (i, p) in tree.pieces(f).iter().enumerate() {
         if i > 0 {
-            out.push_str(" # ");
+            out.push(" # ");
         }
         match p.kind() {
             PieceKind::Quoted => {
                 let content = tree.text(p.content());
                 if balanced(content) {
-                    out.push('{');
-                    out.push_str(content);
-                    out.push('}');
+                    out.push_char('{');
+                    out.copy(tree, p.content());
+                    out.push_char('}');
                 } else {
-                    out.push_str(tree.text(p.span()));
+                    out.copy(tree, p.span());
                 }
             }
-            _ => out.push_str(tree.text(p.span())),
+            _ => out.copy(tree, p.span()),
         }
     }
 }
@@ -429,69 +689,84 @@ fn field_rank(name: &str) -> usize {
 
 /// Prints one block in the canonical style, or as written when its tokens hold anything
 /// the style does not know how to place.
-fn block_text(tree: &Tree<'_>, b: &Block, opts: &FmtOptions, nl: &str, out: &mut String) {
+fn block_text(tree: &Tree<'_>, b: &Block, opts: &FmtOptions, nl: &str, out: &mut Out) {
     let kind = tree.text(b.kind());
-    let head = |out: &mut String| {
-        out.push('@');
-        out.extend(kind.chars().map(|c| c.to_ascii_lowercase()));
+    let head = |out: &mut Out| {
+        out.push_char('@');
+        if kind.bytes().any(|c| c.is_ascii_uppercase()) {
+            out.push(&kind.to_ascii_lowercase());
+        } else {
+            out.copy(tree, b.kind());
+        }
     };
     match b.block_kind() {
         BlockKind::Comment => {
             // The body exactly as written.
             head(out);
-            out.push_str(&tree.source()[b.open().start..b.span().end]);
+            out.copy(tree, Span::new(b.open().start, b.span().end));
             return;
         }
         BlockKind::Preamble => {
             match tree.fields(b) {
                 [f] => {
                     head(out);
-                    out.push('{');
+                    out.push_char('{');
                     value(tree, f, out);
-                    out.push('}');
+                    out.push_char('}');
                 }
-                _ => out.push_str(tree.text(b.span())),
+                _ => out.copy(tree, b.span()),
             }
             return;
         }
         BlockKind::String | BlockKind::Entry => {}
     }
-    // Comments inside the block, each with the field it precedes (or the end).
+    // Comments inside the block, each with the field it precedes (or the end), grouped by
+    // that field in one pass.
     let tokens = tree.tokens(b);
     let fields = tree.fields(b);
-    let mut comments: Vec<(usize, &str)> = Vec::new();
+    let mut comments: Vec<Vec<Span>> = Vec::new();
     let mut next_field = 0;
     for (tok, span) in &tokens {
         match tok {
             Token::FieldName => next_field += 1,
-            Token::Comment => comments.push((next_field, tree.text(*span).trim_end())),
+            Token::Comment => {
+                if comments.len() <= next_field {
+                    comments.resize_with(next_field + 1, Vec::new);
+                }
+                let text = tree.text(*span);
+                comments[next_field]
+                    .push(Span::new(span.start, span.start + text.trim_end().len()));
+            }
             Token::Whitespace if !tree.text(*span).trim().is_empty() => {
-                out.push_str(tree.text(b.span()));
+                out.copy(tree, b.span());
                 return;
             }
             _ => {}
         }
     }
+    let has_comments = !comments.is_empty();
+    let comments_at = |i: usize| comments.get(i).map_or(&[][..], Vec::as_slice);
     let entry = b.block_kind() == BlockKind::Entry;
-    let name = |out: &mut String, i: usize| {
-        let n = tree.text(fields[i].name());
-        if entry {
-            out.extend(n.chars().map(|c| c.to_ascii_lowercase()));
+    let name = |out: &mut Out, i: usize| {
+        let n = fields[i].name();
+        let written = tree.text(n);
+        if entry && written.bytes().any(|c| c.is_ascii_uppercase()) {
+            out.push(&written.to_ascii_lowercase());
         } else {
-            out.push_str(n);
+            out.copy(tree, n);
         }
     };
     head(out);
-    out.push('{');
-    if !entry && fields.len() == 1 && comments.is_empty() {
+    out.push_char('{');
+    if !entry && fields.len() == 1 && !has_comments {
         name(out, 0);
-        out.push_str(" = ");
+        out.push(" = ");
         value(tree, &fields[0], out);
-        out.push('}');
+        out.push_char('}');
         return;
     }
     let mut order: Vec<usize> = (0..fields.len()).collect();
-    if opts.sort_fields && entry && comments.is_empty() {
+    if opts.sort_fields && entry && !has_comments {
         order.sort_by_key(|&i| field_rank(tree.text(fields[i].name())));
     }
     // Lower-casing ASCII keeps the width.
@@ -501,32 +776,36 @@ fn block_text(tree: &Tree<'_>, b: &Block, opts: &FmtOptions, nl: &str, out: &mut
     } else {
         0
     };
-    let line = |out: &mut String| {
-        out.push_str(nl);
-        out.extend(std::iter::repeat_n(' ', opts.indent));
+    let line = |out: &mut Out| {
+        out.push(nl);
+        for _ in 0..opts.indent {
+            out.push_char(' ');
+        }
     };
     if entry {
-        out.push_str(tree.text(b.key()));
-        out.push(',');
+        out.copy(tree, b.key());
+        out.push_char(',');
     }
     for &i in &order {
-        for (_, c) in comments.iter().filter(|(at, _)| *at == i) {
+        for c in comments_at(i) {
             line(out);
-            out.push_str(c);
+            out.copy(tree, *c);
         }
         line(out);
         name(out, i);
-        out.extend(std::iter::repeat_n(' ', width.saturating_sub(width_of(i))));
-        out.push_str(" = ");
+        for _ in 0..width.saturating_sub(width_of(i)) {
+            out.push_char(' ');
+        }
+        out.push(" = ");
         value(tree, &fields[i], out);
-        out.push(',');
+        out.push_char(',');
     }
-    for (_, c) in comments.iter().filter(|(at, _)| *at == fields.len()) {
+    for c in comments_at(fields.len()) {
         line(out);
-        out.push_str(c);
+        out.copy(tree, *c);
     }
-    out.push_str(nl);
-    out.push('}');
+    out.push(nl);
+    out.push_char('}');
 }
 
 /// Why moving `@string`s before all entries would change what an entry's macros mean — a

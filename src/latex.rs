@@ -1023,6 +1023,14 @@ fn latex_for(c: char) -> Option<String> {
 /// ```
 pub fn escape_str(s: &str, opts: &EncodeOptions) -> String {
     let mut out = String::with_capacity(s.len() + 8);
+    escape_into(s, opts, &mut out);
+    out
+}
+
+/// [`escape_str`], appended to `out` (what `out` held before does not count for the
+/// ligature breaks).
+pub(crate) fn escape_into(s: &str, opts: &EncodeOptions, out: &mut String) {
+    let mut last: Option<char> = None;
     for c in s.chars() {
         let mut buf = [0u8; 4];
         let latex;
@@ -1051,47 +1059,75 @@ pub fn escape_str(s: &str, opts: &EncodeOptions) -> String {
             c => c.encode_utf8(&mut buf),
         };
         // Keep literal `--`, `''` and ``` `` ``` from becoming ligatures on re-reading.
-        if let (Some(last), Some(first)) = (out.chars().last(), piece.chars().next()) {
-            if last == first && matches!(first, '-' | '\'' | '`') {
+        if let (Some(l), Some(first)) = (last, piece.chars().next()) {
+            if l == first && matches!(first, '-' | '\'' | '`') {
                 out.push_str("{}");
             }
         }
         out.push_str(piece);
+        last = piece.chars().last().or(last);
     }
-    out
 }
 
 /// Encodes [`Text`] as the inside of a BibTeX field value: protected chunks are braced,
 /// math is written between `$`, raw LaTeX as it was read.
 pub fn encode(t: &Text, opts: &EncodeOptions) -> String {
+    let mut out = String::new();
+    encode_into(t, opts, &mut out);
+    out
+}
+
+/// [`encode`], appended to `out`: each chunk written where it goes, so a large text is not
+/// copied on the way.
+pub(crate) fn encode_into(t: &Text, opts: &EncodeOptions, out: &mut String) {
     let chunks = t.chunks();
-    // Built from the end, so that each raw chunk sees how the next one is written.
-    let mut pieces: Vec<String> = Vec::with_capacity(chunks.len());
-    for c in chunks.iter().rev() {
-        let piece = match c {
-            Chunk::Plain(s) => escape_str(s, opts),
+    // How each chunk's text begins: a raw chunk is written to suit what follows it.
+    let mut firsts: Vec<Option<char>> = vec![None; chunks.len() + 1];
+    for (i, c) in chunks.iter().enumerate().rev() {
+        firsts[i] = match c {
+            Chunk::Plain(s) => s
+                .chars()
+                .next()
+                .and_then(|c| escape_str(&s[..c.len_utf8()], opts).chars().next()),
+            Chunk::Protected(_) => Some('{'),
+            Chunk::Math(_) => Some('$'),
+            Chunk::Raw(r) => raw_piece(r, firsts[i + 1]).chars().next(),
+        };
+    }
+    out.reserve(
+        chunks
+            .iter()
+            .map(|c| match c {
+                Chunk::Plain(s) | Chunk::Protected(s) | Chunk::Math(s) | Chunk::Raw(s) => {
+                    s.len() + 4
+                }
+            })
+            .sum(),
+    );
+    for (i, c) in chunks.iter().enumerate() {
+        match c {
+            Chunk::Plain(s) => escape_into(s, opts, out),
             Chunk::Protected(s) => {
                 let e = escape_str(s, opts);
                 // `{\&}` would be a BibTeX special character, which protects nothing.
                 if e.starts_with('\\') {
-                    format!("{{{{{e}}}}}")
+                    out.push_str("{{");
+                    out.push_str(&e);
+                    out.push_str("}}");
                 } else {
-                    format!("{{{e}}}")
+                    out.push('{');
+                    out.push_str(&e);
+                    out.push('}');
                 }
             }
-            Chunk::Math(m) => format!("${m}$"),
-            Chunk::Raw(r) => {
-                let next = pieces.last().and_then(|p| p.chars().next());
-                raw_piece(r, next)
+            Chunk::Math(m) => {
+                out.push('$');
+                out.push_str(m);
+                out.push('$');
             }
-        };
-        pieces.push(piece);
+            Chunk::Raw(r) => out.push_str(&raw_piece(r, firsts[i + 1])),
+        }
     }
-    let mut out = String::with_capacity(pieces.iter().map(String::len).sum());
-    for p in pieces.iter().rev() {
-        out.push_str(p);
-    }
-    out
 }
 
 /// The name of the command a raw chunk starts with (`textit` for `\textit{x}`, `\\` for

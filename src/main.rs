@@ -49,7 +49,7 @@ enum Command {
 }
 
 #[derive(Debug, clap::Args)]
-struct FmtArgs {
+pub(crate) struct FmtArgs {
     /// Files to format; `-` or none reads standard input.
     inputs: Vec<PathBuf>,
     /// Rewrite the files in place (atomically; files with syntax errors are left alone).
@@ -179,7 +179,7 @@ enum OutputFormat {
 
 /// Exit statuses: 0 clean, 1 records not read, 2 usage or I/O errors.
 const EXIT_FINDINGS: u8 = 1;
-const EXIT_TROUBLE: u8 = 2;
+pub(crate) const EXIT_TROUBLE: u8 = 2;
 
 /// Makes mimalloc give freed memory back after 10 ms (long enough for one batch of a
 /// conversion to reuse the pages of the one before) and commit arena memory only as it is
@@ -216,6 +216,8 @@ fn handle_signals() {
     });
 }
 
+mod cli;
+
 fn main() -> ExitCode {
     configure_allocator();
     handle_signals();
@@ -223,16 +225,16 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Convert(args) => convert(&args),
         Command::Check(args) => check(&args),
-        Command::Fmt(args) => fmt(&args),
+        Command::Fmt(args) => cli::fmt::run(&args),
     }
 }
 
 /// Reads one input under the limits, reporting why it could not be read.
-fn read_input(path: &Path, limits: &Limits) -> Result<Vec<u8>, ()> {
+pub(crate) fn read_input(path: &Path, limits: &Limits) -> Result<Vec<u8>, ()> {
     bibkit::io::read_input(path, limits).map_err(|e| eprintln!("bibkit: {e}"))
 }
 
-fn display_name(path: &Path) -> Arc<str> {
+pub(crate) fn display_name(path: &Path) -> Arc<str> {
     if path.as_os_str() == "-" {
         Arc::from("<stdin>")
     } else {
@@ -241,12 +243,12 @@ fn display_name(path: &Path) -> Arc<str> {
 }
 
 /// A name from the command line or a document, safe to print.
-fn shown(name: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn shown(name: &str) -> std::borrow::Cow<'_, str> {
     bibkit::diagnostic::escape_control(name)
 }
 
 /// The input limits (`[input]` in `bibkit.toml` or `--config FILE`).
-fn input_limits(explicit: Option<&Path>) -> Result<Limits, ExitCode> {
+pub(crate) fn input_limits(explicit: Option<&Path>) -> Result<Limits, ExitCode> {
     load_config(explicit, Limits::from_toml, Limits::default)
 }
 
@@ -398,7 +400,7 @@ fn run_conversion(
 }
 
 /// The files named, or standard input when there are none.
-fn inputs_or_stdin(inputs: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn inputs_or_stdin(inputs: &[PathBuf]) -> Vec<PathBuf> {
     if inputs.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -408,7 +410,9 @@ fn inputs_or_stdin(inputs: &[PathBuf]) -> Vec<PathBuf> {
 
 /// The encoding `--encoding` names (`None` without the option); a usage error for an
 /// unknown label.
-fn encoding_arg(label: Option<&str>) -> Result<Option<&'static encoding_rs::Encoding>, ExitCode> {
+pub(crate) fn encoding_arg(
+    label: Option<&str>,
+) -> Result<Option<&'static encoding_rs::Encoding>, ExitCode> {
     let Some(label) = label else {
         return Ok(None);
     };
@@ -433,7 +437,7 @@ fn encoding_arg(label: Option<&str>) -> Result<Option<&'static encoding_rs::Enco
 
 /// Options from `--config FILE`, else `bibkit.toml` in the current directory, else the
 /// defaults; an unreadable or invalid file is reported and gives exit status 2.
-fn load_config<T, E: std::fmt::Display>(
+pub(crate) fn load_config<T, E: std::fmt::Display>(
     explicit: Option<&Path>,
     parse: impl FnOnce(&str) -> Result<T, E>,
     default: impl FnOnce() -> T,
@@ -455,7 +459,7 @@ fn load_config<T, E: std::fmt::Display>(
 }
 
 /// 2 on I/O or usage trouble, else 1 on findings, else 0.
-fn exit_status(trouble: bool, findings: bool) -> ExitCode {
+pub(crate) fn exit_status(trouble: bool, findings: bool) -> ExitCode {
     if trouble {
         ExitCode::from(EXIT_TROUBLE)
     } else if findings {
@@ -465,7 +469,7 @@ fn exit_status(trouble: bool, findings: bool) -> ExitCode {
     }
 }
 
-fn report_write_error(e: &std::io::Error) {
+pub(crate) fn report_write_error(e: &std::io::Error) {
     // A closed pipe (`bibkit convert … | head`) is not worth a message.
     if e.kind() != std::io::ErrorKind::BrokenPipe {
         eprintln!("bibkit: cannot write the output: {}", shown(&e.to_string()));
@@ -670,325 +674,4 @@ fn human(d: &bibkit::diagnostic::Diagnostic, source: Option<&str>) -> String {
     };
     let label = format!("{}[{}]", d.severity, d.rule);
     text.replacen(&label, &format!("{style}{label}{style:#}"), 1)
-}
-
-fn fmt(args: &FmtArgs) -> ExitCode {
-    use bibkit::fmt::FmtOptions;
-    let opts = match load_config(
-        args.config.as_deref(),
-        FmtOptions::from_toml,
-        FmtOptions::default,
-    ) {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
-    let encoding = match encoding_arg(args.encoding.as_deref()) {
-        Ok(e) => e,
-        Err(code) => return code,
-    };
-    let inputs = inputs_or_stdin(&args.inputs);
-    if args.write && inputs.iter().any(|p| p.as_os_str() == "-") {
-        eprintln!("bibkit: --write needs files, not standard input");
-        return ExitCode::from(EXIT_TROUBLE);
-    }
-    let limits = match input_limits(args.config.as_deref()) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let (mut trouble, mut findings) = (false, false);
-    let mut stdout = std::io::stdout().lock();
-    for path in &inputs {
-        let name = display_name(path);
-        // `--write` refuses what it could not replace before reading it: `/dev/stdin`, a
-        // FIFO, a read-only file, a file with other hard links.
-        if args.write {
-            if let Err(e) = bibkit::io::check_replaceable(path) {
-                eprintln!("bibkit: {e}");
-                match e.kind() {
-                    bibkit::io::WriteErrorKind::Io => trouble = true,
-                    _ => findings = true,
-                }
-                continue;
-            }
-        }
-        let (bytes, snapshot) = if args.write {
-            match bibkit::io::Snapshot::read(path, &limits) {
-                Ok(s) => (None, Some(s)),
-                Err(e) => {
-                    eprintln!("bibkit: {e}");
-                    trouble = true;
-                    continue;
-                }
-            }
-        } else {
-            match read_input(path, &limits) {
-                Ok(b) => (Some(b), None),
-                Err(()) => {
-                    trouble = true;
-                    continue;
-                }
-            }
-        };
-        let bytes: &[u8] = match (&bytes, &snapshot) {
-            (Some(b), _) => b,
-            (None, Some(s)) => s.bytes(),
-            (None, None) => unreachable!("one of them was read"),
-        };
-        let file = fmt_file(bytes, encoding, &opts, &name);
-        // Syntax and encoding errors; a warning (entries left unsorted) does not stop it.
-        let broken = file
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == bibkit::diagnostic::Severity::Error);
-        if !file.diagnostics.is_empty() {
-            let source = file.source(bytes);
-            for d in &file.diagnostics {
-                eprintln!("{}", d.render(Some(source)));
-            }
-        }
-        findings |= broken;
-        let result = if args.check {
-            if file.unchanged(bytes) {
-                Ok(())
-            } else {
-                findings = true;
-                stdout.write_all(diff(&name, file.source(bytes), &file.formatted).as_bytes())
-            }
-        } else if let Some(snapshot) = &snapshot {
-            if broken {
-                eprintln!("bibkit: {} has errors; not rewritten", shown(&name));
-            } else if !file.unchanged(bytes) {
-                if let Err(e) = snapshot.replace(|w| file.write_to(bytes, w)) {
-                    eprintln!("bibkit: {e}");
-                    match e.kind() {
-                        bibkit::io::WriteErrorKind::Io => trouble = true,
-                        _ => findings = true,
-                    }
-                }
-            }
-            Ok(())
-        } else {
-            file.write_to(bytes, &mut stdout)
-        };
-        if let Err(e) = result {
-            report_write_error(&e);
-            return ExitCode::from(EXIT_TROUBLE);
-        }
-    }
-    if let Err(e) = stdout.flush() {
-        report_write_error(&e);
-        return ExitCode::from(EXIT_TROUBLE);
-    }
-    exit_status(trouble, findings)
-}
-
-/// A unified diff of a file and its formatted text, with control characters in its lines
-/// escaped (a diff is printed to a terminal or a CI log, where a line of the file must not
-/// become a workflow command or an escape sequence).
-fn diff(name: &str, old: &str, new: &str) -> String {
-    let name = shown(name);
-    let diff = similar::TextDiff::from_lines(old, new);
-    let text = diff
-        .unified_diff()
-        .context_radius(3)
-        .header(&name, &format!("{name} (formatted)"))
-        .to_string();
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let (body, end) = match line.strip_suffix("\r\n") {
-            Some(b) => (b, "\r\n"),
-            None => match line.strip_suffix('\n') {
-                Some(b) => (b, "\n"),
-                None => (line, ""),
-            },
-        };
-        out.push_str(&escape_keeping_tabs(body));
-        out.push_str(end);
-    }
-    out
-}
-
-/// Control characters escaped, tabs kept.
-fn escape_keeping_tabs(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains('\t') {
-        return shown(s);
-    }
-    let parts: Vec<std::borrow::Cow<'_, str>> = s.split('\t').map(shown).collect();
-    std::borrow::Cow::Owned(parts.join("\t"))
-}
-
-/// One file through the formatter.
-struct FmtFile {
-    /// The decoded input, when it is not the input bytes themselves (valid UTF-8).
-    decoded: Option<String>,
-    /// The formatted text.
-    formatted: String,
-    /// What to write: the formatted text (after a UTF-8 byte-order mark when the input had
-    /// one), the formatted text encoded in the input's encoding, or the input unchanged when
-    /// it cannot be decoded or encoded back.
-    output: Output,
-    /// Syntax and encoding errors, and warnings.
-    diagnostics: Vec<bibkit::diagnostic::Diagnostic>,
-}
-
-enum Output {
-    Formatted { bom: bool },
-    Encoded(Vec<u8>),
-    Unchanged,
-}
-
-impl FmtFile {
-    /// The input as text.
-    fn source<'a>(&'a self, input: &'a [u8]) -> &'a str {
-        match &self.decoded {
-            Some(t) => t,
-            None => std::str::from_utf8(input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input))
-                .unwrap_or_default(),
-        }
-    }
-
-    /// Whether the output equals `input`.
-    fn unchanged(&self, input: &[u8]) -> bool {
-        match &self.output {
-            Output::Unchanged => true,
-            Output::Encoded(b) => b == input,
-            Output::Formatted { bom } => {
-                let rest = if *bom { &input[3..] } else { input };
-                rest == self.formatted.as_bytes()
-            }
-        }
-    }
-
-    fn write_to(&self, input: &[u8], w: &mut (impl Write + ?Sized)) -> std::io::Result<()> {
-        match &self.output {
-            Output::Unchanged => w.write_all(input),
-            Output::Encoded(b) => w.write_all(b),
-            Output::Formatted { bom } => {
-                if *bom {
-                    w.write_all(b"\xEF\xBB\xBF")?;
-                }
-                w.write_all(self.formatted.as_bytes())
-            }
-        }
-    }
-}
-
-fn fmt_file(
-    bytes: &[u8],
-    encoding: Option<&'static encoding_rs::Encoding>,
-    opts: &bibkit::fmt::FmtOptions,
-    name: &Arc<str>,
-) -> FmtFile {
-    // A UTF-16 byte-order mark says the encoding, and the file is written back in it.
-    let encoding = encoding.or_else(|| source::utf16_bom(bytes));
-    if let (None, Some(label)) = (encoding, source::utf16_without_bom(bytes)) {
-        let d = source::decode_utf8(bytes);
-        return FmtFile {
-            formatted: String::new(),
-            decoded: Some(d.text.clone()),
-            output: Output::Unchanged,
-            diagnostics: source::invalid_diagnostics(&d, Some(name.clone()), None)
-                .into_iter()
-                .filter(|x| x.line == 1 && x.column == 1 && x.span.start == x.span.end)
-                .map(|mut x| {
-                    x.message = format!("the file looks like UTF-16 without a byte-order mark (every other byte is zero); it is left as it is (pass `--encoding {label}`)");
-                    x
-                })
-                .collect(),
-        };
-    }
-    let label = encoding.map(encoding_rs::Encoding::name);
-    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
-    let utf8 = encoding.is_none_or(|e| e == encoding_rs::UTF_8);
-    // Valid UTF-8 is formatted where it lies; anything else is decoded first.
-    let valid = if utf8 {
-        std::str::from_utf8(if bom { &bytes[3..] } else { bytes }).ok()
-    } else {
-        None
-    };
-    let decoded;
-    let text = match valid {
-        Some(t) => t,
-        None => {
-            let Some(d) = source::decode(bytes, label) else {
-                unreachable!("the encoding label was checked");
-            };
-            decoded = d;
-            if !decoded.invalid.is_empty() {
-                // Formatting would replace the bytes it cannot read: the file is left as
-                // it is.
-                let mut diagnostics =
-                    source::invalid_diagnostics(&decoded, Some(name.clone()), label);
-                let how = match label {
-                    None => "invalid UTF-8; the file is left as it is (if it uses another encoding, pass `--encoding`, e.g. `--encoding latin1`)".to_string(),
-                    Some(e) => format!("bytes that are not valid {e}; the file is left as it is"),
-                };
-                for d in &mut diagnostics {
-                    d.message.clone_from(&how);
-                }
-                return FmtFile {
-                    formatted: String::new(),
-                    decoded: Some(decoded.text),
-                    output: Output::Unchanged,
-                    diagnostics,
-                };
-            }
-            &decoded.text
-        }
-    };
-    let out = bibkit::fmt::format(text, opts);
-    let mut diagnostics: Vec<_> = out
-        .diagnostics
-        .into_iter()
-        .map(|d| d.in_file(name.clone()))
-        .collect();
-    let output = match encoding {
-        _ if utf8 => Output::Formatted { bom },
-        Some(e) if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE => {
-            // encoding_rs encodes only to ASCII-compatible encodings.
-            let le = e == encoding_rs::UTF_16LE;
-            let mark: &[u8] = if le { b"\xFF\xFE" } else { b"\xFE\xFF" };
-            let mut b = Vec::with_capacity(out.text.len() * 2 + 2);
-            if bytes.starts_with(mark) {
-                b.extend_from_slice(mark);
-            }
-            for unit in out.text.encode_utf16() {
-                b.extend_from_slice(&if le {
-                    unit.to_le_bytes()
-                } else {
-                    unit.to_be_bytes()
-                });
-            }
-            Output::Encoded(b)
-        }
-        Some(e) => {
-            let (encoded, _, unmappable) = e.encode(&out.text);
-            if unmappable {
-                // A character the decoder accepts but the encoder cannot write (GBK's
-                // four-byte forms): leave the file as it is rather than change it.
-                diagnostics.push(
-                    bibkit::diagnostic::Diagnostic::new(
-                        bibkit::diagnostic::Severity::Error,
-                        "invalid-encoding",
-                        format!(
-                            "the file holds characters {} cannot write back; it is left as it is",
-                            e.name()
-                        ),
-                    )
-                    .in_file(name.clone()),
-                );
-                Output::Unchanged
-            } else {
-                Output::Encoded(encoded.into_owned())
-            }
-        }
-        None => unreachable!("no encoding is UTF-8"),
-    };
-    let decoded = valid.is_none().then(|| text.to_string());
-    FmtFile {
-        decoded,
-        formatted: out.text,
-        output,
-        diagnostics,
-    }
 }

@@ -223,6 +223,105 @@ fn decode_with(bytes: &[u8], label: &str) -> Option<Decoded> {
     Some(out)
 }
 
+/// Where each stretch of a decoded text came from in the bytes: for writing a text back
+/// in its encoding while copying, byte for byte, the stretches that were not changed.
+#[derive(Debug, Clone, Default)]
+pub struct OffsetMap {
+    /// (text offset, byte offset) at every character that does not map one byte to one
+    /// byte, and at the first character after it.
+    marks: Vec<(usize, usize)>,
+    bytes_len: usize,
+}
+
+impl OffsetMap {
+    /// The byte offset of text offset `at` (a character boundary).
+    pub fn byte(&self, at: usize) -> usize {
+        let i = self.marks.partition_point(|&(t, _)| t <= at);
+        match i {
+            0 => at,
+            _ => {
+                let (t, b) = self.marks[i - 1];
+                (b + (at - t)).min(self.bytes_len)
+            }
+        }
+    }
+}
+
+/// [`decode`] for a named encoding, with the map from text offsets to byte offsets. `None`
+/// for an unknown label. Costs a decoder call per byte: for the legacy encodings of small
+/// files.
+///
+/// ```
+/// use bibkit::source::decode_mapped;
+/// let bytes = b"@misc{k, title = {\x93\xfa\x96\x7b}}"; // Shift_JIS
+/// let (d, map) = decode_mapped(bytes, "shift_jis").unwrap();
+/// assert_eq!(d.text, "@misc{k, title = {日本}}");
+/// let title = d.text.find('日').unwrap();
+/// assert_eq!(map.byte(title), 18);
+/// assert_eq!(map.byte(d.text.len() - 2), bytes.len() - 2);
+/// ```
+pub fn decode_mapped(bytes: &[u8], label: &str) -> Option<(Decoded, OffsetMap)> {
+    let enc = encoding_for_label(label)?;
+    let mut decoder = enc.new_decoder_with_bom_removal();
+    let mut out = Decoded {
+        text: String::with_capacity(bytes.len() + bytes.len() / 2),
+        encoding: Some(enc.name()),
+        ..Decoded::default()
+    };
+    let mut map = OffsetMap {
+        marks: Vec::new(),
+        bytes_len: bytes.len(),
+    };
+    // The byte where the characters decoded next begin (after a byte-order mark, which
+    // the decoder drops).
+    let mut from = match encoding_rs::Encoding::for_bom(bytes) {
+        Some((e, len)) if e == enc => len,
+        _ => 0,
+    };
+    // Whether text and bytes have moved in step since the last mark.
+    let mut in_step = false;
+    let mut buf = String::new();
+    for i in 0..=bytes.len() {
+        let last = i == bytes.len();
+        let input = if last { &[][..] } else { &bytes[i..i + 1] };
+        buf.clear();
+        buf.reserve(16);
+        let mut rest = input;
+        loop {
+            let (result, read) = decoder.decode_to_string_without_replacement(rest, &mut buf, last);
+            rest = &rest[read..];
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => break,
+                encoding_rs::DecoderResult::OutputFull => buf.reserve(16),
+                encoding_rs::DecoderResult::Malformed(_, _) => buf.push('\u{FFFD}'),
+            }
+        }
+        if buf.is_empty() {
+            continue;
+        }
+        let consumed = if last { bytes.len() } else { i + 1 };
+        from = from.min(consumed);
+        let one_to_one = buf.len() == consumed - from && buf.is_ascii();
+        if !one_to_one || !in_step {
+            map.marks.push((out.text.len(), from));
+        }
+        let start = out.text.len();
+        out.text.push_str(&buf);
+        for (k, c) in buf.char_indices() {
+            if c == '\u{FFFD}' {
+                out.invalid.push(Span::new(start + k, start + k + 3));
+            }
+        }
+        in_step = one_to_one;
+        if !one_to_one {
+            map.marks.push((out.text.len(), consumed));
+            in_step = true;
+        }
+        from = consumed;
+    }
+    Some((out, map))
+}
+
 /// Drops the records of `parsed` that contain invalid UTF-8 and reports every invalid
 /// sequence as an error with its position (`decoded` is the decoded text; `encoding` the
 /// label it was decoded with, `None` for UTF-8).

@@ -519,29 +519,44 @@ fn aux(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
     let curly = Brackets::new(b, b'{', b'}');
     let lists = KeyLists::new(text);
     let mut closes = NextByte::new(b'}');
+    // A list that opens inside an earlier one (never in a real `.aux`) is part of it, not a
+    // list of its own: every key is read once, so the keys found never outnumber the bytes.
+    let mut consumed = 0;
     for (at, _) in text.match_indices("\\citation{") {
+        if at < consumed {
+            continue;
+        }
         let open = at + "\\citation".len();
-        key_list(&lists, &mut closes, open, out, &mut scan.cites_all);
+        consumed = key_list(&lists, &mut closes, open, out, &mut scan.cites_all);
     }
     // biblatex: `\abx@aux@cite{refsection}{key}` (older versions: `\abx@aux@cite{key}`).
     // The lists after a group come in no particular order, but no two overlap (each group
     // ends with a `}`), so their searches for `}` read the text once in all.
     let mut closes_at_open = NextByte::new(b'}');
     let mut closes_after = NextByte::new(b'}');
+    let mut consumed = 0;
     for (at, pat) in text.match_indices("\\abx@aux@cite{") {
+        if at < consumed {
+            continue;
+        }
         let open = at + pat.len() - 1;
         let Some(end) = curly.end(open) else {
             continue;
         };
-        if b.get(end) == Some(&b'{') {
-            key_list(&lists, &mut closes_after, end, out, &mut scan.cites_all);
+        consumed = if b.get(end) == Some(&b'{') {
+            key_list(&lists, &mut closes_after, end, out, &mut scan.cites_all)
         } else {
-            key_list(&lists, &mut closes_at_open, open, out, &mut scan.cites_all);
-        }
+            key_list(&lists, &mut closes_at_open, open, out, &mut scan.cites_all)
+        };
     }
+    let mut consumed = 0;
     for (at, pat) in text.match_indices("\\bibdata{") {
+        if at < consumed {
+            continue;
+        }
         let open = at + pat.len() - 1;
         if let Some(end) = curly.end(open) {
+            consumed = end;
             for r in text[open + 1..end - 1].split(',') {
                 let r = r.trim();
                 if !r.is_empty() {
@@ -581,10 +596,16 @@ fn bcf(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
     let mut gts = NextByte::new(b'>');
     let mut lts = NextByte::new(b'<');
     let mut last: Option<(usize, Option<(usize, usize)>)> = None;
+    // A data source that opens inside the one before (before its `>`) is part of it.
+    let mut consumed = 0;
     for (at, pat) in text.match_indices("<bcf:datasource") {
+        if at < consumed {
+            continue;
+        }
         let Some(gt) = gts.find(b, at + pat.len()).map(|g| g + 1) else {
             continue;
         };
+        consumed = gt;
         let name = match last {
             Some((g, name)) if g == gt => name,
             _ => {
@@ -810,19 +831,12 @@ mod tests {
         let s = scan(&("\\bibliography{".repeat(n) + "refs}"), Kind::Tex, None);
         assert!(s.citations.is_empty());
         assert_eq!(s.resources, ["refs.bib"]);
-        // Every list ends at the one `}`: all but the last start with a command, and share
-        // the part after the comma.
+        // One list, running to the one `}`: the lists that open inside it are part of it,
+        // so its first part (with commands in it) is no key and `l` is cited once.
         let aux = "\\citation{".repeat(n) + "k,l}";
         let s = scan(&aux, Kind::Aux, None);
-        assert_eq!(s.citations.len(), n + 1);
-        assert_eq!(s.citations[n - 1].key, "k");
-        assert!(
-            s.citations
-                .iter()
-                .enumerate()
-                .all(|(i, c)| i == n - 1 || c.key == "l")
-        );
-        assert!(s.citations.iter().all(|c| c.span.start >= aux.len() - 4));
+        let keys: Vec<&str> = s.citations.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["l"]);
         assert_nothing(&("\\citation{".repeat(n) + "}"), Kind::Aux);
         assert_nothing(
             &("\\citation{".repeat(n) + &" ,".repeat(n) + "}"),
@@ -834,17 +848,16 @@ mod tests {
             None,
         );
         assert!(s.citations.is_empty() && s.cites_all);
+        // The nested lists are inside the first one, whose text (with commands) is no key.
         let nested = "\\abx@aux@cite{".repeat(n) + "k" + &"}".repeat(n);
-        let s = scan(&nested, Kind::Aux, None);
-        assert_eq!(s.citations.len(), 1);
-        assert_eq!(s.citations[0].key, "k");
+        assert_nothing(&nested, Kind::Aux);
+        // The data sources that open before the first one's `>` are part of it: one name.
         let s = scan(
             &("<bcf:datasource".repeat(n) + ">refs.bib<"),
             Kind::Bcf,
             None,
         );
-        assert_eq!(s.resources.len(), n);
-        assert!(s.resources.iter().all(|r| r == "refs.bib"));
+        assert_eq!(s.resources, ["refs.bib"]);
         let blank = "<bcf:datasource".repeat(n) + ">" + &" ".repeat(ATTACK) + "<";
         assert_nothing(&blank, Kind::Bcf);
         let s = scan(&("<bcf:citekey>k".repeat(n)), Kind::Bcf, None);
@@ -1264,25 +1277,38 @@ mod naive {
     }
 
     fn aux(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
+        let mut consumed = 0;
         for (at, _) in text.match_indices("\\citation{") {
-            key_list(text, at + "\\citation".len(), out, &mut scan.cites_all);
+            if at < consumed {
+                continue;
+            }
+            consumed = key_list(text, at + "\\citation".len(), out, &mut scan.cites_all);
         }
         // biblatex: `\abx@aux@cite{refsection}{key}` (older versions: `\abx@aux@cite{key}`).
+        let mut consumed = 0;
         for (at, pat) in text.match_indices("\\abx@aux@cite{") {
+            if at < consumed {
+                continue;
+            }
             let open = at + pat.len() - 1;
             let b = text.as_bytes();
             let Some(end) = group_end(b, open, b'{', b'}') else {
                 continue;
             };
-            if b.get(end) == Some(&b'{') {
-                key_list(text, end, out, &mut scan.cites_all);
+            consumed = if b.get(end) == Some(&b'{') {
+                key_list(text, end, out, &mut scan.cites_all)
             } else {
-                key_list(text, open, out, &mut scan.cites_all);
-            }
+                key_list(text, open, out, &mut scan.cites_all)
+            };
         }
+        let mut consumed = 0;
         for (at, pat) in text.match_indices("\\bibdata{") {
+            if at < consumed {
+                continue;
+            }
             let open = at + pat.len() - 1;
             if let Some(end) = group_end(text.as_bytes(), open, b'{', b'}') {
+                consumed = end;
                 for r in text[open + 1..end - 1].split(',') {
                     let r = r.trim();
                     if !r.is_empty() {
@@ -1314,13 +1340,18 @@ mod naive {
             }
             i = lt;
         }
+        let mut consumed = 0;
         for (at, pat) in text.match_indices("<bcf:datasource") {
+            if at < consumed {
+                continue;
+            }
             let Some(gt) = text[at + pat.len()..]
                 .find('>')
                 .map(|g| at + pat.len() + g + 1)
             else {
                 continue;
             };
+            consumed = gt;
             if let Some(lt) = text[gt..].find('<').map(|l| gt + l) {
                 let r = text[gt..lt].trim();
                 if !r.is_empty() {

@@ -118,6 +118,22 @@ impl Text {
         self.chunks.is_empty()
     }
 
+    /// Whether the text reads as nothing but white space (as
+    /// `to_plain_string().trim().is_empty()`, without making the string).
+    ///
+    /// ```
+    /// use bibkit::model::Text;
+    /// assert!(Text::plain("  ").is_blank());
+    /// assert!(!Text::plain(" x ").is_blank());
+    /// ```
+    pub fn is_blank(&self) -> bool {
+        self.chunks.iter().all(|c| match c {
+            Chunk::Plain(s) | Chunk::Protected(s) => s.trim().is_empty(),
+            Chunk::Math(_) => false,
+            Chunk::Raw(_) => c.to_plain_string().trim().is_empty(),
+        })
+    }
+
     /// The text as a person reads it (see [`Chunk::to_plain_string`]), in NFC also where a
     /// chunk starts with a combining mark.
     pub fn to_plain_string(&self) -> String {

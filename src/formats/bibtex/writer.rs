@@ -1,5 +1,6 @@
 //! The BibTeX/BibLaTeX writer.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::latex::{self, EncodeOptions};
@@ -247,7 +248,7 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
         .fields
         .iter()
         .any(|f| !f.inherited && (f.name == "year" || f.name == "month"));
-    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut fields: Vec<(String, Val<'_>)> = Vec::new();
     // Inherited fields stay with their parent: the `crossref`/`xdata` field carries them.
     for f in entry.fields.iter().filter(|f| !f.inherited) {
         let name = dialect_name(&f.name, kind, opts.dialect);
@@ -255,7 +256,10 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
             match &type_field {
                 Some(None) => continue,
                 Some(Some(t)) => {
-                    fields.push((name, format!("{{{}}}", latex::escape_str(t, &enc))));
+                    fields.push((
+                        name,
+                        Val::Owned(format!("{{{}}}", latex::escape_str(t, &enc))),
+                    ));
                     continue;
                 }
                 None => {}
@@ -263,54 +267,87 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
         }
         match &f.value {
             Value::Date(d) if f.name == "date" && opts.dialect == Dialect::Bibtex => {
-                bibtex_date(d, &mut fields, has_year);
+                let mut parts = Vec::new();
+                bibtex_date(d, &mut parts, has_year);
+                fields.extend(parts.into_iter().map(|(n, v)| (n, Val::Owned(v))));
                 // A second date (a duplicate field) is written as `date`.
                 has_year = true;
             }
-            Value::Date(d) => fields.push((name, format!("{{{d}}}"))),
+            Value::Date(d) => fields.push((name, Val::Owned(format!("{{{d}}}")))),
             Value::Names(n) => fields.push((
                 name,
-                format!(
+                Val::Owned(format!(
                     "{{{}}}",
                     guard_entry_lines(&names_in(n, &enc, opts.dialect))
-                ),
+                )),
             )),
             Value::Text(t) => {
-                let t = if opts.protect_acronyms && TITLE_FIELDS.contains(&f.name.as_ref()) {
-                    protect_acronyms(t)
-                } else {
-                    t.clone()
-                };
-                let mut v = guard_entry_lines(&latex::encode(&t, &enc)).into_owned();
-                if !balanced(&v) {
-                    // Raw LaTeX or math that cannot stand in a braced value: write the
-                    // text as plain, escaped text instead, which always balances.
-                    v = latex::escape_str(&t.to_plain_string(), &enc);
-                }
                 // A month written out (`July`) as its macro.
                 if f.name == "month" {
                     if let Some(m) = month_macro(&t.to_plain_string()) {
-                        fields.push((name, m.to_string()));
+                        fields.push((name, Val::Owned(m.to_string())));
                         continue;
                     }
                 }
+                let t = if opts.protect_acronyms && TITLE_FIELDS.contains(&f.name.as_ref()) {
+                    Cow::Owned(protect_acronyms(t))
+                } else {
+                    Cow::Borrowed(t)
+                };
                 // A literal date in BibTeX goes into `year`.
                 let name = if f.name == "date" && opts.dialect == Dialect::Bibtex && !has_year {
                     "year".to_string()
                 } else {
                     name
                 };
-                fields.push((name, format!("{{{v}}}")));
+                fields.push((name, Val::Text(t)));
             }
-            Value::Verbatim(s) => fields.push((name, verbatim(s))),
+            Value::Verbatim(s) => fields.push((name, Val::Verbatim(s))),
         }
     }
     let width = fields.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     let _ = writeln!(out, "@{}{{{},", kind, entry.key);
     for (name, value) in fields {
-        let _ = writeln!(out, "  {name:width$} = {value},");
+        let _ = write!(out, "  {name:width$} = ");
+        match value {
+            Val::Owned(v) => out.push_str(&v),
+            Val::Verbatim(s) => {
+                let s = guard_entry_lines(s);
+                out.push('{');
+                out.push_str(&balanced_verbatim(&s));
+                out.push('}');
+            }
+            Val::Text(t) => text_value(out, &t, &enc),
+        }
+        out.push_str(",\n");
     }
     out.push_str("}\n");
+}
+
+/// How a field's value is written: ready, or written straight into the output (so that
+/// a large value is not copied on the way).
+enum Val<'e> {
+    Owned(String),
+    Verbatim(&'e str),
+    Text(Cow<'e, Text>),
+}
+
+/// A text value in braces, encoded into `out` where it goes. Raw LaTeX or math that cannot
+/// stand in a braced value makes it plain, escaped text instead, which always balances.
+fn text_value(out: &mut String, t: &Text, enc: &EncodeOptions) {
+    let start = out.len();
+    out.push('{');
+    latex::encode_into(t, enc, out);
+    if out[start + 1..].contains("\n@") {
+        let guarded = guard_entry_lines(&out[start + 1..]).into_owned();
+        out.truncate(start + 1);
+        out.push_str(&guarded);
+    }
+    if !balanced(&out[start + 1..]) {
+        out.truncate(start + 1);
+        out.push_str(&latex::escape_str(&t.to_plain_string(), enc));
+    }
+    out.push('}');
 }
 
 fn dialect_name(name: &str, kind: &str, dialect: Dialect) -> String {
@@ -520,12 +557,6 @@ fn push_jr_first(out: &mut String, p: &Person, enc: &EncodeOptions) {
     }
 }
 
-/// A verbatim value in braces; see [`balanced_verbatim`].
-fn verbatim(s: &str) -> String {
-    let s = &guard_entry_lines(s);
-    format!("{{{}}}", balanced_verbatim(s))
-}
-
 /// A verbatim value (URL, DOI) whose braces balance: if they do not, they (and a trailing
 /// backslash) are percent-encoded, since URLs allow that and a `.bib` value cannot hold
 /// them otherwise.
@@ -693,7 +724,7 @@ mod tests {
 
     #[test]
     fn unbalanced_verbatim() {
-        assert_eq!(verbatim("http://x/{a}"), "{http://x/{a}}");
-        assert_eq!(verbatim("http://x/}a{"), "{http://x/%7Da%7B}");
+        assert_eq!(balanced_verbatim("http://x/{a}"), "http://x/{a}");
+        assert_eq!(balanced_verbatim("http://x/}a{"), "http://x/%7Da%7B");
     }
 }

@@ -116,15 +116,21 @@ fn string_body(out: &mut String, s: &str) {
 /// A text value as CSL rich text: case-protected parts as `<span class="nocase">` when
 /// `nocase`, raw LaTeX formatting as CSL markup, other LaTeX as its text.
 pub(crate) fn rich_text(t: &Text, nocase: bool) -> String {
+    let mut out = String::new();
+    rich_text_into(t, nocase, &mut |s: &str| out.push_str(s));
+    out
+}
+
+/// [`rich_text`], a piece at a time.
+fn rich_text_into(t: &Text, nocase: bool, push: &mut dyn FnMut(&str)) {
     // Runs of protected text are merged (a command that prints nothing does not split them).
     // A literal `<` is written `&lt;`, so that it is never read as markup.
-    let mut out = String::new();
     let mut protected = String::new();
-    let flush = |out: &mut String, protected: &mut String| {
+    let flush = |push: &mut dyn FnMut(&str), protected: &mut String| {
         if !protected.is_empty() {
-            out.push_str("<span class=\"nocase\">");
-            out.push_str(protected);
-            out.push_str("</span>");
+            push("<span class=\"nocase\">");
+            push(protected);
+            push("</span>");
             protected.clear();
         }
     };
@@ -133,27 +139,52 @@ pub(crate) fn rich_text(t: &Text, nocase: bool) -> String {
             Chunk::Protected(s) if nocase => protected.push_str(&esc(s)),
             Chunk::Plain(s) | Chunk::Protected(s) => {
                 if !s.is_empty() {
-                    flush(&mut out, &mut protected);
-                    out.push_str(&esc(s));
+                    flush(push, &mut protected);
+                    push(&esc(s));
                 }
             }
             Chunk::Raw(r) => {
                 let r = raw_csl(r);
                 if !r.is_empty() {
-                    flush(&mut out, &mut protected);
-                    out.push_str(&r);
+                    flush(push, &mut protected);
+                    push(&r);
                 }
             }
             Chunk::Math(m) => {
-                flush(&mut out, &mut protected);
-                out.push('$');
-                out.push_str(&esc(&m.split_whitespace().collect::<Vec<_>>().join(" ")));
-                out.push('$');
+                flush(push, &mut protected);
+                push("$");
+                push(&esc(&m.split_whitespace().collect::<Vec<_>>().join(" ")));
+                push("$");
             }
         }
     }
-    flush(&mut out, &mut protected);
-    out
+    flush(push, &mut protected);
+}
+
+/// A JSON string literal of `t`'s rich text, trimmed, written into `out` as it is made (a
+/// large text is not copied on the way).
+fn rich_string(out: &mut String, t: &Text) {
+    out.push('"');
+    // White space is held back until more text follows it: the value is trimmed.
+    let mut started = false;
+    let mut pending = String::new();
+    rich_text_into(t, false, &mut |piece: &str| {
+        let piece = if started { piece } else { piece.trim_start() };
+        if piece.is_empty() {
+            return;
+        }
+        let body = piece.trim_end();
+        if body.is_empty() {
+            pending.push_str(piece);
+            return;
+        }
+        started = true;
+        string_body(out, &pending);
+        pending.clear();
+        string_body(out, body);
+        pending.push_str(&piece[body.len()..]);
+    });
+    out.push('"');
 }
 
 fn names(out: &mut String, list: &NameList, indent: &str) {
@@ -469,6 +500,10 @@ fn value(out: &mut String, e: &Entry, f: &Field, var: &str, indent: &str) {
         (Value::Text(t), _) if is_title_variable(var) => {
             with_subtitle(e, f, t).unwrap_or_else(|| rich_text(t, true))
         }
+        (Value::Text(t), _) if !matches!(var, "URL" | "DOI") => {
+            rich_string(out, t);
+            return;
+        }
         (Value::Text(t), _) => rich_text(t, false),
         // URLs and other verbatim values as a `.bib` file can hold them.
         (Value::Verbatim(v), _) => crate::formats::bibtex::balanced_verbatim(v).into_owned(),
@@ -483,7 +518,7 @@ fn value(out: &mut String, e: &Entry, f: &Field, var: &str, indent: &str) {
 
 fn is_empty(v: &Value) -> bool {
     match v {
-        Value::Text(t) => t.to_plain_string().trim().is_empty(),
+        Value::Text(t) => t.is_blank(),
         Value::Verbatim(s) => s.trim().is_empty(),
         Value::Names(n) => n.names.is_empty() && !n.truncated,
         Value::Date(_) => false,

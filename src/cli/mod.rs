@@ -1,0 +1,3 @@
+//! The commands of the `bibkit` program that have grown beyond a function in `main.rs`.
+
+pub(crate) mod fmt;
