@@ -448,7 +448,7 @@ impl<W: Write> Converter<W> {
                 .map(|s| (s, (s + CHUNK).min(end)))
                 .collect();
             let target = &self.target;
-            let work = |&(a, b): &(usize, usize)| {
+            let work = |&(a, b): &(usize, usize)| -> io::Result<(String, Vec<Diagnostic>, usize)> {
                 let mut s = String::new();
                 let mut ds = Vec::new();
                 let mut count = 0;
@@ -465,20 +465,22 @@ impl<W: Write> Converter<W> {
                     // by doubling holds up to three times a large entry's text while it
                     // copies.
                     let bytes = lowering.span(n).end - lowering.span(n).start;
-                    s.reserve(bytes + bytes / 16 + 256);
+                    s.try_reserve(bytes + bytes / 16 + 256)
+                        .map_err(|_| crate::io::out_of_memory(bytes))?;
                     let cs = by_entry.get(&n).unwrap_or(&no_comments);
                     print(target, &mut s, &e, cs, false);
                     count += 1;
                 }
-                (s, ds, count)
+                Ok((s, ds, count))
             };
             #[cfg(feature = "parallel")]
             let results: Vec<(String, Vec<Diagnostic>, usize)> = {
                 use rayon::prelude::*;
-                chunks.par_iter().map(work).collect()
+                chunks.par_iter().map(work).collect::<io::Result<_>>()?
             };
             #[cfg(not(feature = "parallel"))]
-            let results: Vec<(String, Vec<Diagnostic>, usize)> = chunks.iter().map(work).collect();
+            let results: Vec<(String, Vec<Diagnostic>, usize)> =
+                chunks.iter().map(work).collect::<io::Result<_>>()?;
             for (s, ds, count) in results {
                 self.emit(&s, count)?;
                 diags.extend(ds);

@@ -342,7 +342,9 @@ pub fn format_with(
             // three times its text while it copies.
             let len = item.span().end - item.span().start;
             if len > 1 << 20 {
-                out.buf.reserve(len + len / 64 + 4096);
+                out.buf
+                    .try_reserve(len + len / 64 + 4096)
+                    .map_err(|_| crate::io::out_of_memory(len))?;
             }
             if let Some((_, old_end)) = printer.item(&tree, idx, item, &mut out) {
                 sink.unit(Span::new(old_start, old_end), &out.buf, &out.copies)?;

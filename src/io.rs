@@ -371,6 +371,32 @@ fn read_capped(
     Ok(buf)
 }
 
+/// The error for a buffer of about `bytes` that could not be had.
+pub(crate) fn out_of_memory(bytes: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::OutOfMemory,
+        format!("there is not enough memory for the work ({bytes} bytes more were needed)"),
+    )
+}
+
+/// Whether about `bytes` of memory can still be had: reserved (not touched) and given back
+/// at once. A command that needs a few times its input checks this before it starts, so
+/// that running short is an error with a message rather than an abort halfway (where the
+/// system tells; with memory overcommitted, reserving succeeds anyway).
+///
+/// ```
+/// assert!(bibkit::io::headroom(1 << 20).is_ok());
+/// ```
+///
+/// # Errors
+/// An [`io::ErrorKind::OutOfMemory`] error naming the size.
+pub fn headroom(bytes: usize) -> io::Result<()> {
+    let mut probe: Vec<u8> = Vec::new();
+    probe
+        .try_reserve_exact(bytes)
+        .map_err(|_| out_of_memory(bytes))
+}
+
 /// What kept a file from being written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -299,6 +299,10 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         }
         return ExitCode::from(EXIT_TROUBLE);
     }
+    let total: usize = read.iter().map(|(_, b, _)| b.len()).sum();
+    if let Err(code) = ensure_headroom(total, 2) {
+        return code;
+    }
     let mut outcome = ConvertOutcome::default();
     let result = match output {
         None => {
@@ -470,10 +474,25 @@ pub(crate) fn exit_status(trouble: bool, findings: bool) -> ExitCode {
 }
 
 pub(crate) fn report_write_error(e: &std::io::Error) {
-    // A closed pipe (`bibkit convert … | head`) is not worth a message.
-    if e.kind() != std::io::ErrorKind::BrokenPipe {
-        eprintln!("bibkit: cannot write the output: {}", shown(&e.to_string()));
+    match e.kind() {
+        // A closed pipe (`bibkit convert … | head`) is not worth a message.
+        std::io::ErrorKind::BrokenPipe => {}
+        std::io::ErrorKind::OutOfMemory => eprintln!("bibkit: {}", shown(&e.to_string())),
+        _ => eprintln!("bibkit: cannot write the output: {}", shown(&e.to_string())),
     }
+}
+
+/// Whether the memory a command needs beside its inputs (`factor` times their size) can
+/// be had; else the message and exit status 2, before any work is done.
+pub(crate) fn ensure_headroom(input: usize, factor: usize) -> Result<(), ExitCode> {
+    bibkit::io::headroom(input.saturating_mul(factor)).map_err(|_| {
+        eprintln!(
+            "bibkit: there is not enough memory to work on {} MB of input (about {} MB more are needed)",
+            input / 1_000_000,
+            input.saturating_mul(factor) / 1_000_000
+        );
+        ExitCode::from(EXIT_TROUBLE)
+    })
 }
 
 fn list_rules() -> ExitCode {
@@ -596,7 +615,12 @@ fn check(args: &CheckArgs) -> ExitCode {
         let name = display_name(bib);
         match read_input(bib, &bib_limits) {
             // The checker keeps the text (for the source lines of findings): no copy here.
-            Ok(bytes) => checker.add_bib_owned(name.clone(), bytes),
+            Ok(bytes) => {
+                if let Err(code) = ensure_headroom(bytes.len(), 1) {
+                    return code;
+                }
+                checker.add_bib_owned(name.clone(), bytes)
+            }
             Err(()) => trouble = true,
         }
     }

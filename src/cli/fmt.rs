@@ -19,8 +19,8 @@ use bibkit::model::Span;
 use bibkit::source::{self, OffsetMap};
 
 use crate::{
-    EXIT_TROUBLE, FmtArgs, display_name, encoding_arg, exit_status, input_limits, inputs_or_stdin,
-    load_config, read_input, report_write_error, shown,
+    EXIT_TROUBLE, FmtArgs, display_name, encoding_arg, ensure_headroom, exit_status, input_limits,
+    inputs_or_stdin, load_config, read_input, report_write_error, shown,
 };
 
 /// Why a `--write` did not replace a file (carried out of the writer as an I/O error, so
@@ -57,6 +57,9 @@ pub(crate) fn run(args: &FmtArgs) -> ExitCode {
         } else {
             match read_input(path, &limits) {
                 Ok(bytes) => {
+                    if let Err(code) = ensure_headroom(bytes.len(), 2) {
+                        return code;
+                    }
                     let file = Prepared::new(&bytes, encoding, &name);
                     if args.check {
                         check_one(&file, &name, &opts)
@@ -413,6 +416,13 @@ fn write_one(
         }
     };
     let bytes = snapshot.bytes();
+    if bibkit::io::headroom(bytes.len()).is_err() {
+        eprintln!(
+            "bibkit: there is not enough memory to format {}; not rewritten",
+            shown(name)
+        );
+        return Outcome::Trouble;
+    }
     let file = Prepared::new(bytes, encoding, name);
     if !file.refused.is_empty() {
         print_diagnostics(&file.refused, &file.text, name);
@@ -591,7 +601,14 @@ impl FmtSink for Diff<'_, '_> {
         // A large unit gets room for itself and what usually follows it (a separator): a
         // string grown by doubling would hold twice it.
         if new.len() > 1 << 20 {
-            self.pending_new.reserve_exact(new.len() + 4096);
+            self.pending_new
+                .try_reserve_exact(new.len() + 4096)
+                .map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::OutOfMemory,
+                        "there is not enough memory for the diff",
+                    )
+                })?;
         }
         self.pending_new.push_str(new);
         if let (Some(o), Some(n)) = (cut_old, after_last_line(&self.pending_new)) {
