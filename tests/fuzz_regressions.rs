@@ -4,7 +4,7 @@
 #[path = "../fuzz/common/checks.rs"]
 mod checks;
 
-use checks::{check_bib, check_csl, check_listing};
+use checks::{check_bib, check_csl, check_listing, check_scan, check_write};
 
 fn run(target: &str, check: fn(&[u8], &str)) -> usize {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -35,4 +35,23 @@ fn read_listing_regressions() {
 #[test]
 fn read_csl_regressions() {
     assert!(run("read_csl", check_csl) >= 3);
+}
+
+#[test]
+fn write_regressions() {
+    run("write", check_write);
+}
+
+#[test]
+fn scan_regressions() {
+    run("scan", check_scan);
+}
+
+/// The writer and scanner checks on the inputs of the other targets too.
+#[test]
+fn write_and_scan_on_every_regression() {
+    for target in ["read_bib", "read_csl", "read_listing"] {
+        run(target, check_write);
+        run(target, check_scan);
+    }
 }

@@ -63,6 +63,7 @@ pub fn check_bib(data: &[u8], name: &str) {
     serde_json::from_slice::<serde_json::Value>(&streamed)
         .unwrap_or_else(|e| panic!("{name}: streamed CSL-JSON: {e}"));
     check_fmt(text, name);
+    check_units(text, name);
 }
 
 /// The listing reader: no panic, every diagnostic has a line, CSL-JSON output is JSON and
@@ -192,5 +193,168 @@ pub fn check_fmt(text: &str, name: &str) {
                 b.2
             );
         }
+    }
+}
+
+/// The formatter's units: their old stretches tile the source, their texts put together
+/// are `format`'s text, and every copied stretch is the source it names.
+pub fn check_units(text: &str, name: &str) {
+    use bibkit::fmt::{Copied, FmtSink, format_with};
+    use bibkit::model::Span;
+    struct Units<'t> {
+        src: &'t str,
+        pos: usize,
+        out: String,
+        name: &'t str,
+    }
+    impl FmtSink for Units<'_> {
+        fn unit(&mut self, old: Span, new: &str, copied: &[Copied]) -> std::io::Result<()> {
+            assert_eq!(
+                old.start, self.pos,
+                "{}: units do not tile the source",
+                self.name
+            );
+            assert!(
+                old.end >= old.start && old.end <= self.src.len(),
+                "{}",
+                self.name
+            );
+            self.pos = old.end;
+            for c in copied {
+                let len = c.from.end - c.from.start;
+                assert_eq!(
+                    &new[c.at..c.at + len],
+                    &self.src[c.from.start..c.from.end],
+                    "{}: a copy is not what it copies",
+                    self.name
+                );
+            }
+            self.out.push_str(new);
+            Ok(())
+        }
+    }
+    for opts in [
+        FmtOptions::default(),
+        FmtOptions {
+            sort_entries: SortEntries::Key,
+            ..FmtOptions::default()
+        },
+    ] {
+        let mut units = Units {
+            src: text,
+            pos: 0,
+            out: String::new(),
+            name,
+        };
+        format_with(text, &opts, &mut units).unwrap();
+        assert_eq!(units.pos, text.len(), "{name}: units end before the source");
+        assert_eq!(
+            units.out,
+            format(text, &opts).text,
+            "{name}: units differ from format"
+        );
+    }
+}
+
+/// The one writer, on a real file: `fmt --write` through a snapshot (the file becomes the
+/// formatted text, or stays as it was when it has errors), `convert -o` into a new file and
+/// into its own input, and a write that fails halfway (the old file stays, no temporary
+/// file is left). `data`'s last byte chooses where the failing write stops.
+pub fn check_write(data: &[u8], name: &str) {
+    use bibkit::io::{Limits, Snapshot, write_file};
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let only = |dir: &std::path::Path, expect: &[&str]| {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, expect, "{name}: files left in the directory");
+    };
+    let input = dir.path().join("in.bib");
+    std::fs::write(&input, data).unwrap();
+    // fmt --write.
+    let snap = Snapshot::read(&input, &Limits::default()).unwrap();
+    let decoded = bibkit::source::decode_utf8(snap.bytes());
+    let formatted = format(&decoded.text, &FmtOptions::default());
+    let clean = decoded.invalid.is_empty()
+        && decoded.utf16_without_bom.is_none()
+        && decoded.encoding.is_none()
+        && !formatted.has_errors();
+    let result = snap.replace(|w| {
+        if !clean {
+            return Err(std::io::Error::other("refused"));
+        }
+        w.write_all(formatted.text.as_bytes())
+    });
+    assert_eq!(result.is_ok(), clean, "{name}: {result:?}");
+    let now = std::fs::read(&input).unwrap();
+    if clean {
+        assert_eq!(
+            now,
+            formatted.text.as_bytes(),
+            "{name}: not the formatted text"
+        );
+    } else {
+        assert_eq!(now, data, "{name}: a refused write changed the file");
+    }
+    only(dir.path(), &["in.bib"]);
+    // convert -o, into a new file and into the input itself.
+    let convert = |d: &bibkit::source::Decoded| {
+        let mut conv = Converter::new(Vec::new(), Target::CslJson);
+        let _ = conv.bibtex(d, None, None);
+        conv.finish().unwrap()
+    };
+    let expected = convert(&bibkit::source::decode_utf8(&now));
+    let out = dir.path().join("out.json");
+    write_file(&out, |w| w.write_all(&expected)).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), expected, "{name}");
+    write_file(&input, |w| w.write_all(&expected)).unwrap();
+    assert_eq!(std::fs::read(&input).unwrap(), expected, "{name}");
+    // A write that fails after some bytes (a full disk): the old file stays.
+    let stop = usize::from(*data.last().unwrap_or(&0)) * 7;
+    let err = write_file(&out, |w| {
+        let n = stop.min(expected.len());
+        w.write_all(&expected[..n])?;
+        Err(std::io::Error::other("disk full"))
+    });
+    assert!(err.is_err(), "{name}");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        expected,
+        "{name}: a failed write changed the file"
+    );
+    only(dir.path(), &["in.bib", "out.json"]);
+}
+
+/// The citation scanners: every citation's span holds its key, with a position; a key
+/// never counts more often than its bytes allow (no list is read twice); and resources
+/// are named.
+pub fn check_scan(data: &[u8], name: &str) {
+    use bibkit::check::cited::{Kind, scan};
+    let text = String::from_utf8_lossy(data);
+    for kind in [Kind::Tex, Kind::Aux, Kind::Bcf, Kind::Markdown] {
+        let s = scan(&text, kind, Some("in".into()));
+        let mut starts: Vec<usize> = Vec::new();
+        for c in &s.citations {
+            assert_eq!(
+                &text[c.span.start..c.span.end],
+                c.key,
+                "{name}: {kind:?} {c:?}"
+            );
+            assert!(c.line >= 1 && c.column >= 1, "{name}: {kind:?} {c:?}");
+            starts.push(c.span.start);
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        assert_eq!(
+            starts.len(),
+            s.citations.len(),
+            "{name}: {kind:?}: a citation is read twice"
+        );
+        assert!(
+            s.resources.iter().all(|r| !r.trim().is_empty()),
+            "{name}: {kind:?}"
+        );
     }
 }
