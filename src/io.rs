@@ -152,7 +152,7 @@ fn parse_size(t: &str) -> Option<u64> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ReadErrorKind {
-    /// The file could not be opened or read (see [`ReadError::io`]).
+    /// The file could not be opened or read (see [`ReadError::io_error`]).
     Io,
     /// Not a regular file (a FIFO, a device, a directory, a `/proc` file), where only
     /// regular files are read.

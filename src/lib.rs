@@ -59,6 +59,34 @@
 //! assert_eq!(csl[0]["issued"]["date-parts"][0], serde_json::json!([2018, 4, 8]));
 //! ```
 //!
+//! ## Reading and writing files safely
+//!
+//! [`io::read_input`] reads a file under a size limit, with memory reserved up front (and,
+//! for files a document names, regular files only); every file bibkit writes goes through
+//! one atomic writer, [`io::write_file`] or [`io::Snapshot::replace`], which leaves the old
+//! file as it was on any error and refuses to replace a file that changed after it was
+//! read:
+//!
+//! ```
+//! use bibkit::io::{Limits, Snapshot};
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("refs.bib");
+//! std::fs::write(&path, "@MISC{k,title={T}}\n")?;
+//! let snap = Snapshot::read(&path, &Limits::default())?;
+//! let text = std::str::from_utf8(snap.bytes())?;
+//! let formatted = bibkit::fmt::format(text, &Default::default());
+//! snap.replace(|w| w.write_all(formatted.text.as_bytes()))?;
+//! assert_eq!(std::fs::read_to_string(&path)?, "@misc{k,\n  title = {T},\n}\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Every reader costs time in proportion to its input and holds the source plus a few
+//! dozen bytes per entry ([`formats::bibtex::Lowering::from_source`]); `@string` macros
+//! are expanded lazily with a limit, `crossref`/`xdata` chains are followed once per
+//! ancestor, and messages escape control characters ([`diagnostic::escape_control`]), so
+//! that untrusted files (a pull request in CI) can neither hang bibkit nor write into a CI
+//! log.
+//!
 //! ## Limitations
 //!
 //! * The listing reader finds the title/author boundary by scoring how name-like the

@@ -48,11 +48,15 @@ pub fn json(findings: &[Diagnostic]) -> String {
     s
 }
 
-/// Escapes the text of a workflow command's message.
+/// Escapes the text of a workflow command's message: `%`, CR and LF percent-encoded as
+/// GitHub reads them, other control characters written as escapes.
 fn gh_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    // Other control characters (an escape sequence in a key) as in every other message.
+    crate::diagnostic::escape_control(&s).into_owned()
 }
 
 /// Escapes a workflow command's property value.
@@ -182,4 +186,31 @@ pub fn sarif(findings: &[Diagnostic]) -> String {
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_carry_no_control_characters() {
+        let mut d = Diagnostic::new(
+            Severity::Error,
+            "x",
+            "key `k\u{1b}]0;t\u{7}`\r\n::add-mask::s 100%",
+        )
+        .in_file("a\n::warning::b.bib");
+        d.line = 1;
+        let out = github(&[d]);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(!out.contains(['\u{1b}', '\u{7}', '\r']), "{out:?}");
+        assert!(
+            out.contains("k\\u{1b}]0;t\\u{7}`%0D%0A::add-mask::s 100%25"),
+            "{out}"
+        );
+        assert!(
+            out.starts_with("::error file=a%0A%3A%3Awarning%3A%3Ab.bib,"),
+            "{out}"
+        );
+    }
 }
