@@ -121,15 +121,16 @@ fn records(text: &str, sorted: bool) -> (Vec<String>, Vec<String>, usize) {
             s
         })
         .collect();
-    // Comment lines (indentation, trailing white space and blank lines are layout; how the reader groups
+    // Comment lines (indentation, trailing white space, line ends and blank lines are layout; how the reader groups
     // lines into comments follows the blank lines, so lines are compared), and preambles.
     let mut comments: Vec<String> = parsed
         .bibliography
         .comments
         .iter()
         .flat_map(|c| {
+            // A lone CR is a line break to the reader, as LF and CRLF are.
             c.text
-                .lines()
+                .split(['\n', '\r'])
                 .map(str::trim)
                 .map(str::to_string)
                 .collect::<Vec<_>>()
