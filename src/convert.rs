@@ -39,6 +39,17 @@ pub enum Target {
     CslJson,
 }
 
+/// One `.bib` input of [`Converter::bibtex_files`].
+#[derive(Debug, Clone)]
+pub struct BibInput<'a> {
+    /// Its text.
+    pub decoded: &'a Decoded,
+    /// Its name, for origins and diagnostics.
+    pub file: Option<Arc<str>>,
+    /// The label of the encoding it was decoded with (for messages).
+    pub encoding: Option<&'a str>,
+}
+
 /// Where a key was first defined.
 #[derive(Debug, Clone, Copy)]
 struct Place {
@@ -339,49 +350,97 @@ impl<W: Write> Converter<W> {
         file: Option<Arc<str>>,
         encoding: Option<&str>,
     ) -> io::Result<Vec<Diagnostic>> {
-        if decoded.utf16_without_bom.is_some() {
-            // Not text bibkit can read: only the error saying which encoding to name.
-            return Ok(source::invalid_diagnostics(decoded, file, encoding));
+        self.bibtex_files(&[BibInput {
+            decoded,
+            file,
+            encoding,
+        }])
+    }
+
+    /// Converts several `.bib` inputs read as one bibliography, in order, as BibTeX reads
+    /// the files of `\bibliography{strings,refs}`: `@string` macros carry from a file to
+    /// the files after it, and `crossref`/`xdata`/`xref` resolve across files (see
+    /// [`Lowering::from_sources`]). Returns their diagnostics, file by file.
+    ///
+    /// ```
+    /// use bibkit::convert::{BibInput, Converter, Target};
+    /// use bibkit::source::decode_utf8;
+    /// let (strings, refs) = (decode_utf8(b"@string{acm = {ACM}}"), decode_utf8(b"@book{b, publisher = acm}"));
+    /// let mut conv = Converter::new(Vec::new(), Target::Bib(Default::default()));
+    /// let diags = conv.bibtex_files(&[
+    ///     BibInput { decoded: &strings, file: Some("strings.bib".into()), encoding: None },
+    ///     BibInput { decoded: &refs, file: Some("refs.bib".into()), encoding: None },
+    /// ]).unwrap();
+    /// assert!(diags.is_empty());
+    /// let out = String::from_utf8(conv.finish().unwrap()).unwrap();
+    /// assert!(out.contains("publisher = {ACM}"));
+    /// ```
+    pub fn bibtex_files(&mut self, inputs: &[BibInput<'_>]) -> io::Result<Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let mut readable: Vec<&BibInput<'_>> = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            if input.decoded.utf16_without_bom.is_some() {
+                // Not text bibkit can read: only the error saying which encoding to name.
+                diags.extend(source::invalid_diagnostics(
+                    input.decoded,
+                    input.file.clone(),
+                    input.encoding,
+                ));
+            } else {
+                readable.push(input);
+            }
         }
-        let mut reader = Reader::new().resolve_crossrefs(self.csl());
-        if let Some(f) = &file {
-            reader = reader.file(f.clone());
-        }
+        let reader = Reader::new().resolve_crossrefs(self.csl());
         // Indexed a segment at a time, each entry lowered from its own bytes: the whole
         // syntax tree is never held.
-        let lowering = Lowering::from_source(&decoded.text, reader);
-        let mut diags = lowering.diagnostics().to_vec();
+        let lowering = Lowering::from_sources(
+            readable
+                .iter()
+                .map(|i| (i.file.clone(), i.decoded.text.as_str())),
+            reader,
+        );
+        diags.extend(lowering.diagnostics().iter().cloned());
 
         // Entries that hold undecodable bytes are skipped.
         let mut skip = HashSet::default();
-        // Invalid bytes and entries are both in source order: one walk pairs them.
-        let mut next = 0;
-        for mut d in source::invalid_diagnostics(decoded, file.clone(), encoding) {
-            let at = d.span.start;
-            if d.span.end > at {
-                while next < lowering.len() && lowering.span(next).end <= at {
-                    next += 1;
+        for (s, input) in readable.iter().enumerate() {
+            // Invalid bytes and entries are both in source order: one walk pairs them.
+            let entries = lowering.entries_of(s);
+            let mut next = entries.start;
+            for mut d in
+                source::invalid_diagnostics(input.decoded, input.file.clone(), input.encoding)
+            {
+                let at = d.span.start;
+                if d.span.end > at {
+                    while next < entries.end && lowering.span(next).end <= at {
+                        next += 1;
+                    }
+                    if next < entries.end && lowering.span(next).start <= at {
+                        skip.insert(next);
+                        d = d.with_key(lowering.key(next));
+                    }
                 }
-                if next < lowering.len() && lowering.span(next).start <= at {
-                    skip.insert(next);
-                    d = d.with_key(lowering.key(next));
-                }
+                diags.push(d);
             }
-            diags.push(d);
         }
         if !self.seen.is_empty() {
             for n in (0..lowering.len()).filter(|n| !skip.contains(n)) {
                 let at = (lowering.position(n).0, lowering.span(n));
                 let key = (lowering.key(n), key_hash(lowering.key(n)));
-                self.check_key(key, lowering.kind(n), &file, at, &mut diags);
+                self.check_key(key, lowering.kind(n), &lowering.file(n), at, &mut diags);
             }
         }
         if self.remember_keys {
             for n in (0..lowering.len()).filter(|n| !skip.contains(n)) {
                 let line = lowering.position(n).0;
+                let file = lowering.file(n);
                 self.remember(key_hash(lowering.key(n)), lowering.kind(n), &file, line);
             }
         }
+        let file: Option<Arc<str>> = match readable.as_slice() {
+            [one] => one.file.clone(),
+            _ => None,
+        };
 
         let comments = lowering.comments();
         let preambles = lowering.preambles();

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use bibkit::convert::{Converter, Target};
+use bibkit::convert::{BibInput, Converter, Target};
 use bibkit::diagnostic::Severity;
 use bibkit::formats::{Format, bibtex};
 use bibkit::io::Limits;
@@ -281,7 +281,8 @@ fn convert(args: &ConvertArgs) -> ExitCode {
     let output = args.output.as_deref().filter(|p| p.as_os_str() != "-");
     let mut read = Vec::with_capacity(inputs.len());
     let mut trouble = false;
-    for path in &inputs {
+    let inputs = once_each(&inputs);
+    for path in inputs {
         match read_input(path, &limits) {
             Ok(bytes) => {
                 let is_output = output.is_some_and(|o| bibkit::io::same_file(path, o));
@@ -350,7 +351,17 @@ struct ConvertOutcome {
     damaged_output: bool,
 }
 
-/// Converts the inputs (already read) into `sink`, printing their diagnostics.
+/// One input of a conversion, decoded.
+struct Decoded {
+    name: Arc<str>,
+    decoded: source::Decoded,
+    format: Option<Format>,
+    is_output: bool,
+}
+
+/// Converts the inputs (already read) into `sink`, printing their diagnostics. `.bib`
+/// inputs that follow each other are read as one bibliography (macros and crossrefs carry
+/// across them, as in BibTeX).
 fn run_conversion(
     args: &ConvertArgs,
     target: Target,
@@ -359,12 +370,8 @@ fn run_conversion(
     outcome: &mut ConvertOutcome,
 ) -> std::io::Result<()> {
     let mut conv = Converter::new(sink, target).rekey(args.rekey);
-    let count = inputs.len();
-    for (i, (path, bytes, is_output)) in inputs.into_iter().enumerate() {
-        if i + 1 == count {
-            conv.last_input();
-        }
-        let name = display_name(path);
+    let mut all: Vec<Decoded> = Vec::with_capacity(inputs.len());
+    for (path, bytes, is_output) in inputs {
         let Some(decoded) = source::decode_owned(bytes, args.encoding.as_deref()) else {
             unreachable!("the encoding label was checked");
         };
@@ -374,33 +381,92 @@ fn run_conversion(
             Some(InputFormat::Bibtex | InputFormat::Biblatex) => Some(Format::Bibtex),
             None => Format::from_path(path).or_else(|| Format::sniff(&decoded.text)),
         };
-        let enc = args.encoding.as_deref().or(decoded.encoding);
-        let diags = match format {
-            Some(Format::Listing) => conv.listing(&decoded, Some(name.clone()), enc)?,
-            Some(Format::Bibtex | Format::Biblatex) => {
-                conv.bibtex(&decoded, Some(name.clone()), enc)?
+        all.push(Decoded {
+            name: display_name(path),
+            decoded,
+            format,
+            is_output,
+        });
+    }
+    let is_bib = |d: &Decoded| matches!(d.format, Some(Format::Bibtex | Format::Biblatex));
+    let mut i = 0;
+    while i < all.len() {
+        let j = if is_bib(&all[i]) {
+            i + all[i..].iter().take_while(|d| is_bib(d)).count()
+        } else {
+            i + 1
+        };
+        if j == all.len() {
+            conv.last_input();
+        }
+        let group = &all[i..j];
+        let first = &group[0];
+        let enc = |d: &Decoded| args.encoding.as_deref().or(d.decoded.encoding);
+        let diags = match first.format {
+            Some(Format::Listing) => {
+                conv.listing(&first.decoded, Some(first.name.clone()), enc(first))?
             }
-            Some(Format::CslJson) => conv.csl_json(&decoded, Some(name.clone()), enc)?,
+            Some(Format::Bibtex | Format::Biblatex) => {
+                let files: Vec<BibInput<'_>> = group
+                    .iter()
+                    .map(|d| BibInput {
+                        decoded: &d.decoded,
+                        file: Some(d.name.clone()),
+                        encoding: enc(d),
+                    })
+                    .collect();
+                conv.bibtex_files(&files)?
+            }
+            Some(Format::CslJson) => {
+                conv.csl_json(&first.decoded, Some(first.name.clone()), enc(first))?
+            }
             None => {
                 eprintln!(
                     "bibkit: {}: cannot tell the input format; use --from bibtex, --from csl-json or --from listing",
-                    shown(&name)
+                    shown(&first.name)
                 );
                 outcome.trouble = true;
-                outcome.damaged_output |= is_output;
+                outcome.damaged_output |= first.is_output;
+                i = j;
                 continue;
             }
         };
         let mut stderr = std::io::stderr().lock();
         for d in &diags {
+            let input = match group {
+                [one] => Some(one),
+                _ => group.iter().find(|g| d.file.as_ref() == Some(&g.name)),
+            };
             if d.severity == Severity::Error {
                 outcome.findings = true;
-                outcome.damaged_output |= is_output;
+                outcome.damaged_output |= input.is_none_or(|g| g.is_output);
             }
-            let _ = writeln!(stderr, "{}", d.render(Some(&decoded.text)));
+            let text = input.map(|g| g.decoded.text.as_str());
+            let _ = writeln!(stderr, "{}", d.render(text));
         }
+        i = j;
     }
     conv.finish().map(|_| ())
+}
+
+/// The paths, each file once: a file named again (by any path to it) is read the first time
+/// only, with a note.
+pub(crate) fn once_each(paths: &[PathBuf]) -> Vec<&PathBuf> {
+    let mut kept: Vec<&PathBuf> = Vec::with_capacity(paths.len());
+    for p in paths {
+        match kept
+            .iter()
+            .find(|k| k.as_os_str() == p.as_os_str() || bibkit::io::same_file(k, p))
+        {
+            Some(k) if p.as_os_str() != "-" => eprintln!(
+                "bibkit: note: {} is {}, named before; it is read once",
+                shown(&p.display().to_string()),
+                shown(&k.display().to_string())
+            ),
+            _ => kept.push(p),
+        }
+    }
+    kept
 }
 
 /// The files named, or standard input when there are none.
@@ -580,7 +646,10 @@ fn check(args: &CheckArgs) -> ExitCode {
         let dir = doc.parent().map(Path::to_path_buf).unwrap_or_default();
         for r in &scan.resources {
             let p = dir.join(r);
-            if !named.contains(&p) {
+            if !named
+                .iter()
+                .any(|n| *n == p || bibkit::io::same_file(n, &p))
+            {
                 if outside(&p, &dir, cwd.as_deref()) {
                     eprintln!(
                         "bibkit: note: {} names {}, outside the project directory; it is read as LaTeX would",
@@ -611,7 +680,7 @@ fn check(args: &CheckArgs) -> ExitCode {
     } else {
         limits
     };
-    for bib in &bibs {
+    for bib in once_each(&bibs) {
         let name = display_name(bib);
         match read_input(bib, &bib_limits) {
             // The checker keeps the text (for the source lines of findings): no copy here.

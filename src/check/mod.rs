@@ -57,6 +57,9 @@ struct Bib {
     keys: Vec<[u32; 3]>,
 }
 
+/// A [`Bib`]'s spans, flags, extras and keys, as indexing gives them.
+type BibParts = (Vec<(u32, u32)>, Vec<u8>, Vec<(u32, Extra)>, Vec<[u32; 3]>);
+
 /// [`Bib::flags`]: an `@xdata` entry.
 const XDATA: u8 = 1;
 /// It has `related` or `entryset` (its relatives are different works on purpose).
@@ -117,6 +120,42 @@ impl Bib {
     }
 }
 
+/// Gives every finding that has none its line and column, from the text of the file it
+/// names (a finding without a file belongs to the only bibliography, when there is one).
+fn locate_by_file(bibs: &[Bib], list: &mut [Diagnostic]) {
+    let index: HashMap<&str, usize> = bibs
+        .iter()
+        .enumerate()
+        .rev()
+        .filter_map(|(i, b)| Some((b.file.as_deref()?, i)))
+        .collect();
+    let bib_of = |d: &Diagnostic| match d.file.as_deref() {
+        Some(f) => index.get(f).copied(),
+        None => (bibs.len() == 1).then_some(0),
+    };
+    let mut todo: Vec<(usize, usize, usize)> = list
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.line == 0)
+        .filter_map(|(i, d)| Some((bib_of(d)?, d.span.start, i)))
+        .collect();
+    todo.sort_unstable();
+    let mut cursor: Option<(usize, crate::diagnostic::Cursor<'_>)> = None;
+    for (b, at, i) in todo {
+        if cursor.as_ref().is_none_or(|(c, _)| *c != b) {
+            cursor = Some((b, crate::diagnostic::Cursor::new(&bibs[b].text)));
+        }
+        let (_, c) = cursor.as_mut().expect("set above");
+        let (line, column) = c.seek(at);
+        let d = &mut list[i];
+        d.line = line;
+        d.column = column;
+        if d.file.is_none() {
+            d.file = bibs[b].file.clone();
+        }
+    }
+}
+
 /// The source of one file, for the rules about one entry.
 pub(crate) struct Source<'a> {
     file: Option<Arc<str>>,
@@ -127,9 +166,13 @@ pub(crate) struct Source<'a> {
 pub struct Checker {
     config: Config,
     bibs: Vec<Bib>,
+    /// How many of `bibs` have been read and checked entry by entry (all of them are read
+    /// again together when one is added, as one bibliography).
+    indexed: usize,
     cited: Vec<Scan>,
-    /// Findings of the files read so far: their reader diagnostics and the rules about one
-    /// entry.
+    /// Findings about the encoding of the files added.
+    encoding: Vec<Diagnostic>,
+    /// Findings of the files read: their reader diagnostics and the rules about one entry.
     found: Vec<Diagnostic>,
 }
 
@@ -143,12 +186,27 @@ impl Checker {
         Checker {
             config,
             bibs: Vec::new(),
+            indexed: 0,
             cited: Vec::new(),
+            encoding: Vec::new(),
             found: Vec::new(),
         }
     }
 
-    /// Adds a bibliography.
+    /// Adds a bibliography. Bibliographies are read as one, in the order they are added,
+    /// as BibTeX and biber read the files of `\bibliography{strings,refs}`: `@string`
+    /// macros carry from a file to the files after it, `crossref`/`xdata`/`xref` resolve
+    /// across files, and a key that an earlier file has is a `duplicate-key` finding.
+    ///
+    /// ```
+    /// use bibkit::check::{Checker, Config};
+    /// let mut checker = Checker::new(Config::default());
+    /// checker.add_bib("strings.bib", "@string{acm = {ACM}}");
+    /// checker.add_bib("refs.bib", "@book{b, title = {Book}, author = {A. Author}, publisher = acm, year = 2001}
+    /// @book{c, title = {Other}, author = {B. Author}, publisher = ieee, year = 2002}");
+    /// let found: Vec<String> = checker.run().iter().map(|d| d.to_string()).collect();
+    /// assert_eq!(found, ["refs.bib:2:61: error[undefined-macro]: undefined macro `ieee`; its name is kept as the text"]);
+    /// ```
     pub fn add_bib(&mut self, file: impl Into<Arc<str>>, text: &str) {
         self.add_text(Some(file.into()), text.to_string(), Vec::new());
     }
@@ -167,7 +225,7 @@ impl Checker {
         let invalid = crate::source::invalid_diagnostics(&decoded, Some(file.clone()), None);
         if decoded.utf16_without_bom.is_some() {
             // Not text that can be checked: only the error naming the encoding.
-            self.push_found(invalid);
+            self.push_encoding(invalid);
             return;
         }
         self.add_text(Some(file), decoded.text, invalid);
@@ -181,7 +239,7 @@ impl Checker {
             .map(|b| b.text.as_str())
     }
 
-    fn push_found(&mut self, diags: Vec<Diagnostic>) {
+    fn push_encoding(&mut self, diags: Vec<Diagnostic>) {
         let mut out = Findings {
             config: &self.config,
             list: Vec::new(),
@@ -189,54 +247,84 @@ impl Checker {
         for d in diags {
             out.push_diag(d, "invalid-encoding");
         }
-        self.found.extend(out.list);
+        self.encoding.extend(out.list);
     }
 
-    /// Reads one bibliography and checks its entries as they are lowered (in parallel
-    /// batches), keeping only what the checks across entries need.
     fn add_text(&mut self, file: Option<Arc<str>>, text: String, encoding: Vec<Diagnostic>) {
-        self.push_found(encoding);
-        let mut reader = bibtex::Reader::new().record_names(true);
-        if let Some(f) = &file {
-            reader = reader.file(f.clone());
-        }
-        let (spans, flags, extras, mut found) = {
-            let mut lowering = Lowering::from_source(&text, reader);
-            let source = Source {
-                file: file.clone(),
-                text: &text,
-            };
-            let (flags, extras, found) = self.check_all(&lowering, &source);
-            (
-                (lowering.take_spans(), lowering.take_key_index()),
-                flags,
-                extras,
-                found,
-            )
-        };
-        let (spans, keys) = spans;
-        crate::diagnostic::locate(&text, &mut found);
-        for d in &mut found {
-            if d.file.is_none() {
-                d.file = file.clone();
-            }
-        }
-        self.found.extend(found);
+        self.push_encoding(encoding);
         self.bibs.push(Bib {
             file,
             text,
-            spans,
-            flags,
-            extras,
-            keys,
+            spans: Vec::new(),
+            flags: Vec::new(),
+            extras: Vec::new(),
+            keys: Vec::new(),
         });
+    }
+
+    /// Reads the bibliographies as one and checks their entries as they are lowered (in
+    /// parallel batches), keeping only what the checks across entries need.
+    fn index(&mut self) {
+        if self.indexed == self.bibs.len() {
+            return;
+        }
+        let mut bibs = std::mem::take(&mut self.bibs);
+        let reader = bibtex::Reader::new().record_names(true);
+        let (parts, mut found) = {
+            let sources: Vec<Source<'_>> = bibs
+                .iter()
+                .map(|b| Source {
+                    file: b.file.clone(),
+                    text: &b.text,
+                })
+                .collect();
+            let mut lowering =
+                Lowering::from_sources(sources.iter().map(|s| (s.file.clone(), s.text)), reader);
+            let (flags, extras, found) = self.check_all(&lowering, &sources);
+            let ranges: Vec<std::ops::Range<usize>> =
+                (0..bibs.len()).map(|b| lowering.entries_of(b)).collect();
+            let spans = lowering.take_spans();
+            let keys = lowering.take_key_index();
+            // Everything by file, entries numbered within their file.
+            let mut parts: Vec<BibParts> = ranges
+                .iter()
+                .map(|r| {
+                    (
+                        spans[r.clone()].to_vec(),
+                        flags[r.clone()].to_vec(),
+                        Vec::new(),
+                        Vec::new(),
+                    )
+                })
+                .collect();
+            let file_of = |n: usize| ranges.partition_point(|r| r.start <= n).saturating_sub(1);
+            for (n, x) in extras {
+                let b = file_of(n as usize);
+                parts[b].2.push((n - ranges[b].start as u32, x));
+            }
+            for k in keys {
+                let b = file_of(k[2] as usize);
+                parts[b].3.push([k[0], k[1], k[2] - ranges[b].start as u32]);
+            }
+            (parts, found)
+        };
+        for (bib, (spans, flags, extras, keys)) in bibs.iter_mut().zip(parts) {
+            bib.spans = spans;
+            bib.flags = flags;
+            bib.extras = extras;
+            bib.keys = keys;
+        }
+        locate_by_file(&bibs, &mut found);
+        self.bibs = bibs;
+        self.indexed = self.bibs.len();
+        self.found = found;
     }
 
     /// The rules about one entry, over every entry of a lowering.
     fn check_all(
         &self,
         lowering: &Lowering<'_>,
-        source: &Source<'_>,
+        sources: &[Source<'_>],
     ) -> (Vec<u8>, Vec<(u32, Extra)>, Vec<Diagnostic>) {
         let mut out = Findings {
             config: &self.config,
@@ -245,14 +333,18 @@ impl Checker {
         self.reader_findings(lowering.diagnostics(), &mut out);
         let mut flags = Vec::with_capacity(lowering.len());
         let mut extras = Vec::new();
-        // The data model, from the types and field names the whole file uses.
-        let uses_biblatex = lowering.names().is_some_and(|n| {
-            config::uses_biblatex(
-                n.types.iter().map(|t| t.as_ref()),
-                n.fields.iter().map(|f| f.as_ref()),
-            )
-        });
-        let model = self.config.model_for(uses_biblatex);
+        // Each file's data model, from the types and field names the whole file uses.
+        let models: Vec<Model> = (0..lowering.source_count())
+            .map(|s| {
+                let uses_biblatex = lowering.names(s).is_some_and(|n| {
+                    config::uses_biblatex(
+                        n.types.iter().map(|t| t.as_ref()),
+                        n.fields.iter().map(|f| f.as_ref()),
+                    )
+                });
+                self.config.model_for(uses_biblatex)
+            })
+            .collect();
         let mut start = 0;
         while start < lowering.len() {
             let end = (start + BATCH).min(lowering.len());
@@ -260,7 +352,8 @@ impl Checker {
                 .step_by(CHUNK)
                 .map(|s| (s, (s + CHUNK).min(end)))
                 .collect();
-            let work = |&(a, b): &(usize, usize)| self.check_chunk(lowering, source, a..b, model);
+            let work =
+                |&(a, b): &(usize, usize)| self.check_chunk(lowering, sources, a..b, &models);
             #[cfg(feature = "parallel")]
             let results: Vec<Checked> = {
                 use rayon::prelude::*;
@@ -286,9 +379,9 @@ impl Checker {
     fn check_chunk(
         &self,
         lowering: &Lowering<'_>,
-        source: &Source<'_>,
+        sources: &[Source<'_>],
         range: std::ops::Range<usize>,
-        model: Model,
+        models: &[Model],
     ) -> Checked {
         let mut out = Findings {
             config: &self.config,
@@ -296,6 +389,8 @@ impl Checker {
         };
         let mut checked = Checked::default();
         for n in range {
+            let s = lowering.source_of(n);
+            let (source, model) = (&sources[s], models[s]);
             let (e, diags) = lowering.entry(n);
             self.reader_findings(&diags, &mut out);
             let ignored = self.ignored(&e.key);
@@ -317,7 +412,8 @@ impl Checker {
     }
 
     /// Runs every rule that is on and returns the findings, by file and position.
-    pub fn run(&self) -> Vec<Diagnostic> {
+    pub fn run(&mut self) -> Vec<Diagnostic> {
+        self.index();
         let mut out = Findings {
             config: &self.config,
             list: Vec::new(),
@@ -326,21 +422,9 @@ impl Checker {
         self.duplicate_entries(&mut out);
         self.citations(&mut out);
         // Findings about entries (from spans) get their lines and columns file by file.
-        for (i, bib) in self.bibs.iter().enumerate() {
-            let mut mine: Vec<Diagnostic> = Vec::new();
-            out.list.retain(|d| {
-                if d.line == 0 && d.file == bib.file {
-                    mine.push(d.clone());
-                    false
-                } else {
-                    true
-                }
-            });
-            let _ = i;
-            crate::diagnostic::locate(&bib.text, &mut mine);
-            out.list.extend(mine);
-        }
-        let mut list = self.found.clone();
+        locate_by_file(&self.bibs, &mut out.list);
+        let mut list = self.encoding.clone();
+        list.extend(self.found.iter().cloned());
         list.extend(out.list);
         list.sort_by(|a, b| {
             (a.file.as_deref(), a.line, a.column).cmp(&(b.file.as_deref(), b.line, b.column))
@@ -446,11 +530,15 @@ impl Checker {
                     Some(f) => format!("{f}:{line}"),
                     None => format!("line {line}"),
                 };
+                // At the key, as every command reports it.
+                let at = lbib.spans[li as usize].0 as usize;
+                let span = crate::syntax::block_head(&lbib.text, at)
+                    .map_or_else(|| lbib.span(li as usize), |(_, k)| k);
                 out.push(
                     "duplicate-key",
                     format!("duplicate key `{lkey}`: already defined at {place}"),
                     lbib.file.clone(),
-                    lbib.span(li as usize),
+                    span,
                     (0, 0),
                     Some(lkey),
                 );

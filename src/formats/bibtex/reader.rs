@@ -76,7 +76,7 @@ impl Reader {
     /// ```
     /// use bibkit::formats::bibtex::{Lowering, Reader};
     /// let l = Lowering::from_source("@Online{a, URLdate = {2020}}", Reader::new().record_names(true));
-    /// let names = l.names().unwrap();
+    /// let names = l.names(0).unwrap();
     /// assert!(names.types.contains("online") && names.fields.contains("urldate"));
     /// ```
     pub fn record_names(mut self, yes: bool) -> Self {
@@ -88,6 +88,30 @@ impl Reader {
     /// see [`Lowering::from_source`]).
     pub fn read(&self, text: &str) -> Parsed {
         Self::lower_all(Lowering::from_source(text, self.clone()))
+    }
+
+    /// Reads several sources as one bibliography, in order, as BibTeX reads the files of
+    /// `\bibliography{strings,refs}`: macros carry from a source to those after it, and
+    /// `crossref`/`xdata`/`xref` resolve across all of them (see
+    /// [`Lowering::from_sources`]). Each entry's origin and each diagnostic names its own
+    /// source.
+    ///
+    /// ```
+    /// use bibkit::formats::bibtex::Reader;
+    /// let parsed = Reader::new().read_sources([
+    ///     (Some("strings.bib".into()), "@string{tcs = {Theoretical Computer Science}}"),
+    ///     (Some("refs.bib".into()), "@article{a, journal = tcs}\n@article{A, journal = tcs}"),
+    /// ]);
+    /// let a = &parsed.bibliography.entries[0];
+    /// assert_eq!(a.get("journaltitle").unwrap().to_plain_string(), "Theoretical Computer Science");
+    /// let d = &parsed.diagnostics[0];
+    /// assert_eq!((d.rule, d.file.as_deref(), d.line), ("duplicate-key", Some("refs.bib"), 2));
+    /// ```
+    pub fn read_sources<'a, I>(&self, sources: I) -> Parsed
+    where
+        I: IntoIterator<Item = (Option<Arc<str>>, &'a str)>,
+    {
+        Self::lower_all(Lowering::from_sources(sources, self.clone()))
     }
 
     /// Lowers a parsed tree: every entry, with its diagnostics, in input order.
@@ -511,6 +535,8 @@ enum DefPiece {
 /// One `@string` definition.
 #[derive(Debug)]
 struct Def {
+    /// The source it was defined in (its text pieces are spans of it).
+    source: u32,
     pieces: Vec<DefPiece>,
     /// The length of its expansion, or `MACRO_LIMIT + 1` when it is longer.
     len: usize,
@@ -520,15 +546,17 @@ struct Def {
 #[derive(Debug, Default)]
 struct Macros {
     defs: Vec<Def>,
-    /// Lowercase name → (position, definition), in order.
-    by_name: HashMap<String, Vec<(usize, u32)>>,
+    /// Lowercase name → (position, definition), in order; a position is the source's
+    /// index in the high 32 bits and the byte offset in the low ones.
+    by_name: HashMap<String, Vec<(u64, u32)>>,
     /// Whether any definition is longer than [`LONG_MACRO`].
     long: bool,
 }
 
 impl Macros {
-    /// The definition of `name` (lowercase) in force before byte `pos`.
-    fn get(&self, name: &str, pos: usize) -> Option<u32> {
+    /// The definition of `name` (lowercase) in force before position `pos` (see
+    /// [`Macros::by_name`]).
+    fn get(&self, name: &str, pos: u64) -> Option<u32> {
         let defs = self.by_name.get(name)?;
         let i = defs.partition_point(|(p, _)| *p < pos);
         (i > 0).then(|| defs[i - 1].1)
@@ -539,10 +567,11 @@ impl Macros {
     }
 
     /// Appends the expansion of definition `id` (not too large) to `out`, without recursion.
-    fn expand_into(&self, id: u32, src: &str, out: &mut String) {
+    fn expand_into(&self, id: u32, sources: &[SourceText<'_>], out: &mut String) {
         let mut stack: Vec<(u32, usize)> = vec![(id, 0)];
         while let Some((d, i)) = stack.last_mut() {
             let def = &self.defs[*d as usize];
+            let src = sources[def.source as usize].text;
             let Some(&p) = def.pieces.get(*i) else {
                 stack.pop();
                 continue;
@@ -625,15 +654,21 @@ impl<'a> FieldSet<'a> {
 /// ```
 #[derive(Debug)]
 pub struct Lowering<'a> {
-    src: &'a str,
     reader: Reader,
-    /// Whether the source has lone CRs (as the parser needs to know).
-    lone_cr: bool,
+    /// The sources, in order (one for a single file).
+    sources: Vec<SourceText<'a>>,
+    /// The source being indexed.
+    cur: usize,
+    /// The bytes of all sources (for the macro budget).
+    total_len: usize,
     macros: Macros,
     /// Each entry's block: its first byte and the byte after it.
     blocks: Vec<(u32, u32)>,
-    /// Line and column of every eighth entry's `@` (the others are found from there).
+    /// Line and column of every eighth entry's `@`, counted from each source's first
+    /// entry (the others are found from there).
     checkpoints: Vec<(u32, u32)>,
+    /// Entries without a key, which get generated ones once every key is known.
+    keyless: Vec<u32>,
     /// Entries by key compared ignoring case.
     by_key: KeyIndex,
     generated: HashMap<u32, String>,
@@ -645,8 +680,22 @@ pub struct Lowering<'a> {
     spent: usize,
     comments: Vec<Comment>,
     preambles: Vec<String>,
-    names: Option<Names>,
+    /// The names each source uses, when recorded.
+    names: Option<Vec<Names>>,
     diagnostics: Vec<Diagnostic>,
+}
+
+/// One source of a [`Lowering`]: its text, its name, and where its entries start.
+#[derive(Debug)]
+struct SourceText<'a> {
+    text: &'a str,
+    file: Option<Arc<str>>,
+    /// Whether it has lone CRs (as the parser needs to know).
+    lone_cr: bool,
+    /// Its first entry's number.
+    first: u32,
+    /// Its first checkpoint's index.
+    first_checkpoint: u32,
 }
 
 /// The distinct entry types and field names of a source, lowercased (see
@@ -760,15 +809,17 @@ struct Feed<'a> {
 }
 
 impl<'a> Lowering<'a> {
-    fn empty(src: &'a str, reader: Reader, lone_cr: bool) -> Self {
-        let names = reader.record_names.then(Names::default);
+    fn empty(reader: Reader) -> Self {
+        let names = reader.record_names.then(Vec::new);
         Lowering {
-            src,
             reader,
-            lone_cr,
+            sources: Vec::new(),
+            cur: 0,
+            total_len: 0,
             macros: Macros::default(),
             blocks: Vec::new(),
             checkpoints: Vec::new(),
+            keyless: Vec::new(),
             by_key: KeyIndex::default(),
             generated: HashMap::default(),
             links: FxHashMap::default(),
@@ -781,14 +832,59 @@ impl<'a> Lowering<'a> {
         }
     }
 
+    /// Starts the next source: its entries follow those of the sources before it.
+    fn begin_source(&mut self, text: &'a str, file: Option<Arc<str>>, lone_cr: bool) {
+        self.cur = self.sources.len();
+        if let Some(names) = &mut self.names {
+            names.push(Names::default());
+        }
+        self.sources.push(SourceText {
+            text,
+            file,
+            lone_cr,
+            first: self.blocks.len() as u32,
+            first_checkpoint: self.checkpoints.len() as u32,
+        });
+    }
+
+    /// Ends the source being indexed: its file-level findings get their lines and columns
+    /// and its name.
+    fn end_source(&mut self, diags_from: usize, st: Feed<'a>) {
+        let source = &self.sources[self.cur];
+        if self.blocks.len() == source.first as usize {
+            if let Some(at) = st.hidden {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Severity::Warning,
+                        "entries-in-comment",
+                        "no entry was read, but this looks like one: it was read as part of a comment (a `%` line or an `@comment`)",
+                    )
+                    .at_line_col(Span::new(at, at), 0, 0),
+                );
+            }
+        }
+        let mine = &mut self.diagnostics[diags_from..];
+        crate::diagnostic::locate(source.text, mine);
+        for d in mine {
+            if d.file.is_none() {
+                d.file = source.file.clone();
+            }
+        }
+        self.keyless.extend(st.keyless);
+    }
+
     /// Prepares the lowering of a parsed tree: collects macros, keys, links, comments and
     /// the file-level diagnostics (syntax errors, duplicate and missing keys, cycles).
     pub fn new(tree: &Tree<'a>, reader: Reader) -> Self {
         let src = tree.source();
-        let mut l = Lowering::empty(src, reader, syntax::has_lone_cr(src));
+        let file = reader.file.clone();
+        let mut l = Lowering::empty(reader);
+        l.total_len = src.len();
+        l.begin_source(src, file, syntax::has_lone_cr(src));
         let mut feed = Feed::new(src);
         l.feed(tree, &[], &mut feed);
-        l.finish_index(feed);
+        l.end_source(0, feed);
+        l.finish_index();
         l
     }
 
@@ -799,28 +895,107 @@ impl<'a> Lowering<'a> {
         if src.len() >= u32::MAX as usize {
             return Lowering::new(&syntax::parse(src), reader);
         }
-        let (bounds, lone_cr) = syntax::stream_bounds(src, SEGMENT);
-        let mut l = Lowering::empty(src, reader, lone_cr);
+        let file = reader.file.clone();
+        Lowering::from_sources([(file, src)], reader)
+    }
+
+    /// Prepares the lowering of several sources read as one bibliography, in order, as
+    /// BibTeX and biber read the files of `\bibliography{a,b}`: `@string` macros defined in
+    /// one source are known in the sources after it; `crossref`, `xdata` and `xref` find
+    /// their targets in any source; a key that an earlier source already has is a
+    /// `duplicate-key` finding naming both places. Entries are numbered across all sources
+    /// in order; each keeps its own source's name ([`Reader::file`] is not used).
+    ///
+    /// ```
+    /// use bibkit::formats::bibtex::{Lowering, Reader};
+    /// let abbrev = "@string{jacm = {Journal of the ACM}}";
+    /// let refs = "@article{a, journal = jacm, crossref = {p}}";
+    /// let parents = "@proceedings{p, title = {Proc}, year = 2001}";
+    /// let l = Lowering::from_sources(
+    ///     [(Some("abbrev.bib".into()), abbrev), (Some("refs.bib".into()), refs), (Some("more.bib".into()), parents)],
+    ///     Reader::new(),
+    /// );
+    /// assert_eq!(l.len(), 2);
+    /// let (a, diags) = l.entry(0);
+    /// assert!(diags.is_empty());
+    /// assert_eq!(a.get("journaltitle").unwrap().to_plain_string(), "Journal of the ACM");
+    /// assert_eq!(a.date("date").unwrap().to_string(), "2001");
+    /// assert_eq!(l.file(1).as_deref(), Some("more.bib"));
+    /// ```
+    pub fn from_sources<I>(sources: I, reader: Reader) -> Self
+    where
+        I: IntoIterator<Item = (Option<Arc<str>>, &'a str)>,
+    {
+        let sources: Vec<(Option<Arc<str>>, &'a str)> = sources.into_iter().collect();
+        let mut l = Lowering::empty(reader);
+        l.total_len = sources.iter().map(|(_, s)| s.len()).sum();
         // Every entry starts with `@`: room for that many, so the index never grows by
         // doubling (and never holds twice what it needs).
-        let ats = memchr::memchr_iter(b'@', src.as_bytes()).count();
+        let ats: usize = sources
+            .iter()
+            .map(|(_, s)| memchr::memchr_iter(b'@', s.as_bytes()).count())
+            .sum();
         l.blocks.reserve_exact(ats);
         l.by_key.sorted.reserve_exact(ats);
-        l.checkpoints.reserve_exact(ats / 8 + 1);
-        let mut feed = Feed::new(src);
-        for w in bounds.windows(2) {
-            let (tree, notes) = syntax::parse_range(src, w[0], w[1], lone_cr);
-            l.feed(&tree, &notes, &mut feed);
+        l.checkpoints.reserve_exact(ats / 8 + sources.len());
+        for (file, src) in sources {
+            let (bounds, lone_cr) = syntax::stream_bounds(src, SEGMENT);
+            l.begin_source(src, file, lone_cr);
+            let diags_from = l.diagnostics.len();
+            let mut feed = Feed::new(src);
+            for w in bounds.windows(2) {
+                let (tree, notes) = syntax::parse_range(src, w[0], w[1], lone_cr);
+                l.feed(&tree, &notes, &mut feed);
+            }
+            l.end_source(diags_from, feed);
         }
-        l.finish_index(feed);
+        l.finish_index();
         l
+    }
+
+    /// How many sources the lowering reads.
+    pub fn source_count(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// The index of the source entry `n` is in.
+    pub fn source_of(&self, n: usize) -> usize {
+        self.sources
+            .partition_point(|s| s.first as usize <= n)
+            .saturating_sub(1)
+    }
+
+    /// The entries of source `s`.
+    pub fn entries_of(&self, s: usize) -> std::ops::Range<usize> {
+        let start = self.sources[s].first as usize;
+        let end = self
+            .sources
+            .get(s + 1)
+            .map_or(self.blocks.len(), |n| n.first as usize);
+        start..end
+    }
+
+    /// The name of the source entry `n` is in.
+    pub fn file(&self, n: usize) -> Option<Arc<str>> {
+        self.sources[self.source_of(n)].file.clone()
+    }
+
+    /// The text of the source entry `n` is in.
+    fn text(&self, n: usize) -> &'a str {
+        self.sources[self.source_of(n)].text
+    }
+
+    /// A position for macro lookups: byte `at` of source `s`.
+    fn at(s: usize, at: usize) -> u64 {
+        ((s as u64) << 32) | at as u64
     }
 
     /// The indexing pass over the items of one tree (the whole source or one segment, in
     /// order). `notes` are the parser's (diagnostic, value start) pairs not yet turned into
     /// words.
     fn feed(&mut self, tree: &Tree<'a>, notes: &[(usize, usize)], st: &mut Feed<'a>) {
-        let src = self.src;
+        let src = self.sources[self.cur].text;
+        let first = self.sources[self.cur].first as usize;
         let base = self.diagnostics.len();
         for d in tree.diagnostics() {
             self.diagnostics.push(d.clone());
@@ -835,7 +1010,7 @@ impl<'a> Lowering<'a> {
             if !matches!(item, Item::Text(_) | Item::LineComment(_)) {
                 st.last_line_end = None;
             }
-            if self.blocks.is_empty() && st.hidden.is_none() {
+            if self.blocks.len() == first && st.hidden.is_none() {
                 st.hidden = hidden_entry(src, item);
             }
             let before = self.blocks.len();
@@ -886,7 +1061,9 @@ impl<'a> Lowering<'a> {
                             self.spend_budget(tree, b);
                         }
                         for f in tree.fields(b) {
-                            let p = self.expand(tree, f, &mut Vec::new(), None).into_owned();
+                            let p = self
+                                .expand(tree, self.cur, f, &mut Vec::new(), None)
+                                .into_owned();
                             self.preambles.push(p);
                         }
                     }
@@ -900,14 +1077,14 @@ impl<'a> Lowering<'a> {
         let n = self.blocks.len() as u32;
         let span = b.span();
         self.blocks.push((span.start as u32, span.end as u32));
-        if let Some(names) = &mut self.names {
+        if let Some(names) = self.names.as_mut().and_then(|n| n.last_mut()) {
             Names::add(&mut names.types, tree.text(b.kind()));
             for f in tree.fields(b) {
                 Names::add(&mut names.fields, tree.text(f.name()));
             }
         }
         let pos = st.cursor.seek(span.start);
-        if n % 8 == 0 {
+        if (n - self.sources[self.cur].first) % 8 == 0 {
             self.checkpoints.push(pos);
         }
         if self.macros.long {
@@ -962,6 +1139,13 @@ impl<'a> Lowering<'a> {
             let key = self.src_key(later);
             let first_key = self.src_key(first);
             let line = self.position(first).0;
+            let place = match (
+                self.source_of(first) == self.source_of(later),
+                self.file(first),
+            ) {
+                (false, Some(f)) => format!("at {f}:{line}"),
+                _ => format!("on line {line}"),
+            };
             let same = if first_key == key {
                 String::new()
             } else {
@@ -976,57 +1160,76 @@ impl<'a> Lowering<'a> {
                     format!(" by a different kind of work (@{t1})"),
                 )
             };
-            let span = syntax::block_head(self.src, self.blocks[later].0 as usize)
+            let span = syntax::block_head(self.text(later), self.blocks[later].0 as usize)
                 .map_or_else(|| self.span(later), |(_, k)| k);
-            self.diagnostics.push(
-                Diagnostic::new(
-                    severity,
-                    "duplicate-key",
-                    format!(
-                        "duplicate key `{key}`: already used{same}{what} on line {line}; BibTeX and biber keep only the first, bibkit keeps both"
-                    ),
-                )
-                .at_line_col(span, 0, 0)
-                .with_key(key),
-            );
+            let d = Diagnostic::new(
+                severity,
+                "duplicate-key",
+                format!(
+                    "duplicate key `{key}`: already used{same}{what} {place}; BibTeX and biber keep only the first, bibkit keeps both"
+                ),
+            )
+            .at_line_col(span, 0, 0)
+            .with_key(key);
+            self.push_at_entry(later, d);
         }
     }
 
     /// After the indexing pass: entries hidden in comments, links and cycles, keys for
     /// entries without one.
-    fn finish_index(&mut self, st: Feed<'a>) {
+    fn finish_index(&mut self) {
         self.find_duplicates();
-        if self.blocks.is_empty() {
-            if let Some(at) = st.hidden {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Severity::Warning,
-                        "entries-in-comment",
-                        "no entry was read, but this looks like one: it was read as part of a comment (a `%` line or an `@comment`)",
-                    )
-                    .at_line_col(Span::new(at, at), 0, 0),
-                );
-            }
-        }
         self.resolve_links();
-        if !st.keyless.is_empty() {
+        let keyless = std::mem::take(&mut self.keyless);
+        if !keyless.is_empty() {
             let mut keys = KeyGenerator::new();
             for k in &self.by_key.sorted {
                 keys.reserve(self.src_key(k[2] as usize));
             }
-            for n in st.keyless {
+            for n in keyless {
                 let (entry, _) = self.entry(n as usize);
                 let key = keys.generate(&entry);
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Severity::Warning,
-                        "missing-key",
-                        format!("entry has no key; it gets the generated key `{key}`"),
-                    )
-                    .at_line_col(self.span(n as usize), 0, 0)
-                    .with_key(key.clone()),
-                );
+                let d = Diagnostic::new(
+                    Severity::Warning,
+                    "missing-key",
+                    format!("entry has no key; it gets the generated key `{key}`"),
+                )
+                .at_line_col(self.span(n as usize), 0, 0)
+                .with_key(key.clone());
+                self.push_at_entry(n as usize, d);
                 self.generated.insert(n, key);
+            }
+        }
+    }
+
+    /// Adds a finding about entry `n` (its span in entry `n`'s source, at or after the
+    /// entry's start), with its line, column and file.
+    fn push_at_entry(&mut self, n: usize, mut d: Diagnostic) {
+        self.locate_in_entry(n, std::slice::from_mut(&mut d));
+        self.diagnostics.push(d);
+    }
+
+    /// Gives findings about entry `n` (spans in its source, none before the entry's start)
+    /// their lines, columns and file.
+    fn locate_in_entry(&self, n: usize, diags: &mut [Diagnostic]) {
+        if diags.is_empty() {
+            return;
+        }
+        let source = &self.sources[self.source_of(n)];
+        let start = self.blocks[n].0 as usize;
+        let (line, column) = self.position(n);
+        diags.sort_by_key(|d| d.span.start);
+        let mut cursor = crate::diagnostic::Cursor::resume(source.text, start, line, column);
+        for d in diags.iter_mut() {
+            if d.line == 0 {
+                (d.line, d.column) = if d.span.start >= start {
+                    cursor.seek(d.span.start)
+                } else {
+                    crate::diagnostic::Cursor::new(source.text).seek(d.span.start)
+                };
+            }
+            if d.file.is_none() {
+                d.file = source.file.clone();
             }
         }
     }
@@ -1057,8 +1260,9 @@ impl<'a> Lowering<'a> {
 
     fn head(&self, n: usize) -> Option<(&'a str, &'a str)> {
         let (start, _) = self.blocks[n];
-        let (ty, key) = syntax::block_head(self.src, start as usize)?;
-        Some((&self.src[ty.start..ty.end], &self.src[key.start..key.end]))
+        let src = self.text(n);
+        let (ty, key) = syntax::block_head(src, start as usize)?;
+        Some((&src[ty.start..ty.end], &src[key.start..key.end]))
     }
 
     /// The entry type of entry `n`, as written.
@@ -1074,10 +1278,11 @@ impl<'a> Lowering<'a> {
 
     /// The line and column of entry `n`.
     pub fn position(&self, n: usize) -> (u32, u32) {
-        let k = n / 8;
-        let (line, column) = self.checkpoints[k];
-        let from = self.blocks[k * 8].0 as usize;
-        crate::diagnostic::Cursor::resume(self.src, from, line, column)
+        let source = &self.sources[self.source_of(n)];
+        let local = n - source.first as usize;
+        let (line, column) = self.checkpoints[source.first_checkpoint as usize + local / 8];
+        let from = self.blocks[source.first as usize + local / 8 * 8].0 as usize;
+        crate::diagnostic::Cursor::resume(source.text, from, line, column)
             .seek(self.blocks[n].0 as usize)
     }
 
@@ -1094,10 +1299,10 @@ impl<'a> Lowering<'a> {
         std::mem::take(&mut self.by_key.sorted)
     }
 
-    /// The distinct entry types and field names, when the reader records them
-    /// ([`Reader::record_names`]).
-    pub fn names(&self) -> Option<&Names> {
-        self.names.as_ref()
+    /// The distinct entry types and field names of source `source` (0 for the only one),
+    /// when the reader records them ([`Reader::record_names`]).
+    pub fn names(&self, source: usize) -> Option<&Names> {
+        self.names.as_ref()?.get(source)
     }
 
     /// The number of entries.
@@ -1128,7 +1333,9 @@ impl<'a> Lowering<'a> {
                     PieceKind::Macro => {
                         let written = tree.text(p.span());
                         let lower = written.to_lowercase();
-                        if let Some(id) = self.macros.get(&lower, p.span().start) {
+                        if let Some(id) =
+                            self.macros.get(&lower, Self::at(self.cur, p.span().start))
+                        {
                             inherited_too_large |= self.macros.len(id) > MACRO_LIMIT;
                             DefPiece::Def(id)
                         } else if let Some(m) = MONTH_MACROS.iter().position(|&m| m == lower) {
@@ -1167,26 +1374,30 @@ impl<'a> Lowering<'a> {
             }
             self.macros.long |= len > LONG_MACRO;
             let id = self.macros.defs.len() as u32;
-            self.macros.defs.push(Def { pieces, len });
+            self.macros.defs.push(Def {
+                source: self.cur as u32,
+                pieces,
+                len,
+            });
             self.macros
                 .by_name
                 .entry(name)
                 .or_default()
-                .push((f.span().start, id));
+                .push((Self::at(self.cur, f.span().start), id));
         }
     }
 
     /// Counts the uses of long macros in a block against the file's budget (in file order,
     /// so the same uses are marked however entries are later lowered).
     fn spend_budget(&mut self, tree: &Tree<'a>, b: &Block) {
-        let budget = macro_budget(self.src.len());
+        let budget = macro_budget(self.total_len);
         for f in tree.fields(b) {
             for p in tree.pieces(f) {
                 if p.kind() != PieceKind::Macro {
                     continue;
                 }
                 let lower = tree.text(p.span()).to_lowercase();
-                let Some(id) = self.macros.get(&lower, p.span().start) else {
+                let Some(id) = self.macros.get(&lower, Self::at(self.cur, p.span().start)) else {
                     continue;
                 };
                 let len = self.macros.len(id);
@@ -1205,6 +1416,7 @@ impl<'a> Lowering<'a> {
     fn expand(
         &self,
         tree: &Tree<'a>,
+        s: usize,
         f: &FieldNode,
         diags: &mut Vec<Diagnostic>,
         key: Option<&str>,
@@ -1215,14 +1427,13 @@ impl<'a> Lowering<'a> {
                 return Cow::Borrowed(tree.text(p.content()));
             }
         }
-        let src = self.src;
         let mut out = String::new();
         for p in pieces {
             match p.kind() {
                 PieceKind::Macro => {
                     let name = tree.text(p.span());
                     let lower = name.to_lowercase();
-                    if let Some(id) = self.macros.get(&lower, p.span().start) {
+                    if let Some(id) = self.macros.get(&lower, Self::at(s, p.span().start)) {
                         let too_large = self.macros.len(id) > MACRO_LIMIT;
                         if too_large || self.over_budget.contains(&p.span().start) {
                             let why = if too_large {
@@ -1230,7 +1441,7 @@ impl<'a> Lowering<'a> {
                             } else {
                                 format!(
                                     "the macros of this file expand to more than {} MiB in all by here",
-                                    macro_budget(src.len()) >> 20
+                                    macro_budget(self.total_len) >> 20
                                 )
                             };
                             let mut d = Diagnostic::new(
@@ -1245,7 +1456,7 @@ impl<'a> Lowering<'a> {
                             diags.push(d);
                             out.push_str(name);
                         } else {
-                            self.macros.expand_into(id, src, &mut out);
+                            self.macros.expand_into(id, &self.sources, &mut out);
                         }
                     } else if let Some(m) = MONTH_MACROS.iter().position(|&m| m == lower) {
                         out.push_str(MONTH_NAMES[m]);
@@ -1278,7 +1489,7 @@ impl<'a> Lowering<'a> {
             if links.iter().any(|l: &Link| l.kind == kind) {
                 continue;
             }
-            let value = self.expand(tree, f, &mut Vec::new(), None);
+            let value = self.expand(tree, self.cur, f, &mut Vec::new(), None);
             let keys: Vec<&str> = match kind {
                 LinkKind::Xdata => value.split(',').map(str::trim).collect(),
                 _ => vec![value.trim()],
@@ -1327,22 +1538,25 @@ impl<'a> Lowering<'a> {
             };
             let key = self.key(first).to_string();
             let span = self.span(first);
-            self.diagnostics.push(
-                Diagnostic::new(Severity::Warning, "crossref", message)
-                    .at_line_col(span, 0, 0)
-                    .with_key(key),
-            );
+            let d = Diagnostic::new(Severity::Warning, "crossref", message)
+                .at_line_col(span, 0, 0)
+                .with_key(key);
+            self.push_at_entry(first, d);
         }
     }
 
     /// What a `month` value gives: a month macro, a name or a number, a season, a month
     /// with a day (`10~January`), or a range of these (`Sep--Oct`, `September 22--26`,
     /// `May 2 - May 7`).
-    fn month_of(&self, tree: &Tree<'a>, f: &FieldNode, raw: &str) -> Option<MonthValue> {
+    fn month_of(&self, tree: &Tree<'a>, s: usize, f: &FieldNode, raw: &str) -> Option<MonthValue> {
         if let [p] = tree.pieces(f) {
             if p.kind() == PieceKind::Macro {
                 let name = tree.text(p.span()).to_lowercase();
-                if self.macros.get(&name, p.span().start).is_none() {
+                if self
+                    .macros
+                    .get(&name, Self::at(s, p.span().start))
+                    .is_none()
+                {
                     if let Some(m) = MONTH_MACROS.iter().position(|&m| m == name) {
                         return Some(MonthValue::Month(m as u8 + 1, None, None));
                     }
@@ -1352,20 +1566,24 @@ impl<'a> Lowering<'a> {
         parse_month(&latex::decode(raw, &DecodeOptions::default()).to_plain_string())
     }
 
-    /// Lowers entry number `n`, returning it with its diagnostics (positions as spans; see
-    /// [`Lowering::finish_diagnostics`]).
+    /// Lowers entry number `n`, returning it with its diagnostics (with their lines,
+    /// columns and file).
     pub fn entry(&self, n: usize) -> (Entry, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let mut e = self.own_fields(n, &mut diags);
         if self.reader.resolve_crossrefs {
             self.inherit(n, &mut e, &mut diags);
         }
+        self.locate_in_entry(n, &mut diags);
         (e, diags)
     }
 
     fn own_fields(&self, n: usize, diags: &mut Vec<Diagnostic>) -> Entry {
         let (start, end) = self.blocks[n];
-        let (tree, _) = syntax::parse_range(self.src, start as usize, end as usize, self.lone_cr);
+        let s = self.source_of(n);
+        let source = &self.sources[s];
+        let (tree, _) =
+            syntax::parse_range(source.text, start as usize, end as usize, source.lone_cr);
         let Some(b) = tree.blocks().next() else {
             unreachable!("entries are blocks the parser read");
         };
@@ -1376,7 +1594,7 @@ impl<'a> Lowering<'a> {
             kind: tree.text(b.kind()).to_ascii_lowercase(),
             fields: Vec::new(),
             origin: Some(Origin {
-                file: self.reader.file.clone(),
+                file: source.file.clone(),
                 span: b.span(),
                 line,
                 column,
@@ -1429,7 +1647,7 @@ impl<'a> Lowering<'a> {
                     .with_key(key),
                 );
             }
-            let raw = self.expand(&tree, f, diags, Some(key));
+            let raw = self.expand(&tree, s, f, diags, Some(key));
             let span = Some(f.span());
             let slot = || Some((e.fields.len(), raw.trim_ascii().to_string(), f.span()));
             let value = match name.as_ref() {
@@ -1438,7 +1656,7 @@ impl<'a> Lowering<'a> {
                     Value::Verbatim(raw.trim_ascii().to_string())
                 }
                 "month" if ymd.month.is_none() => {
-                    ymd.month_value = self.month_of(&tree, f, &raw);
+                    ymd.month_value = self.month_of(&tree, s, f, &raw);
                     ymd.month = slot();
                     Value::Verbatim(raw.trim_ascii().to_string())
                 }
@@ -1749,11 +1967,33 @@ impl<'a> Lowering<'a> {
     /// Fills in the line and column of every diagnostic and of entry origins, and sorts
     /// the diagnostics by position.
     pub fn finish_diagnostics(&self, diags: &mut [Diagnostic]) {
-        crate::diagnostic::locate(self.src, diags);
-        for d in diags.iter_mut() {
-            if d.file.is_none() {
-                d.file = self.reader.file.clone();
+        if let [only] = self.sources.as_slice() {
+            crate::diagnostic::locate(only.text, diags);
+            for d in diags.iter_mut() {
+                if d.file.is_none() {
+                    d.file = only.file.clone();
+                }
             }
+            return;
+        }
+        // Several sources: a finding belongs to the source its file names.
+        let index: HashMap<&str, usize> = self
+            .sources
+            .iter()
+            .enumerate()
+            .rev()
+            .filter_map(|(i, s)| Some((s.file.as_deref()?, i)))
+            .collect();
+        let source_of = |d: &Diagnostic| d.file.as_deref().and_then(|f| index.get(f).copied());
+        diags.sort_by_key(|d| (source_of(d).unwrap_or(usize::MAX), d.span.start));
+        let mut i = 0;
+        while i < diags.len() {
+            let s = source_of(&diags[i]);
+            let j = i + diags[i..].iter().take_while(|d| source_of(d) == s).count();
+            if let Some(s) = s {
+                crate::diagnostic::locate(self.sources[s].text, &mut diags[i..j]);
+            }
+            i = j;
         }
     }
 }

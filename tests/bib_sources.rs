@@ -1,0 +1,312 @@
+//! Several `.bib` sources read as one bibliography, as BibTeX and biber read the files of
+//! `\bibliography{a,b}`: macros carry forward, links resolve across files, duplicates name
+//! both places, and every position belongs to its own file.
+
+use std::sync::Arc;
+
+use bibkit::formats::bibtex::{Lowering, Reader};
+
+fn named<'a>(files: &[(&str, &'a str)]) -> Vec<(Option<Arc<str>>, &'a str)> {
+    files
+        .iter()
+        .map(|(n, t)| (Some(Arc::from(*n)), *t))
+        .collect()
+}
+
+#[test]
+fn macros_of_an_earlier_file_are_known_later_not_earlier() {
+    let parsed = Reader::new().read_sources(named(&[
+        ("a.bib", "@article{early, journal = later}\n"),
+        (
+            "strings.bib",
+            "@string{jacm = {J. ACM}}\n@string{later = {Later}}\n",
+        ),
+        ("b.bib", "@article{x, journal = jacm # { (online)}}\n"),
+    ]));
+    let b = &parsed.bibliography;
+    assert_eq!(
+        b.get("x")
+            .unwrap()
+            .get("journaltitle")
+            .unwrap()
+            .to_plain_string(),
+        "J. ACM (online)"
+    );
+    // BibTeX reads the files in order: a macro must be defined before it is used.
+    assert_eq!(
+        b.get("early")
+            .unwrap()
+            .get("journaltitle")
+            .unwrap()
+            .to_plain_string(),
+        "later"
+    );
+    let d: Vec<_> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| (d.rule, d.file.as_deref(), d.line, d.column))
+        .collect();
+    assert_eq!(d, [("undefined-macro", Some("a.bib"), 1, 27)]);
+}
+
+#[test]
+fn a_later_definition_wins_from_there_on() {
+    let parsed = Reader::new().read_sources(named(&[
+        ("1.bib", "@string{v = {One}}\n@misc{a, note = v}\n"),
+        (
+            "2.bib",
+            "@misc{b, note = v}\n@string{v = {Two}}\n@misc{c, note = v}\n",
+        ),
+    ]));
+    let note = |k: &str| {
+        parsed
+            .bibliography
+            .get(k)
+            .unwrap()
+            .get("note")
+            .unwrap()
+            .to_plain_string()
+    };
+    assert_eq!(
+        (note("a"), note("b"), note("c")),
+        ("One".into(), "One".into(), "Two".into())
+    );
+}
+
+#[test]
+fn crossref_and_xdata_resolve_across_files_both_ways() {
+    let parsed = Reader::new().read_sources(named(&[
+        ("parents.bib", "@proceedings{p, title = {Proc}, year = 2001, publisher = {ACM}}\n"),
+        (
+            "refs.bib",
+            "@inproceedings{a, title = {A}, crossref = {p}}\n@inproceedings{b, title = {B}, xdata = {x}}\n",
+        ),
+        ("xdata.bib", "@xdata{x, publisher = {IEEE}}\n"),
+    ]));
+    let b = &parsed.bibliography;
+    let a = b.get("a").unwrap();
+    assert_eq!(a.get("booktitle").unwrap().to_plain_string(), "Proc");
+    assert_eq!(a.date("date").unwrap().to_string(), "2001");
+    assert_eq!(
+        b.get("b")
+            .unwrap()
+            .get("publisher")
+            .unwrap()
+            .to_plain_string(),
+        "IEEE"
+    );
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+}
+
+#[test]
+fn duplicate_keys_across_files_name_both_places() {
+    let parsed = Reader::new().read_sources(named(&[
+        ("a.bib", "\n\n@book{Knuth84, title = {T}}\n"),
+        ("b.bib", "@misc{z}\n@book{knuth84, title = {T}}\n"),
+    ]));
+    let d = &parsed.diagnostics[0];
+    assert_eq!(
+        (d.rule, d.file.as_deref(), d.line, d.column),
+        ("duplicate-key", Some("b.bib"), 2, 7)
+    );
+    assert!(
+        d.message.contains("already used as `Knuth84`"),
+        "{}",
+        d.message
+    );
+    assert!(d.message.contains("at a.bib:3"), "{}", d.message);
+}
+
+#[test]
+fn positions_origins_and_syntax_errors_belong_to_their_file() {
+    let parsed = Reader::new().read_sources(named(&[
+        ("a.bib", "@misc{a1}\n@misc{a2}\n"),
+        (
+            "b.bib",
+            "\n@misc{b1, title = {x}\n@misc{b2, author = {and}}\n",
+        ),
+    ]));
+    let b = &parsed.bibliography;
+    let origin = |k: &str| {
+        let o = b.get(k).unwrap().origin.as_ref().unwrap();
+        (o.file.as_deref().unwrap().to_string(), o.line)
+    };
+    assert_eq!(origin("a2"), ("a.bib".into(), 2));
+    assert_eq!(origin("b2"), ("b.bib".into(), 3));
+    let d: Vec<_> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| (d.rule, d.file.as_deref().unwrap(), d.line))
+        .collect();
+    assert!(d.contains(&("syntax", "b.bib", 3)), "{d:?}");
+    assert!(d.iter().all(|x| x.1 == "b.bib"), "{d:?}");
+}
+
+#[test]
+fn cycles_across_files_are_found_once() {
+    let parsed = Reader::new().read_sources(named(&[
+        ("a.bib", "@book{a, crossref = {b}}\n"),
+        ("b.bib", "@book{b, crossref = {a}}\n"),
+    ]));
+    let cycles: Vec<_> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("cycle"))
+        .collect();
+    assert_eq!(cycles.len(), 1, "{:?}", parsed.diagnostics);
+    assert_eq!(cycles[0].file.as_deref(), Some("a.bib"));
+}
+
+#[test]
+fn entries_are_numbered_across_sources() {
+    let l = Lowering::from_sources(
+        named(&[
+            ("a.bib", "@misc{a}\n"),
+            ("empty.bib", "% nothing\n"),
+            ("c.bib", "@misc{c}@misc{d}"),
+        ]),
+        Reader::new(),
+    );
+    assert_eq!(l.source_count(), 3);
+    assert_eq!(l.len(), 3);
+    assert_eq!(
+        (l.entries_of(0), l.entries_of(1), l.entries_of(2)),
+        (0..1, 1..1, 1..3)
+    );
+    assert_eq!((l.source_of(0), l.source_of(1), l.source_of(2)), (0, 2, 2));
+    assert_eq!((l.key(2), l.position(2)), ("d", (1, 9)));
+    assert_eq!(l.file(2).as_deref(), Some("c.bib"));
+}
+
+#[test]
+fn checkpoints_restart_in_every_source() {
+    // Positions are found from every eighth entry of a source: sources whose entry counts
+    // are not multiples of eight must not shift them.
+    let a: String = (0..11).map(|i| format!("@misc{{a{i}}}\n")).collect();
+    let b: String = (0..21).map(|i| format!("\n@misc{{b{i}}}")).collect();
+    let l = Lowering::from_sources(named(&[("a.bib", &a), ("b.bib", &b)]), Reader::new());
+    for n in 0..11 {
+        assert_eq!(l.position(n), (n as u32 + 1, 1));
+    }
+    for n in 11..32 {
+        assert_eq!(l.position(n), (n as u32 - 11 + 2, 1), "entry {n}");
+    }
+}
+
+#[test]
+fn one_source_reads_as_before() {
+    let text = "@string{j = {J}}\n@article{a, journal = j}\n@article{a, journal = j}";
+    let one = Reader::new().file("x.bib").read(text);
+    let many = Reader::new().read_sources(named(&[("x.bib", text)]));
+    assert_eq!(one.bibliography.entries, many.bibliography.entries);
+    assert_eq!(one.diagnostics, many.diagnostics);
+}
+
+mod cli {
+    use assert_cmd::Command;
+
+    fn bibkit() -> Command {
+        Command::cargo_bin("bibkit").unwrap()
+    }
+
+    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn convert_reads_consecutive_bib_files_as_one_bibliography() {
+        let dir = project(&[
+            ("abbrev.bib", "@string{jacm = {Journal of the ACM}}\n"),
+            ("refs.bib", "@article{a, journal = jacm, crossref = {p}}\n"),
+            (
+                "parents.bib",
+                "@proceedings{p, title = {Proc}, year = 2001}\n",
+            ),
+        ]);
+        let out = bibkit()
+            .current_dir(dir.path())
+            .args([
+                "convert",
+                "abbrev.bib",
+                "refs.bib",
+                "parents.bib",
+                "--to",
+                "csl-json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json[0]["container-title"], "Journal of the ACM");
+        assert_eq!(json[0]["issued"]["date-parts"][0][0], 2001);
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn a_file_named_twice_is_read_once() {
+        let dir = project(&[("refs.bib", "@misc{a, title = {A}}\n")]);
+        let out = bibkit()
+            .current_dir(dir.path())
+            .args(["convert", "refs.bib", "./refs.bib", "--to", "csl-json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json.as_array().unwrap().len(), 1);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("./refs.bib is refs.bib, named before; it is read once"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn check_resolves_macros_and_crossrefs_across_files() {
+        let dir = project(&[
+            ("strings.bib", "@string{acm = {ACM}}\n"),
+            (
+                "refs.bib",
+                "@inproceedings{a, author = {A. Author}, title = {Paper}, crossref = {p}}\n\
+                 @book{b, author = {B. Author}, title = {Book}, publisher = acm, year = 2001}\n",
+            ),
+            (
+                "procs.bib",
+                "@proceedings{p, title = {Proceedings}, year = 2001, publisher = acm}\n\
+                 @misc{b, title = {Again}}\n",
+            ),
+        ]);
+        let out = bibkit()
+            .current_dir(dir.path())
+            .args(["check", "strings.bib", "refs.bib", "procs.bib"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+
+        let firsts: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.starts_with("procs.bib") || l.starts_with("refs.bib"))
+            .collect();
+
+        assert_eq!(
+            firsts,
+            [
+                "procs.bib:2:7: error[duplicate-key]: duplicate key `b`: already defined at refs.bib:2"
+            ],
+            "{stdout}"
+        );
+        assert_eq!(out.status.code(), Some(1));
+    }
+}
