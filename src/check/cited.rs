@@ -95,6 +95,10 @@ pub fn scan(text: &str, kind: Kind, file: Option<Arc<str>>) -> Scan {
         Kind::Bcf => bcf(text, &mut found, &mut scan),
         Kind::Markdown => markdown(text, &mut found),
     }
+    // In document order, each citation once (an `.aux` file's `\citation` and biblatex
+    // lists are read in separate passes, and a broken file can make them overlap).
+    found.sort_by_key(|(_, at)| *at);
+    found.dedup_by_key(|(_, at)| *at);
     let lines = LineIndex::new(text);
     scan.citations = found
         .into_iter()
@@ -1073,6 +1077,8 @@ mod naive {
             Kind::Bcf => bcf(text, &mut found, &mut scan),
             Kind::Markdown => markdown(text, &mut found),
         }
+        found.sort_by_key(|(_, at)| *at);
+        found.dedup_by_key(|(_, at)| *at);
         let lines = LineIndex::new(text);
         scan.citations = found
             .into_iter()
