@@ -379,7 +379,7 @@ impl<W: Write> Converter<W> {
         let mut diags = Vec::new();
         let mut readable: Vec<&BibInput<'_>> = Vec::with_capacity(inputs.len());
         for input in inputs {
-            if input.decoded.utf16_without_bom.is_some() {
+            if input.decoded.unreadable() {
                 // Not text bibkit can read: only the error saying which encoding to name.
                 diags.extend(source::invalid_diagnostics(
                     input.decoded,
@@ -407,9 +407,11 @@ impl<W: Write> Converter<W> {
             // Invalid bytes and entries are both in source order: one walk pairs them.
             let entries = lowering.entries_of(s);
             let mut next = entries.start;
-            for mut d in
-                source::invalid_diagnostics(input.decoded, input.file.clone(), input.encoding)
-            {
+            let invalid =
+                source::invalid_diagnostics(input.decoded, input.file.clone(), input.encoding);
+            // One error per entry.
+            let invalid = source::merge_by_record(invalid, |at| lowering.entry_at(s, at));
+            for mut d in invalid {
                 let at = d.span.start;
                 if d.span.end > at {
                     while next < entries.end && lowering.span(next).end <= at {
@@ -570,7 +572,7 @@ impl<W: Write> Converter<W> {
         file: Option<Arc<str>>,
         encoding: Option<&str>,
     ) -> io::Result<Vec<Diagnostic>> {
-        if decoded.utf16_without_bom.is_some() {
+        if decoded.unreadable() {
             // Not text bibkit can read: only the error saying which encoding to name.
             return Ok(source::invalid_diagnostics(decoded, file, encoding));
         }
@@ -610,7 +612,7 @@ impl<W: Write> Converter<W> {
         file: Option<Arc<str>>,
         encoding: Option<&str>,
     ) -> io::Result<Vec<Diagnostic>> {
-        if decoded.utf16_without_bom.is_some() {
+        if decoded.unreadable() {
             // Not text bibkit can read: only the error saying which encoding to name.
             return Ok(source::invalid_diagnostics(decoded, file, encoding));
         }

@@ -32,7 +32,7 @@ pub enum Severity {
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Severity::Info => "info",
+            Severity::Info => "note",
             Severity::Warning => "warning",
             Severity::Error => "error",
         })

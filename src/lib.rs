@@ -113,5 +113,6 @@ pub mod keys;
 pub mod latex;
 pub mod model;
 pub mod name;
+pub mod project;
 pub mod source;
 pub mod syntax;

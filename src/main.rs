@@ -92,9 +92,14 @@ struct CheckArgs {
     /// List the rules with their ids, default levels and what they find, and exit.
     #[arg(long)]
     list_rules: bool,
-    /// Explain a rule, with an example that breaks it and one that keeps it, and exit.
+    /// Explain a rule (or any id a command prints), with an example that breaks it and one
+    /// that keeps it, and exit.
     #[arg(long, value_name = "RULE")]
     explain: Option<String>,
+    /// The bibliographies' character encoding when it is not UTF-8 and they do not say
+    /// (JabRef's `% Encoding:` line, a byte-order mark): `latin1`, `windows-1252`, …
+    #[arg(long, value_name = "NAME")]
+    encoding: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,9 +137,10 @@ struct ConvertArgs {
     /// Input format (detected from the extension or the content when not given).
     #[arg(long, value_enum)]
     from: Option<InputFormat>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Bibtex)]
-    to: OutputFormat,
+    /// Output format (default: from the `-o` file's extension, `.json` for CSL-JSON, else
+    /// BibTeX).
+    #[arg(long, value_enum)]
+    to: Option<OutputFormat>,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
@@ -161,7 +167,8 @@ enum InputFormat {
     Bibtex,
     /// BibLaTeX (`.bib`; read the same way as BibTeX).
     Biblatex,
-    /// CSL-JSON (an array of items).
+    /// CSL-JSON (an array of items; also `csljson`, `json`).
+    #[value(alias = "csljson", alias = "json")]
     CslJson,
     /// A scraped publication listing (three lines per paper).
     Listing,
@@ -173,7 +180,8 @@ enum OutputFormat {
     Bibtex,
     /// BibLaTeX (`date`, `journaltitle`).
     Biblatex,
-    /// CSL-JSON.
+    /// CSL-JSON (also `csljson`, `json`).
+    #[value(alias = "csljson", alias = "json")]
     CslJson,
 }
 
@@ -224,7 +232,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Convert(args) => convert(&args),
-        Command::Check(args) => check(&args),
+        Command::Check(args) => cli::check::run(&args),
         Command::Fmt(args) => cli::fmt::run(&args),
     }
 }
@@ -261,10 +269,22 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let target = match args.to {
+    let to = args.to.unwrap_or_else(|| {
+        let ext = args
+            .output
+            .as_deref()
+            .and_then(|o| o.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("json") => OutputFormat::CslJson,
+            _ => OutputFormat::Bibtex,
+        }
+    });
+    let target = match to {
         OutputFormat::CslJson => Target::CslJson,
         OutputFormat::Bibtex | OutputFormat::Biblatex => {
-            let dialect = if args.to == OutputFormat::Bibtex {
+            let dialect = if to == OutputFormat::Bibtex {
                 bibtex::Dialect::Bibtex
             } else {
                 bibtex::Dialect::Biblatex
@@ -332,10 +352,7 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             );
             ExitCode::from(EXIT_FINDINGS)
         }
-        Err(e) => {
-            report_write_error(&e);
-            ExitCode::from(EXIT_TROUBLE)
-        }
+        Err(e) => write_failed(&e),
     }
 }
 
@@ -355,6 +372,8 @@ struct ConvertOutcome {
 struct Decoded {
     name: Arc<str>,
     decoded: source::Decoded,
+    /// The encoding it was read in, when not UTF-8.
+    encoding: Option<&'static str>,
     format: Option<Format>,
     is_output: bool,
 }
@@ -372,9 +391,8 @@ fn run_conversion(
     let mut conv = Converter::new(sink, target).rekey(args.rekey);
     let mut all: Vec<Decoded> = Vec::with_capacity(inputs.len());
     for (path, bytes, is_output) in inputs {
-        let Some(decoded) = source::decode_owned(bytes, args.encoding.as_deref()) else {
-            unreachable!("the encoding label was checked");
-        };
+        let (decoded, encoding) =
+            decode_input(&display_name(path), bytes, args.encoding.as_deref());
         let format = match args.from {
             Some(InputFormat::Listing) => Some(Format::Listing),
             Some(InputFormat::CslJson) => Some(Format::CslJson),
@@ -384,6 +402,7 @@ fn run_conversion(
         all.push(Decoded {
             name: display_name(path),
             decoded,
+            encoding,
             format,
             is_output,
         });
@@ -401,7 +420,7 @@ fn run_conversion(
         }
         let group = &all[i..j];
         let first = &group[0];
-        let enc = |d: &Decoded| args.encoding.as_deref().or(d.decoded.encoding);
+        let enc = |d: &Decoded| d.encoding;
         let diags = match first.format {
             Some(Format::Listing) => {
                 conv.listing(&first.decoded, Some(first.name.clone()), enc(first))?
@@ -505,6 +524,44 @@ pub(crate) fn encoding_arg(
     }
 }
 
+/// Decodes one input: from `--encoding` when given, else from what the file declares (a
+/// UTF-16 byte-order mark, JabRef's `% Encoding:` line on a `.bib`), else UTF-8. Says which
+/// encoding was used when it was not the one named or UTF-8. Gives the text and the label
+/// of the encoding it was read in (`None` for UTF-8).
+pub(crate) fn decode_input(
+    name: &str,
+    bytes: Vec<u8>,
+    explicit: Option<&str>,
+) -> (source::Decoded, Option<&'static str>) {
+    if let Some(label) = explicit {
+        let Some(decoded) = source::decode_owned(bytes, Some(label)) else {
+            unreachable!("the encoding label was checked");
+        };
+        let name = source::encoding_for_label(label).map(|e| e.name());
+        return (decoded, name.filter(|n| *n != "UTF-8"));
+    }
+    if let Some(enc) = source::declared_encoding(&bytes) {
+        eprintln!(
+            "bibkit: note: {}: read as {}, as its `% Encoding:` line says",
+            shown(name),
+            enc.name()
+        );
+        let Some(decoded) = source::decode_owned(bytes, Some(enc.name())) else {
+            unreachable!("a known encoding");
+        };
+        return (decoded, Some(enc.name()));
+    }
+    let decoded = source::decode_utf8_owned(bytes);
+    if let Some(enc) = decoded.encoding {
+        eprintln!(
+            "bibkit: note: {}: read as {enc}, as its byte-order mark says",
+            shown(name)
+        );
+    }
+    let enc = decoded.encoding;
+    (decoded, enc)
+}
+
 /// Options from `--config FILE`, else `bibkit.toml` in the current directory, else the
 /// defaults; an unreadable or invalid file is reported and gives exit status 2.
 pub(crate) fn load_config<T, E: std::fmt::Display>(
@@ -539,13 +596,15 @@ pub(crate) fn exit_status(trouble: bool, findings: bool) -> ExitCode {
     }
 }
 
-pub(crate) fn report_write_error(e: &std::io::Error) {
+/// The exit status after writing the output failed, with a message: 2, except for a
+/// closed pipe (`bibkit convert … | head`), which ends quietly with 0, as `ripgrep` does.
+pub(crate) fn write_failed(e: &std::io::Error) -> ExitCode {
     match e.kind() {
-        // A closed pipe (`bibkit convert … | head`) is not worth a message.
-        std::io::ErrorKind::BrokenPipe => {}
+        std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
         std::io::ErrorKind::OutOfMemory => eprintln!("bibkit: {}", shown(&e.to_string())),
         _ => eprintln!("bibkit: cannot write the output: {}", shown(&e.to_string())),
     }
+    ExitCode::from(EXIT_TROUBLE)
 }
 
 /// Whether the memory a command needs beside its inputs (`factor` times their size) can
@@ -572,187 +631,6 @@ fn list_rules() -> ExitCode {
         let _ = writeln!(out, "{:<20} {:<12} {}", r.id, level, r.summary);
     }
     ExitCode::SUCCESS
-}
-
-fn check(args: &CheckArgs) -> ExitCode {
-    use bibkit::check::{Checker, Config, DataModel, cited};
-    if args.list_rules {
-        return list_rules();
-    }
-    if let Some(id) = &args.explain {
-        return match bibkit::check::rule(id) {
-            Some(r) => {
-                print!("{}", bibkit::check::explain(r));
-                ExitCode::SUCCESS
-            }
-            None => {
-                eprintln!(
-                    "bibkit: no rule `{}` (see `bibkit check --list-rules`)",
-                    shown(id)
-                );
-                ExitCode::from(EXIT_TROUBLE)
-            }
-        };
-    }
-    let mut config = match load_config(args.config.as_deref(), Config::from_toml, Config::default) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    if let Some(d) = args.deny {
-        config = config.with_deny_warnings(d == Deny::Warnings);
-    }
-    if let Some(m) = args.model {
-        config = config.with_model(match m {
-            ModelArg::Auto => DataModel::Auto,
-            ModelArg::Bibtex => DataModel::Bibtex,
-            ModelArg::Biblatex => DataModel::Biblatex,
-        });
-    }
-    let deny_warnings = config.deny_warnings();
-    if args.inputs.is_empty() && args.cited.is_empty() {
-        eprintln!("bibkit: check needs a .bib file or a document (see `bibkit check --help`)");
-        return ExitCode::from(EXIT_TROUBLE);
-    }
-
-    let mut bibs: Vec<PathBuf> = Vec::new();
-    let mut docs: Vec<PathBuf> = args.cited.clone();
-    for p in &args.inputs {
-        if cited::Kind::from_path(p).is_some() {
-            docs.push(p.clone());
-        } else {
-            bibs.push(p.clone());
-        }
-    }
-    let limits = match input_limits(args.config.as_deref()) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let mut checker = Checker::new(config);
-    let mut sources: std::collections::HashMap<Arc<str>, String> = Default::default();
-    let mut trouble = false;
-    let mut named: Vec<PathBuf> = Vec::new();
-    let cwd = std::env::current_dir().ok();
-    for doc in &docs {
-        let name = display_name(doc);
-        let text = match read_input(doc, &limits) {
-            Ok(b) => source::decode_utf8_owned(b).text,
-            Err(()) => {
-                trouble = true;
-                continue;
-            }
-        };
-        let kind = cited::Kind::from_path(doc).unwrap_or(cited::Kind::Tex);
-        let scan = cited::scan(&text, kind, Some(name.clone()));
-        let dir = doc.parent().map(Path::to_path_buf).unwrap_or_default();
-        for r in &scan.resources {
-            let p = dir.join(r);
-            if !named
-                .iter()
-                .any(|n| *n == p || bibkit::io::same_file(n, &p))
-            {
-                if outside(&p, &dir, cwd.as_deref()) {
-                    eprintln!(
-                        "bibkit: note: {} names {}, outside the project directory; it is read as LaTeX would",
-                        shown(&name),
-                        shown(&p.display().to_string())
-                    );
-                }
-                named.push(p);
-            }
-        }
-        checker.add_cited(scan);
-        sources.insert(name, text);
-    }
-    let from_documents = bibs.is_empty();
-    if bibs.is_empty() {
-        if named.is_empty() {
-            eprintln!("bibkit: no bibliography given, and the documents name none");
-            return ExitCode::from(EXIT_TROUBLE);
-        }
-        bibs = named;
-    }
-    // Files a document names (rather than the user) must be regular files.
-    let bib_limits = if from_documents {
-        Limits {
-            regular_only: true,
-            ..limits
-        }
-    } else {
-        limits
-    };
-    for bib in once_each(&bibs) {
-        let name = display_name(bib);
-        match read_input(bib, &bib_limits) {
-            // The checker keeps the text (for the source lines of findings): no copy here.
-            Ok(bytes) => {
-                if let Err(code) = ensure_headroom(bytes.len(), 1) {
-                    return code;
-                }
-                checker.add_bib_owned(name.clone(), bytes)
-            }
-            Err(()) => trouble = true,
-        }
-    }
-    let findings = checker.run();
-    let mut out = anstream::stdout().lock();
-    let written = match args.format {
-        CheckFormat::Json => out.write_all(bibkit::check::output::json(&findings).as_bytes()),
-        CheckFormat::Github => out.write_all(bibkit::check::output::github(&findings).as_bytes()),
-        CheckFormat::Sarif => out.write_all(bibkit::check::output::sarif(&findings).as_bytes()),
-        CheckFormat::Human => {
-            let mut r = Ok(());
-            for d in &findings {
-                let src = d.file.as_deref().and_then(|f| {
-                    sources
-                        .get(f)
-                        .map(String::as_str)
-                        .or_else(|| checker.source(f))
-                });
-                r = r.and_then(|()| writeln!(out, "{}", human(d, src)));
-            }
-            r
-        }
-    };
-    if let Err(e) = written.and_then(|()| out.flush()) {
-        report_write_error(&e);
-        return ExitCode::from(EXIT_TROUBLE);
-    }
-    if args.format == CheckFormat::Human && !findings.is_empty() {
-        let count = |s: Severity| findings.iter().filter(|d| d.severity == s).count();
-        let (e, w, n) = (
-            count(Severity::Error),
-            count(Severity::Warning),
-            count(Severity::Info),
-        );
-        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-        eprintln!(
-            "bibkit: {}, {}, {}",
-            plural(e, "error"),
-            plural(w, "warning"),
-            plural(n, "note")
-        );
-    }
-    exit_status(
-        trouble,
-        findings
-            .iter()
-            .any(|d| bibkit::check::fails(d.severity, deny_warnings)),
-    )
-}
-
-/// Whether `path` (named by a document in `doc_dir`) lies outside both that directory and
-/// the current one.
-fn outside(path: &Path, doc_dir: &Path, cwd: Option<&Path>) -> bool {
-    let Ok(p) = std::fs::canonicalize(path) else {
-        return false;
-    };
-    let under = |d: &Path| std::fs::canonicalize(d).is_ok_and(|d| p.starts_with(d));
-    let doc_dir = if doc_dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        doc_dir
-    };
-    !under(doc_dir) && !cwd.is_some_and(under)
 }
 
 /// A finding as people read it, with the severity in colour (which `anstream` drops when

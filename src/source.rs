@@ -37,6 +37,53 @@ pub struct Decoded {
     /// byte-order mark (the label to pass, `utf-16le` or `utf-16be`); the text is then
     /// not what the file means, and [`invalid_diagnostics`] reports it.
     pub utf16_without_bom: Option<&'static str>,
+    /// Set when no encoding was given and the bytes are not text: a NUL byte in the first
+    /// 8 KiB (as git decides), and no UTF-16. Nothing is read from such a file, and
+    /// [`invalid_diagnostics`] reports it once.
+    pub binary: bool,
+}
+
+impl Decoded {
+    /// Whether the text is not what the file means, so nothing may be read from it (UTF-16
+    /// without a byte-order mark, or a binary file).
+    ///
+    /// ```
+    /// use bibkit::source::decode_utf8;
+    /// assert!(decode_utf8(b"\x7fELF\x02\x01\x01\0\0\0\0@misc{a}").unreadable());
+    /// assert!(!decode_utf8(b"@misc{a}").unreadable());
+    /// ```
+    pub fn unreadable(&self) -> bool {
+        self.utf16_without_bom.is_some() || self.binary
+    }
+}
+
+/// The encoding a `.bib` file declares on its first line, as JabRef writes it
+/// (`% Encoding: windows-1252`), when it names one other than UTF-8.
+///
+/// ```
+/// use bibkit::source::declared_encoding;
+/// assert_eq!(declared_encoding(b"% Encoding: windows-1252\r\n@misc{a}").map(|e| e.name()), Some("windows-1252"));
+/// assert_eq!(declared_encoding(b"% Encoding: UTF-8\n"), None);
+/// assert_eq!(declared_encoding(b"@misc{a}\n% Encoding: latin1"), None);
+/// ```
+pub fn declared_encoding(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let end = memchr::memchr2(b'\n', b'\r', bytes)
+        .unwrap_or(bytes.len())
+        .min(200);
+    let line = std::str::from_utf8(&bytes[..end]).ok()?;
+    let rest = line.strip_prefix('%')?.trim_start();
+    let label = rest
+        .strip_prefix("Encoding:")
+        .or_else(|| rest.strip_prefix("encoding:"))?
+        .trim();
+    encoding_for_label(label).filter(|e| *e != encoding_rs::UTF_8)
+}
+
+/// Whether bytes are binary rather than text: a NUL in the first 8 KiB, as git decides
+/// (UTF-16 has NULs too, and is told apart before this is asked).
+fn is_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(8 << 10)]).is_some()
 }
 
 /// The UTF-16 encoding a byte-order mark at the start of `bytes` announces.
@@ -107,10 +154,12 @@ pub fn decode_utf8_owned(mut bytes: Vec<u8>) -> Decoded {
         bytes.drain(..3);
     }
     let utf16_without_bom = utf16_without_bom(&bytes);
+    let binary = utf16_without_bom.is_none() && is_binary(&bytes);
     match String::from_utf8(bytes) {
         Ok(text) => Decoded {
             text,
             utf16_without_bom,
+            binary,
             ..Decoded::default()
         },
         Err(e) => decode_utf8(e.as_bytes()),
@@ -124,9 +173,11 @@ pub fn decode_utf8(bytes: &[u8]) -> Decoded {
         return decode_with(bytes, enc.name()).unwrap_or_default();
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let utf16 = utf16_without_bom(bytes);
     let mut out = Decoded {
         text: String::with_capacity(bytes.len()),
-        utf16_without_bom: utf16_without_bom(bytes),
+        utf16_without_bom: utf16,
+        binary: utf16.is_none() && is_binary(bytes),
         ..Decoded::default()
     };
     let mut rest = bytes;
@@ -374,6 +425,12 @@ pub fn reject_invalid(
             }
         }
     }
+    // One error per record.
+    let spans: Vec<(usize, usize)> = order.iter().map(|&i| start(i)).collect();
+    let diags = merge_by_record(diags, |at| {
+        let k = spans.partition_point(|s| s.0 <= at);
+        (k > 0 && at < spans[k - 1].1).then(|| k - 1)
+    });
     let mut i = 0;
     parsed.bibliography.entries.retain(|_| {
         i += 1;
@@ -381,6 +438,54 @@ pub fn reject_invalid(
     });
     parsed.diagnostics.extend(diags);
     parsed.diagnostics.sort_by_key(|d| (d.line, d.column));
+}
+
+/// Merges the findings about invalid bytes (in text order) that fall in one record into
+/// the first of them, which then says how many places the record has: one error per
+/// record, not one per byte. `record(offset)` gives the record that holds a byte; findings
+/// outside every record are merged by line.
+///
+/// ```
+/// use bibkit::source::{decode_utf8, invalid_diagnostics, merge_by_record};
+/// let d = decode_utf8(b"@misc{a, title = {Caf\xe9 cr\xe8me}}\n@misc{b, title = {\xfc}}\n");
+/// let diags = invalid_diagnostics(&d, None, None);
+/// assert_eq!(diags.len(), 3);
+/// let merged = merge_by_record(diags, |at| Some(usize::from(at > 38)));
+/// assert_eq!(merged.len(), 2);
+/// assert!(merged[0].message.contains("2 places in this record"), "{}", merged[0].message);
+/// ```
+pub fn merge_by_record(
+    diags: Vec<crate::diagnostic::Diagnostic>,
+    record: impl Fn(usize) -> Option<usize>,
+) -> Vec<crate::diagnostic::Diagnostic> {
+    let mut out: Vec<(crate::diagnostic::Diagnostic, (Option<usize>, u32), usize)> = Vec::new();
+    for d in diags {
+        // Findings about the whole file (empty spans) stay as they are.
+        let group = if d.span.start == d.span.end {
+            (None, u32::MAX)
+        } else {
+            match record(d.span.start) {
+                Some(r) => (Some(r), 0),
+                None => (None, d.line),
+            }
+        };
+        match out.last_mut() {
+            Some((_, g, n)) if *g == group && group.1 != u32::MAX => *n += 1,
+            _ => out.push((d, group, 1)),
+        }
+    }
+    out.into_iter()
+        .map(|(mut d, (r, _), n)| {
+            if n > 1 {
+                let place = if r.is_some() { "record" } else { "line" };
+                d.message = match d.message.split_once("; ") {
+                    Some((what, rest)) => format!("{what} ({n} places in this {place}); {rest}"),
+                    None => format!("{} ({n} places in this {place})", d.message),
+                };
+            }
+            d
+        })
+        .collect()
 }
 
 /// One error per invalid sequence in `decoded`, with its line and column; `encoding` is the
@@ -404,6 +509,17 @@ pub fn invalid_diagnostics(
         .at_line_col(Span::new(0, 0), 1, 1);
         d.file = file.clone();
         out.push(d);
+    }
+    if decoded.binary {
+        let mut d = Diagnostic::new(
+            Severity::Error,
+            "invalid-encoding",
+            "this is a binary file (it has NUL bytes), not text; nothing is read from it",
+        )
+        .at_line_col(Span::new(0, 0), 1, 1);
+        d.file = file.clone();
+        out.push(d);
+        return out;
     }
     if decoded.invalid.is_empty() {
         return out;

@@ -175,7 +175,7 @@ fn year_month_day_become_one_date_and_irregular_years_stay() {
     assert!(
         p.diagnostics
             .iter()
-            .any(|d| d.rule == "date" && d.key.as_deref() == Some("b"))
+            .any(|d| d.rule == "invalid-date" && d.key.as_deref() == Some("b"))
     );
     assert_eq!(date(&p, "c"), "2001-10-25");
 }
@@ -209,7 +209,7 @@ fn xdata_fields_are_inherited_and_missing_targets_warn() {
     assert!(
         p.diagnostics
             .iter()
-            .any(|d| d.rule == "crossref" && d.message.contains("`gone`"))
+            .any(|d| d.rule == "missing-crossref" && d.message.contains("`gone`"))
     );
 }
 

@@ -310,3 +310,138 @@ mod cli {
         assert_eq!(out.status.code(), Some(1));
     }
 }
+
+mod encodings {
+    use assert_cmd::Command;
+
+    fn run(dir: &std::path::Path, args: &[&str]) -> (String, String, i32) {
+        let out = Command::cargo_bin("bibkit")
+            .unwrap()
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.code().unwrap_or(-1),
+        )
+    }
+
+    #[test]
+    fn jabref_encoding_line_is_honoured_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("jab.bib"),
+            b"% Encoding: windows-1252\r\n\r\n@Misc{m, title = {Caf\xe9 cr\xe8me}, author = {M\xfcller, Hans}, year = {2001}}\r\n",
+        )
+        .unwrap();
+        let (out, err, code) = run(dir.path(), &["convert", "jab.bib", "--to", "csl-json"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains("Café crème") && out.contains("Müller"),
+            "{out}"
+        );
+        assert!(
+            err.starts_with(
+                "bibkit: note: jab.bib: read as windows-1252, as its `% Encoding:` line says\n"
+            ),
+            "{err}"
+        );
+        assert!(
+            !err.contains("error[") && !err.contains("warning["),
+            "{err}"
+        );
+        let (out, err, code) = run(dir.path(), &["check", "jab.bib"]);
+        assert_eq!((out.as_str(), code), ("", 0), "{err}");
+    }
+
+    #[test]
+    fn check_takes_an_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("l.bib"), b"@misc{m, title = {Caf\xe9}}\n").unwrap();
+        let (out, _, code) = run(dir.path(), &["check", "l.bib"]);
+        assert_eq!(code, 1);
+        assert!(out.contains("error[invalid-encoding]"), "{out}");
+        let (out, err, code) = run(dir.path(), &["check", "l.bib", "--encoding", "latin1"]);
+        assert_eq!((out.as_str(), code), ("", 0), "{err}");
+    }
+
+    #[test]
+    fn one_error_per_record_and_one_for_a_binary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("m.bib"),
+            b"@misc{a, title = {Caf\xe9 cr\xe8me br\xfbl\xe9e}}\n\n@misc{b, title = {Fine}}\n@misc{c, note = {\xff\xfe}}\n",
+        )
+        .unwrap();
+        let (out, _, code) = run(dir.path(), &["check", "m.bib", "--format", "json"]);
+        assert_eq!(code, 1);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let enc: Vec<&serde_json::Value> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "invalid-encoding")
+            .collect();
+        assert_eq!(enc.len(), 2, "{out}");
+        assert!(
+            enc[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("4 places in this record"),
+            "{out}"
+        );
+        let (_, err, code) = run(dir.path(), &["convert", "m.bib"]);
+        assert_eq!(code, 1);
+        assert_eq!(err.matches("error[invalid-encoding]").count(), 2, "{err}");
+        // A binary file: one error, and nothing of it in the output.
+        let mut binary = b"\x7fELF\x02\x01\x01\0\0\0\0\0".to_vec();
+        for i in 0..20_000u32 {
+            binary.extend_from_slice(&i.to_le_bytes());
+            binary.extend_from_slice(b"\xff\xc3@misc{x");
+        }
+        std::fs::write(dir.path().join("bin.bib"), &binary).unwrap();
+        let (out, err, code) = run(dir.path(), &["convert", "bin.bib"]);
+        assert_eq!((out.as_str(), code), ("", 1));
+        assert_eq!(
+            err.lines().filter(|l| l.contains("error[")).count(),
+            1,
+            "{err}"
+        );
+        assert!(err.contains("binary file"), "{err}");
+        let (out, _, code) = run(dir.path(), &["check", "bin.bib"]);
+        assert_eq!(code, 1);
+        assert_eq!(
+            out.lines().filter(|l| l.contains("error[")).count(),
+            1,
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn fmt_keeps_a_jabref_file_in_its_declared_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jab.bib");
+    std::fs::write(
+        &path,
+        b"% Encoding: windows-1252\n\n@Misc{m,\ntitle={Caf\xe9}}\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("bibkit")
+        .unwrap()
+        .args(["fmt", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        out.stdout,
+        b"% Encoding: windows-1252\n\n@misc{m,\n  title = {Caf\xe9},\n}\n"
+    );
+}

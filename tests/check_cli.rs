@@ -116,7 +116,8 @@ fn exit_codes() {
     assert_eq!(check("structure", &["refs.bib"]).1, 1);
     // Usage and I/O errors: 2.
     assert_eq!(check("clean", &["missing.bib"]).1, 2);
-    assert_eq!(check("clean", &[]).1, 2);
+    // No inputs: the project in the current directory.
+    assert_eq!(check("clean", &[]).1, 0);
     assert_eq!(
         check("clean", &["refs.bib", "--config", "missing.toml"]).1,
         2

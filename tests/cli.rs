@@ -285,7 +285,7 @@ fn bib_to_csl_reports_what_csl_cannot_hold() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "info[not-written]: 1 comment(s) and 0 @preamble(s)",
+            "note[not-written]: 1 comment(s) and 0 @preamble(s)",
         ));
 }
 
@@ -345,4 +345,76 @@ fn rekey_generates_unique_keys_and_updates_crossrefs() {
     assert!(out.contains("crossref = {fiedler1975recent}"), "{out}");
     assert!(out.contains("@proceedings{fiedler1975recent,"), "{out}");
     assert!(out.contains("@book{knuth1984texbook,"), "{out}");
+}
+
+#[test]
+fn output_format_follows_the_output_name_and_takes_other_tools_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("refs.json");
+    bibkit()
+        .args(["convert", "examples/refs.bib", "-o", out.to_str().unwrap()])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert!(json.as_array().is_some_and(|a| !a.is_empty()));
+    // `--to` wins over the name.
+    let bib = dir.path().join("other.json");
+    bibkit()
+        .args([
+            "convert",
+            "examples/refs.bib",
+            "--to",
+            "bibtex",
+            "-o",
+            bib.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&bib).unwrap();
+    assert!(!text.starts_with('[') && text.contains("\n@"), "{text}");
+    for alias in ["csljson", "json", "csl-json"] {
+        let out = bibkit()
+            .args(["convert", "examples/refs.bib", "--to", alias])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{alias}");
+        assert_eq!(out.stdout.first(), Some(&b'['), "{alias}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command as Std, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let big: String = (0..200_000)
+        .map(|i| format!("@misc{{k{i}, title = {{Entry number {i}}}}}\n"))
+        .collect();
+    let path = dir.path().join("big.bib");
+    std::fs::write(&path, big).unwrap();
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("bibkit"))
+        .args(["convert", path.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        matches!(out.status.code(), Some(0) | None),
+        "{:?}",
+        out.status
+    );
 }

@@ -180,7 +180,7 @@ fn dates_that_are_no_dates_are_kept_as_text_with_a_warning_at_the_value() {
         ),
     ] {
         let (text, v, diags) = issued(date);
-        let warns = by_rule(&diags, "date");
+        let warns = by_rule(&diags, "invalid-date");
         assert_eq!(warns.len(), 1, "{date}: {diags:?}");
         let needle_at = text.find(date).unwrap() + date.find(needle).unwrap();
         assert_eq!(
@@ -431,7 +431,7 @@ fn a_long_minified_array() {
     );
     let missing = by_rule(&p.diagnostics, "missing-key");
     assert_eq!(missing.len(), n / 1000);
-    let date = by_rule(&p.diagnostics, "date");
+    let date = by_rule(&p.diagnostics, "invalid-date");
     assert_eq!(date.len(), 1);
     assert_eq!(at(date[0]), line_col(&text, text.rfind("99").unwrap()));
     // Generated keys are unique, and the converter writes every item.

@@ -277,7 +277,7 @@ fn xdata_that_names_itself_back_is_a_cycle_not_a_hang() {
     assert_eq!(code(&o), 1);
     let out = text(&o.stdout);
     assert!(
-        out.contains("error[missing-crossref]: `a`, `b` name each other in a cycle"),
+        out.contains("error[crossref-cycle]: `a`, `b` name each other in a cycle"),
         "{out}"
     );
     let o = run(dir.path(), &["convert", "a.bib", "--to", "csl-json"]);

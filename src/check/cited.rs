@@ -41,8 +41,58 @@ pub struct Scan {
     /// Whether the document cites everything (`\nocite{*}`).
     pub cites_all: bool,
     /// Bibliographies the document names (`\bibliography{a,b}` as `a.bib`, `b.bib`;
-    /// `\addbibresource{refs.bib}`), as written.
+    /// `\addbibresource{refs.bib}`; `bibliography:` in Markdown front matter), as written.
     pub resources: Vec<String>,
+    /// Other files the document reads (`\input`, `\include`, `\subfile`, `\import`, an
+    /// `.aux` file's `\@input`), in document order.
+    pub includes: Vec<Include>,
+    /// The names `\includeonly{…}` allows, when the document has one.
+    pub include_only: Option<Vec<String>>,
+    /// The main document this one belongs to, as written: a `% !TEX root = …` comment, or
+    /// the option of `\documentclass[…]{subfiles}`.
+    pub root: Option<String>,
+}
+
+/// How a document reads another file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncludeKind {
+    /// `\input{file}` or `\input file`: `.tex` is tried first when the name has no
+    /// extension.
+    Input,
+    /// `\include{file}`: `file.tex`, subject to `\includeonly`.
+    Include,
+    /// `\subfile{file}` (the `subfiles` package): the file's own inclusions are relative
+    /// to its directory.
+    Subfile,
+    /// `\import{dir}{file}`, `\inputfrom`, `\includefrom` (the `import` package): `dir`
+    /// from the main document's directory (or absolute); the file's inclusions are
+    /// relative to `dir`.
+    Import,
+    /// `\subimport{dir}{file}`, `\subinputfrom`, `\subincludefrom`: `dir` relative to
+    /// the including file's import directory.
+    Subimport,
+    /// `\@input{file.aux}` in an `.aux` file.
+    AuxInput,
+}
+
+/// One file a document reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Include {
+    /// The command.
+    pub kind: IncludeKind,
+    /// The directory argument of the `import` commands.
+    pub dir: Option<String>,
+    /// The file, as written.
+    pub path: String,
+    /// Whether it is an `\include` (`\include`, `\includefrom`, `\subincludefrom`), which
+    /// `\includeonly` filters.
+    pub is_include: bool,
+    /// Byte span of the file name.
+    pub span: Span,
+    /// 1-based line and column of the file name.
+    pub line: u32,
+    /// See `line`.
+    pub column: u32,
 }
 
 /// The kinds of documents [`scan`] reads.
@@ -93,13 +143,19 @@ pub fn scan(text: &str, kind: Kind, file: Option<Arc<str>>) -> Scan {
         Kind::Tex => tex(text, &mut found, &mut scan),
         Kind::Aux => aux(text, &mut found, &mut scan),
         Kind::Bcf => bcf(text, &mut found, &mut scan),
-        Kind::Markdown => markdown(text, &mut found),
+        Kind::Markdown => {
+            let body = front_matter(text, &mut found, &mut scan);
+            markdown_from(text, body, &mut found);
+        }
     }
     // In document order, each citation once (an `.aux` file's `\citation` and biblatex
     // lists are read in separate passes, and a broken file can make them overlap).
     found.sort_by_key(|(_, at)| *at);
     found.dedup_by_key(|(_, at)| *at);
     let lines = LineIndex::new(text);
+    for inc in &mut scan.includes {
+        (inc.line, inc.column) = lines.line_col(text, inc.span.start);
+    }
     scan.citations = found
         .into_iter()
         .map(|(key, at)| {
@@ -114,21 +170,6 @@ pub fn scan(text: &str, kind: Kind, file: Option<Arc<str>>) -> Scan {
         })
         .collect();
     scan
-}
-
-/// Byte offsets of the text that is not a `%` comment, line by line: the end of the code
-/// part of each line.
-fn code_end(line: &str) -> usize {
-    let b = line.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'%' => return i,
-            _ => i += 1,
-        }
-    }
-    b.len()
 }
 
 /// Whether a command name cites keys: natbib's and biblatex's citation commands (any name
@@ -410,17 +451,11 @@ fn skip_space(b: &[u8], mut i: usize) -> usize {
 }
 
 fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
-    // Comments blanked (keeping offsets), so that commented-out citations do not count.
-    let mut code = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let end = code_end(line);
-        code.push_str(&line[..end]);
-        for c in line[end..].chars() {
-            code.push(if c == '\n' { '\n' } else { ' ' });
-            for _ in 1..c.len_utf8() {
-                code.push(' ');
-            }
-        }
+    // What TeX does not read as commands blanked (keeping offsets), so that citations in
+    // comments, verbatim text and `\iffalse` do not count.
+    let (code, root) = tex_code(text);
+    if let Some(r) = root {
+        scan.root = Some(r);
     }
     let b = code.as_bytes();
     let square = Brackets::new(b, b'[', b']');
@@ -446,7 +481,46 @@ fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
         if n == 0 {
             continue;
         }
+        if let Some(kind) = include_command(name) {
+            i = include(&code, &curly, &square, i, name, kind, scan);
+            continue;
+        }
         match name {
+            "includeonly" => {
+                let j = skip_space(b, i);
+                if b.get(j) == Some(&b'{') {
+                    if let Some(end) = curly.end(j) {
+                        let names = code[j + 1..end - 1]
+                            .split(',')
+                            .map(|n| n.trim().trim_end_matches(".tex").to_string())
+                            .filter(|n| !n.is_empty());
+                        scan.include_only.get_or_insert_with(Vec::new).extend(names);
+                        i = end;
+                    }
+                }
+                continue;
+            }
+            "documentclass" => {
+                // `\documentclass[../main.tex]{subfiles}`: a part of that document.
+                let k = skip_space(b, i);
+                if b.get(k) == Some(&b'[') {
+                    if let Some(e) = square.end(k) {
+                        let j = skip_space(b, e);
+                        if b.get(j) == Some(&b'{') {
+                            if let Some(end) = curly.end(j) {
+                                if code[j + 1..end - 1].trim() == "subfiles" {
+                                    let main = code[k + 1..e - 1].trim();
+                                    if !main.is_empty() && scan.root.is_none() {
+                                        scan.root = Some(main.to_string());
+                                    }
+                                }
+                                i = end;
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
             "bibliography" | "addbibresource" | "addglobalbib" | "addsectionbib" => {
                 let j = skip_optional(b, &square, skip_space(b, i));
                 if b.get(j) == Some(&b'{') {
@@ -503,6 +577,246 @@ fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
     }
 }
 
+/// The inclusion a command makes, if it is one.
+fn include_command(name: &str) -> Option<IncludeKind> {
+    Some(match name {
+        "input" => IncludeKind::Input,
+        "include" => IncludeKind::Include,
+        "subfile" => IncludeKind::Subfile,
+        "import" | "inputfrom" | "includefrom" => IncludeKind::Import,
+        "subimport" | "subinputfrom" | "subincludefrom" => IncludeKind::Subimport,
+        _ => return None,
+    })
+}
+
+/// Reads the arguments of an inclusion command whose name ends at `i`; returns where
+/// scanning goes on.
+fn include(
+    code: &str,
+    curly: &Brackets,
+    square: &Brackets,
+    i: usize,
+    name: &str,
+    kind: IncludeKind,
+    scan: &mut Scan,
+) -> usize {
+    let b = code.as_bytes();
+    let mut j = i;
+    if b.get(j) == Some(&b'*') {
+        j += 1;
+    }
+    // One `{…}` argument, its text and span.
+    let arg = |j: usize| -> Option<(usize, usize, usize)> {
+        let k = skip_space(b, j);
+        if b.get(k) != Some(&b'{') {
+            return None;
+        }
+        let end = curly.end(k)?;
+        let inner = &code[k + 1..end - 1];
+        let lead = inner.len() - inner.trim_start().len();
+        let s = k + 1 + lead;
+        Some((s, s + inner.trim().len(), end))
+    };
+    let usable = |t: &str| !t.is_empty() && !t.contains(['#', '\\', '{', '}']);
+    let is_include = matches!(name, "include" | "includefrom" | "subincludefrom");
+    let (dir, file) = match kind {
+        IncludeKind::Import | IncludeKind::Subimport => {
+            let Some((ds, de, dend)) = arg(j) else {
+                return j;
+            };
+            let Some(f) = arg(dend) else {
+                return dend;
+            };
+            (Some(code[ds..de].to_string()), f)
+        }
+        IncludeKind::Input if b.get(skip_space(b, j)) != Some(&b'{') => {
+            // `\input chapter1`: TeX's own syntax, the name up to a space.
+            let k = skip_space(b, j);
+            let n = b[k..]
+                .iter()
+                .take_while(|c| {
+                    !c.is_ascii_whitespace() && !matches!(c, b'\\' | b'{' | b'}' | b'%')
+                })
+                .count();
+            if k == j || n == 0 {
+                return j;
+            }
+            (None, (k, k + n, k + n))
+        }
+        _ => {
+            let Some(f) = arg(j) else {
+                return j;
+            };
+            (None, f)
+        }
+    };
+    let (s, e, end) = file;
+    let path = &code[s..e];
+    if usable(path) && dir.as_deref().is_none_or(|d| !d.contains(['#', '\\'])) {
+        // `\include` and `\subfile` files are `.tex` files whatever they are named.
+        let _ = square;
+        scan.includes.push(Include {
+            kind,
+            dir,
+            path: path.to_string(),
+            is_include,
+            span: Span::new(s, e),
+            line: 0,
+            column: 0,
+        });
+    }
+    end
+}
+
+/// The environments whose text TeX typesets (or writes) as it is: a `\cite` in them is
+/// not a citation.
+const VERBATIM: &[&str] = &[
+    "verbatim",
+    "verbatim*",
+    "Verbatim",
+    "Verbatim*",
+    "BVerbatim",
+    "LVerbatim",
+    "spverbatim",
+    "lstlisting",
+    "minted",
+    "comment",
+    "filecontents",
+    "filecontents*",
+];
+
+/// The TeX source with what TeX does not read as commands blanked (every byte but line
+/// breaks becomes a space, so offsets stay): `%` comments, the verbatim-like environments
+/// ([`VERBATIM`]), `\verb|…|`, and the false branch of `\iffalse … \else … \fi` (nested
+/// conditionals counted). Also gives the first `% !TEX root = …` comment's file. One
+/// reading of the text.
+fn tex_code(text: &str) -> (String, Option<String>) {
+    let b = text.as_bytes();
+    let mut code = b.to_vec();
+    let blank = |code: &mut Vec<u8>, from: usize, to: usize| {
+        for c in &mut code[from..to] {
+            if !matches!(*c, b'\n' | b'\r') {
+                *c = b' ';
+            }
+        }
+    };
+    let line_end = |i: usize| memchr::memchr2(b'\n', b'\r', &b[i..]).map_or(b.len(), |n| i + n);
+    let name_at = |i: usize| {
+        b[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .count()
+    };
+    let mut root = None;
+    // The start of the false branch being skipped, and the depth of conditionals in it.
+    let mut skipping: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while let Some(k) = memchr::memchr2(b'%', b'\\', &b[i..]) {
+        let at = i + k;
+        if b[at] == b'%' {
+            let end = line_end(at);
+            if root.is_none() && skipping.is_none() {
+                root = magic_root(&text[at..end]);
+            }
+            blank(&mut code, at, end);
+            i = end;
+            continue;
+        }
+        let n = name_at(at + 1);
+        let name = &text[at + 1..at + 1 + n];
+        let after = at + 1 + n.max(1);
+        let after = if n == 0 {
+            // A control symbol: `\` and the one character after it.
+            at + 1 + text[at + 1..].chars().next().map_or(0, char::len_utf8)
+        } else {
+            after
+        };
+        if let Some((from, depth)) = skipping {
+            let depth = if name.starts_with("if") {
+                depth + 1
+            } else if name == "fi" {
+                depth - 1
+            } else if depth == 1 && matches!(name, "else" | "or") {
+                0
+            } else {
+                depth
+            };
+            if depth == 0 {
+                blank(&mut code, from, after);
+                skipping = None;
+            } else {
+                skipping = Some((from, depth));
+            }
+            i = after;
+            continue;
+        }
+        match name {
+            "iffalse" => skipping = Some((at, 1)),
+            "verb" => {
+                let mut d = after;
+                if b.get(d) == Some(&b'*') {
+                    d += 1;
+                }
+                if let Some(&delim) = b.get(d).filter(|c| c.is_ascii_punctuation() && **c != b'{') {
+                    let end = line_end(d + 1);
+                    let close =
+                        memchr::memchr(delim, &b[d + 1..end]).map_or(end, |c| d + 1 + c + 1);
+                    blank(&mut code, at, close);
+                    i = close;
+                    continue;
+                }
+            }
+            "begin" => {
+                let k = after + b[after..].iter().take_while(|c| **c == b' ').count();
+                if b.get(k) == Some(&b'{') {
+                    if let Some(close) = memchr::memchr(b'}', &b[k..]).map(|c| k + c) {
+                        let env = &text[k + 1..close];
+                        if VERBATIM.contains(&env) {
+                            let marker = format!("\\end{{{env}}}");
+                            let body = close + 1;
+                            let end = memchr::memmem::find(&b[body..], marker.as_bytes())
+                                .map_or(b.len(), |e| body + e);
+                            blank(&mut code, body, end);
+                            i = (end + marker.len()).min(b.len());
+                            continue;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        i = after;
+    }
+    if let Some((from, _)) = skipping {
+        blank(&mut code, from, b.len());
+    }
+    // Only ASCII bytes were written, each over a whole character's bytes.
+    let code = String::from_utf8(code)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    (code, root)
+}
+
+/// The file of a `% !TEX root = file` comment (TeXShop's, TeXstudio's and VS Code's
+/// LaTeX Workshop's convention; any case, spaces optional).
+fn magic_root(comment: &str) -> Option<String> {
+    let rest = comment.trim_start_matches('%').trim_start();
+    let rest = rest.strip_prefix('!')?.trim_start();
+    let (word, rest) = rest.split_at(rest.len().min(3));
+    if !word.eq_ignore_ascii_case("tex") {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let (word, rest) = rest.split_at(
+        rest.find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len()),
+    );
+    if !word.eq_ignore_ascii_case("root") {
+        return None;
+    }
+    let file = rest.trim_start().strip_prefix('=')?.trim();
+    (!file.is_empty()).then(|| file.to_string())
+}
+
 /// Skips up to two `[…]` optional arguments.
 fn skip_optional(b: &[u8], square: &Brackets, mut j: usize) -> usize {
     for _ in 0..2 {
@@ -552,6 +866,31 @@ fn aux(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
         } else {
             key_list(&lists, &mut closes_at_open, open, out, &mut scan.cites_all)
         };
+    }
+    // `\@input{chapter.aux}`: the `.aux` of an `\include`d file.
+    let mut consumed = 0;
+    for (at, pat) in text.match_indices("\\@input{") {
+        if at < consumed {
+            continue;
+        }
+        let open = at + pat.len() - 1;
+        if let Some(end) = curly.end(open) {
+            consumed = end;
+            let inner = &text[open + 1..end - 1];
+            let name = inner.trim();
+            if !name.is_empty() && !name.contains(['\\', '{', '#']) {
+                let s = open + 1 + (inner.len() - inner.trim_start().len());
+                scan.includes.push(Include {
+                    kind: IncludeKind::AuxInput,
+                    dir: None,
+                    path: name.to_string(),
+                    is_include: false,
+                    span: Span::new(s, s + name.len()),
+                    line: 0,
+                    column: 0,
+                });
+            }
+        }
     }
     let mut consumed = 0;
     for (at, pat) in text.match_indices("\\bibdata{") {
@@ -632,11 +971,12 @@ fn bcf(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
 
 /// pandoc's citation syntax: `@key` where `@` does not follow a letter or digit (so e-mail
 /// addresses do not count), the key made of letters, digits, `_` and internal `:.#$%&-+?<>~/`;
-/// or `@{key}`. Code spans and fenced code blocks are skipped.
-fn markdown(text: &str, out: &mut Vec<(String, usize)>) {
+/// or `@{key}`. Code spans and fenced code blocks are skipped. Reads from byte `start` on
+/// (after the front matter).
+fn markdown_from(text: &str, start: usize, out: &mut Vec<(String, usize)>) {
     let mut in_fence: Option<&str> = None;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
+    let mut offset = start;
+    for line in text[start..].split_inclusive('\n') {
         let trimmed = line.trim_start();
         let fence = ["```", "~~~"].into_iter().find(|f| trimmed.starts_with(f));
         match (in_fence, fence) {
@@ -699,6 +1039,107 @@ fn markdown_line(line: &str, offset: usize, out: &mut Vec<(String, usize)>) {
         }
         i += 1;
     }
+}
+
+/// Reads a Markdown document's YAML front matter (a `---` line first, up to a `---` or
+/// `...` line): its `bibliography` (a file or a list of files) and the keys of its
+/// `nocite` (`@*` cites everything). Returns where the document's text starts.
+fn front_matter(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) -> usize {
+    let Some((body, end)) = front_matter_bounds(text) else {
+        return 0;
+    };
+    let yaml = &text[body.0..body.1];
+    scan.resources
+        .extend(yaml_top_level_strings(yaml, "bibliography"));
+    // `nocite:` and the lines indented under it, read as citations where they stand.
+    let mut offset = body.0;
+    let mut in_nocite = false;
+    for line in yaml.split_inclusive('\n') {
+        let top_level = !line.starts_with([' ', '\t']) && !line.trim().is_empty();
+        if top_level {
+            in_nocite = line.starts_with("nocite:");
+        }
+        if in_nocite {
+            let from = if top_level { "nocite:".len() } else { 0 };
+            if line[from..].contains("@*") {
+                scan.cites_all = true;
+            }
+            markdown_line(&line[from..], offset + from, out);
+        }
+        offset += line.len();
+    }
+    end
+}
+
+/// The front matter of a Markdown text: the YAML's bounds, and where the text after it
+/// starts.
+fn front_matter_bounds(text: &str) -> Option<((usize, usize), usize)> {
+    let first = text.split_inclusive('\n').next()?;
+    if first.trim_end() != "---" {
+        return None;
+    }
+    let mut offset = first.len();
+    for line in text[first.len()..].split_inclusive('\n') {
+        if matches!(line.trim_end(), "---" | "...") {
+            return Some(((first.len(), offset), offset + line.len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The strings a top-level `key` of a YAML mapping holds: its value when that is a string,
+/// the strings of its list when it is one. Read from the parser's events (aliases are not
+/// followed, nesting is not recursion), so any text costs linear time.
+pub(crate) fn yaml_top_level_strings(yaml: &str, key: &str) -> Vec<String> {
+    use yaml_rust2::Event;
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(yaml);
+    let mut found = Vec::new();
+    // Depth of collections; at depth 1 in the top-level mapping, whether the next scalar
+    // is a key, and whether the value being read belongs to `key`.
+    let mut depth = 0usize;
+    let mut expect_key = true;
+    let mut taking = false;
+    let mut top_is_mapping = false;
+    while let Ok((event, _)) = parser.next_token() {
+        match event {
+            Event::StreamEnd | Event::DocumentEnd => break,
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if depth == 0 {
+                    top_is_mapping = matches!(event, Event::MappingStart(..));
+                } else if depth == 1 && !expect_key {
+                    // A collection as a value: only a list of `key` is read.
+                    taking &= matches!(event, Event::SequenceStart(..));
+                }
+                depth += 1;
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                depth = depth.saturating_sub(1);
+                if depth == 1 {
+                    expect_key = true;
+                    taking = false;
+                }
+            }
+            Event::Scalar(value, ..) if top_is_mapping => match depth {
+                1 if expect_key => {
+                    taking = value == key;
+                    expect_key = false;
+                }
+                1 => {
+                    if taking && !value.trim().is_empty() {
+                        found.push(value);
+                    }
+                    expect_key = true;
+                    taking = false;
+                }
+                2 if taking && !value.trim().is_empty() => found.push(value),
+                _ => {}
+            },
+            Event::Alias(_) if depth == 1 => expect_key = !expect_key,
+            _ => {}
+        }
+    }
+    found
 }
 
 /// The length of a pandoc citation key at the start of `s`: it starts with a letter, digit
@@ -764,6 +1205,140 @@ mod tests {
         let s = scan(bcf, Kind::Bcf, None);
         assert!(s.cites_all);
         assert_eq!(s.resources, ["refs.bib"]);
+    }
+
+    #[test]
+    fn verbatim_iffalse_and_comments_are_not_citations() {
+        let tex = "\\cite{a}\n\\begin{verbatim}\n\\cite{v1} % \\end{verb}\n\\end{verbatim}\\cite{b}\n\
+\\begin{lstlisting}[language=TeX]\\cite{v2}\\end{lstlisting}\n\\verb|\\cite{v3}| \\verb*+\\cite{v4}+ \\cite{c}\n\
+\\iffalse \\cite{f1} \\ifx\\a\\b \\cite{f2} \\fi \\cite{f3} \\else \\cite{d} \\fi\n\
+\\iffalse % \\fi\n\\cite{f4} \\fi \\cite{e}\n\\begin{comment}\\cite{v5}\\end{comment}\n% \\cite{old}";
+        assert_eq!(keys(tex, Kind::Tex), ["a", "b", "c", "d", "e"]);
+        // Unclosed, they hide the rest of the file (as TeX would).
+        assert_eq!(
+            keys("\\cite{a}\\begin{verbatim}\\cite{b}", Kind::Tex),
+            ["a"]
+        );
+        assert_eq!(keys("\\cite{a}\\iffalse\\cite{b}", Kind::Tex), ["a"]);
+        assert_eq!(keys("\\verb|x \\cite{a}\n\\cite{b}", Kind::Tex), ["b"]);
+    }
+
+    #[test]
+    fn inclusions_are_found_in_order() {
+        let tex = "\\includeonly{ch1, ch3.tex}\n\\input{front}\\include{ch1}\n\\input intro \\subfile{parts/p1}\n\
+\\import{/abs/dir/}{a}\\subimport*{sec/}{b.tex}\\includefrom{x/}{y}\\subinputfrom{s/}{t}\n\
+% \\input{commented}\n\\newcommand\\chap[1]{\\input{#1}}\\begin{verbatim}\\input{v}\\end{verbatim}";
+        let s = scan(tex, Kind::Tex, None);
+        let got: Vec<(IncludeKind, Option<&str>, &str, bool, u32)> = s
+            .includes
+            .iter()
+            .map(|i| {
+                (
+                    i.kind,
+                    i.dir.as_deref(),
+                    i.path.as_str(),
+                    i.is_include,
+                    i.line,
+                )
+            })
+            .collect();
+        use IncludeKind::*;
+        assert_eq!(
+            got,
+            [
+                (Input, None, "front", false, 2),
+                (Include, None, "ch1", true, 2),
+                (Input, None, "intro", false, 3),
+                (Subfile, None, "parts/p1", false, 3),
+                (Import, Some("/abs/dir/"), "a", false, 4),
+                (Subimport, Some("sec/"), "b.tex", false, 4),
+                (Import, Some("x/"), "y", true, 4),
+                (Subimport, Some("s/"), "t", false, 4),
+            ]
+        );
+        assert_eq!(
+            s.include_only,
+            Some(vec!["ch1".to_string(), "ch3".to_string()])
+        );
+        let i = &s.includes[1];
+        assert_eq!(&tex[i.span.start..i.span.end], "ch1");
+        let aux = scan("\\relax\n\\@input{ch1.aux}\n", Kind::Aux, None);
+        assert_eq!(aux.includes[0].path, "ch1.aux");
+        assert_eq!(aux.includes[0].kind, AuxInput);
+    }
+
+    #[test]
+    fn a_part_names_its_main_document() {
+        for (tex, root) in [
+            (
+                "% !TEX root = ../thesis.tex\n\\chapter{x}",
+                Some("../thesis.tex"),
+            ),
+            ("%!TeX root=main.tex\n", Some("main.tex")),
+            (
+                "\\documentclass[../main.tex]{subfiles}\n\\begin{document}",
+                Some("../main.tex"),
+            ),
+            ("\\documentclass[a4paper]{article}", None),
+            ("% TEX root = no.tex", None),
+        ] {
+            assert_eq!(scan(tex, Kind::Tex, None).root.as_deref(), root, "{tex}");
+        }
+    }
+
+    #[test]
+    fn front_matter_names_bibliographies_and_nocite_keys() {
+        let md = "---\ntitle: \"On @fake\"\nbibliography:\n  - refs.bib\n  - \"more refs.bib\"\n\
+nocite: |\n  @extra1, @extra2\nauthor: me@example.org\n---\nText [@a; -@b, p. 4] and @c.\n";
+        let s = scan(md, Kind::Markdown, None);
+        assert_eq!(s.resources, ["refs.bib", "more refs.bib"]);
+        let k: Vec<&str> = s.citations.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(k, ["extra1", "extra2", "a", "b", "c"]);
+        let c = &s.citations[0];
+        assert_eq!(&md[c.span.start..c.span.end], "extra1");
+        assert_eq!((c.line, c.column), (7, 4));
+        let s = scan(
+            "---\nbibliography: refs.bib\nnocite: \"@*\"\n...\n@x",
+            Kind::Markdown,
+            None,
+        );
+        assert_eq!(s.resources, ["refs.bib"]);
+        assert!(s.cites_all);
+        // Not front matter: no closing line, or not at the start.
+        assert!(
+            scan("---\nbibliography: a.bib\n", Kind::Markdown, None)
+                .resources
+                .is_empty()
+        );
+        assert!(
+            scan("x\n---\nbibliography: a.bib\n---\n", Kind::Markdown, None)
+                .resources
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn hostile_front_matter_is_read_in_linear_time() {
+        // Deep nesting, and aliases that would expand exponentially if followed.
+        let deep = format!(
+            "---\nbibliography: {}{}\n---\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(scan(&deep, Kind::Markdown, None).resources.is_empty());
+        let mut laughs = String::from("---\na: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..30 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
+            laughs.push_str(&format!(
+                "l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+        }
+        laughs.push_str("bibliography: *l29\n---\n");
+        assert!(scan(&laughs, Kind::Markdown, None).resources.is_empty());
     }
 
     #[test]
@@ -1075,7 +1650,12 @@ mod naive {
             Kind::Tex => tex(text, &mut found, &mut scan),
             Kind::Aux => aux(text, &mut found, &mut scan),
             Kind::Bcf => bcf(text, &mut found, &mut scan),
-            Kind::Markdown => markdown(text, &mut found),
+            Kind::Markdown => {
+                let body = super::front_matter(text, &mut found, &mut scan);
+                let mut rest = Vec::new();
+                markdown(&text[body..], &mut rest);
+                found.extend(rest.into_iter().map(|(k, at)| (k, at + body)));
+            }
         }
         found.sort_by_key(|(_, at)| *at);
         found.dedup_by_key(|(_, at)| *at);
@@ -1094,21 +1674,6 @@ mod naive {
             })
             .collect();
         scan
-    }
-
-    /// Byte offsets of the text that is not a `%` comment, line by line: the end of the code
-    /// part of each line.
-    fn code_end(line: &str) -> usize {
-        let b = line.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                b'\\' => i += 2,
-                b'%' => return i,
-                _ => i += 1,
-            }
-        }
-        b.len()
     }
 
     /// Whether a command name cites keys: natbib's and biblatex's citation commands (any name
@@ -1179,18 +1744,8 @@ mod naive {
     }
 
     fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
-        // Comments blanked (keeping offsets), so that commented-out citations do not count.
-        let mut code = String::with_capacity(text.len());
-        for line in text.split_inclusive('\n') {
-            let end = code_end(line);
-            code.push_str(&line[..end]);
-            for c in line[end..].chars() {
-                code.push(if c == '\n' { '\n' } else { ' ' });
-                for _ in 1..c.len_utf8() {
-                    code.push(' ');
-                }
-            }
-        }
+        // The same blanking as the scanner's.
+        let (code, _) = super::tex_code(text);
         let b = code.as_bytes();
         let mut i = 0;
         while let Some(p) = code[i..].find('\\') {

@@ -74,6 +74,35 @@ fn is_typeset(name: &str) -> bool {
         ))
 }
 
+/// How far past the current year a year may be (works announced as forthcoming).
+const FUTURE_YEARS: i64 = 5;
+
+/// The current year (UTC), from the clock.
+fn current_year() -> i64 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    // Days to a civil year, as in Howard Hinnant's `civil_from_days`.
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    yoe + era * 400 + i64::from(mp >= 10)
+}
+
+/// `invalid-year` for a year far in the future.
+fn future_year(year: i64) -> Option<(&'static str, String)> {
+    let now = current_year();
+    (year > now + FUTURE_YEARS).then(|| {
+        (
+            "invalid-year",
+            format!("`{year}` is more than {FUTURE_YEARS} years after {now}: is it a typo?"),
+        )
+    })
+}
+
 /// What is wrong with a field's value, if anything: a rule id and a message.
 fn value_problem(f: &Field, raw: &str) -> Option<(&'static str, String)> {
     let text = || f.value.to_plain_string();
@@ -82,7 +111,10 @@ fn value_problem(f: &Field, raw: &str) -> Option<(&'static str, String)> {
             let t = text();
             let t = t.trim();
             let ok = t.is_empty() || t.parse::<i64>().is_ok_and(|y| (-9999..=9999).contains(&y));
-            (!ok).then(|| ("invalid-year", format!("`{t}` is not a year")))
+            if !ok {
+                return Some(("invalid-year", format!("`{t}` is not a year")));
+            }
+            t.parse::<i64>().ok().and_then(future_year)
         }
         "month" => {
             let t = text();
@@ -113,6 +145,11 @@ fn value_problem(f: &Field, raw: &str) -> Option<(&'static str, String)> {
                 "invalid-date",
                 format!("`{}` is not an ISO 8601/EDTF date", t.to_plain_string()),
             )),
+            // Published, visited or held more than a few years from now: a typo.
+            Value::Date(d) if f.name != "urldate" => d
+                .start()
+                .and_then(|p| future_year(p.year))
+                .map(|(_, m)| ("invalid-date", m)),
             _ => None,
         },
         "pages" => pages_problem(&text()).map(|why| ("invalid-pages", why)),
@@ -666,6 +703,36 @@ fn style(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn implausible_years() {
+        let now = current_year();
+        assert!((2024..2300).contains(&now), "{now}");
+        let year = |y: &str| {
+            let f = Field {
+                name: "year".into(),
+                value: Value::Verbatim(y.into()),
+                span: None,
+                inherited: false,
+            };
+            value_problem(&f, y).map(|(id, _)| id)
+        };
+        assert_eq!(year("20201"), Some("invalid-year"));
+        assert_eq!(year(&(now + 6).to_string()), Some("invalid-year"));
+        assert_eq!(year(&(now + 1).to_string()), None);
+        assert_eq!(year("1687"), None);
+        let date = |y: i64| {
+            let f = Field {
+                name: "date".into(),
+                value: Value::date(crate::model::Date::Single(crate::model::DatePart::year(y))),
+                span: None,
+                inherited: false,
+            };
+            value_problem(&f, "").map(|(id, _)| id)
+        };
+        assert_eq!(date(now + 40), Some("invalid-date"));
+        assert_eq!(date(now), None);
+    }
 
     #[test]
     fn pages() {

@@ -32,7 +32,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use config::{Config, ConfigError, DataModel};
-pub use rules::{Example, Level, RULES, Rule, explain, rule};
+pub use rules::{
+    Example, Level, MESSAGES, Message, RULES, Rule, explain, explain_id, message, rule,
+};
 
 use crate::diagnostic::{Diagnostic, LineIndex, Severity};
 use crate::formats::bibtex::{self, Lowering};
@@ -55,6 +57,8 @@ struct Bib {
     /// `[hash >> 32, hash, entry]` of the keys written in the file, sorted (the lowering's
     /// key index).
     keys: Vec<[u32; 3]>,
+    /// Its invalid bytes, until they are reported one per entry.
+    invalid: Vec<Diagnostic>,
 }
 
 /// A [`Bib`]'s spans, flags, extras and keys, as indexing gives them.
@@ -223,8 +227,34 @@ impl Checker {
         let file = file.into();
         let decoded = crate::source::decode_utf8_owned(bytes);
         let invalid = crate::source::invalid_diagnostics(&decoded, Some(file.clone()), None);
-        if decoded.utf16_without_bom.is_some() {
+        if decoded.unreadable() {
             // Not text that can be checked: only the error naming the encoding.
+            self.push_encoding(invalid);
+            return;
+        }
+        self.add_text(Some(file), decoded.text, invalid);
+    }
+
+    /// Adds a bibliography already decoded (from the encoding `encoding` names, for
+    /// messages; `None` for UTF-8): bytes it could not decode are `invalid-encoding`
+    /// findings, one per entry.
+    ///
+    /// ```
+    /// use bibkit::check::{Checker, Config};
+    /// let decoded = bibkit::source::decode(b"@misc{m, title = {Caf\xe9}}", Some("latin1")).unwrap();
+    /// let mut checker = Checker::new(Config::default());
+    /// checker.add_bib_decoded("m.bib", decoded, Some("windows-1252"));
+    /// assert!(checker.run().is_empty());
+    /// ```
+    pub fn add_bib_decoded(
+        &mut self,
+        file: impl Into<Arc<str>>,
+        decoded: crate::source::Decoded,
+        encoding: Option<&str>,
+    ) {
+        let file = file.into();
+        let invalid = crate::source::invalid_diagnostics(&decoded, Some(file.clone()), encoding);
+        if decoded.unreadable() {
             self.push_encoding(invalid);
             return;
         }
@@ -250,8 +280,7 @@ impl Checker {
         self.encoding.extend(out.list);
     }
 
-    fn add_text(&mut self, file: Option<Arc<str>>, text: String, encoding: Vec<Diagnostic>) {
-        self.push_encoding(encoding);
+    fn add_text(&mut self, file: Option<Arc<str>>, text: String, invalid: Vec<Diagnostic>) {
         self.bibs.push(Bib {
             file,
             text,
@@ -259,6 +288,7 @@ impl Checker {
             flags: Vec::new(),
             extras: Vec::new(),
             keys: Vec::new(),
+            invalid,
         });
     }
 
@@ -270,7 +300,11 @@ impl Checker {
         }
         let mut bibs = std::mem::take(&mut self.bibs);
         let reader = bibtex::Reader::new().record_names(true);
-        let (parts, mut found) = {
+        let invalids: Vec<Vec<Diagnostic>> = bibs
+            .iter_mut()
+            .map(|b| std::mem::take(&mut b.invalid))
+            .collect();
+        let (parts, mut found, invalid) = {
             let sources: Vec<Source<'_>> = bibs
                 .iter()
                 .map(|b| Source {
@@ -281,6 +315,13 @@ impl Checker {
             let mut lowering =
                 Lowering::from_sources(sources.iter().map(|s| (s.file.clone(), s.text)), reader);
             let (flags, extras, found) = self.check_all(&lowering, &sources);
+            // Invalid bytes: one finding per entry.
+            let mut invalid = Vec::new();
+            for (b, mine) in invalids.into_iter().enumerate() {
+                invalid.extend(crate::source::merge_by_record(mine, |at| {
+                    lowering.entry_at(b, at)
+                }));
+            }
             let ranges: Vec<std::ops::Range<usize>> =
                 (0..bibs.len()).map(|b| lowering.entries_of(b)).collect();
             let spans = lowering.take_spans();
@@ -306,8 +347,9 @@ impl Checker {
                 let b = file_of(k[2] as usize);
                 parts[b].3.push([k[0], k[1], k[2] - ranges[b].start as u32]);
             }
-            (parts, found)
+            (parts, found, invalid)
         };
+        self.push_encoding(invalid);
         for (bib, (spans, flags, extras, keys)) in bibs.iter_mut().zip(parts) {
             bib.spans = spans;
             bib.flags = flags;
@@ -406,6 +448,31 @@ impl Checker {
         checked
     }
 
+    /// A finding from outside the checker (the project layer's `missing-include`,
+    /// `include-cycle`) at the level its rule has in this configuration; `None` when the
+    /// rule is off.
+    ///
+    /// ```
+    /// use bibkit::check::{Checker, Config, Level};
+    /// use bibkit::diagnostic::{Diagnostic, Severity};
+    /// let d = Diagnostic::new(Severity::Warning, "missing-include", "`ch9` is not there");
+    /// let checker = Checker::new(Config::default().with_level("missing-include", Level::Error));
+    /// assert_eq!(checker.level(d.clone()).unwrap().severity, Severity::Error);
+    /// let off = Checker::new(Config::default().with_level("missing-include", Level::Off));
+    /// assert!(off.level(d).is_none());
+    /// ```
+    pub fn level(&self, mut d: Diagnostic) -> Option<Diagnostic> {
+        d.severity = self.config.level(d.rule).severity()?;
+        Some(d)
+    }
+
+    /// The texts of the bibliographies added, by file name.
+    pub fn into_sources(self) -> impl Iterator<Item = (Arc<str>, String)> {
+        self.bibs
+            .into_iter()
+            .filter_map(|b| Some((b.file?, b.text)))
+    }
+
     /// Adds what a document cites.
     pub fn add_cited(&mut self, scan: Scan) {
         self.cited.push(scan);
@@ -450,8 +517,9 @@ impl Checker {
                 "undefined-macro" => "undefined-macro",
                 "macro-too-large" => "macro-too-large",
                 "entries-in-comment" => "entries-in-comment",
-                "crossref" => "missing-crossref",
-                "name" => "invalid-name",
+                "missing-crossref" => "missing-crossref",
+                "crossref-cycle" => "crossref-cycle",
+                "invalid-name" => "invalid-name",
                 // Duplicate keys are found across all files, and dates by their own rules.
                 _ => continue,
             };
@@ -623,14 +691,14 @@ impl Checker {
     fn similar_in_block(&self, members: &[(usize, usize)]) -> Vec<(usize, usize)> {
         const SMALL: usize = 32;
         const WINDOW: usize = 8;
-        let extra = |m: usize| {
-            let (b, i) = members[m];
-            self.bibs[b].extra(i).expect("block members have extras")
-        };
-        let key = |m: usize| {
-            let (b, i) = members[m];
-            self.bibs[b].key(i)
-        };
+        // Looked up once: sorting compares each member many times.
+        let extras: Vec<&Extra> = members
+            .iter()
+            .map(|&(b, i)| self.bibs[b].extra(i).expect("block members have extras"))
+            .collect();
+        let keys: Vec<&str> = members.iter().map(|&(b, i)| self.bibs[b].key(i)).collect();
+        let extra = |m: usize| extras[m];
+        let key = |m: usize| keys[m];
         let neighbours: Option<Vec<Vec<usize>>> = (members.len() > SMALL).then(|| {
             let mut near: Vec<Vec<usize>> = vec![Vec::new(); members.len()];
             let mut by_title: Vec<usize> = (0..members.len()).collect();
@@ -693,6 +761,9 @@ impl Checker {
         }
         let mut used = vec![false; entries.len()];
         let mut all = false;
+        // A key that is not defined is reported once, at its first citation, with the
+        // others counted: finding index, count, and a few more places.
+        let mut reported: HashMap<&str, (usize, usize, Vec<String>)> = HashMap::new();
         for scan in &self.cited {
             all |= scan.cites_all;
             for c in &scan.citations {
@@ -703,6 +774,15 @@ impl Checker {
                     used[i] = true;
                     continue;
                 }
+                if let Some((_, n, more)) = reported.get_mut(c.key.as_str()) {
+                    *n += 1;
+                    if more.len() < 3 {
+                        let file = c.file.as_deref().unwrap_or("line");
+                        more.push(format!("{file}:{}", c.line));
+                    }
+                    continue;
+                }
+                let before = out.list.len();
                 match caseless.get(&c.key.to_lowercase()) {
                     Some(k) => {
                         if let Some(&i) = exact.get(k) {
@@ -720,7 +800,27 @@ impl Checker {
                         c,
                     ),
                 }
+                // `usize::MAX`: the rule is off, nothing was reported.
+                let index = if out.list.len() > before {
+                    before
+                } else {
+                    usize::MAX
+                };
+                reported.insert(&c.key, (index, 1, Vec::new()));
             }
+        }
+        for (index, n, more) in reported.into_values() {
+            if n == 1 || index == usize::MAX {
+                continue;
+            }
+            let d = &mut out.list[index];
+            let others = if n - 1 > more.len() {
+                format!("{}, …", more.join(", "))
+            } else {
+                more.join(", ")
+            };
+            d.message
+                .push_str(&format!(" (cited {n} times; also at {others})"));
         }
         if all || !out.on("unused-entry") {
             return;
@@ -886,7 +986,39 @@ fn similar(a: &Extra, b: &Extra) -> bool {
     if la.abs_diff(lb) * 10 > la.max(lb) {
         return false;
     }
-    strsim::normalized_levenshtein(&ta, &tb) >= 0.9
+    // At least 90 % alike: an edit distance of at most a tenth of the longer title, which a
+    // band of the edit-distance table around its diagonal decides.
+    let (ca, cb): (Vec<char>, Vec<char>) = (ta.chars().collect(), tb.chars().collect());
+    within_edits(&ca, &cb, la.max(lb) / 10)
+}
+
+/// Whether the Levenshtein distance of `a` and `b` is at most `k`, computing only the
+/// cells within `k` of the diagonal: `(2k + 1) · len` steps instead of `len²`.
+fn within_edits(a: &[char], b: &[char], k: usize) -> bool {
+    let (n, m) = (a.len(), b.len());
+    if n.abs_diff(m) > k {
+        return false;
+    }
+    let far = k + 1;
+    let mut prev: Vec<usize> = (0..=m).map(|j| if j <= k { j } else { far }).collect();
+    let mut cur: Vec<usize> = vec![far; m + 1];
+    for i in 1..=n {
+        let lo = i.saturating_sub(k).max(1);
+        let hi = (i + k).min(m);
+        cur[lo - 1] = if lo == 1 && i <= k { i } else { far };
+        let mut best = cur[lo - 1];
+        for j in lo..=hi {
+            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            let v = sub.min(prev[j] + 1).min(cur[j - 1] + 1).min(far);
+            cur[j] = v;
+            best = best.min(v);
+        }
+        if best > k {
+            return false;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[m] <= k
 }
 
 /// Where findings collect, with their configured levels.
@@ -989,14 +1121,48 @@ mod tests {
         let config = Config::default().with_level(rule, Level::Warning);
         let mut c = Checker::new(config);
         c.add_bib("example.bib", ex.bib);
+        let mut found = Vec::new();
         if let Some(tex) = ex.tex {
-            c.add_cited(cited::scan(
-                tex,
-                cited::Kind::Tex,
-                Some("example.tex".into()),
-            ));
+            // The document and the files it includes, as a project.
+            let mut files = crate::project::Memory::new(ex.files.iter().copied());
+            files.insert("example.tex", tex);
+            let graph = crate::project::follow("example.tex".as_ref(), &files);
+            found.extend(graph.findings.iter().filter_map(|d| c.level(d.clone())));
+            for doc in graph.documents {
+                c.add_cited(doc.scan);
+            }
         }
-        c.run()
+        found.extend(c.run());
+        found
+    }
+
+    #[test]
+    fn banded_edit_distance_agrees_with_the_full_table() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "kitten",
+            "sitting",
+            "saturday",
+            "sunday",
+            "flaw",
+            "lawn",
+            "intention",
+            "execution",
+            "ééa",
+            "aéé",
+        ];
+        for a in words {
+            for b in words {
+                let d = strsim::levenshtein(a, b);
+                let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                for k in 0..10 {
+                    assert_eq!(within_edits(&ca, &cb, k), d <= k, "{a} {b} {k}");
+                }
+            }
+        }
     }
 
     #[test]

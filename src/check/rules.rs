@@ -62,8 +62,11 @@ impl Level {
 pub struct Example {
     /// `.bib` text.
     pub bib: &'static str,
-    /// LaTeX that cites from it, if the rule is about citations.
+    /// LaTeX that cites from it, if the rule is about citations (`example.tex`, beside
+    /// `example.bib`).
     pub tex: Option<&'static str>,
+    /// Other files of the project, by path relative to `example.tex`.
+    pub files: &'static [(&'static str, &'static str)],
 }
 
 /// A rule: its stable id, default level, what it finds, and an example that breaks it and
@@ -85,13 +88,18 @@ pub struct Rule {
 }
 
 const fn ex(bib: &'static str) -> Example {
-    Example { bib, tex: None }
+    Example {
+        bib,
+        tex: None,
+        files: &[],
+    }
 }
 
 const fn cite(bib: &'static str, tex: &'static str) -> Example {
     Example {
         bib,
         tex: Some(tex),
+        files: &[],
     }
 }
 
@@ -184,13 +192,21 @@ pub const RULES: &[Rule] = &[
         id: "missing-crossref",
         level: Level::Error,
         style: false,
-        summary: "A `crossref` or `xdata` field names an entry that does not exist, or `crossref`, `xdata` and `xref` references form a cycle (or a chain longer than 32 entries).",
+        summary: "A `crossref` or `xdata` field names an entry that does not exist (or a chain of them is longer than 32 entries).",
         bad: ex(
             "@incollection{c, author = {Doe, Jane}, title = {C}, crossref = {proc}, pages = {1--2}}",
         ),
         good: ex(
             "@incollection{c, author = {Doe, Jane}, title = {C}, crossref = {proc}, pages = {1--2}}\n@book{proc, editor = {Roe, Rob}, title = {Proc}, booktitle = {Proc}, publisher = {P}, year = 2001}",
         ),
+    },
+    Rule {
+        id: "crossref-cycle",
+        level: Level::Error,
+        style: false,
+        summary: "`crossref`, `xdata` and `xref` references form a cycle, so no tool can resolve them; each entry inherits along it once.",
+        bad: ex("@inbook{a, title = {A}, crossref = {b}}\n@book{b, title = {B}, crossref = {a}}"),
+        good: ex("@inbook{a, title = {A}, crossref = {b}}\n@book{b, title = {B}}"),
     },
     Rule {
         id: "undefined-macro",
@@ -219,6 +235,38 @@ pub const RULES: &[Rule] = &[
             "@string{a = {aaaaaaaa}}\n@string{b = a # a # a # a # a # a # a # a}\n@string{c = b # b # b # b # b # b # b # b}\n@string{d = c # c # c # c # c # c # c # c}\n@string{e = d # d # d # d # d # d # d # d}\n@string{f = e # e # e # e # e # e # e # e}\n@string{g = f # f # f # f # f # f # f # f}\n@misc{k, title = g}",
         ),
         good: ex("@string{a = {aaaaaaaa}}\n@string{b = a # a}\n@misc{k, title = b}"),
+    },
+    Rule {
+        id: "missing-include",
+        level: Level::Warning,
+        style: false,
+        summary: "A document includes a file (`\\input`, `\\include`, `\\subfile`, `\\import`) that is not there, so its citations are not checked.",
+        bad: Example {
+            bib: "@misc{knuth84, title = {Literate Programming}}",
+            tex: Some("\\input{chapters/intro}\n\\cite{knuth84}"),
+            files: &[],
+        },
+        good: Example {
+            bib: "@misc{knuth84, title = {Literate Programming}}",
+            tex: Some("\\input{chapters/intro}\n\\cite{knuth84}"),
+            files: &[("chapters/intro.tex", "\\section{Introduction}")],
+        },
+    },
+    Rule {
+        id: "include-cycle",
+        level: Level::Warning,
+        style: false,
+        summary: "Documents include each other in a cycle (TeX would never finish); the file is not read again.",
+        bad: Example {
+            bib: "@misc{knuth84, title = {Literate Programming}}",
+            tex: Some("\\input{part}\n\\cite{knuth84}"),
+            files: &[("part.tex", "\\input{example}")],
+        },
+        good: Example {
+            bib: "@misc{knuth84, title = {Literate Programming}}",
+            tex: Some("\\input{part}\n\\cite{knuth84}"),
+            files: &[("part.tex", "\\section{Part}")],
+        },
     },
     Rule {
         id: "missing-field",
@@ -366,6 +414,127 @@ pub const RULES: &[Rule] = &[
 /// ```
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
+}
+
+/// A diagnostic another command prints (reading CSL-JSON or listings, converting,
+/// formatting): not a `check` rule, but an id with the same meaning everywhere.
+#[derive(Debug, Clone, Copy)]
+pub struct Message {
+    /// Stable id, as in `warning[csl-type]`.
+    pub id: &'static str,
+    /// The commands that print it.
+    pub commands: &'static str,
+    /// What it says.
+    pub summary: &'static str,
+}
+
+/// Every id a command other than `check` prints that is not also a [`Rule`] (the reader's
+/// `syntax`, `duplicate-key`, `invalid-date`, … are rules, under the same ids).
+pub const MESSAGES: &[Message] = &[
+    Message {
+        id: "csl-syntax",
+        commands: "convert",
+        summary: "A CSL-JSON input is not valid JSON here; the item is skipped and the others are read.",
+    },
+    Message {
+        id: "csl-item",
+        commands: "convert",
+        summary: "A CSL-JSON array element is not an object (an item); it is skipped.",
+    },
+    Message {
+        id: "csl-duplicate",
+        commands: "convert",
+        summary: "A CSL-JSON item has the same variable twice; JSON readers keep one of them (bibkit the last) and the other is lost.",
+    },
+    Message {
+        id: "csl-surrogate",
+        commands: "convert",
+        summary: "A CSL-JSON string holds a lone UTF-16 surrogate (`\\ud800`), which is not a character; it is read as U+FFFD.",
+    },
+    Message {
+        id: "csl-key",
+        commands: "convert",
+        summary: "A CSL-JSON `id` cannot be a BibTeX key (spaces, braces, commas); it is written as a key that can.",
+    },
+    Message {
+        id: "csl-type",
+        commands: "convert",
+        summary: "A CSL-JSON `type` is not one of CSL's item types; the nearest BibTeX type is used.",
+    },
+    Message {
+        id: "csl-variable",
+        commands: "convert",
+        summary: "A CSL-JSON variable name cannot be a BibTeX field name; it is kept under a name that can.",
+    },
+    Message {
+        id: "csl-custom",
+        commands: "convert",
+        summary: "A CSL-JSON `custom` object holds a value that is not text or a number; it is written as JSON text.",
+    },
+    Message {
+        id: "listing-header",
+        commands: "convert",
+        summary: "A publication listing's header line is not a year or a subject header bibkit knows.",
+    },
+    Message {
+        id: "listing-incomplete",
+        commands: "convert",
+        summary: "A listing record has no title-and-authors line; it is skipped.",
+    },
+    Message {
+        id: "listing-title",
+        commands: "convert",
+        summary: "bibkit cannot tell where a listing record's title ends and its authors begin.",
+    },
+    Message {
+        id: "listing-split",
+        commands: "convert",
+        summary: "A listing record's title/author boundary is a guess between close candidates; check the authors.",
+    },
+    Message {
+        id: "listing-date",
+        commands: "convert",
+        summary: "A listing record's date line is not a date bibkit can read; the record has no date.",
+    },
+    Message {
+        id: "listing-subject",
+        commands: "convert",
+        summary: "A listing record's subject is not one bibkit knows; it is kept as a keyword.",
+    },
+    Message {
+        id: "not-written",
+        commands: "convert",
+        summary: "Something the input holds has no place in the output format (comments and `@preamble`s in CSL-JSON); it is not written.",
+    },
+    Message {
+        id: "fmt-unsorted",
+        commands: "fmt",
+        summary: "`fmt` was asked to sort entries but keeps this file's order: moving entries would change what `@string`s, `crossref`s or comments mean.",
+    },
+];
+
+/// The message with this id, if any.
+pub fn message(id: &str) -> Option<&'static Message> {
+    MESSAGES.iter().find(|m| m.id == id)
+}
+
+/// Any id a command prints explained in Markdown: a [`Rule`] with [`explain`], or a
+/// [`Message`]; `None` for an id no command prints.
+///
+/// ```
+/// assert!(bibkit::check::explain_id("invalid-date").unwrap().contains("Breaks it"));
+/// assert!(bibkit::check::explain_id("csl-type").unwrap().starts_with("## `csl-type`"));
+/// assert!(bibkit::check::explain_id("date").is_none());
+/// ```
+pub fn explain_id(id: &str) -> Option<String> {
+    if let Some(r) = rule(id) {
+        return Some(explain(r));
+    }
+    let m = message(id)?;
+    Some(format!(
+        "## `{}`\n\n{}\n\nPrinted by: `bibkit {}` (not a `check` rule).\n",
+        m.id, m.summary, m.commands
+    ))
 }
 
 /// A rule explained in Markdown: its id, default level, what it finds, and its examples.

@@ -20,7 +20,7 @@ use bibkit::source::{self, OffsetMap};
 
 use crate::{
     EXIT_TROUBLE, FmtArgs, display_name, encoding_arg, ensure_headroom, exit_status, input_limits,
-    inputs_or_stdin, load_config, read_input, report_write_error, shown,
+    inputs_or_stdin, load_config, read_input, shown, write_failed,
 };
 
 /// Why a `--write` did not replace a file (carried out of the writer as an I/O error, so
@@ -75,14 +75,12 @@ pub(crate) fn run(args: &FmtArgs) -> ExitCode {
             Outcome::Findings => findings = true,
             Outcome::Trouble => trouble = true,
             Outcome::Stop(e) => {
-                report_write_error(&e);
-                return ExitCode::from(EXIT_TROUBLE);
+                return write_failed(&e);
             }
         }
     }
     if let Err(e) = std::io::stdout().flush() {
-        report_write_error(&e);
-        return ExitCode::from(EXIT_TROUBLE);
+        return write_failed(&e);
     }
     exit_status(trouble, findings)
 }
@@ -128,8 +126,11 @@ impl<'a> Prepared<'a> {
         encoding: Option<&'static encoding_rs::Encoding>,
         name: &Arc<str>,
     ) -> Self {
-        // A UTF-16 byte-order mark says the encoding, and the file is written back in it.
-        let encoding = encoding.or_else(|| source::utf16_bom(bytes));
+        // A UTF-16 byte-order mark or JabRef's `% Encoding:` line says the encoding, and
+        // the file is written back in it.
+        let encoding = encoding
+            .or_else(|| source::utf16_bom(bytes))
+            .or_else(|| source::declared_encoding(bytes));
         let refuse = |text: String, diags: Vec<Diagnostic>| Prepared {
             text: Cow::Owned(text),
             bom: b"",

@@ -975,6 +975,20 @@ impl<'a> Lowering<'a> {
         start..end
     }
 
+    /// The entry of source `s` whose bytes hold byte `at` of that source, if any.
+    ///
+    /// ```
+    /// use bibkit::formats::bibtex::{Lowering, Reader};
+    /// let l = Lowering::from_sources([(None, "@misc{a}\n"), (None, "x @misc{b} @misc{c}")], Reader::new());
+    /// assert_eq!((l.entry_at(1, 4), l.entry_at(1, 1), l.entry_at(1, 12)), (Some(1), None, Some(2)));
+    /// ```
+    pub fn entry_at(&self, s: usize, at: usize) -> Option<usize> {
+        let range = self.entries_of(s);
+        let blocks = &self.blocks[range.clone()];
+        let k = blocks.partition_point(|b| b.0 as usize <= at);
+        (k > 0 && at < blocks[k - 1].1 as usize).then(|| range.start + k - 1)
+    }
+
     /// The name of the source entry `n` is in.
     pub fn file(&self, n: usize) -> Option<Arc<str>> {
         self.sources[self.source_of(n)].file.clone()
@@ -1538,7 +1552,7 @@ impl<'a> Lowering<'a> {
             };
             let key = self.key(first).to_string();
             let span = self.span(first);
-            let d = Diagnostic::new(Severity::Warning, "crossref", message)
+            let d = Diagnostic::new(Severity::Warning, "crossref-cycle", message)
                 .at_line_col(span, 0, 0)
                 .with_key(key);
             self.push_at_entry(first, d);
@@ -1693,7 +1707,7 @@ impl<'a> Lowering<'a> {
                 let (list, warnings) = crate::name::parse_bibtex_names(raw);
                 for w in warnings {
                     diags.push(
-                        Diagnostic::new(Severity::Warning, "name", w)
+                        Diagnostic::new(Severity::Warning, "invalid-name", w)
                             .at_line_col(f.span(), 0, 0)
                             .with_key(key),
                     );
@@ -1705,9 +1719,13 @@ impl<'a> Lowering<'a> {
                 crate::date::Parsed::Level2 => Value::Verbatim(raw.trim_ascii().to_string()),
                 crate::date::Parsed::Invalid if raw.trim_ascii().is_empty() => {
                     diags.push(
-                        Diagnostic::new(Severity::Warning, "date", format!("`{name}` is empty"))
-                            .at_line_col(f.span(), 0, 0)
-                            .with_key(key),
+                        Diagnostic::new(
+                            Severity::Warning,
+                            "invalid-date",
+                            format!("`{name}` is empty"),
+                        )
+                        .at_line_col(f.span(), 0, 0)
+                        .with_key(key),
                     );
                     Value::Verbatim(String::new())
                 }
@@ -1715,7 +1733,7 @@ impl<'a> Lowering<'a> {
                     diags.push(
                         Diagnostic::new(
                             Severity::Warning,
-                            "date",
+                            "invalid-date",
                             format!(
                                 "`{}` in `{name}` is not a date bibkit can read; kept as written",
                                 raw.trim_ascii()
@@ -1740,7 +1758,7 @@ impl<'a> Lowering<'a> {
     fn lower_year_month(&self, e: &mut Entry, ymd: YearMonthDay, diags: &mut Vec<Diagnostic>) {
         let warn = |diags: &mut Vec<Diagnostic>, span: Span, msg: String, key: &str| {
             diags.push(
-                Diagnostic::new(Severity::Warning, "date", msg)
+                Diagnostic::new(Severity::Warning, "invalid-date", msg)
                     .at_line_col(span, 0, 0)
                     .with_key(key),
             );
@@ -1890,7 +1908,7 @@ impl<'a> Lowering<'a> {
             diags.push(
                 Diagnostic::new(
                     Severity::Warning,
-                    "crossref",
+                    "missing-crossref",
                     format!(
                         "the crossref/xdata chain of `{}` is more than {MAX_CHAIN} entries long; inheritance stops there",
                         e.key
@@ -1929,7 +1947,7 @@ impl<'a> Lowering<'a> {
                     diags.push(
                         Diagnostic::new(
                             Severity::Warning,
-                            "crossref",
+                            "missing-crossref",
                             format!("{field} target `{}` is not defined", link.key),
                         )
                         .at_line_col(span, 0, 0)

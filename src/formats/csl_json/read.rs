@@ -741,7 +741,7 @@ fn item(map: &Map<String, Json>, places: &Places<'_>, diags: &mut Vec<Diagnostic
                     diags.push(
                         Diagnostic::new(
                             Severity::Warning,
-                            "date",
+                            "invalid-date",
                             format!("`{var}`: {}; the date is kept as text `{text}`", issue.what),
                         )
                         .at_line_col(places.value(var, &issue.path), 0, 0),
