@@ -801,7 +801,8 @@ fn tex_code(text: &str) -> (String, Option<String>) {
 fn magic_root(comment: &str) -> Option<String> {
     let rest = comment.trim_start_matches('%').trim_start();
     let rest = rest.strip_prefix('!')?.trim_start();
-    let (word, rest) = rest.split_at(rest.len().min(3));
+    // `get`, not `split_at`: the third byte may be inside a character.
+    let (word, rest) = (rest.get(..3)?, rest.get(3..)?);
     if !word.eq_ignore_ascii_case("tex") {
         return None;
     }
@@ -1281,6 +1282,8 @@ mod tests {
             ),
             ("\\documentclass[a4paper]{article}", None),
             ("% TEX root = no.tex", None),
+            ("%!\u{fffd}x", None),
+            ("% !TE\u{e9} root = x", None),
         ] {
             assert_eq!(scan(tex, Kind::Tex, None).root.as_deref(), root, "{tex}");
         }
