@@ -265,3 +265,42 @@ fn a_document_without_citations_or_bibliography_is_fine() {
     let (out, err, code) = bibkit(dir.path(), &["check", "README.md"]);
     assert_eq!((out.as_str(), err.as_str(), code), ("", "", 0));
 }
+
+#[test]
+fn build_files_name_the_bibliographies_and_the_citations() {
+    // LaTeX's `.aux` (with `\@input` for an `\include`d chapter and `\bibdata` naming
+    // three files, one twice by another path) and biblatex's `.bcf` (three datasources):
+    // the macros of `abbrev.bib` and the crossref into `proceedings.bib` resolve, and the
+    // one citation no file defines is found where it is cited.
+    let dir = fixtures().join("built");
+    let (aux, err, code) = bibkit(&dir, &["check", "main.aux"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        findings(&aux),
+        [
+            "chapters/rpc.aux:4:11: error[undefined-citation]: `nelson81` is cited but no bibliography defines it"
+        ]
+    );
+    assert_eq!(err, "bibkit: 1 error, 0 warnings, 0 notes\n");
+    let (bcf, err, code) = bibkit(&dir, &["check", "main.bcf"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        findings(&bcf),
+        [
+            "main.bcf:18:41: error[undefined-citation]: `nelson81` is cited but no bibliography defines it"
+        ]
+    );
+    // As a pre-filter: the same bibliographies given by hand find the same problem.
+    let (by_hand, _, code) = bibkit(
+        &dir,
+        &[
+            "check",
+            "abbrev.bib",
+            "refs.bib",
+            "proceedings.bib",
+            "--cited",
+            "main.bcf",
+        ],
+    );
+    assert_eq!((findings(&by_hand), code), (findings(&bcf), 1));
+}

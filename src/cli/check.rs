@@ -20,9 +20,10 @@ use bibkit::diagnostic::{Diagnostic, Severity};
 use bibkit::io::Limits;
 use bibkit::project::{self, Disk, Graph};
 
-use crate::{
-    CheckArgs, CheckFormat, Deny, EXIT_TROUBLE, ModelArg, display_name, ensure_headroom,
-    exit_status, input_limits, load_config, once_each, read_input, shown, write_failed,
+use super::args::{CheckArgs, CheckFormat, Deny, ModelArg};
+use super::common::{
+    EXIT_TROUBLE, display_name, encoding_arg, ensure_headroom, exit_status, human, input_limits,
+    load_config, load_input, once_each, shown, write_failed,
 };
 
 /// One bibliography and the documents checked against it.
@@ -69,7 +70,7 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         });
     }
     let deny_warnings = config.deny_warnings();
-    if let Err(code) = crate::encoding_arg(args.encoding.as_deref()) {
+    if let Err(code) = encoding_arg(args.encoding.as_deref()) {
         return code;
     }
     let limits = match input_limits(args.config.as_deref()) {
@@ -128,15 +129,13 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
                     shown(&name)
                 );
             }
-            match read_input(bib, &bib_limits) {
+            match load_input(bib, &bib_limits, args.encoding.as_deref()) {
                 // The checker keeps the text (for the source lines of findings): no copy.
-                Ok(bytes) => {
-                    if let Err(code) = ensure_headroom(bytes.len(), 1) {
+                Ok(source) => {
+                    if let Err(code) = ensure_headroom(source.decoded.text.len(), 1) {
                         return code;
                     }
-                    let (decoded, enc) =
-                        crate::decode_input(&name, bytes, args.encoding.as_deref());
-                    checker.add_bib_decoded(name, decoded, enc)
+                    checker.add_bib_decoded(name, source.decoded, source.encoding)
                 }
                 Err(()) => trouble = true,
             }
@@ -168,7 +167,7 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
                     .as_deref()
                     .and_then(|f| sources.get(f))
                     .map(String::as_str);
-                r = r.and_then(|()| writeln!(out, "{}", crate::human(d, src)));
+                r = r.and_then(|()| writeln!(out, "{}", human(d, src)));
             }
             r
         }
@@ -335,5 +334,14 @@ fn outside(path: &Path, cwd: Option<&Path>) -> bool {
 }
 
 fn list_rules() -> ExitCode {
-    crate::list_rules()
+    let mut out = std::io::stdout().lock();
+    for r in bibkit::check::RULES {
+        let level = if r.style {
+            "off (style)".to_string()
+        } else {
+            r.level.name().to_string()
+        };
+        let _ = writeln!(out, "{:<20} {:<12} {}", r.id, level, r.summary);
+    }
+    ExitCode::SUCCESS
 }

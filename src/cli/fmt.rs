@@ -18,8 +18,9 @@ use bibkit::io::{Snapshot, WriteErrorKind};
 use bibkit::model::Span;
 use bibkit::source::{self, OffsetMap};
 
-use crate::{
-    EXIT_TROUBLE, FmtArgs, display_name, encoding_arg, ensure_headroom, exit_status, input_limits,
+use super::args::FmtArgs;
+use super::common::{
+    EXIT_TROUBLE, display_name, encoding_arg, ensure_headroom, exit_status, input_limits,
     inputs_or_stdin, load_config, read_input, shown, write_failed,
 };
 

@@ -1,4 +1,21 @@
-//! The commands of the `bibkit` program that have grown beyond a function in `main.rs`.
+//! The commands of the `bibkit` program: one module per command, with the arguments in
+//! [`args`] and what they share in [`common`].
 
-pub(crate) mod check;
-pub(crate) mod fmt;
+pub(crate) mod args;
+mod check;
+pub(crate) mod common;
+mod convert;
+mod fmt;
+
+use std::process::ExitCode;
+
+use args::{Cli, Command};
+
+/// Runs the command the arguments name.
+pub(crate) fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Convert(args) => convert::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
+    }
+}

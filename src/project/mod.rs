@@ -29,6 +29,10 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+mod load;
+
+pub use load::{LoadError, Source, display_name, load};
+
 use crate::check::cited::{self, Include, IncludeKind, Kind, Scan};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::io::Limits;

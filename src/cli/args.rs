@@ -1,0 +1,173 @@
+//! The command line: what each command takes, apart from the work it does.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Read, normalise and write bibliographies.
+#[derive(Debug, Parser)]
+#[command(name = "bibkit", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Convert between formats: BibTeX/BibLaTeX, CSL-JSON or a listing → BibTeX, BibLaTeX or
+    /// CSL-JSON.
+    ///
+    /// Records that cannot be read are reported on stderr as `file:line:col: error[...]`;
+    /// all other records are still written, and the exit status is 1.
+    Convert(ConvertArgs),
+    /// Check bibliographies, and the citations of documents against them.
+    ///
+    /// Findings are printed as `file:line:col: severity[rule]: message`; the exit status is
+    /// 1 when any is an error (or a warning, with `--deny warnings`). Rules and their levels
+    /// are set in `bibkit.toml` (`[check]` table); `--list-rules` lists them.
+    Check(CheckArgs),
+    /// Format `.bib` files in one canonical style, keeping every comment, `@string`,
+    /// `@preamble` and value exactly; only layout changes.
+    ///
+    /// Prints to standard output; `--write` rewrites the files (atomically, never a file
+    /// with syntax errors); `--check` prints a diff for each file that is not formatted and
+    /// exits 1. Options come from the `[fmt]` table of `bibkit.toml`.
+    Fmt(FmtArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct FmtArgs {
+    /// Files to format; `-` or none reads standard input.
+    pub(crate) inputs: Vec<PathBuf>,
+    /// Rewrite the files in place (atomically; files with syntax errors are left alone).
+    #[arg(long, conflicts_with = "check")]
+    pub(crate) write: bool,
+    /// Print a unified diff for every file that is not formatted, and exit 1 if any.
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// The configuration file (default: `bibkit.toml` in the current directory, if any).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// The files' character encoding when it is not UTF-8 (`latin1`, `windows-1252`, `gbk`,
+    /// …); the formatted file is written in the same encoding.
+    #[arg(long, value_name = "ENCODING")]
+    pub(crate) encoding: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct CheckArgs {
+    /// Bibliographies (`.bib`), and documents whose citations to check (`.tex`, `.aux`,
+    /// `.bcf`, `.md`). Given documents only, their `\bibliography{…}` and
+    /// `\addbibresource{…}` are checked.
+    pub(crate) inputs: Vec<PathBuf>,
+    /// Documents whose citations to check (`.tex`, `.aux`, `.bcf`, Markdown).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub(crate) cited: Vec<PathBuf>,
+    /// How to print findings.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub(crate) format: CheckFormat,
+    /// The configuration file (default: `bibkit.toml` in the current directory, if any).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// `--deny warnings`: warnings fail the check too.
+    #[arg(long, value_enum)]
+    pub(crate) deny: Option<Deny>,
+    /// Which data model's required fields to check (default: the configuration's, else
+    /// `auto`: BibLaTeX's for files that use BibLaTeX's fields or types).
+    #[arg(long, value_enum)]
+    pub(crate) model: Option<ModelArg>,
+    /// List the rules with their ids, default levels and what they find, and exit.
+    #[arg(long)]
+    pub(crate) list_rules: bool,
+    /// Explain a rule (or any id a command prints), with an example that breaks it and one
+    /// that keeps it, and exit.
+    #[arg(long, value_name = "RULE")]
+    pub(crate) explain: Option<String>,
+    /// The bibliographies' character encoding when it is not UTF-8 and they do not say
+    /// (JabRef's `% Encoding:` line, a byte-order mark): `latin1`, `windows-1252`, …
+    #[arg(long, value_name = "NAME")]
+    pub(crate) encoding: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// `file:line:col: severity[rule]: message` with the source line (colour on a terminal,
+    /// never with `NO_COLOR`).
+    Human,
+    /// One JSON array of findings.
+    Json,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Deny {
+    /// Warnings fail the check.
+    Warnings,
+    /// Only errors fail the check (the default).
+    Errors,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ModelArg {
+    Auto,
+    Bibtex,
+    Biblatex,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConvertArgs {
+    /// Input files; `-` or none reads standard input.
+    pub(crate) inputs: Vec<PathBuf>,
+    /// Input format (detected from the extension or the content when not given).
+    #[arg(long, value_enum)]
+    pub(crate) from: Option<InputFormat>,
+    /// Output format (default: from the `-o` file's extension, `.json` for CSL-JSON, else
+    /// BibTeX).
+    #[arg(long, value_enum)]
+    pub(crate) to: Option<OutputFormat>,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "OUT")]
+    pub(crate) output: Option<PathBuf>,
+    /// Write LaTeX accents instead of UTF-8 (BibTeX and BibLaTeX output).
+    #[arg(long)]
+    pub(crate) ascii: bool,
+    /// Give every entry a generated `familyYEARword` key, unique in the output (references
+    /// between entries follow).
+    #[arg(long)]
+    pub(crate) rekey: bool,
+    /// The inputs' character encoding when it is not UTF-8: `latin1`, `windows-1252`,
+    /// `gbk`, `shift_jis`, … (any WHATWG encoding label).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) encoding: Option<String>,
+    /// The configuration file (default: `bibkit.toml` in the current directory, if any);
+    /// its `[input]` table sets `max-input-size`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InputFormat {
+    /// BibTeX (`.bib`).
+    Bibtex,
+    /// BibLaTeX (`.bib`; read the same way as BibTeX).
+    Biblatex,
+    /// CSL-JSON (an array of items; also `csljson`, `json`).
+    #[value(alias = "csljson", alias = "json")]
+    CslJson,
+    /// A scraped publication listing (three lines per paper).
+    Listing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// BibTeX (`year`/`month`, `journal`).
+    Bibtex,
+    /// BibLaTeX (`date`, `journaltitle`).
+    Biblatex,
+    /// CSL-JSON (also `csljson`, `json`).
+    #[value(alias = "csljson", alias = "json")]
+    CslJson,
+}

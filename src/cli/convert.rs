@@ -1,0 +1,222 @@
+//! `bibkit convert`: every input read first, then one conversion into the output.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use bibkit::convert::{BibInput, Converter, Target};
+use bibkit::diagnostic::Severity;
+use bibkit::formats::{Format, bibtex};
+use bibkit::project::Source;
+
+use super::args::{ConvertArgs, InputFormat, OutputFormat};
+use super::common::{
+    EXIT_FINDINGS, EXIT_TROUBLE, encoding_arg, ensure_headroom, exit_status, input_limits,
+    inputs_or_stdin, load_input, once_each, shown, write_failed,
+};
+
+pub(crate) fn run(args: &ConvertArgs) -> ExitCode {
+    let inputs = inputs_or_stdin(&args.inputs);
+    if let Err(code) = encoding_arg(args.encoding.as_deref()) {
+        return code;
+    }
+    let limits = match input_limits(args.config.as_deref()) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let target = target(args);
+    // Every input is read before anything is written: an input that cannot be read leaves
+    // the output as it was, and `-o` may name one of the inputs.
+    let output = args.output.as_deref().filter(|p| p.as_os_str() != "-");
+    let mut read = Vec::with_capacity(inputs.len());
+    let mut trouble = false;
+    for path in once_each(&inputs) {
+        match load_input(path, &limits, args.encoding.as_deref()) {
+            Ok(source) => {
+                let is_output = output.is_some_and(|o| bibkit::io::same_file(path, o));
+                let format = input_format(args.from, &source);
+                read.push(Input {
+                    source,
+                    format,
+                    is_output,
+                });
+            }
+            Err(()) => trouble = true,
+        }
+    }
+    if trouble {
+        if let Some(o) = output {
+            eprintln!(
+                "bibkit: {} is left as it was",
+                shown(&o.display().to_string())
+            );
+        }
+        return ExitCode::from(EXIT_TROUBLE);
+    }
+    let total: usize = read.iter().map(|i| i.source.decoded.text.len()).sum();
+    if let Err(code) = ensure_headroom(total, 2) {
+        return code;
+    }
+    let mut outcome = Outcome::default();
+    let result = match output {
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            convert(args, target, &read, &mut out, &mut outcome).and_then(|()| out.flush())
+        }
+        Some(path) => write_output(path, |w| {
+            convert(args, target, &read, w, &mut outcome)?;
+            Ok(!outcome.damaged_output)
+        }),
+    };
+    match result {
+        Ok(()) => exit_status(outcome.trouble, outcome.findings),
+        Err(e) if e.to_string() == REFUSED => {
+            eprintln!(
+                "bibkit: {} is also an input and some of its records could not be read; it is left as it was",
+                shown(&output.map(|p| p.display().to_string()).unwrap_or_default())
+            );
+            ExitCode::from(EXIT_FINDINGS)
+        }
+        Err(e) => write_failed(&e),
+    }
+}
+
+/// The output format: `--to`, else from the `-o` file's extension, else BibTeX.
+fn target(args: &ConvertArgs) -> Target {
+    let to = args.to.unwrap_or_else(|| {
+        let ext = args
+            .output
+            .as_deref()
+            .and_then(|o| o.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("json") => OutputFormat::CslJson,
+            _ => OutputFormat::Bibtex,
+        }
+    });
+    let dialect = match to {
+        OutputFormat::CslJson => return Target::CslJson,
+        OutputFormat::Bibtex => bibtex::Dialect::Bibtex,
+        OutputFormat::Biblatex => bibtex::Dialect::Biblatex,
+    };
+    Target::Bib(
+        bibtex::WriteOptions::new()
+            .dialect(dialect)
+            .ascii(args.ascii),
+    )
+}
+
+/// The input's format: `--from`, else from its name or content.
+fn input_format(from: Option<InputFormat>, source: &Source) -> Option<Format> {
+    match from {
+        Some(InputFormat::Listing) => Some(Format::Listing),
+        Some(InputFormat::CslJson) => Some(Format::CslJson),
+        Some(InputFormat::Bibtex | InputFormat::Biblatex) => Some(Format::Bibtex),
+        None => source.format(),
+    }
+}
+
+/// Writes `path` atomically with what `body` writes; `body` says `false` to keep the
+/// file as it was.
+fn write_output(
+    path: &Path,
+    body: impl FnOnce(&mut dyn Write) -> std::io::Result<bool>,
+) -> std::io::Result<()> {
+    bibkit::io::write_file(path, |w| {
+        if body(w)? {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(REFUSED))
+        }
+    })
+    .map_err(|e| match e.io_error() {
+        Some(io) if io.to_string() == REFUSED => std::io::Error::other(REFUSED),
+        _ => std::io::Error::other(e.to_string()),
+    })
+}
+
+const REFUSED: &str = "bibkit: output refused";
+
+/// One input, loaded.
+struct Input {
+    source: Source,
+    format: Option<Format>,
+    /// It is also the output file.
+    is_output: bool,
+}
+
+#[derive(Default)]
+struct Outcome {
+    /// Some record could not be read.
+    findings: bool,
+    /// An input's format could not be told (a usage error).
+    trouble: bool,
+    /// A record of an input that is also the output could not be read.
+    damaged_output: bool,
+}
+
+/// Converts the inputs into `sink`, printing their diagnostics. `.bib` inputs that follow
+/// each other are read as one bibliography (macros and crossrefs carry across them, as in
+/// BibTeX).
+fn convert(
+    args: &ConvertArgs,
+    target: Target,
+    inputs: &[Input],
+    sink: &mut dyn Write,
+    outcome: &mut Outcome,
+) -> std::io::Result<()> {
+    let mut conv = Converter::new(sink, target).rekey(args.rekey);
+    let is_bib = |d: &Input| matches!(d.format, Some(Format::Bibtex | Format::Biblatex));
+    let mut i = 0;
+    while i < inputs.len() {
+        let j = if is_bib(&inputs[i]) {
+            i + inputs[i..].iter().take_while(|d| is_bib(d)).count()
+        } else {
+            i + 1
+        };
+        if j == inputs.len() {
+            conv.last_input();
+        }
+        let group = &inputs[i..j];
+        i = j;
+        let first = &group[0].source;
+        let diags = match group[0].format {
+            Some(Format::Listing) => {
+                conv.listing(&first.decoded, Some(first.name.clone()), first.encoding)?
+            }
+            Some(Format::Bibtex | Format::Biblatex) => {
+                let files: Vec<BibInput<'_>> = group.iter().map(|d| d.source.bib_input()).collect();
+                conv.bibtex_files(&files)?
+            }
+            Some(Format::CslJson) => {
+                conv.csl_json(&first.decoded, Some(first.name.clone()), first.encoding)?
+            }
+            None => {
+                eprintln!(
+                    "bibkit: {}: cannot tell the input format; use --from bibtex, --from csl-json or --from listing",
+                    shown(&first.name)
+                );
+                outcome.trouble = true;
+                outcome.damaged_output |= group[0].is_output;
+                continue;
+            }
+        };
+        let mut stderr = std::io::stderr().lock();
+        for d in &diags {
+            let input = match group {
+                [one] => Some(one),
+                _ => group
+                    .iter()
+                    .find(|g| d.file.as_ref() == Some(&g.source.name)),
+            };
+            if d.severity == Severity::Error {
+                outcome.findings = true;
+                outcome.damaged_output |= input.is_none_or(|g| g.is_output);
+            }
+            let text = input.map(|g| g.source.decoded.text.as_str());
+            let _ = writeln!(stderr, "{}", d.render(text));
+        }
+    }
+    conv.finish().map(|_| ())
+}
