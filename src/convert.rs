@@ -290,20 +290,12 @@ impl<W: Write> Converter<W> {
                 .get(usize::from(p.kind))
                 .map_or("", String::as_str);
             let place = match f {
-                Some(f) => format!("{f}:{l}"),
-                None => format!("line {l}"),
+                Some(f) if Some(&**f) != file.as_deref() => format!("at {f}:{l}"),
+                _ => format!("on line {l}"),
             };
-            let severity = if crate::formats::bibtex::conflicting_duplicate(k, kind) {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            let mut d = Diagnostic::new(
-                severity,
-                "duplicate-key",
-                format!("duplicate key `{key}`: already used in {place} (@{k}); both entries are written"),
-            )
-            .with_key(key);
+            let message =
+                crate::formats::bibtex::duplicate_key_message(key, key, &place, Some((k, kind)));
+            let mut d = Diagnostic::new(Severity::Error, "duplicate-key", message).with_key(key);
             d.file = file.clone();
             d.line = line;
             d.column = 1;

@@ -303,11 +303,20 @@ mod cli {
         assert_eq!(
             firsts,
             [
-                "procs.bib:2:7: error[duplicate-key]: duplicate key `b`: already defined at refs.bib:2"
+                "procs.bib:2:7: error[duplicate-key]: duplicate key `b`: already used by a different kind of work (@book) at refs.bib:2; BibTeX and biber keep only the first, bibkit keeps both"
             ],
             "{stdout}"
         );
         assert_eq!(out.status.code(), Some(1));
+        // `convert` reports the same problem in the same words, at the same place.
+        let conv = bibkit()
+            .current_dir(dir.path())
+            .args(["convert", "strings.bib", "refs.bib", "procs.bib"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&conv.stderr);
+        assert!(stderr.starts_with(firsts[0]), "{stderr}");
+        assert_eq!(conv.status.code(), Some(1));
     }
 }
 

@@ -124,10 +124,15 @@ fn thesis_bibliographies_convert_as_one() {
             "biblatex",
         ],
     );
-    assert_eq!(code, 0, "{err}");
+    // The repeated key `Knuth84` is an error, as in `check`; both entries are written.
+    assert_eq!(code, 1, "{err}");
     insta::assert_snapshot!("thesis_convert", out);
     insta::assert_snapshot!("thesis_convert_stderr", err);
     assert!(out.contains("journaltitle = {Commun. {ACM}}"), "{out}");
+    // One vocabulary: `check` says the same about the repeated key, in the same words.
+    let (check, _, _) = bibkit(&dir, &["check", "IEEEabrv.bib", "refs.bib", "more.bib"]);
+    let line = err.lines().next().unwrap();
+    assert!(check.lines().any(|l| l == line), "{line}\n{check}");
 }
 
 #[test]

@@ -51,6 +51,9 @@ pub struct Scan {
     /// The main document this one belongs to, as written: a `% !TEX root = …` comment, or
     /// the option of `\documentclass[…]{subfiles}`.
     pub root: Option<String>,
+    /// Whether the document has a `\documentclass` (outside comments and verbatim text):
+    /// with no [`Scan::root`], it is a main document.
+    pub has_document_class: bool,
 }
 
 /// How a document reads another file.
@@ -501,6 +504,7 @@ fn tex(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
                 continue;
             }
             "documentclass" => {
+                scan.has_document_class = true;
                 // `\documentclass[../main.tex]{subfiles}`: a part of that document.
                 let k = skip_space(b, i);
                 if b.get(k) == Some(&b'[') {
@@ -1286,6 +1290,23 @@ mod tests {
             ("% !TE\u{e9} root = x", None),
         ] {
             assert_eq!(scan(tex, Kind::Tex, None).root.as_deref(), root, "{tex}");
+        }
+    }
+
+    #[test]
+    fn a_document_class_outside_comments_and_verbatim_makes_a_main_document() {
+        for (tex, main) in [
+            ("\\documentclass{book}\n", true),
+            ("  \\documentclass [12pt] {article}", true),
+            ("% \\documentclass{book}\n\\chapter{x}", false),
+            (
+                "\\begin{verbatim}\\documentclass{book}\\end{verbatim}",
+                false,
+            ),
+            ("\\iffalse\\documentclass{book}\\fi", false),
+            ("\\chapter{Intro}", false),
+        ] {
+            assert_eq!(scan(tex, Kind::Tex, None).has_document_class, main, "{tex}");
         }
     }
 

@@ -595,16 +595,22 @@ impl Checker {
                     .or_insert_with(|| LineIndex::new(&fbib.text));
                 let (line, _) = index.line_col(&fbib.text, fbib.spans[fi as usize].0 as usize);
                 let place = match &fbib.file {
-                    Some(f) => format!("{f}:{line}"),
-                    None => format!("line {line}"),
+                    Some(f) if fb != lb => format!("at {f}:{line}"),
+                    _ => format!("on line {line}"),
                 };
+                let fkey = fbib.key(fi as usize);
                 // At the key, as every command reports it.
                 let at = lbib.spans[li as usize].0 as usize;
-                let span = crate::syntax::block_head(&lbib.text, at)
-                    .map_or_else(|| lbib.span(li as usize), |(_, k)| k);
+                let head = crate::syntax::block_head(&lbib.text, at);
+                let span = head.map_or_else(|| lbib.span(li as usize), |(_, k)| k);
+                let fhead =
+                    crate::syntax::block_head(&fbib.text, fbib.spans[fi as usize].0 as usize);
+                let kinds = fhead
+                    .map(|(t, _)| &fbib.text[t.start..t.end])
+                    .zip(head.map(|(t, _)| &lbib.text[t.start..t.end]));
                 out.push(
                     "duplicate-key",
-                    format!("duplicate key `{lkey}`: already defined at {place}"),
+                    bibtex::duplicate_key_message(lkey, fkey, &place, kinds),
                     lbib.file.clone(),
                     span,
                     (0, 0),

@@ -9,7 +9,8 @@ pub(crate) use bibkit::project::display_name;
 use bibkit::project::{self, LoadError, Source};
 use bibkit::source;
 
-/// Exit statuses: 0 clean, 1 records not read, 2 usage or I/O errors.
+/// Exit statuses: 0 clean, 1 errors in the inputs (records not read, repeated keys), 2 usage
+/// or I/O errors.
 pub(crate) const EXIT_FINDINGS: u8 = 1;
 pub(crate) const EXIT_TROUBLE: u8 = 2;
 

@@ -212,7 +212,10 @@ fn convert(
             };
             if d.severity == Severity::Error {
                 outcome.findings = true;
-                outcome.damaged_output |= input.is_none_or(|g| g.is_output);
+                // Both entries of a repeated key are written: nothing of the input is lost.
+                if d.rule != "duplicate-key" {
+                    outcome.damaged_output |= input.is_none_or(|g| g.is_output);
+                }
             }
             let text = input.map(|g| g.source.decoded.text.as_str());
             let _ = writeln!(stderr, "{}", d.render(text));

@@ -447,25 +447,31 @@ impl Walk<'_> {
         self.graph.findings.push(d);
     }
 
-    /// A Quarto project's `_quarto.yml` (the document's directory or the nearest above it)
-    /// adds its `bibliography`, relative to itself.
+    /// A Quarto project's `_quarto.yml` adds its `bibliography`, relative to itself.
     fn quarto(&mut self, doc: &Path) {
-        let mut dir = parent(doc);
-        for _ in 0..32 {
-            let config = dir.join("_quarto.yml");
-            if let Ok(bytes) = self.files.read(&config) {
-                let text = crate::source::decode_utf8_owned(bytes).text;
-                for b in cited::yaml_top_level_strings(&text, "bibliography") {
-                    self.add_bib(&dir.join(b));
-                }
-                return;
+        if let Some((dir, bibs)) = quarto_bibliographies(doc, self.files) {
+            for b in bibs {
+                self.add_bib(&dir.join(b));
             }
-            if dir.as_os_str().is_empty() || dir.parent().is_none() {
-                return;
-            }
-            dir = parent(&dir);
         }
     }
+}
+
+/// The Quarto project a document belongs to: the directory of the nearest `_quarto.yml`
+/// (in the document's directory or above it), with the bibliographies it names.
+fn quarto_bibliographies(doc: &Path, files: &dyn Files) -> Option<(PathBuf, Vec<String>)> {
+    let mut dir = parent(doc);
+    for _ in 0..32 {
+        if let Ok(bytes) = files.read(&dir.join("_quarto.yml")) {
+            let text = crate::source::decode_utf8_owned(bytes).text;
+            return Some((dir, cited::yaml_top_level_strings(&text, "bibliography")));
+        }
+        match dir.parent() {
+            Some(p) if !dir.as_os_str().is_empty() => dir = p.to_path_buf(),
+            _ => return None,
+        }
+    }
+    None
 }
 
 fn with_slash(d: &str) -> String {
@@ -596,48 +602,18 @@ pub fn discover(dir: &Path, mains: &[PathBuf]) -> Discovered {
         };
         let text = crate::source::decode_utf8_owned(bytes).text;
         let kind = Kind::from_path(&doc).unwrap_or(Kind::Tex);
+        let scan = cited::scan(&text, kind, None);
         let main = match kind {
             Kind::Markdown => {
-                !cited::scan(&text, kind, None).resources.is_empty()
-                    || in_quarto_project(&doc, &disk)
+                !scan.resources.is_empty()
+                    || quarto_bibliographies(&doc, &disk).is_some_and(|(_, b)| !b.is_empty())
             }
-            _ => is_main_tex(&text),
+            // A `\documentclass`, and not a part of another document (`subfiles`).
+            _ => scan.has_document_class && scan.root.is_none(),
         };
         if main {
             found.mains.push(doc);
         }
     }
     found
-}
-
-/// Whether a LaTeX text is a main document: it has a `\documentclass` (outside comments)
-/// and is not a part of another (`subfiles`).
-#[cfg(feature = "walk")]
-fn is_main_tex(text: &str) -> bool {
-    let scan = cited::scan(text, Kind::Tex, None);
-    if scan.root.is_some() {
-        return false;
-    }
-    text.lines().any(|l| {
-        let code = l.split('%').next().unwrap_or("");
-        code.contains("\\documentclass")
-    })
-}
-
-/// Whether a Markdown document lies in a Quarto project whose `_quarto.yml` names a
-/// bibliography.
-#[cfg(feature = "walk")]
-fn in_quarto_project(doc: &Path, files: &dyn Files) -> bool {
-    let mut dir = parent(doc);
-    for _ in 0..32 {
-        if let Ok(bytes) = files.read(&dir.join("_quarto.yml")) {
-            let text = crate::source::decode_utf8_owned(bytes).text;
-            return !cited::yaml_top_level_strings(&text, "bibliography").is_empty();
-        }
-        match dir.parent() {
-            Some(p) if !dir.as_os_str().is_empty() => dir = p.to_path_buf(),
-            _ => return false,
-        }
-    }
-    false
 }

@@ -54,7 +54,7 @@
 mod reader;
 mod writer;
 
-pub(crate) use reader::conflicting_duplicate;
+pub(crate) use reader::duplicate_key_message;
 pub(crate) use writer::{balanced_verbatim, needs_protection};
 
 pub(crate) use reader::caseless_key_hash;

@@ -157,6 +157,31 @@ fn line_comment_text(s: &str) -> String {
     s.trim_end().to_string()
 }
 
+/// The message of a `duplicate-key` finding, the same from every command: `key` repeats
+/// `first_key` (equal ignoring case) defined at `place` (`at refs.bib:3`, `on line 3`);
+/// `kinds` are the two entry types, when known.
+pub(crate) fn duplicate_key_message(
+    key: &str,
+    first_key: &str,
+    place: &str,
+    kinds: Option<(&str, &str)>,
+) -> String {
+    let same = if first_key == key {
+        String::new()
+    } else {
+        format!(" as `{first_key}` (keys are compared ignoring case)")
+    };
+    let what = match kinds {
+        Some((t1, t2)) if conflicting_duplicate(t1, t2) => {
+            format!(" by a different kind of work (@{t1})")
+        }
+        _ => String::new(),
+    };
+    format!(
+        "duplicate key `{key}`: already used{same}{what} {place}; BibTeX and biber keep only the first, bibkit keeps both"
+    )
+}
+
 /// Whether two entries with one key are a conflict (different entry types: two different
 /// works, so citations of the key are ambiguous) rather than one work entered twice.
 pub(crate) fn conflicting_duplicate(type1: &str, type2: &str) -> bool {
@@ -1160,31 +1185,13 @@ impl<'a> Lowering<'a> {
                 (false, Some(f)) => format!("at {f}:{line}"),
                 _ => format!("on line {line}"),
             };
-            let same = if first_key == key {
-                String::new()
-            } else {
-                format!(" as `{first_key}` (keys are compared ignoring case)")
-            };
             let (t1, t2) = (self.kind(first), self.kind(later));
-            let (severity, what) = if !conflicting_duplicate(t1, t2) {
-                (Severity::Warning, String::new())
-            } else {
-                (
-                    Severity::Error,
-                    format!(" by a different kind of work (@{t1})"),
-                )
-            };
+            let message = duplicate_key_message(key, first_key, &place, Some((t1, t2)));
             let span = syntax::block_head(self.text(later), self.blocks[later].0 as usize)
                 .map_or_else(|| self.span(later), |(_, k)| k);
-            let d = Diagnostic::new(
-                severity,
-                "duplicate-key",
-                format!(
-                    "duplicate key `{key}`: already used{same}{what} {place}; BibTeX and biber keep only the first, bibkit keeps both"
-                ),
-            )
-            .at_line_col(span, 0, 0)
-            .with_key(key);
+            let d = Diagnostic::new(Severity::Error, "duplicate-key", message)
+                .at_line_col(span, 0, 0)
+                .with_key(key);
             self.push_at_entry(later, d);
         }
     }
@@ -2231,14 +2238,21 @@ mod tests {
 
     #[test]
     fn duplicate_keys_by_kind() {
+        // Every repeated key is an error, as in `check` (BibTeX and biber keep only the
+        // first); a repeat by another kind of work says so.
         let p = read("@book{K, title={A}}\n@book{k, title={B}}\n@article{K, title={C}}");
-        let sev: Vec<Severity> = p
+        let found: Vec<(Severity, bool)> = p
             .diagnostics
             .iter()
             .filter(|d| d.rule == "duplicate-key")
-            .map(|d| d.severity)
+            .map(|d| {
+                (
+                    d.severity,
+                    d.message.contains("different kind of work (@book)"),
+                )
+            })
             .collect();
-        assert_eq!(sev, [Severity::Warning, Severity::Error]);
+        assert_eq!(found, [(Severity::Error, false), (Severity::Error, true)]);
         assert_eq!(p.bibliography.len(), 3);
     }
 }
