@@ -1634,6 +1634,10 @@ impl<'a> Lowering<'a> {
             all
         });
         e.fields.reserve_exact(fields.len());
+        // Fields kept under their BibTeX name because the entry has the BibLaTeX one too
+        // (`address` and `location`): index and the BibLaTeX name.
+        let mut aliased: Vec<(usize, &'static str)> = Vec::new();
+        let mut keywords_at: Option<usize> = None;
         for f in fields {
             let written = tree.text(f.name());
             let lower: Cow<'_, str> = if written.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -1652,6 +1656,9 @@ impl<'a> Lowering<'a> {
                         .any(|g| tree.text(g.name()).eq_ignore_ascii_case(canonical)),
                 };
             let ty = spec.map_or(FieldType::Text, |s| s.ty);
+            if let Some(sp) = spec.filter(|_| both) {
+                aliased.push((e.fields.len(), sp.canonical));
+            }
             let name: Cow<'static, str> = match spec {
                 Some(_) if both => crate::model::field_name(&lower),
                 Some(s) => Cow::Borrowed(s.canonical),
@@ -1662,7 +1669,7 @@ impl<'a> Lowering<'a> {
                     Diagnostic::new(
                         Severity::Warning,
                         "duplicate-field",
-                        format!("field `{written}` appears more than once; BibTeX uses the first, bibkit keeps all"),
+                        format!("field `{written}` appears more than once; BibTeX uses the first, and so does a conversion (`keywords` are joined)"),
                     )
                     .at_line_col(f.name(), 0, 0)
                     .with_key(key),
@@ -1687,6 +1694,21 @@ impl<'a> Lowering<'a> {
                 }
                 _ => self.value(&name, ty, &raw, f, key, diags),
             };
+            // `keywords` given twice (JabRef and Mendeley do) are one list.
+            if name == "keywords" {
+                if let (Some(i), Value::Text(more)) = (keywords_at, &value) {
+                    if let Value::Text(first) = &mut e.fields[i].value {
+                        if !more.is_blank() {
+                            first.push_str(", ");
+                            for c in more.chunks() {
+                                first.push(c.clone());
+                            }
+                        }
+                        continue;
+                    }
+                }
+                keywords_at = Some(e.fields.len());
+            }
             e.fields.push(Field {
                 name,
                 value,
@@ -1695,7 +1717,48 @@ impl<'a> Lowering<'a> {
             });
         }
         self.lower_year_month(&mut e, ymd, diags);
+        Self::report_aliases(&e, &aliased, key, diags);
         e
+    }
+
+    /// Reports a BibTeX field and its BibLaTeX name (`address` and `location`) with different
+    /// values: the toolchains read different ones, and a conversion writes one.
+    fn report_aliases(
+        e: &Entry,
+        aliased: &[(usize, &'static str)],
+        key: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        for &(i, canonical) in aliased {
+            let Some(alias) = e.fields.get(i) else {
+                continue;
+            };
+            let Some(other) = e.fields.iter().find(|f| f.name == canonical) else {
+                continue;
+            };
+            let (a, b) = (alias.value.to_plain_string(), other.value.to_plain_string());
+            let same = if canonical == "eprinttype" {
+                a.trim().eq_ignore_ascii_case(b.trim())
+            } else {
+                a.trim() == b.trim()
+            };
+            if same {
+                continue;
+            }
+            let mut d = Diagnostic::new(
+            Severity::Warning,
+            "duplicate-field",
+            format!(
+                "`{}` = {{{a}}} and `{canonical}` = {{{b}}} are one field: BibTeX reads `{}`, biber `{canonical}`; BibTeX output keeps `{}`, BibLaTeX and CSL-JSON keep `{canonical}`",
+                alias.name, alias.name, alias.name
+            ),
+        )
+        .with_key(key);
+            if let Some(span) = alias.span {
+                d = d.at_line_col(span, 0, 0);
+            }
+            diags.push(d);
+        }
     }
 
     /// The typed value of a field other than `year`, `month` and `day`.

@@ -1,6 +1,7 @@
 //! The BibTeX/BibLaTeX writer.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::latex::{self, EncodeOptions};
@@ -248,16 +249,19 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
         .fields
         .iter()
         .any(|f| !f.inherited && (f.name == "year" || f.name == "month"));
-    let mut fields: Vec<(String, Val<'_>)> = Vec::new();
+    // (name, whether it is the model's own name, value)
+    let mut fields: Vec<(String, bool, Val<'_>)> = Vec::new();
     // Inherited fields stay with their parent: the `crossref`/`xdata` field carries them.
     for f in entry.fields.iter().filter(|f| !f.inherited) {
         let name = dialect_name(&f.name, kind, opts.dialect);
+        let own = name == f.name;
         if f.name == "type" {
             match &type_field {
                 Some(None) => continue,
                 Some(Some(t)) => {
                     fields.push((
                         name,
+                        own,
                         Val::Owned(format!("{{{}}}", latex::escape_str(t, &enc))),
                     ));
                     continue;
@@ -269,13 +273,14 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
             Value::Date(d) if f.name == "date" && opts.dialect == Dialect::Bibtex => {
                 let mut parts = Vec::new();
                 bibtex_date(d, &mut parts, has_year);
-                fields.extend(parts.into_iter().map(|(n, v)| (n, Val::Owned(v))));
+                fields.extend(parts.into_iter().map(|(n, v)| (n, true, Val::Owned(v))));
                 // A second date (a duplicate field) is written as `date`.
                 has_year = true;
             }
-            Value::Date(d) => fields.push((name, Val::Owned(format!("{{{d}}}")))),
+            Value::Date(d) => fields.push((name, own, Val::Owned(format!("{{{d}}}")))),
             Value::Names(n) => fields.push((
                 name,
+                own,
                 Val::Owned(format!(
                     "{{{}}}",
                     guard_entry_lines(&names_in(n, &enc, opts.dialect))
@@ -285,7 +290,7 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
                 // A month written out (`July`) as its macro.
                 if f.name == "month" {
                     if let Some(m) = month_macro(&t.to_plain_string()) {
-                        fields.push((name, Val::Owned(m.to_string())));
+                        fields.push((name, own, Val::Owned(m.to_string())));
                         continue;
                     }
                 }
@@ -300,11 +305,12 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
                 } else {
                     name
                 };
-                fields.push((name, Val::Text(t)));
+                fields.push((name, own, Val::Text(t)));
             }
-            Value::Verbatim(s) => fields.push((name, Val::Verbatim(s))),
+            Value::Verbatim(s) => fields.push((name, own, Val::Verbatim(s))),
         }
     }
+    let fields = one_per_name(fields);
     let width = fields.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     let _ = writeln!(out, "@{}{{{},", kind, entry.key);
     for (name, value) in fields {
@@ -361,9 +367,63 @@ fn dialect_name(name: &str, kind: &str, dialect: Dialect) -> String {
             "eprintclass" => "primaryclass",
             n => n,
         },
+        // A BibTeX name the model kept (`address` beside `location`) stays: biber maps it
+        // only onto a field the entry lacks, so both are read, each under its name.
         Dialect::Biblatex => name,
     };
     mapped.to_string()
+}
+
+/// The fields with each name once. Two model fields that a dialect writes under one name
+/// (`address` and `location` as BibTeX's `address`), or a field given twice: the one that
+/// has the dialect's own name wins (BibTeX reads `address`, biber `location`), else the
+/// first, as BibTeX reads it; `keywords` lists are joined instead. The reader reports
+/// the values that disagree (`duplicate-field`).
+fn one_per_name<'e>(fields: Vec<(String, bool, Val<'e>)>) -> Vec<(String, Val<'e>)> {
+    let mut at: HashMap<String, usize> = HashMap::with_capacity(fields.len());
+    let mut kept: Vec<(String, bool, Val<'e>)> = Vec::with_capacity(fields.len());
+    for (name, own, value) in fields {
+        let lower = name.to_ascii_lowercase();
+        match at.get(&lower) {
+            None => {
+                at.insert(lower, kept.len());
+                kept.push((name, own, value));
+            }
+            Some(&i) if lower == "keywords" => {
+                let joined = join_keywords(&kept[i].2, &value);
+                kept[i].2 = Val::Owned(joined);
+            }
+            Some(&i) if own && !kept[i].1 => kept[i] = (name, own, value),
+            Some(_) => {}
+        }
+    }
+    kept.into_iter().map(|(n, _, v)| (n, v)).collect()
+}
+
+/// Two `keywords` values as one braced list, each keyword once (compared ignoring case).
+fn join_keywords(a: &Val<'_>, b: &Val<'_>) -> String {
+    let text = |v: &Val<'_>| -> String {
+        match v {
+            Val::Owned(s) => s
+                .strip_prefix('{')
+                .and_then(|s| s.strip_suffix('}'))
+                .unwrap_or(s)
+                .to_string(),
+            Val::Verbatim(s) => s.to_string(),
+            Val::Text(t) => latex::encode(t, &EncodeOptions::default()),
+        }
+    };
+    let (a, b) = (text(a), text(b));
+    let mut seen: Vec<String> = Vec::new();
+    let mut out: Vec<&str> = Vec::new();
+    for k in a.split([',', ';']).chain(b.split([',', ';'])) {
+        let k = k.trim();
+        if !k.is_empty() && !seen.iter().any(|s| s.eq_ignore_ascii_case(k)) {
+            seen.push(k.to_string());
+            out.push(k);
+        }
+    }
+    format!("{{{}}}", out.join(", "))
 }
 
 /// `year`/`month`/`day` for a plain date; `year` plus an EDTF `date` otherwise. When the
