@@ -90,3 +90,40 @@ fn a_field_is_never_written_twice() {
         );
     }
 }
+
+/// The CSL-JSON of a `.bib` text.
+fn csl(input: &str) -> serde_json::Value {
+    let (out, err, _) = convert(input, &["--to", "csl-json"]);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"))
+}
+
+#[test]
+fn dates_bibtex_can_read() {
+    let input = "@article{season, title={W}, journal={J}, month = {Winter}, year = 2001}\n\
+                 @article{months, title={R}, journal={J}, month = oct # \"--\" # nov, year = 2001}\n\
+                 @article{years, title={Y}, journal={J}, year = {2001--2002}}\n\
+                 @article{across, title={X}, journal={J}, date = {2001-12/2002-01}}\n";
+    let (bib, err, code) = convert(input, &["--to", "bibtex"]);
+    assert_eq!(code, 0, "{err}");
+    for written in [
+        "  year    = {2001},\n  month   = {Winter},\n",
+        "  year    = {2001},\n  month   = oct # \"--\" # nov,\n",
+        "  year    = {2001--2002},\n}",
+        // No year/month form: `date` keeps it, with `year` for BibTeX's styles.
+        "  year    = {2001},\n  date    = {2001-12/2002-01},\n",
+    ] {
+        assert!(bib.contains(written), "{written:?} in\n{bib}");
+    }
+    assert!(!bib.contains("date    = {2001-24}"), "{bib}");
+    // Read again, the dates are the same and `year` does not move into `custom`.
+    let (direct, again) = (csl(input), csl(&bib));
+    assert_eq!(direct, again);
+    for item in again.as_array().unwrap() {
+        assert!(item.get("custom").is_none(), "{item}");
+    }
+    assert_eq!(again[0]["issued"]["season"], 4);
+    assert_eq!(
+        again[1]["issued"]["date-parts"],
+        serde_json::json!([[2001, 10], [2001, 11]])
+    );
+}

@@ -1877,6 +1877,16 @@ impl<'a> Lowering<'a> {
             }
             return self.month_day_as_text(e);
         };
+        if let Some(Value::Date(date)) = e.get("date") {
+            // `year` beside a `date` that starts in that year (as BibTeX output writes a
+            // range or an EDTF date) says nothing more.
+            let same = matches!(&year, Date::Single(y) if y.month.is_none()
+                && date.start().is_some_and(|s| s.year == y.year));
+            if same && !dropped && ymd.month.is_none() && ymd.day.is_none() {
+                e.fields.remove(*yi);
+            }
+            return self.month_day_as_text(e);
+        }
         if e.get("date").is_some() {
             return self.month_day_as_text(e);
         }

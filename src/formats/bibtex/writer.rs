@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use crate::latex::{self, EncodeOptions};
 use crate::model::{
-    Bibliography, Chunk, Comment, CommentKind, Date, Entry, Name, NameList, Person, Text, Value,
+    Bibliography, Chunk, Comment, CommentKind, Date, DatePart, Entry, Name, NameList, Person,
+    RangeEnd, Season, Text, Value,
 };
 use crate::syntax::balanced;
 
@@ -426,33 +427,73 @@ fn join_keywords(a: &Val<'_>, b: &Val<'_>) -> String {
     format!("{{{}}}", out.join(", "))
 }
 
-/// `year`/`month`/`day` for a plain date; `year` plus an EDTF `date` otherwise. When the
-/// entry has a `year` of its own besides its date, the date is written as `date`.
+/// `year`/`month`/`day` as BibTeX styles read them, when the date has that form: a plain
+/// date; a season (`month = {Winter}`); a range within one year by months
+/// (`month = oct # "--" # nov`), or of whole years (`year = {2001--2002}`). Otherwise
+/// `year` plus an EDTF `date`. When the entry has a `year` of its own besides its date,
+/// the date is written as `date`.
 fn bibtex_date(d: &Date, fields: &mut Vec<(String, String)>, has_year: bool) {
-    match d {
-        Date::Single(p)
-            if !has_year
-                && !p.approximate
-                && !p.uncertain
-                && p.unspecified == 0
-                && p.season.is_none()
-                && p.time.is_none()
-                && (0..=9999).contains(&p.year) =>
-        {
-            fields.push(("year".into(), format!("{{{}}}", p.year)));
-            if let Some(m) = p.month {
-                fields.push(("month".into(), MONTH_MACROS[usize::from(m - 1) % 12].into()));
-                if let Some(day) = p.day {
-                    fields.push(("day".into(), format!("{{{day}}}")));
+    let plain = |p: &DatePart| {
+        !p.approximate
+            && !p.uncertain
+            && p.unspecified == 0
+            && p.time.is_none()
+            && (0..=9999).contains(&p.year)
+    };
+    let month = |m: u8| MONTH_MACROS[usize::from(m.clamp(1, 12) - 1)];
+    if !has_year {
+        match d {
+            Date::Single(p) if plain(p) => {
+                fields.push(("year".into(), format!("{{{}}}", p.year)));
+                if let Some(season) = p.season {
+                    fields.push(("month".into(), format!("{{{}}}", season_name(season))));
+                } else if let Some(m) = p.month {
+                    fields.push(("month".into(), month(m).into()));
+                    if let Some(day) = p.day {
+                        fields.push(("day".into(), format!("{{{day}}}")));
+                    }
+                }
+                return;
+            }
+            Date::Range(RangeEnd::Known(a), RangeEnd::Known(b))
+                if plain(a)
+                    && plain(b)
+                    && a.season.is_none()
+                    && b.season.is_none()
+                    && a.day.is_none()
+                    && b.day.is_none() =>
+            {
+                match (a.month, b.month) {
+                    (None, None) if a.year < b.year => {
+                        fields.push(("year".into(), format!("{{{}--{}}}", a.year, b.year)));
+                        return;
+                    }
+                    (Some(m1), Some(m2)) if a.year == b.year && m1 < m2 => {
+                        fields.push(("year".into(), format!("{{{}}}", a.year)));
+                        fields.push((
+                            "month".into(),
+                            format!("{} # \"--\" # {}", month(m1), month(m2)),
+                        ));
+                        return;
+                    }
+                    _ => {}
                 }
             }
+            _ => {}
         }
-        _ => {
-            if let Some(start) = d.start().filter(|p| p.unspecified == 0 && !has_year) {
-                fields.push(("year".into(), format!("{{{}}}", start.year)));
-            }
-            fields.push(("date".into(), format!("{{{d}}}")));
-        }
+    }
+    if let Some(start) = d.start().filter(|p| p.unspecified == 0 && !has_year) {
+        fields.push(("year".into(), format!("{{{}}}", start.year)));
+    }
+    fields.push(("date".into(), format!("{{{d}}}")));
+}
+
+fn season_name(s: Season) -> &'static str {
+    match s {
+        Season::Spring => "Spring",
+        Season::Summer => "Summer",
+        Season::Autumn => "Autumn",
+        Season::Winter => "Winter",
     }
 }
 
