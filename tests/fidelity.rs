@@ -127,3 +127,73 @@ fn dates_bibtex_can_read() {
         serde_json::json!([[2001, 10], [2001, 11]])
     );
 }
+
+#[test]
+fn entry_types_and_type_fields_survive_bibtex_output() {
+    let input = "@article{a, title={A}, journal={J}, type = {Journal Article}, year = 2001}\n\
+                 @misc{m, title={M}, type = {Journal Article}, year = 2001}\n\
+                 @techreport{r, title={R}, institution={I}, type = {Research Report}, year = 2001}\n\
+                 @report{k, title={K}, institution={I}, type = {resreport}, year = 2001}\n\
+                 @online{o, title={O}, url={https://example.org}, year = 2001}\n\
+                 @software{s, title={S}, version={1.0}, year = 2001}\n\
+                 @dataset{d, title={D}, year = 2001}\n\
+                 @standard{t, title={T}, year = 2001}\n\
+                 @periodical{p, title={P}, year = 2001}\n\
+                 @collection{c, title={C}, editor={E. Editor}, year = 2001}\n\
+                 @mvbook{v, title={V}, author={A. Author}, year = 2001}\n";
+    let (bib, err, code) = convert(input, &["--to", "bibtex"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        bib.contains("@article{a,") && bib.contains("type    = {Journal Article}"),
+        "{bib}"
+    );
+    assert!(
+        bib.contains("@misc{m,") && bib.contains("type  = {Journal Article}"),
+        "{bib}"
+    );
+    // Never re-cased; a BibLaTeX key is written in English for BibTeX's styles.
+    assert!(
+        bib.contains("{Research Report}") && !bib.contains("{Research report}\n"),
+        "{bib}"
+    );
+    assert!(
+        bib.contains("@techreport{k,") && bib.contains("type        = {Research report}"),
+        "{bib}"
+    );
+    // Types BibTeX lacks: its nearest type, and `entrytype` to restore them.
+    for (key, fallback, own) in [
+        ("o", "misc", "online"),
+        ("s", "misc", "software"),
+        ("d", "misc", "dataset"),
+        ("t", "misc", "standard"),
+        ("p", "misc", "periodical"),
+        ("c", "book", "collection"),
+        ("v", "book", "mvbook"),
+    ] {
+        let start = bib
+            .find(&format!("@{fallback}{{{key},"))
+            .unwrap_or_else(|| panic!("{key}: {bib}"));
+        let entry = &bib[start..start + bib[start..].find("\n}\n").unwrap()];
+        assert!(entry.contains(&format!("entrytype = {{{own}}}")), "{entry}");
+    }
+    // bib → BibTeX → bib → CSL-JSON is the same as bib → CSL-JSON.
+    assert_eq!(csl(input), csl(&bib));
+    let again = bibkit::formats::bibtex::read(&bib).bibliography;
+    let kinds: Vec<&str> = again.entries.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "article",
+            "misc",
+            "techreport",
+            "techreport",
+            "online",
+            "software",
+            "dataset",
+            "standard",
+            "periodical",
+            "collection",
+            "mvbook"
+        ]
+    );
+}

@@ -18,14 +18,19 @@
 //! * fields in the model's order;
 //! * names as `von Last, Jr, First`, organisations in braces, `and others` for a truncated
 //!   list;
-//! * the **BibTeX** dialect writes `year`, `month` (a macro) and `day` for a plain date
-//!   (and keeps an EDTF `date` beside `year` when the date is a range or qualified),
-//!   `journal`, `address`, `school`, `annote`, `archiveprefix`/`primaryclass`, and BibTeX's
-//!   own entry types: `@thesis` → `@phdthesis` or `@mastersthesis`, `@report` →
-//!   `@techreport` (a BibLaTeX `type` key such as `resreport` in English), `@online`,
-//!   `@dataset`, `@software` and other BibLaTeX-only types → `@misc`, `@mvbook`,
+//! * the **BibTeX** dialect writes `year`, `month` (a macro) and `day` for a plain date, a
+//!   season as `month = {Winter}`, a range of months in one year as
+//!   `month = oct # "--" # nov`, a range of years as `year = {2001--2002}` (and keeps an
+//!   EDTF `date` beside `year` for other ranges and qualified dates), `journal`, `address`,
+//!   `school`, `annote`, `archiveprefix`/`primaryclass`, each field once (the one under
+//!   BibTeX's name wins, else the first; `keywords` are joined), and BibTeX's own entry
+//!   types: `@thesis` → `@phdthesis` or `@mastersthesis`, `@report` → `@techreport` (a
+//!   BibLaTeX `type` key such as `resreport` in English; any other `type` as written),
+//!   `@online`, `@dataset`, `@software` and other BibLaTeX-only types → `@misc`, `@mvbook`,
 //!   `@collection`, `@reference` → `@book`, `@bookinbook` → `@inbook`, `@inreference` →
-//!   `@incollection`, `@mvproceedings` → `@proceedings`; the **BibLaTeX** dialect writes an
+//!   `@incollection`, `@mvproceedings` → `@proceedings`, each with an `entrytype` field
+//!   naming its own type (`entrytype = {online}`), which the reader restores the type
+//!   from (BibTeX's styles ignore the field); the **BibLaTeX** dialect writes an
 //!   EDTF `date`, `journaltitle` and `location`, and keeps every entry type (BibLaTeX knows
 //!   BibTeX's as aliases);
 //! * a name that BibTeX's rules would read back differently (a capitalised particle, a
@@ -55,7 +60,7 @@ mod reader;
 mod writer;
 
 pub(crate) use reader::duplicate_key_message;
-pub(crate) use writer::{balanced_verbatim, needs_protection};
+pub(crate) use writer::{balanced_verbatim, bibtex_fallback, needs_protection};
 
 pub(crate) use reader::caseless_key_hash;
 pub use reader::{

@@ -182,6 +182,23 @@ pub(crate) fn duplicate_key_message(
     )
 }
 
+/// An entry BibTeX output wrote as the BibTeX type nearest its own (`@misc` for
+/// `@online`) gets its own type back from its `entrytype` field.
+fn restore_kind(e: &mut Entry) {
+    let Some(i) = e.fields.iter().position(|f| f.name == "entrytype") else {
+        return;
+    };
+    let own = e.fields[i]
+        .value
+        .to_plain_string()
+        .trim()
+        .to_ascii_lowercase();
+    if super::bibtex_fallback(&own).is_some_and(|k| k == e.kind) {
+        e.kind = own;
+        e.fields.remove(i);
+    }
+}
+
 /// Whether two entries with one key are a conflict (different entry types: two different
 /// works, so citations of the key are ambiguous) rather than one work entered twice.
 pub(crate) fn conflicting_duplicate(type1: &str, type2: &str) -> bool {
@@ -1718,6 +1735,7 @@ impl<'a> Lowering<'a> {
         }
         self.lower_year_month(&mut e, ymd, diags);
         Self::report_aliases(&e, &aliased, key, diags);
+        restore_kind(&mut e);
         e
     }
 

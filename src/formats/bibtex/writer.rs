@@ -210,12 +210,13 @@ fn dialect_kind(entry: &Entry, dialect: Dialect) -> (&str, Option<Option<String>
     let key = ty
         .as_deref()
         .map(|t| crate::formats::csl_json::type_key_of(t).unwrap_or(""));
-    // The `type` to write: dropped when it is the one the BibTeX type implies, in English
-    // when it is a BibLaTeX key (BibTeX prints it as it stands).
+    // The `type` to write: dropped when it says what the BibTeX type implies, in English
+    // when it is a BibLaTeX key (BibTeX prints it as it stands), else as written.
     let english = |implied: &str| -> Option<Option<String>> {
+        let written = ty.as_deref().map(str::trim).unwrap_or_default();
         match key {
-            Some(k) if k == implied => Some(None),
-            Some(k) if !k.is_empty() => {
+            Some(k) if !k.is_empty() && k == implied => Some(None),
+            Some(k) if !k.is_empty() && written.eq_ignore_ascii_case(k) => {
                 Some(Some(crate::formats::csl_json::type_text(k).to_string()))
             }
             _ => None,
@@ -227,18 +228,33 @@ fn dialect_kind(entry: &Entry, dialect: Dialect) -> (&str, Option<Option<String>
         "phdthesis" => (kind, english("phdthesis")),
         "mastersthesis" => (kind, english("mathesis")),
         "report" | "techreport" => ("techreport", english("techreport")),
+        _ => (bibtex_fallback(kind).unwrap_or(kind), english("")),
+    }
+}
+
+/// The BibTeX type written for a BibLaTeX type BibTeX does not have (`@online` →
+/// `@misc`, `@mvbook` → `@book`, …); the entry then gets an `entrytype` field naming its
+/// own type, which the reader restores it from.
+///
+/// ```
+/// use bibkit::formats::bibtex::{self, Dialect, WriteOptions};
+/// let bib = bibtex::read("@online{w, title = {Page}, url = {https://example.org}}").bibliography;
+/// let out = bibtex::write(&bib, &WriteOptions::new().dialect(Dialect::Bibtex));
+/// assert!(out.starts_with("@misc{w,") && out.contains("entrytype = {online}"));
+/// assert_eq!(bibtex::read(&out).bibliography.entries[0].kind, "online");
+/// ```
+pub(crate) fn bibtex_fallback(kind: &str) -> Option<&'static str> {
+    Some(match kind {
         "online" | "electronic" | "www" | "dataset" | "software" | "periodical" | "artwork"
         | "audio" | "image" | "video" | "movie" | "music" | "performance" | "letter"
-        | "standard" | "review" | "jurisdiction" | "legislation" | "legal" => ("misc", english("")),
-        "mvbook" | "collection" | "mvcollection" | "reference" | "mvreference" => {
-            ("book", english(""))
-        }
-        "bookinbook" | "suppbook" => ("inbook", english("")),
-        "suppcollection" | "inreference" => ("incollection", english("")),
-        "mvproceedings" => ("proceedings", english("")),
-        "suppperiodical" => ("article", english("")),
-        _ => (kind, english("")),
-    }
+        | "standard" | "review" | "jurisdiction" | "legislation" | "legal" => "misc",
+        "mvbook" | "collection" | "mvcollection" | "reference" | "mvreference" => "book",
+        "bookinbook" | "suppbook" => "inbook",
+        "suppcollection" | "inreference" => "incollection",
+        "mvproceedings" => "proceedings",
+        "suppperiodical" => "article",
+        _ => return None,
+    })
 }
 
 /// Appends one entry to `out`.
@@ -310,6 +326,17 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
             }
             Value::Verbatim(s) => fields.push((name, own, Val::Verbatim(s))),
         }
+    }
+    // A type BibTeX lacks: say which it was, so that reading the file restores it.
+    if kind != entry.kind.as_str()
+        && bibtex_fallback(&entry.kind).is_some()
+        && entry.get("entrytype").is_none()
+    {
+        fields.push((
+            "entrytype".into(),
+            true,
+            Val::Owned(format!("{{{}}}", entry.kind)),
+        ));
     }
     let fields = one_per_name(fields);
     let width = fields.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
