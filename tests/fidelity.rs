@@ -197,3 +197,59 @@ fn entry_types_and_type_fields_survive_bibtex_output() {
         ]
     );
 }
+
+/// `bibkit check` on a `.bib` text: stdout, exit code.
+fn check(input: &str) -> (String, i32) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("refs.bib"), input).unwrap();
+    let out = Command::cargo_bin("bibkit")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["check", "refs.bib"])
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn unescaped_special_is_quiet_on_fields_never_typeset() {
+    // As INSPIRE, ADS, BibDesk, Mendeley and JabRef write them.
+    let input = "@article{Gaia:2018ydn,\n\
+                 author = {Brown, A. G. A.},\n\
+                 title = {{Gaia Data Release 2}},\n\
+                 journal = {Astron. Astrophys.},\n\
+                 year = {2018},\n\
+                 SLACcitation = \"%%CITATION = ARXIV:1804.09365;%%\",\n\
+                 adsurl = {https://ui.adsabs.harvard.edu/abs/2018A&A...616A...1G},\n\
+                 adsnote = {Provided by the SAO/NASA Astrophysics Data System},\n\
+                 bdsk-url-1 = {https://example.org/a_b?x=1&y=2},\n\
+                 mendeley-groups = {Stars & Co},\n\
+                 groups = {Ecology_and_Power},\n\
+                 file = {:Gaia_2018.pdf:PDF},\n\
+                 note = {Stars & galaxies},\n\
+                 }\n";
+    let (out, _) = check(input);
+    let specials: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("unescaped-special"))
+        .collect();
+    // Only `note`, which styles print.
+    assert_eq!(specials.len(), 1, "{out}");
+    assert!(specials[0].contains("`note` has a bare `&`"), "{out}");
+}
+
+#[test]
+fn jabref_groups_are_verbatim() {
+    let input = "@misc{g, title = {G}, groups = {Ecology_and_Power, R&D}, year = 2001}\n";
+    for to in ["bibtex", "biblatex"] {
+        let (out, err, code) = convert(input, &["--to", to]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("groups = {Ecology_and_Power, R&D}"), "{out}");
+    }
+    let item = &csl(input)[0];
+    assert_eq!(item["custom"]["groups"], "Ecology_and_Power, R&D");
+}

@@ -52,10 +52,19 @@ pub(super) fn check_entry(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
 }
 
 /// Whether a text field is printed (sorting and indexing keys, keywords and options are
-/// not, so `&` and `%` do no harm there).
+/// not, so `&` and `%` do no harm there; nor are links and the bookkeeping fields of
+/// databases and reference managers: ADS's `adsurl`/`adsnote`, INSPIRE's `SLACcitation`,
+/// BibDesk's `bdsk-url-1`, Mendeley's and JabRef's tags and groups).
 fn is_typeset(name: &str) -> bool {
     !(name.starts_with("sort")
         || name.starts_with("indexsort")
+        || name.ends_with("url")
+        || name.starts_with("bdsk-")
+        || name.starts_with("mendeley-")
+        || matches!(
+            name,
+            "slaccitation" | "adsnote" | "bibcode" | "file" | "groups" | "pdf" | "urldate"
+        )
         || matches!(
             name,
             "presort"

@@ -311,6 +311,7 @@ pub(crate) const KNOWN_FIELDS: &[&str] = &[
     "file",
     "foreword",
     "genre",
+    "groups",
     "guest",
     "holder",
     "host",

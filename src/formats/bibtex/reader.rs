@@ -259,8 +259,8 @@ fn field_type(name: &str) -> FieldType {
         "date" | "urldate" | "eventdate" | "origdate" => FieldType::Date,
         n if crate::formats::csl_json::DATE_VARIABLES.contains(&n) => FieldType::Date,
         "doi" => FieldType::Doi,
-        "url" | "eprint" | "file" | "pdf" | "verba" | "verbb" | "verbc" | "urlraw" | "crossref"
-        | "xref" | "xdata" | "entryset" | "related" | "ids" => FieldType::Verbatim,
+        "url" | "eprint" | "file" | "groups" | "pdf" | "verba" | "verbb" | "verbc" | "urlraw"
+        | "crossref" | "xref" | "xdata" | "entryset" | "related" | "ids" => FieldType::Verbatim,
         _ => FieldType::Text,
     }
 }
