@@ -253,3 +253,40 @@ fn jabref_groups_are_verbatim() {
     let item = &csl(input)[0];
     assert_eq!(item["custom"]["groups"], "Ecology_and_Power, R&D");
 }
+
+#[test]
+fn unusual_von_parts_survive_a_write_and_a_leading_tie_is_a_separator() {
+    use bibkit::formats::bibtex::{self, Dialect, WriteOptions};
+    let input = "@misc{a, author = {P.~and~GaiaTools~Committee~Balm}, title = {N}}\n\
+                 @misc{b, author = {A. R. R. {Freitas}and Guimar{\\~a}es and Ludwig van Beethoven}, title = {N}}\n\
+                 @misc{c, author = {{~{Busonero D.}}}, title = {N}}\n\
+                 @misc{d, author = {{{Busonero D.}}}, title = {N}}\n";
+    let first = bibtex::read(input).bibliography;
+    let names = |b: &bibkit::model::Bibliography| -> Vec<bibkit::model::NameList> {
+        b.entries
+            .iter()
+            .map(|e| match e.get("author") {
+                Some(bibkit::model::Value::Names(n)) => n.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    let read = names(&first);
+    match &read[0].names[0] {
+        bibkit::model::Name::Person(p) => {
+            assert_eq!(
+                (p.given.as_str(), p.particle.as_str(), p.family.as_str()),
+                ("P.", "and", "GaiaTools Committee Balm")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(read[0].names.len(), 1, "`~and~` does not separate names");
+    // A leading tie is a separator, not part of the name.
+    assert_eq!(read[2], read[3]);
+    for dialect in [Dialect::Bibtex, Dialect::Biblatex] {
+        let written = bibtex::write(&first, &WriteOptions::new().dialect(dialect));
+        let again = names(&bibtex::read(&written).bibliography);
+        assert_eq!(again, read, "{dialect:?}:\n{written}");
+    }
+}

@@ -622,8 +622,16 @@ fn person(p: &Person, enc: &EncodeOptions, dialect: Dialect) -> String {
             }
             out.join(", ")
         }
-        // BibTeX cannot: keep the family name (with its particle) whole.
+        // BibTeX has no such format: a particle it would not read as one (`Freitasand`,
+        // `and`) is written so that it does (`{F}reitasand`, `and~Last`), else the family
+        // name (with its particle) is kept whole.
         Dialect::Bibtex => {
+            if let Some(written) = bibtex_particle(&p.particle, enc) {
+                let plain = person_with_particle(p, &written, enc);
+                if crate::name::parse_bibtex_name(&plain).0 == Name::Person(p.clone()) {
+                    return plain;
+                }
+            }
             let family = if p.particle.is_empty() {
                 p.family.clone()
             } else {
@@ -644,7 +652,67 @@ fn person(p: &Person, enc: &EncodeOptions, dialect: Dialect) -> String {
     }
 }
 
+/// A particle as BibTeX reads one: each word's first letter outside braces in lower case
+/// (`Freitasand` as `{F}reitasand`: BibTeX skips a brace group when it looks for it), and
+/// `and` or `others` tied to the next word (`and~GaiaTools`) so that it does not separate
+/// names. `None` when there is no particle or a word cannot be written so.
+fn bibtex_particle(particle: &str, enc: &EncodeOptions) -> Option<String> {
+    let words: Vec<&str> = particle.split_whitespace().collect();
+    if words.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for (i, w) in words.iter().enumerate() {
+        let mut chars = w.chars();
+        let first = chars.next()?;
+        let rest = chars.as_str();
+        let word = if crate::name::starts_lowercase(w) {
+            latex::escape_str(w, enc)
+        } else if first.is_uppercase() && rest.chars().next().is_some_and(char::is_lowercase) {
+            format!(
+                "{{{}}}{}",
+                latex::escape_str(&first.to_string(), enc),
+                latex::escape_str(rest, enc)
+            )
+        } else {
+            return None;
+        };
+        out.push_str(&word);
+        let separator = w.eq_ignore_ascii_case("and") || *w == "others";
+        if i + 1 < words.len() {
+            out.push(if separator { '~' } else { ' ' });
+        } else if separator {
+            // Tied to the family name that follows.
+            out.push('~');
+        }
+    }
+    Some(out)
+}
+
+/// `particle Last, Jr, First` with the particle already written.
+fn person_with_particle(p: &Person, particle: &str, enc: &EncodeOptions) -> String {
+    let mut out = particle.to_string();
+    if !out.ends_with('~') {
+        out.push(' ');
+    }
+    out.push_str(&family_part(p, enc));
+    push_jr_first(&mut out, p, enc);
+    out
+}
+
 fn person_plain(p: &Person, enc: &EncodeOptions) -> String {
+    let mut last = family_part(p, enc);
+    if !p.particle.is_empty() {
+        last = format!("{} {last}", part(&p.particle, enc));
+    }
+    let mut out = last;
+    push_jr_first(&mut out, p, enc);
+    out
+}
+
+/// The family name as the `Last` of BibTeX's comma forms, braced where BibTeX would
+/// otherwise read a word of it as a particle.
+fn family_part(p: &Person, enc: &EncodeOptions) -> String {
     let mut family = part(&p.family, enc);
     // A family name that starts lowercase would be read as a particle, unless it is one
     // word (the last word is always the family name): protect it.
@@ -664,13 +732,7 @@ fn person_plain(p: &Person, enc: &EncodeOptions) -> String {
     {
         family = format!("{{{family}}}");
     }
-    let mut last = family;
-    if !p.particle.is_empty() {
-        last = format!("{} {last}", part(&p.particle, enc));
-    }
-    let mut out = last;
-    push_jr_first(&mut out, p, enc);
-    out
+    family
 }
 
 /// `, Jr, First` (or `, First`) after the family name, as BibTeX's comma forms read them.
