@@ -554,6 +554,8 @@ struct Printer<'o> {
     prev_block: bool,
     /// Whether a unit was printed.
     any: bool,
+    /// Items before this offset were printed as written with the block before them.
+    skip_until: usize,
 }
 
 impl<'o> Printer<'o> {
@@ -564,6 +566,7 @@ impl<'o> Printer<'o> {
             gap_start: 0,
             prev_block: false,
             any: false,
+            skip_until: 0,
         }
     }
 
@@ -588,7 +591,10 @@ impl<'o> Printer<'o> {
         out: &mut Out,
     ) -> Option<(Unit, usize)> {
         let src = tree.source();
-        let span = item.span();
+        let mut span = item.span();
+        if span.start < self.skip_until {
+            return None;
+        }
         if let Item::Text(s) = item {
             let t = tree.text(*s);
             if t.trim().is_empty() {
@@ -633,6 +639,15 @@ impl<'o> Printer<'o> {
             Item::Junk { span, .. } => {
                 without_blank_lines(tree, *span, self.nl, out);
                 None
+            }
+            // Read with `\{` as a literal brace: printed as written up to the next line
+            // that starts a block, since what follows it decides how BibTeX reads it.
+            Item::Block(b) if b.latex_braces() => {
+                let end = (b.raw_end as usize).max(span.end);
+                out.copy(tree, Span::new(span.start, end));
+                self.skip_until = end;
+                span = Span::new(span.start, end);
+                Some(idx)
             }
             Item::Block(b) => {
                 block_text(tree, b, self.opts, self.nl, out);
@@ -829,6 +844,12 @@ fn unsortable(tree: &Tree<'_>) -> Option<Diagnostic> {
         )
     };
     for b in tree.blocks() {
+        if b.latex_braces() {
+            return warn(
+                b.span().start,
+                "entries not sorted: an entry reads differently for BibTeX and for LaTeX (`escaped-brace`), so it is kept where it is".to_string(),
+            );
+        }
         match b.block_kind() {
             BlockKind::String => {
                 for f in tree.fields(b) {

@@ -290,3 +290,54 @@ fn unusual_von_parts_survive_a_write_and_a_leading_tie_is_a_separator() {
         assert_eq!(again, read, "{dialect:?}:\n{written}");
     }
 }
+
+#[test]
+fn braces_are_counted_as_bibtex_counts_them() {
+    // `{C:\dir\}` is a whole value for BibTeX (a backslash does not escape a brace): the
+    // entry and the one after it are read.
+    let input = "@misc{f, title = {F}, file = {C:\\dir\\}, year = 2001}\n\
+                 @misc{after, title = {After}, year = 2001}\n";
+    let parsed = bibkit::formats::bibtex::read(input);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let keys: Vec<&str> = parsed
+        .bibliography
+        .entries
+        .iter()
+        .map(|e| e.key.as_str())
+        .collect();
+    assert_eq!(keys, ["f", "after"]);
+    assert_eq!(
+        parsed.bibliography.entries[0]
+            .get("file")
+            .unwrap()
+            .to_plain_string(),
+        "C:\\dir\\"
+    );
+    // An entry that parses only with `\{` as a literal brace (a typo for `{\'e}`) is
+    // still read, with a warning, and written so that BibTeX can read it.
+    let typo = "@article{t93, author = {Sylvie Thi\\{'ebaux}, title = {T}, year = 1993}\n\
+                @misc{b, title = {B}}\n";
+    let (bib, err, code) = convert(typo, &["--to", "bibtex"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning[escaped-brace]") && err.contains("(entry `t93`)"),
+        "{err}"
+    );
+    assert!(
+        bib.contains("author = {Thi\\textbraceleft{}'ebaux, Sylvie}"),
+        "{bib}"
+    );
+    assert!(bibkit::syntax::balanced(&bib));
+    let again = bibkit::formats::bibtex::read(&bib);
+    assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
+    assert_eq!(again.bibliography.len(), 2);
+    // `fmt` prints such an entry as written (moving its parts could change how it reads).
+    let formatted = bibkit::fmt::format(typo, &bibkit::fmt::FmtOptions::default());
+    assert!(
+        formatted.text.starts_with(
+            "@article{t93, author = {Sylvie Thi\\{'ebaux}, title = {T}, year = 1993}\n"
+        ),
+        "{}",
+        formatted.text
+    );
+}

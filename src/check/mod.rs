@@ -512,6 +512,7 @@ impl Checker {
             }
             let rule = match d.rule {
                 "syntax" => "syntax",
+                "escaped-brace" => "escaped-brace",
                 "missing-key" => "missing-key",
                 "duplicate-field" => "duplicate-field",
                 "undefined-macro" => "undefined-macro",

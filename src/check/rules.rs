@@ -114,6 +114,14 @@ pub const RULES: &[Rule] = &[
         good: ex("@article{knuth84, title = {Literate Programming}, year = 1984}"),
     },
     Rule {
+        id: "escaped-brace",
+        level: Level::Warning,
+        style: false,
+        summary: "An entry parses only when `\\{` or `\\}` is a literal brace, as LaTeX reads it; BibTeX and biber count every brace, so for them the value does not close. bibkit reads it the LaTeX way.",
+        bad: ex("@article{t93, author = {Sylvie Thi\\{'ebaux}, year = 1993}"),
+        good: ex("@article{t93, author = {Sylvie Thi{\\'e}baux}, year = 1993}"),
+    },
+    Rule {
         id: "invalid-encoding",
         level: Level::Error,
         style: false,

@@ -68,28 +68,21 @@ use crate::model::Span;
 pub use parser::parse;
 pub(crate) use parser::{block_head, has_lone_cr, parse_range, stream_bounds};
 
-/// Whether `s` can be the content of a braced value: its braces balance as the parser counts
-/// them (`\{` and `\}` do not count) and it does not end in a backslash that would escape
-/// the closing brace.
+/// Whether `s` can be the content of a braced value: its braces balance as BibTeX counts
+/// them, where a backslash does not escape a brace (`{\}}` is a value `\` and a stray
+/// `}`, and `{C:\dir\}` a whole value).
 ///
 /// ```
 /// use bibkit::syntax::balanced;
-/// assert!(balanced(r"a {b} \{ c"));
+/// assert!(balanced(r"a {b} \{ c \}"));
+/// assert!(!balanced(r"a \{ b"));
 /// assert!(!balanced("a } b {"));
-/// assert!(!balanced(r"ends with \"));
+/// assert!(balanced(r"C:\dir\"));
 /// ```
 pub fn balanced(s: &str) -> bool {
-    let b = s.as_bytes();
     let mut depth = 0usize;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => {
-                if i + 1 == b.len() {
-                    return false;
-                }
-                i += 1;
-            }
+    for &c in s.as_bytes() {
+        match c {
             b'{' => depth += 1,
             b'}' => match depth.checked_sub(1) {
                 Some(d) => depth = d,
@@ -97,7 +90,6 @@ pub fn balanced(s: &str) -> bool {
             },
             _ => {}
         }
-        i += 1;
     }
     depth == 0
 }
@@ -176,9 +168,28 @@ pub struct Block {
     pub(crate) paren: bool,
     /// The segment whose vectors hold the fields.
     pub(crate) seg: u32,
+    /// Read with `\{` and `\}` as literal braces, since it does not parse as BibTeX
+    /// counts them (an `escaped-brace` warning says so).
+    pub(crate) latex_braces: bool,
+    /// With `latex_braces`: the start of the next line that starts a block (or the end of
+    /// the segment), as far as the text after the block can change how it parses.
+    pub(crate) raw_end: u32,
 }
 
 impl Block {
+    /// Whether the block was read with `\{` and `\}` as literal braces (LaTeX's reading),
+    /// because it does not parse when they count as braces, as BibTeX and biber count
+    /// them.
+    ///
+    /// ```
+    /// let tree = bibkit::syntax::parse("@misc{a, author = {Thi\\{'ebaux}}\n");
+    /// assert!(tree.blocks().next().unwrap().latex_braces());
+    /// let tree = bibkit::syntax::parse("@misc{a, file = {C:\\dir\\}}\n");
+    /// assert!(!tree.blocks().next().unwrap().latex_braces());
+    /// ```
+    pub fn latex_braces(&self) -> bool {
+        self.latex_braces
+    }
     /// What kind of block it is.
     pub fn block_kind(&self) -> BlockKind {
         self.kind

@@ -57,6 +57,9 @@ struct Parser<'a> {
     notes: Vec<(usize, usize)>,
     /// Whether the source has a CR that is not followed by LF (a line break of its own).
     lone_cr: bool,
+    /// Whether `\{` and `\}` are literal braces (LaTeX's reading), not braces (BibTeX's):
+    /// set while an entry that does not parse BibTeX's way is read again.
+    latex_braces: bool,
 }
 
 /// The head of a block: `@`, white space, type, white space, delimiter.
@@ -280,6 +283,7 @@ impl<'a> Parser<'a> {
             diagnostics: Vec::new(),
             notes: Vec::new(),
             lone_cr: false,
+            latex_braces: false,
             start,
         }
     }
@@ -311,6 +315,7 @@ impl<'a> Parser<'a> {
             diagnostics: Vec::new(),
             notes: Vec::new(),
             lone_cr: false,
+            latex_braces: false,
         }
     }
 
@@ -347,7 +352,36 @@ impl<'a> Parser<'a> {
                 continue;
             };
             self.text(text_start, i);
-            let end = match self.block(i, &head) {
+            let mut result = self.block(i, &head);
+            if result.is_err() {
+                // BibTeX and biber count `\{` and `\}` as braces; an entry that parses
+                // only when they are literal braces, as LaTeX reads them, is read so, with
+                // a warning (nothing is lost, but BibTeX would fail on it).
+                self.latex_braces = true;
+                let again = self.block(i, &head);
+                self.latex_braces = false;
+                if let Ok(end) = again {
+                    let raw_end = self.next_entry_line(end).unwrap_or(self.end).min(self.end);
+                    if let Some(Item::Block(b)) = self.items.last_mut() {
+                        b.raw_end = raw_end as u32;
+                    }
+                    let mut d = Diagnostic::new(
+                        Severity::Warning,
+                        "escaped-brace",
+                        "BibTeX and biber count `\\{` and `\\}` as braces, so this entry does not parse for them; it is read with them as literal braces (write `\\textbraceleft`/`\\textbraceright`, or mean `{\\'e}` where `\\{'e` is written)".to_string(),
+                    )
+                    .at_line_col(Span::new(i, i), 0, 0);
+                    if let Some(k) = block_head(self.src, i)
+                        .map(|(_, k)| &self.src[k.start..k.end])
+                        .filter(|k| !k.is_empty())
+                    {
+                        d = d.with_key(k);
+                    }
+                    self.diagnostics.push(d);
+                    result = Ok(end);
+                }
+            }
+            let end = match result {
                 Ok(end) => end,
                 Err((err, key)) => {
                     let resync = self.next_entry_line(i + 1).unwrap_or(len).min(len);
@@ -471,6 +505,8 @@ impl<'a> Parser<'a> {
             close: S::default(),
             paren: head.paren,
             seg: self.seg,
+            latex_braces: self.latex_braces,
+            raw_end: 0,
         };
         let result = match kind {
             BlockKind::Comment => Ok(self.comment_body(head)),
@@ -511,9 +547,7 @@ impl<'a> Parser<'a> {
         let mut i = head.open;
         while i < self.b.len() {
             let c = self.b[i];
-            if (c == open_b || c == close_b) && self.escaped(i) {
-                // `\{` and `\}` do not count.
-            } else if c == open_b {
+            if c == open_b {
                 depth += 1;
             } else if c == close_b {
                 depth -= 1;
@@ -722,14 +756,17 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Whether the byte at `i` is escaped by an odd number of backslashes before it.
-    fn escaped(&self, i: usize) -> bool {
-        let n = self.b[..i]
-            .iter()
-            .rev()
-            .take_while(|&&c| c == b'\\')
-            .count();
-        n % 2 == 1
+    /// Whether the brace at `i` is a literal one in LaTeX's reading (`\{`: an odd number of
+    /// backslashes before it), when that reading is on.
+    fn literal_brace(&self, i: usize) -> bool {
+        self.latex_braces
+            && self.b[..i]
+                .iter()
+                .rev()
+                .take_while(|&&c| c == b'\\')
+                .count()
+                % 2
+                == 1
     }
 
     /// A braced piece from `{` at `open`; returns the position after its `}`.
@@ -738,7 +775,7 @@ impl<'a> Parser<'a> {
         let mut i = open;
         while let Some(j) = self.next_brace_or_break(i) {
             match self.b[j] {
-                b'{' | b'}' if self.escaped(j) => {}
+                b'{' | b'}' if self.literal_brace(j) => {}
                 b'{' => depth += 1,
                 b'}' => {
                     depth -= 1;
@@ -764,7 +801,7 @@ impl<'a> Parser<'a> {
         let mut i = open + 1;
         while i < self.b.len() {
             match self.b[i] {
-                b'{' | b'}' if self.escaped(i) => {}
+                b'{' | b'}' if self.literal_brace(i) => {}
                 b'{' => depth += 1,
                 b'}' => {
                     if depth == 0 {

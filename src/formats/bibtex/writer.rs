@@ -295,14 +295,19 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
                 has_year = true;
             }
             Value::Date(d) => fields.push((name, own, Val::Owned(format!("{{{d}}}")))),
-            Value::Names(n) => fields.push((
-                name,
-                own,
-                Val::Owned(format!(
-                    "{{{}}}",
-                    guard_entry_lines(&names_in(n, &enc, opts.dialect))
-                )),
-            )),
+            Value::Names(n) => {
+                let names = names_in(n, &enc, opts.dialect);
+                let names = if balanced(&names) {
+                    Cow::Borrowed(names.as_str())
+                } else {
+                    brace_commands(&names)
+                };
+                fields.push((
+                    name,
+                    own,
+                    Val::Owned(format!("{{{}}}", guard_entry_lines(&names))),
+                ))
+            }
             Value::Text(t) => {
                 // A month written out (`July`) as its macro.
                 if f.name == "month" {
@@ -366,6 +371,52 @@ enum Val<'e> {
     Text(Cow<'e, Text>),
 }
 
+/// `s` with each `\{` and `\}` (a brace after an odd number of backslashes) written as
+/// `\textbraceleft{}` and `\textbraceright{}`: the same text to LaTeX, and no brace to
+/// BibTeX, which counts `\{` as one.
+///
+/// ```
+/// # use bibkit::formats::bibtex::write;
+/// let bib = bibkit::formats::bibtex::read(r"@misc{a, title = {A lone \{ brace}}").bibliography;
+/// let out = write(&bib, &Default::default());
+/// assert!(out.contains(r"A lone \textbraceleft{} brace"), "{out}");
+/// ```
+fn brace_commands(s: &str) -> Cow<'_, str> {
+    let b = s.as_bytes();
+    let escaped = |i: usize| b[..i].iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 1;
+    if !b
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| (c == b'{' || c == b'}') && i > 0 && b[i - 1] == b'\\' && escaped(i))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 32);
+    let mut run = 0usize;
+    for c in s.chars() {
+        match c {
+            '{' | '}' if run % 2 == 1 => {
+                out.pop();
+                out.push_str(if c == '{' {
+                    "\\textbraceleft{}"
+                } else {
+                    "\\textbraceright{}"
+                });
+                run = 0;
+            }
+            '\\' => {
+                run += 1;
+                out.push(c);
+            }
+            _ => {
+                run = 0;
+                out.push(c);
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// A text value in braces, encoded into `out` where it goes. Raw LaTeX or math that cannot
 /// stand in a braced value makes it plain, escaped text instead, which always balances.
 fn text_value(out: &mut String, t: &Text, enc: &EncodeOptions) {
@@ -378,8 +429,15 @@ fn text_value(out: &mut String, t: &Text, enc: &EncodeOptions) {
         out.push_str(&guarded);
     }
     if !balanced(&out[start + 1..]) {
+        // BibTeX counts `\{` and `\}` as braces; as commands they balance.
+        let safe = brace_commands(&out[start + 1..]);
+        let safe = if balanced(&safe) {
+            safe.into_owned()
+        } else {
+            brace_commands(&latex::escape_str(&t.to_plain_string(), enc)).into_owned()
+        };
         out.truncate(start + 1);
-        out.push_str(&latex::escape_str(&t.to_plain_string(), enc));
+        out.push_str(&safe);
     }
     out.push('}');
 }
