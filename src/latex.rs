@@ -734,6 +734,66 @@ pub fn decode(src: &str, opts: &DecodeOptions) -> Text {
     .run()
 }
 
+/// A URL, DOI or eprint identifier with the LaTeX escapes exporters put in verbatim fields
+/// undone: `\_`, `{\_}`, `\&`, `\#`, `\%`, `\$` and `\~{}` (DBLP, Mendeley and others write
+/// them, but biblatex reads these fields verbatim, so the backslash would be part of the
+/// address). Anything else is kept as written; one pass, so the cost is linear.
+///
+/// ```
+/// use bibkit::latex::unescape_verbatim;
+/// assert_eq!(unescape_verbatim(r"10.1007/3-540-48749-2\_2"), "10.1007/3-540-48749-2_2");
+/// assert_eq!(
+///     unescape_verbatim(r"https://example.org/A{\_}B.PDF?a=1\&b=2\#x"),
+///     "https://example.org/A_B.PDF?a=1&b=2#x"
+/// );
+/// assert_eq!(unescape_verbatim("https://example.org/~me"), "https://example.org/~me");
+/// ```
+pub fn unescape_verbatim(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\\') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < b.len() {
+        // `{\_}`, `\_`, `\~{}`, `{\~{}}`: (start, length, replacement).
+        let braced = b[i] == b'{' && b.get(i + 1) == Some(&b'\\');
+        let at = if braced { i + 1 } else { i };
+        if b[at] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let (len, rep) = match b.get(at + 1) {
+            Some(c @ (b'_' | b'&' | b'#' | b'%' | b'$')) => (2, *c as char),
+            Some(b'~') if s[at + 2..].starts_with("{}") => (4, '~'),
+            _ => {
+                i = at + 1;
+                continue;
+            }
+        };
+        let end = at + len;
+        let end = match braced {
+            true if b.get(end) == Some(&b'}') => end + 1,
+            // `{\_` without its closing brace: only the escape is undone.
+            true => {
+                out.push_str(&s[copied..at]);
+                out.push(rep);
+                copied = end;
+                i = end;
+                continue;
+            }
+            false => end,
+        };
+        out.push_str(&s[copied..i]);
+        out.push(rep);
+        copied = end;
+        i = end;
+    }
+    out.push_str(&s[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Logos and commands whose plain-text reading is fixed.
 fn logo(cmd: &str) -> Option<&'static str> {
     Some(match cmd {
@@ -1251,6 +1311,18 @@ mod tests {
         let t = Text::plain("a -- b --- c '' d");
         let e = encode(&t, &EncodeOptions::default());
         assert_eq!(plain(&e), "a -- b --- c '' d");
+    }
+
+    #[test]
+    fn escaped_url_and_doi_are_decoded() {
+        assert_eq!(unescape_verbatim(r"a\_b{\_}c\&d\#e\%f"), "a_b_c&d#e%f");
+        assert_eq!(unescape_verbatim(r"x{\~{}}y\~{}z"), "x~y~z");
+        // Other backslashes and braces stay, and a dangling one does not panic.
+        assert_eq!(unescape_verbatim(r"a\b{c}\"), r"a\b{c}\");
+        assert_eq!(unescape_verbatim(r"{\_"), "{_");
+        assert_eq!(unescape_verbatim("{\\"), "{\\");
+        let long = r"{\_".repeat(100_000);
+        assert_eq!(unescape_verbatim(&long), "{_".repeat(100_000));
     }
 
     #[test]

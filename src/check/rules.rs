@@ -341,6 +341,14 @@ pub const RULES: &[Rule] = &[
         good: ex("@online{o, title = {T}, url = {https://www.example.org/a%20page}, date = 2024}"),
     },
     Rule {
+        id: "escaped-url",
+        level: Level::Warning,
+        style: false,
+        summary: "A `url`, `doi` or `eprint` has LaTeX escapes (`\\_`, `{\\_}`, `\\&`, `\\#`, `\\%`): biblatex reads these fields verbatim, so the backslash becomes part of the address (bibkit reads them without it).",
+        bad: ex("@misc{m, title = {T}, doi = {10.1007/3-540-48749-2\\_2}}"),
+        good: ex("@misc{m, title = {T}, doi = {10.1007/3-540-48749-2_2}}"),
+    },
+    Rule {
         id: "invalid-name",
         level: Level::Warning,
         style: false,

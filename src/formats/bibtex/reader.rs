@@ -248,6 +248,17 @@ fn field_type(name: &str) -> FieldType {
     }
 }
 
+/// Whether a verbatim field holds an address or an identifier (`url`, `eprint`, `doi`),
+/// whose LaTeX escapes ([`latex::unescape_verbatim`]) are undone on reading.
+///
+/// ```
+/// assert!(bibkit::formats::bibtex::is_address("url"));
+/// assert!(!bibkit::formats::bibtex::is_address("file"));
+/// ```
+pub fn is_address(name: &str) -> bool {
+    matches!(name, "url" | "urlraw" | "doi" | "eprint")
+}
+
 /// How the `.bib` reader reads a field's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
@@ -1752,8 +1763,14 @@ impl<'a> Lowering<'a> {
                     Value::Verbatim(raw.trim_ascii().to_string())
                 }
             },
+            // Addresses and identifiers lose the LaTeX escapes exporters add (`\_`, `\&`).
+            FieldType::Verbatim if is_address(name) => {
+                Value::Verbatim(latex::unescape_verbatim(raw.trim_ascii()).into_owned())
+            }
             FieldType::Verbatim => Value::Verbatim(raw.trim_ascii().to_string()),
-            FieldType::Doi => Value::Verbatim(normalize_doi(raw.trim_ascii()).to_string()),
+            FieldType::Doi => Value::Verbatim(
+                normalize_doi(&latex::unescape_verbatim(raw.trim_ascii())).to_string(),
+            ),
             FieldType::Text => {
                 Value::Text(latex::decode(raw.trim_ascii(), &DecodeOptions::default()))
             }
