@@ -199,6 +199,18 @@ struct Decoder<'a> {
     /// `collapse_whitespace`, a following space is dropped.
     prev_space: bool,
     table: &'static [Class; 256],
+    /// The brace group open at the top level, while one is.
+    top: Option<TopGroup>,
+}
+
+/// A brace group at the top level of a value: where it starts in the source and in the
+/// output, and whether raw LaTeX was emitted inside it. Such a group becomes one raw chunk
+/// of its source when it closes (`{Euro\TeX}`, `{\bf Bold}`), so that its braces, and with
+/// them the case protection or the reach of a font switch, survive.
+struct TopGroup {
+    open: usize,
+    mark: (usize, usize),
+    raw: bool,
 }
 
 /// How the decoder treats a byte.
@@ -296,7 +308,26 @@ impl<'a> Decoder<'a> {
             }
         }
         self.prev_space = matches!(&c, Chunk::Raw(r) if r.ends_with(' '));
+        if matches!(c, Chunk::Raw(_)) && !self.groups.is_empty() {
+            if let Some(t) = &mut self.top {
+                t.raw = true;
+            }
+        }
         self.out.push(c);
+    }
+
+    /// Makes the top-level group that just closed one raw chunk of its source, if raw
+    /// LaTeX was emitted inside it. Only top-level groups are collapsed, so every byte is
+    /// copied at most once more.
+    fn close_top(&mut self) {
+        let Some(t) = self.top.take() else { return };
+        if !t.raw {
+            return;
+        }
+        self.flush();
+        self.out.truncate(t.mark);
+        let src = &self.src[t.open..self.pos];
+        self.emit_chunk(Chunk::Raw(src.to_string()));
     }
 
     /// Whether the byte at `i` needs more than copying.
@@ -558,6 +589,14 @@ impl<'a> Decoder<'a> {
                 }
                 b'{' => {
                     self.pos += 1;
+                    if self.groups.is_empty() {
+                        self.flush();
+                        self.top = Some(TopGroup {
+                            open: start,
+                            mark: self.out.mark(),
+                            raw: false,
+                        });
+                    }
                     // A group at the top level that starts with a command is a BibTeX
                     // "special character": it does not protect case.
                     let special = self.groups.is_empty() && self.peek() == Some('\\');
@@ -573,6 +612,9 @@ impl<'a> Decoder<'a> {
                         Some(true) => self.protecting -= 1,
                         Some(false) => {}
                         None => self.emit_str("}"),
+                    }
+                    if self.groups.is_empty() {
+                        self.close_top();
                     }
                 }
                 b'$' => {
@@ -730,6 +772,7 @@ pub fn decode(src: &str, opts: &DecodeOptions) -> Text {
         buf_protected: false,
         prev_space: true,
         table: &CLASSES[usize::from(opts.ligatures) * 2 + usize::from(opts.collapse_whitespace)],
+        top: None,
     }
     .run()
 }
@@ -823,7 +866,7 @@ fn logo(cmd: &str) -> Option<&'static str> {
 
 /// How many braced arguments a command takes, for the commands bibkit knows.
 fn arity(cmd: &str) -> Option<usize> {
-    if logo(cmd).is_some() {
+    if logo(cmd).is_some() || font_switch(cmd, Style::default()).is_some() {
         return Some(0);
     }
     Some(match cmd {
@@ -853,35 +896,241 @@ fn text_argument(cmd: &str) -> Option<usize> {
 }
 
 /// The plain-text reading of a raw LaTeX chunk: logos by their names (`\TeX` → `TeX`),
-/// formatting commands by their text (`\emph{x}` → `x`, `\href{u}{t}` → `t`), sorting
-/// tricks by nothing (`\noopsort{1973b}`); any other command stays as written.
+/// formatting commands by their text (`\emph{x}` → `x`, `\href{u}{t}` → `t`), font switches
+/// by nothing (`{\bf Bold}` → `Bold`), sorting tricks by nothing (`\noopsort{1973b}`); any
+/// other command stays as written.
 ///
 /// ```
 /// use bibkit::latex::render_raw;
 /// assert_eq!(render_raw(r"\TeX{}"), "TeX");
 /// assert_eq!(render_raw(r#"\emph{Gr\"{o}\ss e}"#), "Größe");
 /// assert_eq!(render_raw(r"\path|a~b|"), "a~b");
+/// assert_eq!(render_raw(r"{\bf Bold}"), "Bold");
+/// assert_eq!(render_raw(r"{Euro\TeX}"), "EuroTeX");
 /// assert_eq!(render_raw(r"\cite{knuth}"), r"\cite{knuth}");
 /// ```
 pub fn render_raw(raw: &str) -> String {
-    render_raw_at(raw, 0, false)
+    render_raw_at(raw, 0, Mode::PLAIN)
 }
 
 /// Like [`render_raw`], with the formatting CSL-JSON can hold kept as its markup: `<i>` for
-/// `\emph` and `\textit`, `<b>` for `\textbf`, small capitals for `\textsc`, `<sup>` and
-/// `<sub>`.
+/// `\emph`, `\textit`, `{\it …}` and `\itshape`, `<b>` for `\textbf`, `{\bf …}` and
+/// `\bfseries`, small capitals for `\textsc`, `{\sc …}` and `\scshape`, `<sup>` and `<sub>`,
+/// and a case-protecting group as `<span class="nocase">`.
 ///
 /// ```
 /// use bibkit::latex::render_raw_csl;
 /// assert_eq!(render_raw_csl(r"\emph{Homo sapiens}"), "<i>Homo sapiens</i>");
 /// assert_eq!(render_raw_csl(r"\textsc{Unix}"), r#"<span style="font-variant:small-caps;">Unix</span>"#);
+/// assert_eq!(render_raw_csl(r"{\bf Bold}"), "<b>Bold</b>");
+/// assert_eq!(render_raw_csl(r"{Euro\TeX}"), r#"<span class="nocase">EuroTeX</span>"#);
 /// assert_eq!(render_raw_csl(r"\TeX"), "TeX");
 /// ```
 pub fn render_raw_csl(raw: &str) -> String {
-    render_raw_at(raw, 0, true)
+    render_raw_at(raw, 0, Mode::CSL)
 }
 
-fn render_raw_at(raw: &str, depth: usize, csl: bool) -> String {
+/// [`render_raw_csl`], with case-protected text as plain text unless `nocase` (CSL keeps
+/// `nocase` spans only in titles).
+pub(crate) fn render_raw_csl_with(raw: &str, nocase: bool) -> String {
+    render_raw_at(raw, 0, Mode { csl: true, nocase })
+}
+
+/// How raw LaTeX is rendered: as plain text or as CSL markup (with or without `nocase`
+/// spans for case-protected text).
+#[derive(Clone, Copy)]
+struct Mode {
+    csl: bool,
+    nocase: bool,
+}
+
+impl Mode {
+    const PLAIN: Mode = Mode {
+        csl: false,
+        nocase: false,
+    };
+    const CSL: Mode = Mode {
+        csl: true,
+        nocase: true,
+    };
+}
+
+/// How deep raw chunks inside raw chunks are rendered; deeper ones stay as written (each
+/// level reads its text once more, so this bounds the cost at a constant times the size).
+const MAX_DEPTH: usize = 16;
+
+/// The font style CSL markup can express, as font switches set it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Style {
+    bold: bool,
+    italic: bool,
+    smallcaps: bool,
+}
+
+impl Style {
+    /// The CSL tags that open this style.
+    pub(crate) fn open(self) -> String {
+        let mut s = String::new();
+        if self.bold {
+            s.push_str("<b>");
+        }
+        if self.italic {
+            s.push_str("<i>");
+        }
+        if self.smallcaps {
+            s.push_str("<span style=\"font-variant:small-caps;\">");
+        }
+        s
+    }
+
+    /// The CSL tags that close this style (as [`Style::open`] opened it).
+    pub(crate) fn close(self) -> String {
+        let mut s = String::new();
+        if self.smallcaps {
+            s.push_str("</span>");
+        }
+        if self.italic {
+            s.push_str("</i>");
+        }
+        if self.bold {
+            s.push_str("</b>");
+        }
+        s
+    }
+
+    /// The style after the raw chunk `raw` when it is a font switch (`\bf `, `\itshape{}`).
+    pub(crate) fn after(self, raw: &str) -> Option<Style> {
+        let name = raw_command_name(raw)?;
+        let rest = raw[1 + name.len()..].trim_start_matches("{}");
+        if !rest.trim().is_empty() {
+            return None;
+        }
+        font_switch(name, self)
+    }
+}
+
+/// The style after font switch `cmd`: the old switches (`\bf`, `\it`, `\sc`, …) set the
+/// whole style, as in LaTeX 2.09; the declarations (`\bfseries`, `\itshape`, …) one axis.
+/// `\tt`, `\sf` and the family declarations have no CSL markup.
+fn font_switch(cmd: &str, s: Style) -> Option<Style> {
+    let plain = Style::default();
+    Some(match cmd {
+        "bf" => Style {
+            bold: true,
+            ..plain
+        },
+        "it" | "sl" => Style {
+            italic: true,
+            ..plain
+        },
+        "sc" => Style {
+            smallcaps: true,
+            ..plain
+        },
+        "rm" | "sf" | "tt" | "normalfont" => plain,
+        "em" => Style {
+            italic: !s.italic,
+            ..s
+        },
+        "bfseries" => Style { bold: true, ..s },
+        "mdseries" => Style { bold: false, ..s },
+        "itshape" | "slshape" => Style {
+            italic: true,
+            smallcaps: false,
+            ..s
+        },
+        "scshape" => Style {
+            italic: false,
+            smallcaps: true,
+            ..s
+        },
+        "upshape" => Style {
+            italic: false,
+            smallcaps: false,
+            ..s
+        },
+        "rmfamily" | "sffamily" | "ttfamily" => s,
+        _ => return None,
+    })
+}
+
+/// A brace group's text (without its braces), rendered: a group that does not start with a
+/// command protects case (at the top level, where raw groups come from, one that does is
+/// a BibTeX special character), and font switches inside it end with it.
+fn render_group(inner: &str, depth: usize, mode: Mode) -> String {
+    let protects = !inner.starts_with('\\');
+    let nocase = mode.csl && mode.nocase && protects;
+    let inside = Mode {
+        nocase: mode.nocase && !nocase,
+        ..mode
+    };
+    let mut out = String::new();
+    if nocase {
+        out.push_str("<span class=\"nocase\">");
+    }
+    // The spaces at the ends are kept (decoding trims them).
+    if inner.starts_with(|c: char| c.is_ascii_whitespace()) {
+        out.push(' ');
+    }
+    let body = render_chunks(
+        decode(inner, &DecodeOptions::default()).chunks(),
+        depth + 1,
+        inside,
+    );
+    out.push_str(&body);
+    if inner.ends_with(|c: char| c.is_ascii_whitespace()) && !inner.trim().is_empty() {
+        out.push(' ');
+    }
+    if nocase {
+        out.push_str("</span>");
+    }
+    out
+}
+
+/// Decoded chunks rendered in `mode`, font switches reaching to their end.
+fn render_chunks(chunks: &[Chunk], depth: usize, mode: Mode) -> String {
+    let mut out = String::new();
+    // The style switched to, and the one whose tags are open (tags open only before text,
+    // so `{\bf\it x}` is `<i>x</i>`).
+    let mut style = Style::default();
+    let mut shown = Style::default();
+    for c in chunks {
+        let piece = match c {
+            Chunk::Raw(r) => match style.after(r) {
+                Some(next) => {
+                    style = next;
+                    continue;
+                }
+                None => render_raw_at(r, depth, mode),
+            },
+            Chunk::Protected(s) if mode.csl && mode.nocase => {
+                format!("<span class=\"nocase\">{s}</span>")
+            }
+            c => c.to_plain_string(),
+        };
+        if piece.is_empty() {
+            continue;
+        }
+        if mode.csl && shown != style {
+            out.push_str(&shown.close());
+            out.push_str(&style.open());
+            shown = style;
+        }
+        out.push_str(&piece);
+    }
+    if mode.csl {
+        out.push_str(&shown.close());
+    }
+    out
+}
+
+fn render_raw_at(raw: &str, depth: usize, mode: Mode) -> String {
+    if let Some(inner) = raw.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+        if depth > MAX_DEPTH {
+            return raw.to_string();
+        }
+        return render_group(inner, depth, mode);
+    }
     let Some(rest) = raw.strip_prefix('\\') else {
         return raw.to_string();
     };
@@ -893,6 +1142,11 @@ fn render_raw_at(raw: &str, depth: usize, csl: bool) -> String {
     } else {
         (&rest[..n], &rest[n..])
     };
+    if font_switch(cmd, Style::default()).is_some() {
+        // A switch prints nothing (its reach is the group it is in: see `render_chunks`);
+        // TeX eats the spaces after it.
+        return args.trim_start_matches("{}").trim_start().to_string();
+    }
     if let Some(l) = logo(cmd) {
         // TeX eats the space after a control word: `\TeX hax` reads `TeXhax`.
         let tail = args.trim_start_matches("{}");
@@ -912,7 +1166,7 @@ fn render_raw_at(raw: &str, depth: usize, csl: bool) -> String {
             .unwrap_or(raw)
             .to_string();
     };
-    if depth > 32 {
+    if depth > MAX_DEPTH {
         return raw.to_string();
     }
     // Delimited verbatim: `\path|…|`.
@@ -954,17 +1208,15 @@ fn render_raw_at(raw: &str, depth: usize, csl: bool) -> String {
             if verbatim {
                 g.to_string()
             } else {
-                decode(g, &DecodeOptions::default())
-                    .chunks()
-                    .iter()
-                    .map(|c| match c {
-                        Chunk::Raw(r) => render_raw_at(r, depth + 1, csl),
-                        c => c.to_plain_string(),
-                    })
-                    .collect()
+                render_chunks(
+                    decode(g, &DecodeOptions::default()).chunks(),
+                    depth + 1,
+                    mode,
+                )
             }
         }),
     };
+    let csl = mode.csl;
     let text = match cmd {
         "emph" | "textit" | "mkbibemph" | "mkbibitalic" if csl => format!("<i>{text}</i>"),
         "textbf" | "mkbibbold" if csl => format!("<b>{text}</b>"),
@@ -1323,6 +1575,106 @@ mod tests {
         assert_eq!(unescape_verbatim("{\\"), "{\\");
         let long = r"{\_".repeat(100_000);
         assert_eq!(unescape_verbatim(&long), "{_".repeat(100_000));
+    }
+
+    fn csl(s: &str) -> String {
+        decode(s, &DecodeOptions::default())
+            .chunks()
+            .iter()
+            .map(|c| match c {
+                Chunk::Raw(r) => render_raw_csl(r),
+                c => c.to_plain_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn old_font_switches_become_markup() {
+        let src =
+            r"{\bf Bold} and {\it it} {\sc Small} {\em em} {\sl sl} {\tt tt} {\rm rm} {\sf sf}";
+        assert_eq!(plain(src), "Bold and it Small em sl tt rm sf");
+        assert_eq!(
+            csl(src),
+            "<b>Bold</b> and <i>it</i> <span style=\"font-variant:small-caps;\">Small</span> \
+             <i>em</i> <i>sl</i> tt rm sf"
+        );
+        // The group is kept whole, so the switch still ends where it did.
+        let t = decode(r"{\bf Bold} and", &DecodeOptions::default());
+        assert_eq!(t.chunks()[0], Chunk::Raw(r"{\bf Bold}".into()));
+        assert_eq!(encode(&t, &EncodeOptions::default()), r"{\bf Bold} and");
+        // Declarations change one axis; the old switches set the whole style.
+        assert_eq!(
+            csl(r"{\bfseries a \itshape b \upshape c \mdseries d}"),
+            "<b>a </b><b><i>b </i></b><b>c </b>d"
+        );
+        assert_eq!(csl(r"{\bf\it x}"), "<i>x</i>");
+        assert_eq!(
+            csl(r"{\scshape a \normalfont b}"),
+            "<span style=\"font-variant:small-caps;\">a </span>b"
+        );
+        assert_eq!(plain(r"{\itshape Homo} sapiens"), "Homo sapiens");
+        // Nested in a protecting group: markup inside the nocase span.
+        assert_eq!(
+            csl(r"{The {\bf Bold} Story}"),
+            "<span class=\"nocase\">The <b>Bold</b> Story</span>"
+        );
+        // Never the literal command.
+        for s in [r"\bf x", r"{\it x}", r"\itshape x", r"{\em x \em y}"] {
+            assert!(!plain(s).contains('\\'), "{s}: {}", plain(s));
+            assert!(!csl(s).contains('\\'), "{s}: {}", csl(s));
+        }
+    }
+
+    #[test]
+    fn case_protection_across_commands() {
+        assert_eq!(plain(r"{Euro\TeX} 92"), "EuroTeX 92");
+        assert_eq!(
+            csl(r"{Euro\TeX} 92"),
+            "<span class=\"nocase\">EuroTeX</span> 92"
+        );
+        assert_eq!(
+            csl(r"{The \LaTeX\ Companion}"),
+            "<span class=\"nocase\">The LaTeX Companion</span>"
+        );
+        // Written back as read, braces and all (not `{Euro}\TeX 92`).
+        for s in [
+            r"{Euro\TeX} 92",
+            r"{The \LaTeX\ Companion} x",
+            r"a {\it b} {c \emph{d}} e",
+        ] {
+            let t = decode(s, &DecodeOptions::default());
+            assert_eq!(encode(&t, &EncodeOptions::default()), s);
+            assert_eq!(
+                decode(
+                    &encode(&t, &EncodeOptions::default()),
+                    &DecodeOptions::default()
+                ),
+                t
+            );
+        }
+        // A group without commands is still a protected chunk.
+        let t = decode("{NASA} x", &DecodeOptions::default());
+        assert_eq!(t.chunks()[0], Chunk::Protected("NASA".into()));
+    }
+
+    #[test]
+    fn hostile_groups_stay_linear() {
+        let n = 20_000;
+        // Unclosed switches: nothing collapses, nothing is rendered twice.
+        let s = r"{\bf ".repeat(100_000);
+        let t = decode(&s, &DecodeOptions::default());
+        assert_eq!(t.to_plain_string(), "");
+        // Deeply nested and closed: one raw group, rendered to a bounded depth.
+        let s = format!("{}x\\TeX{}", r"{\bf ".repeat(n), "}".repeat(n));
+        let t = decode(&s, &DecodeOptions::default());
+        assert_eq!(t.chunks().len(), 1);
+        let start = std::time::Instant::now();
+        let _ = t.to_plain_string();
+        let _ = csl(&s);
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        // Many closed groups one after another.
+        let s = r"{\bf x} ".repeat(n);
+        assert_eq!(plain(&s).len(), 2 * n - 1);
     }
 
     #[test]

@@ -81,3 +81,49 @@ fn escaped_url_and_doi_are_decoded() {
     assert_eq!(code, 0);
     assert!(out.contains("## `escaped-url`"), "{out}");
 }
+
+#[test]
+fn old_font_switches_become_markup() {
+    let item = csl(REPRO);
+    let title = item["title"].as_str().unwrap();
+    assert!(
+        title.starts_with(
+            r#"<b>Bold</b> and <i>it</i> <span style="font-variant:small-caps;">Small</span> "#
+        ),
+        "{title}"
+    );
+    for cmd in ["\\bf", "\\it", "\\sc"] {
+        assert!(!title.contains(cmd), "{title}");
+    }
+    // BibTeX keeps each group whole, so each switch still ends where it did.
+    let bib = bibtex(REPRO);
+    assert!(
+        bib.contains(r"{{\bf Bold} and {\it it} {\sc Small} "),
+        "{bib}"
+    );
+    // Declarations, and a switch over the whole field.
+    let item = csl("@misc{m, title = {\\bfseries Bold \\itshape both \\upshape \\mdseries plain}}");
+    assert_eq!(item["title"], "<b>Bold </b><b><i>both </i></b>plain");
+    let item = csl("@misc{m, title = {\\it Homo sapiens}}");
+    assert_eq!(item["title"], "<i>Homo sapiens</i>");
+}
+
+#[test]
+fn case_protection_across_commands() {
+    let item = csl(REPRO);
+    let title = item["title"].as_str().unwrap();
+    assert!(
+        title.ends_with(
+            r#"<span class="nocase">EuroTeX</span> 92 <span class="nocase">The LaTeX Companion</span>"#
+        ),
+        "{title}"
+    );
+    let bib = bibtex(REPRO);
+    assert!(
+        bib.contains(r"{Euro\TeX} 92 {The \LaTeX\ Companion}}"),
+        "{bib}"
+    );
+    // What bibkit writes reads back the same.
+    let again = csl(&bib);
+    assert_eq!(again["title"], item["title"]);
+}

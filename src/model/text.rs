@@ -90,6 +90,25 @@ impl Text {
         }
     }
 
+    /// Where the text ends: the number of chunks and the length of the last one, for
+    /// [`Text::truncate`].
+    pub(crate) fn mark(&self) -> (usize, usize) {
+        let last = match self.chunks.last() {
+            Some(Chunk::Plain(s) | Chunk::Protected(s) | Chunk::Math(s) | Chunk::Raw(s)) => s.len(),
+            None => 0,
+        };
+        (self.chunks.len(), last)
+    }
+
+    /// Cuts the text back to a [`Text::mark`] taken earlier (the last chunk then may have
+    /// grown by merging).
+    pub(crate) fn truncate(&mut self, (n, last): (usize, usize)) {
+        self.chunks.truncate(n);
+        if let Some(Chunk::Plain(s) | Chunk::Protected(s)) = self.chunks.last_mut() {
+            s.truncate(last);
+        }
+    }
+
     /// Appends plain text.
     pub fn push_str(&mut self, s: &str) {
         self.push(Chunk::Plain(s.to_string()));
