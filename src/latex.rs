@@ -837,6 +837,150 @@ pub fn unescape_verbatim(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// The journal an AASTeX journal macro stands for (`\apj` → `ApJ`), as ADS and AASTeX
+/// exports write them in `journal`: the abbreviations those journals use for themselves
+/// (the list of the macros is AASTeX's; the abbreviations are the journals' standard ones).
+///
+/// ```
+/// use bibkit::latex::aas_journal;
+/// assert_eq!(aas_journal("apj"), Some("ApJ"));
+/// assert_eq!(aas_journal("aap"), Some("A&A"));
+/// assert_eq!(aas_journal("prd"), Some("Phys. Rev. D"));
+/// assert_eq!(aas_journal("emph"), None);
+/// ```
+pub fn aas_journal(cmd: &str) -> Option<&'static str> {
+    Some(match cmd {
+        "aj" => "AJ",
+        "actaa" => "Acta Astron.",
+        "araa" => "ARA&A",
+        "apj" => "ApJ",
+        "apjl" | "apjlett" => "ApJL",
+        "apjs" | "apjsupp" => "ApJS",
+        "ao" | "applopt" => "Appl. Opt.",
+        "apss" => "Ap&SS",
+        "aap" | "astap" => "A&A",
+        "aapr" => "A&A Rv",
+        "aaps" => "A&AS",
+        "azh" => "AZh",
+        "baas" => "BAAS",
+        "bac" => "Bull. Astron. Inst. Czechoslovakia",
+        "caa" => "Chinese Astron. Astrophys.",
+        "cjaa" => "Chinese J. Astron. Astrophys.",
+        "icarus" => "Icarus",
+        "jcap" => "J. Cosmology Astropart. Phys.",
+        "jrasc" => "JRASC",
+        "memras" => "MmRAS",
+        "mnras" => "MNRAS",
+        "na" => "New A",
+        "nar" => "New A Rev.",
+        "pra" => "Phys. Rev. A",
+        "prb" => "Phys. Rev. B",
+        "prc" => "Phys. Rev. C",
+        "prd" => "Phys. Rev. D",
+        "pre" => "Phys. Rev. E",
+        "prl" => "Phys. Rev. Lett.",
+        "pasa" => "PASA",
+        "pasp" => "PASP",
+        "pasj" => "PASJ",
+        "psj" => "PSJ",
+        "qjras" => "QJRAS",
+        "rmxaa" => "Rev. Mexicana Astron. Astrofis.",
+        "skytel" => "S&T",
+        "solphys" => "Sol. Phys.",
+        "sovast" => "Soviet Ast.",
+        "ssr" => "Space Sci. Rev.",
+        "zap" => "ZAp",
+        "nat" => "Nature",
+        "iaucirc" => "IAU Circ.",
+        "aplett" => "Astrophys. Lett.",
+        "apspr" => "Astrophys. Space Phys. Res.",
+        "bain" => "Bull. Astron. Inst. Netherlands",
+        "fcp" => "Fund. Cosmic Phys.",
+        "gca" => "Geochim. Cosmochim. Acta",
+        "grl" => "Geophys. Res. Lett.",
+        "jcp" => "J. Chem. Phys.",
+        "jgr" => "J. Geophys. Res.",
+        "jqsrt" => "J. Quant. Spectrosc. Radiat. Transfer",
+        "memsai" => "Mem. Soc. Astron. Italiana",
+        "nphysa" => "Nucl. Phys. A",
+        "physrep" => "Phys. Rep.",
+        "physscr" => "Phys. Scr.",
+        "planss" => "Planet. Space Sci.",
+        "procspie" => "Proc. SPIE",
+        _ => return None,
+    })
+}
+
+/// The AASTeX journal macro a whole text is (`\apj`, also braced or followed by `{}`), with
+/// the journal it stands for.
+///
+/// ```
+/// use bibkit::latex::{decode, journal_macro, DecodeOptions};
+/// let t = decode(r"\mnras", &DecodeOptions::default());
+/// assert_eq!(journal_macro(&t), Some(("mnras", "MNRAS")));
+/// assert_eq!(journal_macro(&decode("MNRAS", &DecodeOptions::default())), None);
+/// ```
+pub fn journal_macro(t: &Text) -> Option<(&str, &'static str)> {
+    let [Chunk::Raw(r)] = t.chunks() else {
+        return None;
+    };
+    let r = r.trim();
+    let r = r
+        .strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .unwrap_or(r)
+        .trim();
+    let name = raw_command_name(r)?;
+    let rest = r[1 + name.len()..].trim_start_matches("{}");
+    if !rest.trim().is_empty() {
+        return None;
+    }
+    Some((name, aas_journal(name)?))
+}
+
+/// The commands of a text that bibkit does not know, in order and each once: they reach
+/// the output as written. Control symbols (`\\`, `\!`) and commands inside math do not
+/// count; raw groups are looked into (to a bounded depth).
+///
+/// ```
+/// use bibkit::latex::{decode, unknown_commands, DecodeOptions};
+/// let t = decode(r"The \foo{} and {\bar x} of \emph{y} $\alpha$ \foo", &DecodeOptions::default());
+/// assert_eq!(unknown_commands(&t), vec!["foo", "bar"]);
+/// ```
+pub fn unknown_commands(t: &Text) -> Vec<String> {
+    let mut out = Vec::new();
+    unknown_in(t.chunks(), 0, &mut out);
+    out
+}
+
+fn unknown_in(chunks: &[Chunk], depth: usize, out: &mut Vec<String>) {
+    for c in chunks {
+        let Chunk::Raw(r) = c else { continue };
+        if let Some(inner) = r.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+            if depth < MAX_DEPTH {
+                unknown_in(
+                    decode(inner, &DecodeOptions::default()).chunks(),
+                    depth + 1,
+                    out,
+                );
+            }
+            continue;
+        }
+        let Some(name) = raw_command_name(r) else {
+            continue;
+        };
+        let word = name.bytes().all(|b| b.is_ascii_alphabetic());
+        let known = !word
+            || arity(name).is_some()
+            || accent_mark(name).is_some()
+            || symbol(name).is_some()
+            || aas_journal(name).is_some();
+        if !known && out.len() < 8 && !out.iter().any(|o| o == name) {
+            out.push(name.to_string());
+        }
+    }
+}
+
 /// Logos and commands whose plain-text reading is fixed.
 fn logo(cmd: &str) -> Option<&'static str> {
     Some(match cmd {
@@ -1675,6 +1819,35 @@ mod tests {
         // Many closed groups one after another.
         let s = r"{\bf x} ".repeat(n);
         assert_eq!(plain(&s).len(), 2 * n - 1);
+    }
+
+    #[test]
+    fn aas_journal_macros_expand() {
+        let o = DecodeOptions::default();
+        for (src, cmd, journal) in [
+            (r"\apj", "apj", "ApJ"),
+            (r"{\aj}", "aj", "AJ"),
+            (r"\mnras{}", "mnras", "MNRAS"),
+            (r"\aap", "aap", "A&A"),
+            (r"\apjs", "apjs", "ApJS"),
+            (r"\apjl", "apjl", "ApJL"),
+            (r"\pasp", "pasp", "PASP"),
+            (r"\icarus", "icarus", "Icarus"),
+            (r"\prd", "prd", "Phys. Rev. D"),
+        ] {
+            assert_eq!(
+                journal_macro(&decode(src, &o)),
+                Some((cmd, journal)),
+                "{src}"
+            );
+        }
+        // Only a whole value is a journal macro.
+        assert_eq!(journal_macro(&decode(r"\apj Letters", &o)), None);
+        assert_eq!(journal_macro(&decode(r"\foo", &o)), None);
+        // Other unknown commands are found, also in groups; known ones are not.
+        let t = decode(r"{\foo x} \bar{y} \emph{z} \TeX{} {\bf b} \\ \, $\qux$", &o);
+        assert_eq!(unknown_commands(&t), vec!["foo", "bar"]);
+        assert!(unknown_commands(&decode("plain {text}", &o)).is_empty());
     }
 
     #[test]

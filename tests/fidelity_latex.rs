@@ -127,3 +127,34 @@ fn case_protection_across_commands() {
     let again = csl(&bib);
     assert_eq!(again["title"], item["title"]);
 }
+
+#[test]
+fn aas_journal_macros_expand() {
+    let item = csl(REPRO);
+    assert_eq!(item["container-title"], "ApJ");
+    let bib = bibtex(REPRO);
+    assert!(bib.contains("journal = {ApJ}"), "{bib}");
+    let found = check(REPRO);
+    assert!(
+        found.contains(
+            "note[journal-macro]: `journaltitle` is the AASTeX macro `\\apj`; read as `ApJ`"
+        ),
+        "{found}"
+    );
+    let found = check(
+        "@article{a, author = {Doe, Jane}, title = {On \\foo{} graphs}, journal = {\\mnras}, year = 2001}",
+    );
+    assert!(found.contains("read as `MNRAS`"), "{found}");
+    assert!(
+        found.contains(
+            "warning[unknown-command]: `title` has a LaTeX command bibkit does not know (`\\foo`)"
+        ),
+        "{found}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for id in ["journal-macro", "unknown-command"] {
+        let (out, _, code) = bibkit(dir.path(), "", &["check", "--explain", id]);
+        assert_eq!(code, 0, "{id}");
+        assert!(out.contains(&format!("## `{id}`")), "{out}");
+    }
+}

@@ -349,6 +349,22 @@ pub const RULES: &[Rule] = &[
         good: ex("@misc{m, title = {T}, doi = {10.1007/3-540-48749-2_2}}"),
     },
     Rule {
+        id: "journal-macro",
+        level: Level::Note,
+        style: false,
+        summary: "A field is an AASTeX journal macro (`\\apj`, `\\mnras`, `\\aap`, as ADS exports write them), which only AASTeX styles define; bibkit reads it as the journal's abbreviation (`ApJ`, `MNRAS`, `A&A`).",
+        bad: ex("@article{a, author = {Doe, Jane}, title = {T}, journal = {\\apj}, year = 2001}"),
+        good: ex("@article{a, author = {Doe, Jane}, title = {T}, journal = {ApJ}, year = 2001}"),
+    },
+    Rule {
+        id: "unknown-command",
+        level: Level::Warning,
+        style: false,
+        summary: "A text field has a LaTeX command bibkit does not know; it reaches every output as written (define it in the document, or write its text).",
+        bad: ex("@misc{m, title = {The \\foo{} Method}}"),
+        good: ex("@misc{m, title = {The Foo Method}}"),
+    },
+    Rule {
         id: "invalid-name",
         level: Level::Warning,
         style: false,
