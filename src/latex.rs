@@ -5,6 +5,15 @@
 //! `\i`), escapes (`\&`, `\%`, `\$`, `\_`, `\#`), text symbols (`\textendash`), and — when
 //! [`DecodeOptions::ligatures`] is on — `--`, `---`, ``` `` ``` and `''`. Brace groups become
 //! case-protected chunks, math (`$…$`) and commands bibkit does not know are kept verbatim.
+//! A top-level brace group with commands inside (`{\bf Bold}`, `{Euro\TeX}`) is kept as
+//! one raw chunk, so that its reach survives; [`render_raw`] and [`render_raw_csl`] read
+//! it (font switches as CSL markup, protection as one `nocase` span).
+//!
+//! Math with a faithful text reads as it ([`math_text`]: `$\mu$` → `μ`, `H$_2$O` → `H₂O`,
+//! `H<sub>2</sub>O` in CSL); the model keeps the math itself. The math symbols come from
+//! the `unicodeit` crate's table (generated from the unicodeit project's list, which
+//! follows `unicode-math`; MIT and LPPL-1.3c) rather than from a table of bibkit's own;
+//! only `\langle`/`\rangle` are overridden (that table gives CJK brackets).
 //! [`encode`] goes the other way, escaping what BibTeX needs escaped; with
 //! [`EncodeOptions::ascii`] it writes LaTeX accents instead of UTF-8.
 //!
@@ -150,6 +159,7 @@ fn symbol(cmd: &str) -> Option<&'static str> {
         "textdiv" => "÷",
         "textpm" => "±",
         "textmu" => "µ",
+        "textasciimacron" => "¯",
         "textnumero" => "№",
         _ => return None,
     })
@@ -837,6 +847,202 @@ pub fn unescape_verbatim(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// The Unicode character a math symbol command stands for (`alpha` → `α`, `leq` → `≤`),
+/// from the symbol table of the `unicodeit` crate (generated from the unicodeit project's
+/// list, which follows the `unicode-math` names), so that bibkit does not keep a table of
+/// its own. `None` when the command has no Unicode form there.
+fn math_symbol(cmd: &str) -> Option<String> {
+    // The table maps `\langle`/`\rangle` to CJK angle brackets (U+3008, U+3009), which
+    // are wide punctuation; unicode-math's mathematical ones are meant.
+    match cmd {
+        "langle" => return Some("⟨".into()),
+        "rangle" => return Some("⟩".into()),
+        _ => {}
+    }
+    let r = unicodeit::replace_optimized(&format!("\\{cmd}"));
+    // A command without an entry stays; one whose name only starts with an entry's
+    // (`\lequiv`) keeps letters.
+    let whole = !r.is_empty() && !r.contains(|c: char| c.is_ascii_alphanumeric() || c == '\\');
+    whole.then_some(r)
+}
+
+/// The Unicode superscript (`^`) or subscript (`_`) form of `c`, from the same table.
+fn script_char(mark: char, c: char) -> Option<String> {
+    let mut src = String::with_capacity(5);
+    src.push(mark);
+    src.push(c);
+    let r = unicodeit::replace_optimized(&src);
+    (r != src && r.chars().count() == 1).then_some(r)
+}
+
+/// The text of math that has a faithful one (`\mu` → `μ`, `\pm` → `±`, `_2` → `₂`, or
+/// `<sub>2</sub>` when `csl`), or `None` when it has not: a Latin letter outside a
+/// script or `\mathrm{…}` (a variable, set in italics), a command without a Unicode form,
+/// or a structure (`\frac`, `&`) text cannot hold. Math keeps its spaces as one.
+///
+/// ```
+/// use bibkit::latex::math_text;
+/// assert_eq!(math_text(r"\mu", false).as_deref(), Some("μ"));
+/// assert_eq!(math_text(r"\langle", false).as_deref(), Some("⟨"));
+/// assert_eq!(math_text("_2", false).as_deref(), Some("₂"));
+/// assert_eq!(math_text("_2", true).as_deref(), Some("<sub>2</sub>"));
+/// assert_eq!(math_text(r"10^{-3}", false).as_deref(), Some("10⁻³"));
+/// assert_eq!(math_text(r"\overline{1}", false).as_deref(), Some("1\u{305}"));
+/// assert_eq!(math_text("O(n)", false), None);
+/// assert_eq!(math_text(r"\frac{1}{2}", false), None);
+/// ```
+pub fn math_text(body: &str, csl: bool) -> Option<String> {
+    let mut out = String::new();
+    math_into(body, csl, false, 0, &mut out)?;
+    Some(out.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Appends the text of math `src` (see [`math_text`]); `letters`: Latin letters are text
+/// here (in a script or `\mathrm`). Each level reads its part once, and levels are bounded,
+/// so the cost is linear.
+fn math_into(src: &str, csl: bool, letters: bool, depth: usize, out: &mut String) -> Option<()> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let b = src.as_bytes();
+    let mut i = 0;
+    let mut space = false;
+    let push = |out: &mut String, space: &mut bool, s: &str| {
+        if std::mem::take(space) && !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        out.push_str(s);
+    };
+    while i < b.len() {
+        let c = src[i..].chars().next()?;
+        match c {
+            ' ' | '\t' | '\n' | '\r' => {
+                space = true;
+                i += 1;
+            }
+            '{' => {
+                let end = balanced_group_end(src, i)?;
+                let mut inner = String::new();
+                math_into(&src[i + 1..end - 1], csl, letters, depth + 1, &mut inner)?;
+                push(out, &mut space, &inner);
+                i = end;
+            }
+            '^' | '_' => {
+                // The script's argument: a group, a command or one character.
+                let at = i + 1;
+                let rest = src.get(at..)?;
+                let (arg, end) = if rest.starts_with('{') {
+                    let end = balanced_group_end(src, at)?;
+                    (&src[at + 1..end - 1], end)
+                } else if let Some(cmd) = rest.strip_prefix('\\') {
+                    let n = cmd
+                        .bytes()
+                        .take_while(u8::is_ascii_alphabetic)
+                        .count()
+                        .max(1);
+                    let n = cmd.get(..n).map_or(0, str::len);
+                    (&src[at..at + 1 + n], at + 1 + n)
+                } else {
+                    let ch = rest.chars().next()?;
+                    if matches!(ch, '^' | '_' | '}' | '$') {
+                        return None;
+                    }
+                    (&src[at..at + ch.len_utf8()], at + ch.len_utf8())
+                };
+                let mut text = String::new();
+                math_into(arg, csl, true, depth + 1, &mut text)?;
+                let text = text.trim();
+                if text.is_empty() {
+                    return None;
+                }
+                let piece = if csl {
+                    let tag = if c == '^' { "sup" } else { "sub" };
+                    format!("<{tag}>{text}</{tag}>")
+                } else {
+                    // Unicode scripts where every character has one; plain text if not.
+                    text.chars()
+                        .map(|ch| script_char(c, ch))
+                        .collect::<Option<String>>()
+                        .unwrap_or_else(|| text.to_string())
+                };
+                push(out, &mut space, &piece);
+                i = end;
+            }
+            '\\' => {
+                let rest = &src[i + 1..];
+                let n = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+                if n == 0 {
+                    let ch = rest.chars().next()?;
+                    let piece = match ch {
+                        '{' | '}' | '%' | '#' | '$' | '_' | '&' => ch.to_string(),
+                        ',' | ':' | ';' | ' ' => " ".to_string(),
+                        '!' | '/' => String::new(),
+                        _ => return None,
+                    };
+                    push(out, &mut space, &piece);
+                    i += 1 + ch.len_utf8();
+                    continue;
+                }
+                let cmd = &rest[..n];
+                i += 1 + n;
+                match cmd {
+                    // Upright text: its letters are text.
+                    "mathrm" | "text" | "textrm" | "mathup" | "rm" | "mbox" | "mathit"
+                    | "textit" | "mathbf" | "textbf" => {
+                        if src[i..].starts_with('{') {
+                            let end = balanced_group_end(src, i)?;
+                            let mut inner = String::new();
+                            math_into(&src[i + 1..end - 1], csl, true, depth + 1, &mut inner)?;
+                            push(out, &mut space, &inner);
+                            i = end;
+                        }
+                    }
+                    // An overline over each character (Miller indices: `\overline{1}`).
+                    "overline" | "bar" => {
+                        let (arg, end) = if src[i..].starts_with('{') {
+                            let end = balanced_group_end(src, i)?;
+                            (&src[i + 1..end - 1], end)
+                        } else {
+                            let n = src[i..].chars().next()?.len_utf8();
+                            (&src[i..i + n], i + n)
+                        };
+                        let mut inner = String::new();
+                        math_into(arg, csl, letters, depth + 1, &mut inner)?;
+                        let lined: String = inner.chars().flat_map(|ch| [ch, '\u{305}']).collect();
+                        push(out, &mut space, &lined);
+                        i = end;
+                    }
+                    "left" | "right" | "big" | "Big" | "bigl" | "bigr" | "Bigl" | "Bigr" => {}
+                    "slash" => push(out, &mut space, "/"),
+                    _ => {
+                        let sym = math_symbol(cmd)?;
+                        push(out, &mut space, &sym);
+                    }
+                }
+            }
+            '&' | '#' | '$' | '}' | '~' | '%' => return None,
+            '<' if csl => {
+                push(out, &mut space, "&lt;");
+                i += 1;
+            }
+            c if c.is_ascii_alphabetic() && !letters => return None,
+            '\'' => {
+                push(out, &mut space, "′");
+                i += 1;
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                push(out, &mut space, c.encode_utf8(&mut buf));
+                i += c.len_utf8();
+            }
+        }
+    }
+    if space && !out.is_empty() {
+        out.push(' ');
+    }
+    Some(())
+}
+
 /// The journal an AASTeX journal macro stands for (`\apj` → `ApJ`), as ADS and AASTeX
 /// exports write them in `journal`: the abbreviations those journals use for themselves
 /// (the list of the macros is AASTeX's; the abbreviations are the journals' standard ones).
@@ -1250,6 +1456,7 @@ fn render_chunks(chunks: &[Chunk], depth: usize, mode: Mode) -> String {
             Chunk::Protected(s) if mode.csl && mode.nocase => {
                 format!("<span class=\"nocase\">{s}</span>")
             }
+            Chunk::Math(m) if mode.csl => math_text(m, true).unwrap_or_else(|| format!("${m}$")),
             c => c.to_plain_string(),
         };
         if piece.is_empty() {
@@ -1848,6 +2055,52 @@ mod tests {
         let t = decode(r"{\foo x} \bar{y} \emph{z} \TeX{} {\bf b} \\ \, $\qux$", &o);
         assert_eq!(unknown_commands(&t), vec!["foo", "bar"]);
         assert!(unknown_commands(&decode("plain {text}", &o)).is_empty());
+    }
+
+    #[test]
+    fn math_with_a_unicode_form() {
+        assert_eq!(
+            plain(r"$\mu$m $\alpha$-Fe $\pm$0.1\% $\langle$111$\rangle$ H$_2$O x$^2$"),
+            "μm α-Fe ±0.1% ⟨111⟩ H₂O x²"
+        );
+        assert_eq!(
+            plain(r"$\alpha$ $\beta$ $\Omega$ $\times$ $\leq$ $\sim$ $\slash$ $\infty$"),
+            "α β Ω × ≤ ∼ / ∞"
+        );
+        assert_eq!(
+            plain(r"$10^{-3}$ $T_{\rm c}$ $\overline{1}10$"),
+            "10⁻³ $T_{\\rm c}$ 1\u{305}10"
+        );
+        assert_eq!(plain(r"$_{\rm eff}$ \textasciimacron"), "eff ¯");
+        assert_eq!(math_text("_2", true).as_deref(), Some("<sub>2</sub>"));
+        assert_eq!(math_text("^{2+}", true).as_deref(), Some("<sup>2+</sup>"));
+        assert_eq!(math_text("^{q}", false).as_deref(), Some("q"));
+        assert_eq!(math_text("<", true).as_deref(), Some("&lt;"));
+        // No faithful text: verbatim, as written.
+        for m in [
+            r"O(n)",
+            r"\frac{1}{2}",
+            r"x",
+            r"\foo",
+            r"^",
+            r"^$",
+            r"a & b",
+            r"\lequiv",
+            r"\\",
+        ] {
+            assert_eq!(math_text(m, false), None, "{m}");
+            assert_eq!(math_text(m, true), None, "{m}");
+        }
+        // The model keeps the math; only its reading changes.
+        let t = decode(r"H$_2$O", &DecodeOptions::default());
+        assert_eq!(encode(&t, &EncodeOptions::default()), r"H$_2$O");
+        // Hostile: linear, no panic.
+        let s = "$^$^".repeat(50_000);
+        let _ = plain(&s);
+        let s = format!("${}1{}$", "{".repeat(50_000), "}".repeat(50_000));
+        let _ = plain(&s);
+        let s = format!("${}$", r"\mu_{2}^{x}".repeat(20_000));
+        assert!(plain(&s).starts_with("μ₂ˣ"));
     }
 
     #[test]

@@ -158,3 +158,22 @@ fn aas_journal_macros_expand() {
         assert!(out.contains(&format!("## `{id}`")), "{out}");
     }
 }
+
+#[test]
+fn math_with_a_unicode_form() {
+    let item = csl(REPRO);
+    let title = item["title"].as_str().unwrap();
+    assert!(
+        title.contains("μm α-Fe ±0.1% ⟨111⟩ H<sub>2</sub>O x<sup>2</sup> "),
+        "{title}"
+    );
+    // BibTeX keeps the math as written.
+    let bib = bibtex(REPRO);
+    assert!(
+        bib.contains(r"$\mu$m $\alpha$-Fe $\pm$0.1\% $\langle$111$\rangle$ H$_2$O x$^2$"),
+        "{bib}"
+    );
+    // Math without a faithful text stays verbatim.
+    let item = csl("@misc{m, title = {An $O(n \\log n)$ sort in $\\overline{1}10$}}");
+    assert_eq!(item["title"], "An $O(n \\log n)$ sort in 1\u{305}10");
+}

@@ -20,14 +20,16 @@ pub enum Chunk {
 }
 
 impl Chunk {
-    /// The chunk's text as it reads to a person: math is wrapped in `$…$`; raw LaTeX reads
+    /// The chunk's text as it reads to a person: math that has a faithful text reads as it
+    /// ([`math_text`](crate::latex::math_text): `$\mu$` → `μ`), other math is wrapped in
+    /// `$…$`; raw LaTeX reads
     /// as [`render_raw`](crate::latex::render_raw) gives it (logos and formatting commands
     /// by their text, other commands as written).
     pub fn to_plain_string(&self) -> String {
         match self {
             Chunk::Plain(s) | Chunk::Protected(s) => s.clone(),
             Chunk::Raw(s) => crate::latex::render_raw(s),
-            Chunk::Math(s) => format!("${s}$"),
+            Chunk::Math(s) => crate::latex::math_text(s, false).unwrap_or_else(|| format!("${s}$")),
         }
     }
 }

@@ -169,9 +169,14 @@ fn rich_text_into(t: &Text, nocase: bool, push: &mut dyn FnMut(&str)) {
             }
             Chunk::Math(m) => {
                 flush(push, &mut protected);
-                push("$");
-                push(&esc(&m.split_whitespace().collect::<Vec<_>>().join(" ")));
-                push("$");
+                match latex::math_text(m, true) {
+                    Some(t) => push(&t),
+                    None => {
+                        push("$");
+                        push(&esc(&m.split_whitespace().collect::<Vec<_>>().join(" ")));
+                        push("$");
+                    }
+                }
             }
         }
     }
