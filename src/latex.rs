@@ -5,6 +5,15 @@
 //! `\i`), escapes (`\&`, `\%`, `\$`, `\_`, `\#`), text symbols (`\textendash`), and — when
 //! [`DecodeOptions::ligatures`] is on — `--`, `---`, ``` `` ``` and `''`. Brace groups become
 //! case-protected chunks, math (`$…$`) and commands bibkit does not know are kept verbatim.
+//! A top-level brace group with commands inside (`{\bf Bold}`, `{Euro\TeX}`) is kept as
+//! one raw chunk, so that its reach survives; [`render_raw`] and [`render_raw_csl`] read
+//! it (font switches as CSL markup, protection as one `nocase` span).
+//!
+//! Math with a faithful text reads as it ([`math_text`]: `$\mu$` → `μ`, `H$_2$O` → `H₂O`,
+//! `H<sub>2</sub>O` in CSL); the model keeps the math itself. The math symbols come from
+//! the `unicodeit` crate's table (generated from the unicodeit project's list, which
+//! follows `unicode-math`; MIT and LPPL-1.3c) rather than from a table of bibkit's own;
+//! only `\langle`/`\rangle` are overridden (that table gives CJK brackets).
 //! [`encode`] goes the other way, escaping what BibTeX needs escaped; with
 //! [`EncodeOptions::ascii`] it writes LaTeX accents instead of UTF-8.
 //!
@@ -150,6 +159,7 @@ fn symbol(cmd: &str) -> Option<&'static str> {
         "textdiv" => "÷",
         "textpm" => "±",
         "textmu" => "µ",
+        "textasciimacron" => "¯",
         "textnumero" => "№",
         _ => return None,
     })
@@ -199,6 +209,18 @@ struct Decoder<'a> {
     /// `collapse_whitespace`, a following space is dropped.
     prev_space: bool,
     table: &'static [Class; 256],
+    /// The brace group open at the top level, while one is.
+    top: Option<TopGroup>,
+}
+
+/// A brace group at the top level of a value: where it starts in the source and in the
+/// output, and whether raw LaTeX was emitted inside it. Such a group becomes one raw chunk
+/// of its source when it closes (`{Euro\TeX}`, `{\bf Bold}`), so that its braces, and with
+/// them the case protection or the reach of a font switch, survive.
+struct TopGroup {
+    open: usize,
+    mark: (usize, usize),
+    raw: bool,
 }
 
 /// How the decoder treats a byte.
@@ -296,7 +318,26 @@ impl<'a> Decoder<'a> {
             }
         }
         self.prev_space = matches!(&c, Chunk::Raw(r) if r.ends_with(' '));
+        if matches!(c, Chunk::Raw(_)) && !self.groups.is_empty() {
+            if let Some(t) = &mut self.top {
+                t.raw = true;
+            }
+        }
         self.out.push(c);
+    }
+
+    /// Makes the top-level group that just closed one raw chunk of its source, if raw
+    /// LaTeX was emitted inside it. Only top-level groups are collapsed, so every byte is
+    /// copied at most once more.
+    fn close_top(&mut self) {
+        let Some(t) = self.top.take() else { return };
+        if !t.raw {
+            return;
+        }
+        self.flush();
+        self.out.truncate(t.mark);
+        let src = &self.src[t.open..self.pos];
+        self.emit_chunk(Chunk::Raw(src.to_string()));
     }
 
     /// Whether the byte at `i` needs more than copying.
@@ -558,6 +599,14 @@ impl<'a> Decoder<'a> {
                 }
                 b'{' => {
                     self.pos += 1;
+                    if self.groups.is_empty() {
+                        self.flush();
+                        self.top = Some(TopGroup {
+                            open: start,
+                            mark: self.out.mark(),
+                            raw: false,
+                        });
+                    }
                     // A group at the top level that starts with a command is a BibTeX
                     // "special character": it does not protect case.
                     let special = self.groups.is_empty() && self.peek() == Some('\\');
@@ -573,6 +622,9 @@ impl<'a> Decoder<'a> {
                         Some(true) => self.protecting -= 1,
                         Some(false) => {}
                         None => self.emit_str("}"),
+                    }
+                    if self.groups.is_empty() {
+                        self.close_top();
                     }
                 }
                 b'$' => {
@@ -730,8 +782,409 @@ pub fn decode(src: &str, opts: &DecodeOptions) -> Text {
         buf_protected: false,
         prev_space: true,
         table: &CLASSES[usize::from(opts.ligatures) * 2 + usize::from(opts.collapse_whitespace)],
+        top: None,
     }
     .run()
+}
+
+/// A URL, DOI or eprint identifier with the LaTeX escapes exporters put in verbatim fields
+/// undone: `\_`, `{\_}`, `\&`, `\#`, `\%`, `\$` and `\~{}` (DBLP, Mendeley and others write
+/// them, but biblatex reads these fields verbatim, so the backslash would be part of the
+/// address). Anything else is kept as written; one pass, so the cost is linear.
+///
+/// ```
+/// use bibkit::latex::unescape_verbatim;
+/// assert_eq!(unescape_verbatim(r"10.1007/3-540-48749-2\_2"), "10.1007/3-540-48749-2_2");
+/// assert_eq!(
+///     unescape_verbatim(r"https://example.org/A{\_}B.PDF?a=1\&b=2\#x"),
+///     "https://example.org/A_B.PDF?a=1&b=2#x"
+/// );
+/// assert_eq!(unescape_verbatim("https://example.org/~me"), "https://example.org/~me");
+/// ```
+pub fn unescape_verbatim(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\\') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < b.len() {
+        // `{\_}`, `\_`, `\~{}`, `{\~{}}`: (start, length, replacement).
+        let braced = b[i] == b'{' && b.get(i + 1) == Some(&b'\\');
+        let at = if braced { i + 1 } else { i };
+        if b[at] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let (len, rep) = match b.get(at + 1) {
+            Some(c @ (b'_' | b'&' | b'#' | b'%' | b'$')) => (2, *c as char),
+            Some(b'~') if s[at + 2..].starts_with("{}") => (4, '~'),
+            _ => {
+                i = at + 1;
+                continue;
+            }
+        };
+        let end = at + len;
+        let end = match braced {
+            true if b.get(end) == Some(&b'}') => end + 1,
+            // `{\_` without its closing brace: only the escape is undone.
+            true => {
+                out.push_str(&s[copied..at]);
+                out.push(rep);
+                copied = end;
+                i = end;
+                continue;
+            }
+            false => end,
+        };
+        out.push_str(&s[copied..i]);
+        out.push(rep);
+        copied = end;
+        i = end;
+    }
+    out.push_str(&s[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The Unicode character a math symbol command stands for (`alpha` → `α`, `leq` → `≤`),
+/// from the symbol table of the `unicodeit` crate (generated from the unicodeit project's
+/// list, which follows the `unicode-math` names), so that bibkit does not keep a table of
+/// its own. `None` when the command has no Unicode form there.
+fn math_symbol(cmd: &str) -> Option<String> {
+    // The table maps `\langle`/`\rangle` to CJK angle brackets (U+3008, U+3009), which
+    // are wide punctuation; unicode-math's mathematical ones are meant.
+    match cmd {
+        "langle" => return Some("⟨".into()),
+        "rangle" => return Some("⟩".into()),
+        _ => {}
+    }
+    let r = unicodeit::replace_optimized(&format!("\\{cmd}"));
+    // A command without an entry stays; one whose name only starts with an entry's
+    // (`\lequiv`) keeps letters.
+    let whole = !r.is_empty() && !r.contains(|c: char| c.is_ascii_alphanumeric() || c == '\\');
+    whole.then_some(r)
+}
+
+/// The Unicode superscript (`^`) or subscript (`_`) form of `c`, from the same table.
+fn script_char(mark: char, c: char) -> Option<String> {
+    let mut src = String::with_capacity(5);
+    src.push(mark);
+    src.push(c);
+    let r = unicodeit::replace_optimized(&src);
+    (r != src && r.chars().count() == 1).then_some(r)
+}
+
+/// The text of math that has a faithful one (`\mu` → `μ`, `\pm` → `±`, `_2` → `₂`, or
+/// `<sub>2</sub>` when `csl`), or `None` when it has not: a Latin letter outside a
+/// script or `\mathrm{…}` (a variable, set in italics), a command without a Unicode form,
+/// or a structure (`\frac`, `&`) text cannot hold. Math keeps its spaces as one.
+///
+/// ```
+/// use bibkit::latex::math_text;
+/// assert_eq!(math_text(r"\mu", false).as_deref(), Some("μ"));
+/// assert_eq!(math_text(r"\langle", false).as_deref(), Some("⟨"));
+/// assert_eq!(math_text("_2", false).as_deref(), Some("₂"));
+/// assert_eq!(math_text("_2", true).as_deref(), Some("<sub>2</sub>"));
+/// assert_eq!(math_text(r"10^{-3}", false).as_deref(), Some("10⁻³"));
+/// assert_eq!(math_text(r"\overline{1}", false).as_deref(), Some("1\u{305}"));
+/// assert_eq!(math_text("O(n)", false), None);
+/// assert_eq!(math_text(r"\frac{1}{2}", false), None);
+/// ```
+pub fn math_text(body: &str, csl: bool) -> Option<String> {
+    let mut out = String::new();
+    math_into(body, csl, false, 0, &mut out)?;
+    Some(out.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Appends the text of math `src` (see [`math_text`]); `letters`: Latin letters are text
+/// here (in a script or `\mathrm`). Each level reads its part once, and levels are bounded,
+/// so the cost is linear.
+fn math_into(src: &str, csl: bool, letters: bool, depth: usize, out: &mut String) -> Option<()> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let b = src.as_bytes();
+    let mut i = 0;
+    let mut space = false;
+    let push = |out: &mut String, space: &mut bool, s: &str| {
+        if std::mem::take(space) && !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        out.push_str(s);
+    };
+    while i < b.len() {
+        let c = src[i..].chars().next()?;
+        match c {
+            ' ' | '\t' | '\n' | '\r' => {
+                space = true;
+                i += 1;
+            }
+            '{' => {
+                let end = balanced_group_end(src, i)?;
+                let mut inner = String::new();
+                math_into(&src[i + 1..end - 1], csl, letters, depth + 1, &mut inner)?;
+                push(out, &mut space, &inner);
+                i = end;
+            }
+            '^' | '_' => {
+                // The script's argument: a group, a command or one character.
+                let at = i + 1;
+                let rest = src.get(at..)?;
+                let (arg, end) = if rest.starts_with('{') {
+                    let end = balanced_group_end(src, at)?;
+                    (&src[at + 1..end - 1], end)
+                } else if let Some(cmd) = rest.strip_prefix('\\') {
+                    let n = cmd
+                        .bytes()
+                        .take_while(u8::is_ascii_alphabetic)
+                        .count()
+                        .max(1);
+                    let n = cmd.get(..n).map_or(0, str::len);
+                    (&src[at..at + 1 + n], at + 1 + n)
+                } else {
+                    let ch = rest.chars().next()?;
+                    if matches!(ch, '^' | '_' | '}' | '$') {
+                        return None;
+                    }
+                    (&src[at..at + ch.len_utf8()], at + ch.len_utf8())
+                };
+                let mut text = String::new();
+                math_into(arg, csl, true, depth + 1, &mut text)?;
+                let text = text.trim();
+                if text.is_empty() {
+                    return None;
+                }
+                let piece = if csl {
+                    let tag = if c == '^' { "sup" } else { "sub" };
+                    format!("<{tag}>{text}</{tag}>")
+                } else {
+                    // Unicode scripts where every character has one; plain text if not.
+                    text.chars()
+                        .map(|ch| script_char(c, ch))
+                        .collect::<Option<String>>()
+                        .unwrap_or_else(|| text.to_string())
+                };
+                push(out, &mut space, &piece);
+                i = end;
+            }
+            '\\' => {
+                let rest = &src[i + 1..];
+                let n = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+                if n == 0 {
+                    let ch = rest.chars().next()?;
+                    let piece = match ch {
+                        '{' | '}' | '%' | '#' | '$' | '_' | '&' => ch.to_string(),
+                        ',' | ':' | ';' | ' ' => " ".to_string(),
+                        '!' | '/' => String::new(),
+                        _ => return None,
+                    };
+                    push(out, &mut space, &piece);
+                    i += 1 + ch.len_utf8();
+                    continue;
+                }
+                let cmd = &rest[..n];
+                i += 1 + n;
+                match cmd {
+                    // Upright text: its letters are text.
+                    "mathrm" | "text" | "textrm" | "mathup" | "rm" | "mbox" | "mathit"
+                    | "textit" | "mathbf" | "textbf" => {
+                        if src[i..].starts_with('{') {
+                            let end = balanced_group_end(src, i)?;
+                            let mut inner = String::new();
+                            math_into(&src[i + 1..end - 1], csl, true, depth + 1, &mut inner)?;
+                            push(out, &mut space, &inner);
+                            i = end;
+                        }
+                    }
+                    // An overline over each character (Miller indices: `\overline{1}`).
+                    "overline" | "bar" => {
+                        let (arg, end) = if src[i..].starts_with('{') {
+                            let end = balanced_group_end(src, i)?;
+                            (&src[i + 1..end - 1], end)
+                        } else {
+                            let n = src[i..].chars().next()?.len_utf8();
+                            (&src[i..i + n], i + n)
+                        };
+                        let mut inner = String::new();
+                        math_into(arg, csl, letters, depth + 1, &mut inner)?;
+                        let lined: String = inner.chars().flat_map(|ch| [ch, '\u{305}']).collect();
+                        push(out, &mut space, &lined);
+                        i = end;
+                    }
+                    "left" | "right" | "big" | "Big" | "bigl" | "bigr" | "Bigl" | "Bigr" => {}
+                    "slash" => push(out, &mut space, "/"),
+                    _ => {
+                        let sym = math_symbol(cmd)?;
+                        push(out, &mut space, &sym);
+                    }
+                }
+            }
+            '&' | '#' | '$' | '}' | '~' | '%' => return None,
+            '<' if csl => {
+                push(out, &mut space, "&lt;");
+                i += 1;
+            }
+            c if c.is_ascii_alphabetic() && !letters => return None,
+            '\'' => {
+                push(out, &mut space, "′");
+                i += 1;
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                push(out, &mut space, c.encode_utf8(&mut buf));
+                i += c.len_utf8();
+            }
+        }
+    }
+    if space && !out.is_empty() {
+        out.push(' ');
+    }
+    Some(())
+}
+
+/// The journal an AASTeX journal macro stands for (`\apj` → `ApJ`), as ADS and AASTeX
+/// exports write them in `journal`: the abbreviations those journals use for themselves
+/// (the list of the macros is AASTeX's; the abbreviations are the journals' standard ones).
+///
+/// ```
+/// use bibkit::latex::aas_journal;
+/// assert_eq!(aas_journal("apj"), Some("ApJ"));
+/// assert_eq!(aas_journal("aap"), Some("A&A"));
+/// assert_eq!(aas_journal("prd"), Some("Phys. Rev. D"));
+/// assert_eq!(aas_journal("emph"), None);
+/// ```
+pub fn aas_journal(cmd: &str) -> Option<&'static str> {
+    Some(match cmd {
+        "aj" => "AJ",
+        "actaa" => "Acta Astron.",
+        "araa" => "ARA&A",
+        "apj" => "ApJ",
+        "apjl" | "apjlett" => "ApJL",
+        "apjs" | "apjsupp" => "ApJS",
+        "ao" | "applopt" => "Appl. Opt.",
+        "apss" => "Ap&SS",
+        "aap" | "astap" => "A&A",
+        "aapr" => "A&A Rv",
+        "aaps" => "A&AS",
+        "azh" => "AZh",
+        "baas" => "BAAS",
+        "bac" => "Bull. Astron. Inst. Czechoslovakia",
+        "caa" => "Chinese Astron. Astrophys.",
+        "cjaa" => "Chinese J. Astron. Astrophys.",
+        "icarus" => "Icarus",
+        "jcap" => "J. Cosmology Astropart. Phys.",
+        "jrasc" => "JRASC",
+        "memras" => "MmRAS",
+        "mnras" => "MNRAS",
+        "na" => "New A",
+        "nar" => "New A Rev.",
+        "pra" => "Phys. Rev. A",
+        "prb" => "Phys. Rev. B",
+        "prc" => "Phys. Rev. C",
+        "prd" => "Phys. Rev. D",
+        "pre" => "Phys. Rev. E",
+        "prl" => "Phys. Rev. Lett.",
+        "pasa" => "PASA",
+        "pasp" => "PASP",
+        "pasj" => "PASJ",
+        "psj" => "PSJ",
+        "qjras" => "QJRAS",
+        "rmxaa" => "Rev. Mexicana Astron. Astrofis.",
+        "skytel" => "S&T",
+        "solphys" => "Sol. Phys.",
+        "sovast" => "Soviet Ast.",
+        "ssr" => "Space Sci. Rev.",
+        "zap" => "ZAp",
+        "nat" => "Nature",
+        "iaucirc" => "IAU Circ.",
+        "aplett" => "Astrophys. Lett.",
+        "apspr" => "Astrophys. Space Phys. Res.",
+        "bain" => "Bull. Astron. Inst. Netherlands",
+        "fcp" => "Fund. Cosmic Phys.",
+        "gca" => "Geochim. Cosmochim. Acta",
+        "grl" => "Geophys. Res. Lett.",
+        "jcp" => "J. Chem. Phys.",
+        "jgr" => "J. Geophys. Res.",
+        "jqsrt" => "J. Quant. Spectrosc. Radiat. Transfer",
+        "memsai" => "Mem. Soc. Astron. Italiana",
+        "nphysa" => "Nucl. Phys. A",
+        "physrep" => "Phys. Rep.",
+        "physscr" => "Phys. Scr.",
+        "planss" => "Planet. Space Sci.",
+        "procspie" => "Proc. SPIE",
+        _ => return None,
+    })
+}
+
+/// The AASTeX journal macro a whole text is (`\apj`, also braced or followed by `{}`), with
+/// the journal it stands for.
+///
+/// ```
+/// use bibkit::latex::{decode, journal_macro, DecodeOptions};
+/// let t = decode(r"\mnras", &DecodeOptions::default());
+/// assert_eq!(journal_macro(&t), Some(("mnras", "MNRAS")));
+/// assert_eq!(journal_macro(&decode("MNRAS", &DecodeOptions::default())), None);
+/// ```
+pub fn journal_macro(t: &Text) -> Option<(&str, &'static str)> {
+    let [Chunk::Raw(r)] = t.chunks() else {
+        return None;
+    };
+    let r = r.trim();
+    let r = r
+        .strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .unwrap_or(r)
+        .trim();
+    let name = raw_command_name(r)?;
+    let rest = r[1 + name.len()..].trim_start_matches("{}");
+    if !rest.trim().is_empty() {
+        return None;
+    }
+    Some((name, aas_journal(name)?))
+}
+
+/// The commands of a text that bibkit does not know, in order and each once: they reach
+/// the output as written. Control symbols (`\\`, `\!`) and commands inside math do not
+/// count; raw groups are looked into (to a bounded depth).
+///
+/// ```
+/// use bibkit::latex::{decode, unknown_commands, DecodeOptions};
+/// let t = decode(r"The \foo{} and {\bar x} of \emph{y} $\alpha$ \foo", &DecodeOptions::default());
+/// assert_eq!(unknown_commands(&t), vec!["foo", "bar"]);
+/// ```
+pub fn unknown_commands(t: &Text) -> Vec<String> {
+    let mut out = Vec::new();
+    unknown_in(t.chunks(), 0, &mut out);
+    out
+}
+
+fn unknown_in(chunks: &[Chunk], depth: usize, out: &mut Vec<String>) {
+    for c in chunks {
+        let Chunk::Raw(r) = c else { continue };
+        if let Some(inner) = r.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+            if depth < MAX_DEPTH {
+                unknown_in(
+                    decode(inner, &DecodeOptions::default()).chunks(),
+                    depth + 1,
+                    out,
+                );
+            }
+            continue;
+        }
+        let Some(name) = raw_command_name(r) else {
+            continue;
+        };
+        let word = name.bytes().all(|b| b.is_ascii_alphabetic());
+        let known = !word
+            || arity(name).is_some()
+            || accent_mark(name).is_some()
+            || symbol(name).is_some()
+            || aas_journal(name).is_some();
+        if !known && out.len() < 8 && !out.iter().any(|o| o == name) {
+            out.push(name.to_string());
+        }
+    }
 }
 
 /// Logos and commands whose plain-text reading is fixed.
@@ -763,7 +1216,7 @@ fn logo(cmd: &str) -> Option<&'static str> {
 
 /// How many braced arguments a command takes, for the commands bibkit knows.
 fn arity(cmd: &str) -> Option<usize> {
-    if logo(cmd).is_some() {
+    if logo(cmd).is_some() || font_switch(cmd, Style::default()).is_some() {
         return Some(0);
     }
     Some(match cmd {
@@ -793,35 +1246,242 @@ fn text_argument(cmd: &str) -> Option<usize> {
 }
 
 /// The plain-text reading of a raw LaTeX chunk: logos by their names (`\TeX` → `TeX`),
-/// formatting commands by their text (`\emph{x}` → `x`, `\href{u}{t}` → `t`), sorting
-/// tricks by nothing (`\noopsort{1973b}`); any other command stays as written.
+/// formatting commands by their text (`\emph{x}` → `x`, `\href{u}{t}` → `t`), font switches
+/// by nothing (`{\bf Bold}` → `Bold`), sorting tricks by nothing (`\noopsort{1973b}`); any
+/// other command stays as written.
 ///
 /// ```
 /// use bibkit::latex::render_raw;
 /// assert_eq!(render_raw(r"\TeX{}"), "TeX");
 /// assert_eq!(render_raw(r#"\emph{Gr\"{o}\ss e}"#), "Größe");
 /// assert_eq!(render_raw(r"\path|a~b|"), "a~b");
+/// assert_eq!(render_raw(r"{\bf Bold}"), "Bold");
+/// assert_eq!(render_raw(r"{Euro\TeX}"), "EuroTeX");
 /// assert_eq!(render_raw(r"\cite{knuth}"), r"\cite{knuth}");
 /// ```
 pub fn render_raw(raw: &str) -> String {
-    render_raw_at(raw, 0, false)
+    render_raw_at(raw, 0, Mode::PLAIN)
 }
 
 /// Like [`render_raw`], with the formatting CSL-JSON can hold kept as its markup: `<i>` for
-/// `\emph` and `\textit`, `<b>` for `\textbf`, small capitals for `\textsc`, `<sup>` and
-/// `<sub>`.
+/// `\emph`, `\textit`, `{\it …}` and `\itshape`, `<b>` for `\textbf`, `{\bf …}` and
+/// `\bfseries`, small capitals for `\textsc`, `{\sc …}` and `\scshape`, `<sup>` and `<sub>`,
+/// and a case-protecting group as `<span class="nocase">`.
 ///
 /// ```
 /// use bibkit::latex::render_raw_csl;
 /// assert_eq!(render_raw_csl(r"\emph{Homo sapiens}"), "<i>Homo sapiens</i>");
 /// assert_eq!(render_raw_csl(r"\textsc{Unix}"), r#"<span style="font-variant:small-caps;">Unix</span>"#);
+/// assert_eq!(render_raw_csl(r"{\bf Bold}"), "<b>Bold</b>");
+/// assert_eq!(render_raw_csl(r"{Euro\TeX}"), r#"<span class="nocase">EuroTeX</span>"#);
 /// assert_eq!(render_raw_csl(r"\TeX"), "TeX");
 /// ```
 pub fn render_raw_csl(raw: &str) -> String {
-    render_raw_at(raw, 0, true)
+    render_raw_at(raw, 0, Mode::CSL)
 }
 
-fn render_raw_at(raw: &str, depth: usize, csl: bool) -> String {
+/// [`render_raw_csl`], with case-protected text as plain text unless `nocase` (CSL keeps
+/// `nocase` spans only in titles).
+pub(crate) fn render_raw_csl_with(raw: &str, nocase: bool) -> String {
+    render_raw_at(raw, 0, Mode { csl: true, nocase })
+}
+
+/// How raw LaTeX is rendered: as plain text or as CSL markup (with or without `nocase`
+/// spans for case-protected text).
+#[derive(Clone, Copy)]
+struct Mode {
+    csl: bool,
+    nocase: bool,
+}
+
+impl Mode {
+    const PLAIN: Mode = Mode {
+        csl: false,
+        nocase: false,
+    };
+    const CSL: Mode = Mode {
+        csl: true,
+        nocase: true,
+    };
+}
+
+/// How deep raw chunks inside raw chunks are rendered; deeper ones stay as written (each
+/// level reads its text once more, so this bounds the cost at a constant times the size).
+const MAX_DEPTH: usize = 16;
+
+/// The font style CSL markup can express, as font switches set it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Style {
+    bold: bool,
+    italic: bool,
+    smallcaps: bool,
+}
+
+impl Style {
+    /// The CSL tags that open this style.
+    pub(crate) fn open(self) -> String {
+        let mut s = String::new();
+        if self.bold {
+            s.push_str("<b>");
+        }
+        if self.italic {
+            s.push_str("<i>");
+        }
+        if self.smallcaps {
+            s.push_str("<span style=\"font-variant:small-caps;\">");
+        }
+        s
+    }
+
+    /// The CSL tags that close this style (as [`Style::open`] opened it).
+    pub(crate) fn close(self) -> String {
+        let mut s = String::new();
+        if self.smallcaps {
+            s.push_str("</span>");
+        }
+        if self.italic {
+            s.push_str("</i>");
+        }
+        if self.bold {
+            s.push_str("</b>");
+        }
+        s
+    }
+
+    /// The style after the raw chunk `raw` when it is a font switch (`\bf `, `\itshape{}`).
+    pub(crate) fn after(self, raw: &str) -> Option<Style> {
+        let name = raw_command_name(raw)?;
+        let rest = raw[1 + name.len()..].trim_start_matches("{}");
+        if !rest.trim().is_empty() {
+            return None;
+        }
+        font_switch(name, self)
+    }
+}
+
+/// The style after font switch `cmd`: the old switches (`\bf`, `\it`, `\sc`, …) set the
+/// whole style, as in LaTeX 2.09; the declarations (`\bfseries`, `\itshape`, …) one axis.
+/// `\tt`, `\sf` and the family declarations have no CSL markup.
+fn font_switch(cmd: &str, s: Style) -> Option<Style> {
+    let plain = Style::default();
+    Some(match cmd {
+        "bf" => Style {
+            bold: true,
+            ..plain
+        },
+        "it" | "sl" => Style {
+            italic: true,
+            ..plain
+        },
+        "sc" => Style {
+            smallcaps: true,
+            ..plain
+        },
+        "rm" | "sf" | "tt" | "normalfont" => plain,
+        "em" => Style {
+            italic: !s.italic,
+            ..s
+        },
+        "bfseries" => Style { bold: true, ..s },
+        "mdseries" => Style { bold: false, ..s },
+        "itshape" | "slshape" => Style {
+            italic: true,
+            smallcaps: false,
+            ..s
+        },
+        "scshape" => Style {
+            italic: false,
+            smallcaps: true,
+            ..s
+        },
+        "upshape" => Style {
+            italic: false,
+            smallcaps: false,
+            ..s
+        },
+        "rmfamily" | "sffamily" | "ttfamily" => s,
+        _ => return None,
+    })
+}
+
+/// A brace group's text (without its braces), rendered: a group that does not start with a
+/// command protects case (at the top level, where raw groups come from, one that does is
+/// a BibTeX special character), and font switches inside it end with it.
+fn render_group(inner: &str, depth: usize, mode: Mode) -> String {
+    let protects = !inner.starts_with('\\');
+    let nocase = mode.csl && mode.nocase && protects;
+    let inside = Mode {
+        nocase: mode.nocase && !nocase,
+        ..mode
+    };
+    let mut out = String::new();
+    if nocase {
+        out.push_str("<span class=\"nocase\">");
+    }
+    // The spaces at the ends are kept (decoding trims them).
+    if inner.starts_with(|c: char| c.is_ascii_whitespace()) {
+        out.push(' ');
+    }
+    let body = render_chunks(
+        decode(inner, &DecodeOptions::default()).chunks(),
+        depth + 1,
+        inside,
+    );
+    out.push_str(&body);
+    if inner.ends_with(|c: char| c.is_ascii_whitespace()) && !inner.trim().is_empty() {
+        out.push(' ');
+    }
+    if nocase {
+        out.push_str("</span>");
+    }
+    out
+}
+
+/// Decoded chunks rendered in `mode`, font switches reaching to their end.
+fn render_chunks(chunks: &[Chunk], depth: usize, mode: Mode) -> String {
+    let mut out = String::new();
+    // The style switched to, and the one whose tags are open (tags open only before text,
+    // so `{\bf\it x}` is `<i>x</i>`).
+    let mut style = Style::default();
+    let mut shown = Style::default();
+    for c in chunks {
+        let piece = match c {
+            Chunk::Raw(r) => match style.after(r) {
+                Some(next) => {
+                    style = next;
+                    continue;
+                }
+                None => render_raw_at(r, depth, mode),
+            },
+            Chunk::Protected(s) if mode.csl && mode.nocase => {
+                format!("<span class=\"nocase\">{s}</span>")
+            }
+            Chunk::Math(m) if mode.csl => math_text(m, true).unwrap_or_else(|| format!("${m}$")),
+            c => c.to_plain_string(),
+        };
+        if piece.is_empty() {
+            continue;
+        }
+        if mode.csl && shown != style {
+            out.push_str(&shown.close());
+            out.push_str(&style.open());
+            shown = style;
+        }
+        out.push_str(&piece);
+    }
+    if mode.csl {
+        out.push_str(&shown.close());
+    }
+    out
+}
+
+fn render_raw_at(raw: &str, depth: usize, mode: Mode) -> String {
+    if let Some(inner) = raw.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+        if depth > MAX_DEPTH {
+            return raw.to_string();
+        }
+        return render_group(inner, depth, mode);
+    }
     let Some(rest) = raw.strip_prefix('\\') else {
         return raw.to_string();
     };
@@ -833,6 +1493,11 @@ fn render_raw_at(raw: &str, depth: usize, csl: bool) -> String {
     } else {
         (&rest[..n], &rest[n..])
     };
+    if font_switch(cmd, Style::default()).is_some() {
+        // A switch prints nothing (its reach is the group it is in: see `render_chunks`);
+        // TeX eats the spaces after it.
+        return args.trim_start_matches("{}").trim_start().to_string();
+    }
     if let Some(l) = logo(cmd) {
         // TeX eats the space after a control word: `\TeX hax` reads `TeXhax`.
         let tail = args.trim_start_matches("{}");
@@ -852,7 +1517,7 @@ fn render_raw_at(raw: &str, depth: usize, csl: bool) -> String {
             .unwrap_or(raw)
             .to_string();
     };
-    if depth > 32 {
+    if depth > MAX_DEPTH {
         return raw.to_string();
     }
     // Delimited verbatim: `\path|…|`.
@@ -894,17 +1559,15 @@ fn render_raw_at(raw: &str, depth: usize, csl: bool) -> String {
             if verbatim {
                 g.to_string()
             } else {
-                decode(g, &DecodeOptions::default())
-                    .chunks()
-                    .iter()
-                    .map(|c| match c {
-                        Chunk::Raw(r) => render_raw_at(r, depth + 1, csl),
-                        c => c.to_plain_string(),
-                    })
-                    .collect()
+                render_chunks(
+                    decode(g, &DecodeOptions::default()).chunks(),
+                    depth + 1,
+                    mode,
+                )
             }
         }),
     };
+    let csl = mode.csl;
     let text = match cmd {
         "emph" | "textit" | "mkbibemph" | "mkbibitalic" if csl => format!("<i>{text}</i>"),
         "textbf" | "mkbibbold" if csl => format!("<b>{text}</b>"),
@@ -1251,6 +1914,193 @@ mod tests {
         let t = Text::plain("a -- b --- c '' d");
         let e = encode(&t, &EncodeOptions::default());
         assert_eq!(plain(&e), "a -- b --- c '' d");
+    }
+
+    #[test]
+    fn escaped_url_and_doi_are_decoded() {
+        assert_eq!(unescape_verbatim(r"a\_b{\_}c\&d\#e\%f"), "a_b_c&d#e%f");
+        assert_eq!(unescape_verbatim(r"x{\~{}}y\~{}z"), "x~y~z");
+        // Other backslashes and braces stay, and a dangling one does not panic.
+        assert_eq!(unescape_verbatim(r"a\b{c}\"), r"a\b{c}\");
+        assert_eq!(unescape_verbatim(r"{\_"), "{_");
+        assert_eq!(unescape_verbatim("{\\"), "{\\");
+        let long = r"{\_".repeat(100_000);
+        assert_eq!(unescape_verbatim(&long), "{_".repeat(100_000));
+    }
+
+    fn csl(s: &str) -> String {
+        decode(s, &DecodeOptions::default())
+            .chunks()
+            .iter()
+            .map(|c| match c {
+                Chunk::Raw(r) => render_raw_csl(r),
+                c => c.to_plain_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn old_font_switches_become_markup() {
+        let src =
+            r"{\bf Bold} and {\it it} {\sc Small} {\em em} {\sl sl} {\tt tt} {\rm rm} {\sf sf}";
+        assert_eq!(plain(src), "Bold and it Small em sl tt rm sf");
+        assert_eq!(
+            csl(src),
+            "<b>Bold</b> and <i>it</i> <span style=\"font-variant:small-caps;\">Small</span> \
+             <i>em</i> <i>sl</i> tt rm sf"
+        );
+        // The group is kept whole, so the switch still ends where it did.
+        let t = decode(r"{\bf Bold} and", &DecodeOptions::default());
+        assert_eq!(t.chunks()[0], Chunk::Raw(r"{\bf Bold}".into()));
+        assert_eq!(encode(&t, &EncodeOptions::default()), r"{\bf Bold} and");
+        // Declarations change one axis; the old switches set the whole style.
+        assert_eq!(
+            csl(r"{\bfseries a \itshape b \upshape c \mdseries d}"),
+            "<b>a </b><b><i>b </i></b><b>c </b>d"
+        );
+        assert_eq!(csl(r"{\bf\it x}"), "<i>x</i>");
+        assert_eq!(
+            csl(r"{\scshape a \normalfont b}"),
+            "<span style=\"font-variant:small-caps;\">a </span>b"
+        );
+        assert_eq!(plain(r"{\itshape Homo} sapiens"), "Homo sapiens");
+        // Nested in a protecting group: markup inside the nocase span.
+        assert_eq!(
+            csl(r"{The {\bf Bold} Story}"),
+            "<span class=\"nocase\">The <b>Bold</b> Story</span>"
+        );
+        // Never the literal command.
+        for s in [r"\bf x", r"{\it x}", r"\itshape x", r"{\em x \em y}"] {
+            assert!(!plain(s).contains('\\'), "{s}: {}", plain(s));
+            assert!(!csl(s).contains('\\'), "{s}: {}", csl(s));
+        }
+    }
+
+    #[test]
+    fn case_protection_across_commands() {
+        assert_eq!(plain(r"{Euro\TeX} 92"), "EuroTeX 92");
+        assert_eq!(
+            csl(r"{Euro\TeX} 92"),
+            "<span class=\"nocase\">EuroTeX</span> 92"
+        );
+        assert_eq!(
+            csl(r"{The \LaTeX\ Companion}"),
+            "<span class=\"nocase\">The LaTeX Companion</span>"
+        );
+        // Written back as read, braces and all (not `{Euro}\TeX 92`).
+        for s in [
+            r"{Euro\TeX} 92",
+            r"{The \LaTeX\ Companion} x",
+            r"a {\it b} {c \emph{d}} e",
+        ] {
+            let t = decode(s, &DecodeOptions::default());
+            assert_eq!(encode(&t, &EncodeOptions::default()), s);
+            assert_eq!(
+                decode(
+                    &encode(&t, &EncodeOptions::default()),
+                    &DecodeOptions::default()
+                ),
+                t
+            );
+        }
+        // A group without commands is still a protected chunk.
+        let t = decode("{NASA} x", &DecodeOptions::default());
+        assert_eq!(t.chunks()[0], Chunk::Protected("NASA".into()));
+    }
+
+    #[test]
+    fn hostile_groups_stay_linear() {
+        let n = 20_000;
+        // Unclosed switches: nothing collapses, nothing is rendered twice.
+        let s = r"{\bf ".repeat(100_000);
+        let t = decode(&s, &DecodeOptions::default());
+        assert_eq!(t.to_plain_string(), "");
+        // Deeply nested and closed: one raw group, rendered to a bounded depth.
+        let s = format!("{}x\\TeX{}", r"{\bf ".repeat(n), "}".repeat(n));
+        let t = decode(&s, &DecodeOptions::default());
+        assert_eq!(t.chunks().len(), 1);
+        let start = std::time::Instant::now();
+        let _ = t.to_plain_string();
+        let _ = csl(&s);
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        // Many closed groups one after another.
+        let s = r"{\bf x} ".repeat(n);
+        assert_eq!(plain(&s).len(), 2 * n - 1);
+    }
+
+    #[test]
+    fn aas_journal_macros_expand() {
+        let o = DecodeOptions::default();
+        for (src, cmd, journal) in [
+            (r"\apj", "apj", "ApJ"),
+            (r"{\aj}", "aj", "AJ"),
+            (r"\mnras{}", "mnras", "MNRAS"),
+            (r"\aap", "aap", "A&A"),
+            (r"\apjs", "apjs", "ApJS"),
+            (r"\apjl", "apjl", "ApJL"),
+            (r"\pasp", "pasp", "PASP"),
+            (r"\icarus", "icarus", "Icarus"),
+            (r"\prd", "prd", "Phys. Rev. D"),
+        ] {
+            assert_eq!(
+                journal_macro(&decode(src, &o)),
+                Some((cmd, journal)),
+                "{src}"
+            );
+        }
+        // Only a whole value is a journal macro.
+        assert_eq!(journal_macro(&decode(r"\apj Letters", &o)), None);
+        assert_eq!(journal_macro(&decode(r"\foo", &o)), None);
+        // Other unknown commands are found, also in groups; known ones are not.
+        let t = decode(r"{\foo x} \bar{y} \emph{z} \TeX{} {\bf b} \\ \, $\qux$", &o);
+        assert_eq!(unknown_commands(&t), vec!["foo", "bar"]);
+        assert!(unknown_commands(&decode("plain {text}", &o)).is_empty());
+    }
+
+    #[test]
+    fn math_with_a_unicode_form() {
+        assert_eq!(
+            plain(r"$\mu$m $\alpha$-Fe $\pm$0.1\% $\langle$111$\rangle$ H$_2$O x$^2$"),
+            "μm α-Fe ±0.1% ⟨111⟩ H₂O x²"
+        );
+        assert_eq!(
+            plain(r"$\alpha$ $\beta$ $\Omega$ $\times$ $\leq$ $\sim$ $\slash$ $\infty$"),
+            "α β Ω × ≤ ∼ / ∞"
+        );
+        assert_eq!(
+            plain(r"$10^{-3}$ $T_{\rm c}$ $\overline{1}10$"),
+            "10⁻³ $T_{\\rm c}$ 1\u{305}10"
+        );
+        assert_eq!(plain(r"$_{\rm eff}$ \textasciimacron"), "eff ¯");
+        assert_eq!(math_text("_2", true).as_deref(), Some("<sub>2</sub>"));
+        assert_eq!(math_text("^{2+}", true).as_deref(), Some("<sup>2+</sup>"));
+        assert_eq!(math_text("^{q}", false).as_deref(), Some("q"));
+        assert_eq!(math_text("<", true).as_deref(), Some("&lt;"));
+        // No faithful text: verbatim, as written.
+        for m in [
+            r"O(n)",
+            r"\frac{1}{2}",
+            r"x",
+            r"\foo",
+            r"^",
+            r"^$",
+            r"a & b",
+            r"\lequiv",
+            r"\\",
+        ] {
+            assert_eq!(math_text(m, false), None, "{m}");
+            assert_eq!(math_text(m, true), None, "{m}");
+        }
+        // The model keeps the math; only its reading changes.
+        let t = decode(r"H$_2$O", &DecodeOptions::default());
+        assert_eq!(encode(&t, &EncodeOptions::default()), r"H$_2$O");
+        // Hostile: linear, no panic.
+        let s = "$^$^".repeat(50_000);
+        let _ = plain(&s);
+        let s = format!("${}1{}$", "{".repeat(50_000), "}".repeat(50_000));
+        let _ = plain(&s);
+        let s = format!("${}$", r"\mu_{2}^{x}".repeat(20_000));
+        assert!(plain(&s).starts_with("μ₂ˣ"));
     }
 
     #[test]

@@ -21,6 +21,19 @@ pub(super) fn check_entry(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
         if let Some((rule, message)) = value_problem(f, raw) {
             push(rule, message);
         }
+        if bibtex::is_address(&f.name) {
+            let written = raw_value(raw).trim();
+            let fixed = crate::latex::unescape_verbatim(written);
+            if fixed != written {
+                push(
+                    "escaped-url",
+                    format!(
+                        "`{}` has LaTeX escapes, which a verbatim field keeps as written; write `{fixed}`",
+                        f.name
+                    ),
+                );
+            }
+        }
         if !is_nfc(raw) {
             push(
                 "non-nfc",
@@ -163,7 +176,8 @@ fn value_problem(f: &Field, raw: &str) -> Option<(&'static str, String)> {
         },
         "pages" => pages_problem(&text()).map(|why| ("invalid-pages", why)),
         "doi" => {
-            let d = bibtex::normalize_doi(raw_value(raw).trim());
+            let d = crate::latex::unescape_verbatim(raw_value(raw).trim());
+            let d = bibtex::normalize_doi(&d);
             if d.is_empty() || is_doi(d) {
                 return None;
             }
@@ -180,7 +194,7 @@ fn value_problem(f: &Field, raw: &str) -> Option<(&'static str, String)> {
         "isbn" => isbn_problem(&text()).map(|why| ("invalid-isbn", why)),
         "issn" => issn_problem(&text()).map(|why| ("invalid-issn", why)),
         "url" => {
-            let u = raw_value(raw).trim().to_string();
+            let u = crate::latex::unescape_verbatim(raw_value(raw).trim()).into_owned();
             url_problem(&u).map(|why| ("invalid-url", why))
         }
         _ => None,

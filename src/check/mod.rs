@@ -521,6 +521,8 @@ impl Checker {
                 "missing-crossref" => "missing-crossref",
                 "crossref-cycle" => "crossref-cycle",
                 "invalid-name" => "invalid-name",
+                "journal-macro" => "journal-macro",
+                "unknown-command" => "unknown-command",
                 // Duplicate keys are found across all files, and dates by their own rules.
                 _ => continue,
             };

@@ -20,14 +20,16 @@ pub enum Chunk {
 }
 
 impl Chunk {
-    /// The chunk's text as it reads to a person: math is wrapped in `$…$`; raw LaTeX reads
+    /// The chunk's text as it reads to a person: math that has a faithful text reads as it
+    /// ([`math_text`](crate::latex::math_text): `$\mu$` → `μ`), other math is wrapped in
+    /// `$…$`; raw LaTeX reads
     /// as [`render_raw`](crate::latex::render_raw) gives it (logos and formatting commands
     /// by their text, other commands as written).
     pub fn to_plain_string(&self) -> String {
         match self {
             Chunk::Plain(s) | Chunk::Protected(s) => s.clone(),
             Chunk::Raw(s) => crate::latex::render_raw(s),
-            Chunk::Math(s) => format!("${s}$"),
+            Chunk::Math(s) => crate::latex::math_text(s, false).unwrap_or_else(|| format!("${s}$")),
         }
     }
 }
@@ -87,6 +89,25 @@ impl Text {
                 }
                 self.chunks.push(c)
             }
+        }
+    }
+
+    /// Where the text ends: the number of chunks and the length of the last one, for
+    /// [`Text::truncate`].
+    pub(crate) fn mark(&self) -> (usize, usize) {
+        let last = match self.chunks.last() {
+            Some(Chunk::Plain(s) | Chunk::Protected(s) | Chunk::Math(s) | Chunk::Raw(s)) => s.len(),
+            None => 0,
+        };
+        (self.chunks.len(), last)
+    }
+
+    /// Cuts the text back to a [`Text::mark`] taken earlier (the last chunk then may have
+    /// grown by merging).
+    pub(crate) fn truncate(&mut self, (n, last): (usize, usize)) {
+        self.chunks.truncate(n);
+        if let Some(Chunk::Plain(s) | Chunk::Protected(s)) = self.chunks.last_mut() {
+            s.truncate(last);
         }
     }
 

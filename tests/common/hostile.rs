@@ -102,6 +102,28 @@ pub fn repeated(text: &str, bytes: usize) -> String {
     text.repeat(bytes.div_ceil(text.len()).max(1))
 }
 
+/// One entry whose title is `open` nested until the title is `bytes` long, then closed
+/// (`{\bf {\bf … x}}`), and the same again with the groups one after another.
+pub fn nested_title(open: &str, bytes: usize) -> String {
+    let n = bytes.div_ceil(open.len()).max(1);
+    let mut s = format!(
+        "@misc{{a, title = {{{}x\\TeX{}}}}}\n",
+        open.repeat(n),
+        "}".repeat(n)
+    );
+    let _ = writeln!(
+        s,
+        "@misc{{b, title = {{{}}}}}",
+        format!("{open}x}} ").repeat(n)
+    );
+    s
+}
+
+/// One entry whose title is `text` repeated until it is `bytes` long.
+pub fn long_title(text: &str, bytes: usize) -> String {
+    format!("@misc{{a, title = {{{}}}}}\n", repeated(text, bytes))
+}
+
 /// One `\cite{k0,k1,…}` of `bytes` bytes.
 pub fn long_cite(bytes: usize) -> (String, usize) {
     let mut s = String::from("\\cite{");
@@ -430,6 +452,30 @@ pub fn time_attacks() -> Vec<Attack> {
             |n, d| {
                 let md = write(d, "a.md", repeated("@k1 ", n));
                 args(&["check", &tiny_refs(d), "--cited", &md])
+            }
+        ),
+        attack!(
+            "font-switch-groups/convert",
+            "{\\bf nested deep, and one after another",
+            2_000_000,
+            "bytes",
+            |n, d| { bib_cmd("convert-csl")(&write(d, "a.bib", nested_title("{\\bf ", n))) }
+        ),
+        attack!(
+            "font-switch-groups/check",
+            "{\\bf nested deep, and one after another",
+            2_000_000,
+            "bytes",
+            |n, d| { bib_cmd("check")(&write(d, "a.bib", nested_title("{\\bf ", n))) }
+        ),
+        attack!(
+            "math-scripts/convert",
+            "$^$^ and $\\mu_{2}^{x} in one title",
+            2_000_000,
+            "bytes",
+            |n, d| {
+                let bib = long_title("$^$^", n / 2) + &long_title("$\\mu_{2}^{x}", n / 2);
+                bib_cmd("convert-csl")(&write(d, "a.bib", bib))
             }
         ),
         attack!(

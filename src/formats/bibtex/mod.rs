@@ -64,7 +64,8 @@ pub(crate) use writer::{balanced_verbatim, bibtex_fallback, needs_protection};
 
 pub(crate) use reader::caseless_key_hash;
 pub use reader::{
-    FieldKind, Lowering, Names, Reader, canonical_field, field_kind, normalize_doi, read,
+    FieldKind, Lowering, Names, Reader, canonical_field, field_kind, is_address, normalize_doi,
+    read,
 };
 pub use writer::{
     Dialect, WriteOptions, names_string, protect_acronyms, write, write_comment, write_entry,

@@ -11,7 +11,7 @@ use crate::keys::KeyGenerator;
 use crate::latex::{self, DecodeOptions};
 use crate::model::{
     Bibliography, Chunk, Comment, CommentKind, Date, DatePart, Entry, Field, Origin, RangeEnd,
-    Season, Span, Value,
+    Season, Span, Text, Value,
 };
 use crate::syntax::{self, Block, BlockKind, FieldNode, Item, PieceKind, Tree};
 
@@ -263,6 +263,17 @@ fn field_type(name: &str) -> FieldType {
         | "crossref" | "xref" | "xdata" | "entryset" | "related" | "ids" => FieldType::Verbatim,
         _ => FieldType::Text,
     }
+}
+
+/// Whether a verbatim field holds an address or an identifier (`url`, `eprint`, `doi`),
+/// whose LaTeX escapes ([`latex::unescape_verbatim`]) are undone on reading.
+///
+/// ```
+/// assert!(bibkit::formats::bibtex::is_address("url"));
+/// assert!(!bibkit::formats::bibtex::is_address("file"));
+/// ```
+pub fn is_address(name: &str) -> bool {
+    matches!(name, "url" | "urlraw" | "doi" | "eprint")
 }
 
 /// How the `.bib` reader reads a field's value.
@@ -1833,10 +1844,50 @@ impl<'a> Lowering<'a> {
                     Value::Verbatim(raw.trim_ascii().to_string())
                 }
             },
+            // Addresses and identifiers lose the LaTeX escapes exporters add (`\_`, `\&`).
+            FieldType::Verbatim if is_address(name) => {
+                Value::Verbatim(latex::unescape_verbatim(raw.trim_ascii()).into_owned())
+            }
             FieldType::Verbatim => Value::Verbatim(raw.trim_ascii().to_string()),
-            FieldType::Doi => Value::Verbatim(normalize_doi(raw.trim_ascii()).to_string()),
+            FieldType::Doi => Value::Verbatim(
+                normalize_doi(&latex::unescape_verbatim(raw.trim_ascii())).to_string(),
+            ),
             FieldType::Text => {
-                Value::Text(latex::decode(raw.trim_ascii(), &DecodeOptions::default()))
+                let t = latex::decode(raw.trim_ascii(), &DecodeOptions::default());
+                if let Some((cmd, journal)) = latex::journal_macro(&t) {
+                    diags.push(
+                        Diagnostic::new(
+                            Severity::Info,
+                            "journal-macro",
+                            format!("`{name}` is the AASTeX macro `\\{cmd}`; read as `{journal}`"),
+                        )
+                        .at_line_col(f.span(), 0, 0)
+                        .with_key(key),
+                    );
+                    return Value::Text(Text::plain(journal));
+                }
+                let unknown = latex::unknown_commands(&t);
+                if !unknown.is_empty() {
+                    let list: Vec<String> = unknown.iter().map(|c| format!("`\\{c}`")).collect();
+                    diags.push(
+                        Diagnostic::new(
+                            Severity::Warning,
+                            "unknown-command",
+                            format!(
+                                "`{name}` has {} bibkit does not know ({}); kept as written",
+                                if list.len() == 1 {
+                                    "a LaTeX command"
+                                } else {
+                                    "LaTeX commands"
+                                },
+                                list.join(", ")
+                            ),
+                        )
+                        .at_line_col(f.span(), 0, 0)
+                        .with_key(key),
+                    );
+                }
+                Value::Text(t)
             }
         }
     }

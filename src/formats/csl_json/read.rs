@@ -944,33 +944,60 @@ pub(crate) fn rich(s: &str, nocase: bool) -> Text {
     let enc = EncodeOptions::default();
     let mut out = Text::new();
     let mut stack: Vec<Tag> = Vec::new();
-    // LaTeX of the formatted run being built (while a format tag is open).
+    // LaTeX of the formatted run being built (while a format tag is open, or a `nocase`
+    // span at the top level: one with markup inside becomes one raw brace group, as the
+    // `.bib` reader reads `{In\textsubscript{x}Ga}`).
     let mut raw = String::new();
+    // The text of a top-level `nocase` span, and whether markup was inside it.
+    let mut nocase_text = String::new();
+    let mut marked_up = false;
+    let in_group = |stack: &[Tag]| stack.first() == Some(&Tag::NoCase);
     let mut rest = s;
-    let push_text = |out: &mut Text, raw: &mut String, stack: &[Tag], t: &str| {
-        if t.is_empty() {
-            return;
-        }
-        let t = &t.replace("&lt;", "<");
-        if stack.iter().any(|t| matches!(t, Tag::Format(..))) {
-            raw.push_str(&latex::escape_str(t, &enc));
-        } else if stack.contains(&Tag::NoCase) {
-            out.push(Chunk::Protected(t.to_string()));
+    let push_text =
+        |out: &mut Text, raw: &mut String, text: &mut String, stack: &[Tag], t: &str| {
+            if t.is_empty() {
+                return;
+            }
+            let t = &t.replace("&lt;", "<");
+            if in_group(stack) {
+                text.push_str(t);
+            }
+            if stack.iter().any(|t| matches!(t, Tag::Format(..))) || in_group(stack) {
+                raw.push_str(&latex::escape_str(t, &enc));
+            } else {
+                out.push(Chunk::Plain(t.to_string()));
+            }
+        };
+    // The top-level `nocase` span that just closed: its text protected, or its LaTeX as one
+    // group when it held markup (a group that starts with a command would be a BibTeX
+    // special character, which protects nothing: `{}` comes first then).
+    let close_group = |out: &mut Text, raw: &mut String, text: &mut String, marked_up: bool| {
+        if marked_up {
+            let body = std::mem::take(raw);
+            let lead = if body.starts_with('\\') { "{}" } else { "" };
+            out.push(Chunk::Raw(format!("{{{lead}{body}}}")));
         } else {
-            out.push(Chunk::Plain(t.to_string()));
+            out.push(Chunk::Protected(std::mem::take(text)));
         }
+        raw.clear();
+        text.clear();
     };
     while let Some(lt) = rest.find('<') {
-        push_text(&mut out, &mut raw, &stack, &rest[..lt]);
+        push_text(&mut out, &mut raw, &mut nocase_text, &stack, &rest[..lt]);
         rest = &rest[lt..];
         let Some(gt) = rest.find('>') else { break };
         let tag = &rest[..=gt];
         let formatted = stack.iter().any(|t| matches!(t, Tag::Format(..)));
         if let (Some(t), true) = (open_tag(tag), stack.len() < 32) {
             match t {
-                Tag::Format(cmd, _) => raw.push_str(cmd),
-                Tag::NoCase if formatted => raw.push('{'),
-                Tag::NoCase => {}
+                Tag::Format(cmd, _) => {
+                    marked_up |= in_group(&stack);
+                    raw.push_str(cmd)
+                }
+                Tag::NoCase if formatted || in_group(&stack) => raw.push('{'),
+                Tag::NoCase => {
+                    marked_up = false;
+                }
             }
             stack.push(t);
             rest = &rest[gt + 1..];
@@ -987,27 +1014,33 @@ pub(crate) fn rich(s: &str, nocase: bool) -> Text {
             match t {
                 Some(Tag::Format(..)) => {
                     raw.push('}');
-                    if !still {
+                    if !still && !in_group(&stack) {
                         out.push(Chunk::Raw(std::mem::take(&mut raw)));
                     }
                 }
-                Some(Tag::NoCase) if still => raw.push('}'),
+                Some(Tag::NoCase) if still || in_group(&stack) => raw.push('}'),
+                Some(Tag::NoCase) => close_group(&mut out, &mut raw, &mut nocase_text, marked_up),
                 _ => {}
             }
             rest = &rest[gt + 1..];
             continue;
         }
         // Not markup: literal text.
-        push_text(&mut out, &mut raw, &stack, tag);
+        push_text(&mut out, &mut raw, &mut nocase_text, &stack, tag);
         rest = &rest[gt + 1..];
     }
-    push_text(&mut out, &mut raw, &stack, rest);
-    if !raw.is_empty() {
-        // Unclosed tags: close them.
-        for t in stack.iter().rev() {
-            if matches!(t, Tag::Format(..)) || stack.iter().any(|t| matches!(t, Tag::Format(..))) {
+    push_text(&mut out, &mut raw, &mut nocase_text, &stack, rest);
+    // Unclosed tags: close them.
+    if in_group(&stack) {
+        for t in stack[1..].iter().rev() {
+            if matches!(t, Tag::Format(..)) || marked_up {
                 raw.push('}');
             }
+        }
+        close_group(&mut out, &mut raw, &mut nocase_text, marked_up);
+    } else if !raw.is_empty() {
+        for _ in stack.iter().rev() {
+            raw.push('}');
         }
         out.push(Chunk::Raw(raw));
     }

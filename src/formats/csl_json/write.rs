@@ -35,6 +35,7 @@ fn stray_lt(s: &str) -> std::borrow::Cow<'_, str> {
         "<sub>",
         "</sub>",
         "<span style=\"font-variant:small-caps;\">",
+        "<span class=\"nocase\">",
         "</span>",
     ];
     if !s.contains('<') {
@@ -63,17 +64,17 @@ fn stray_lt(s: &str) -> std::borrow::Cow<'_, str> {
 /// A raw LaTeX chunk as CSL markup: formatting commands become tags, and every `<` of the
 /// chunk's text becomes `&lt;`, so that text such as `</i>` inside italics (from mis-nested
 /// markup) is never taken for a tag when the output is read again.
-fn raw_csl(r: &str) -> String {
+fn raw_csl(r: &str, nocase: bool) -> String {
     // A character the chunk does not hold stands for its `<` while it is rendered.
     let mark = r
         .contains('<')
         .then(|| ('\u{FDD0}'..='\u{FDEF}').find(|c| !r.contains(*c)))
         .flatten();
     let Some(mark) = mark else {
-        return stray_lt(&latex::render_raw_csl(r)).into_owned();
+        return stray_lt(&latex::render_raw_csl_with(r, nocase)).into_owned();
     };
     let marked = r.replace('<', mark.encode_utf8(&mut [0; 4]));
-    stray_lt(&latex::render_raw_csl(&marked)).replace(mark, "&lt;")
+    stray_lt(&latex::render_raw_csl_with(&marked, nocase)).replace(mark, "&lt;")
 }
 
 /// Appends `s` as a JSON string literal.
@@ -134,7 +135,23 @@ fn rich_text_into(t: &Text, nocase: bool, push: &mut dyn FnMut(&str)) {
             protected.clear();
         }
     };
+    // A font switch at the top level (`\bf Bold title`) reaches to the end of the text;
+    // its tags open before the next text.
+    let mut style = latex::Style::default();
+    let mut shown = latex::Style::default();
     for c in t.chunks() {
+        if let Chunk::Raw(r) = c {
+            if let Some(next) = style.after(r) {
+                style = next;
+                continue;
+            }
+        }
+        if shown != style {
+            flush(push, &mut protected);
+            push(&shown.close());
+            push(&style.open());
+            shown = style;
+        }
         match c {
             Chunk::Protected(s) if nocase => protected.push_str(&esc(s)),
             Chunk::Plain(s) | Chunk::Protected(s) => {
@@ -144,7 +161,7 @@ fn rich_text_into(t: &Text, nocase: bool, push: &mut dyn FnMut(&str)) {
                 }
             }
             Chunk::Raw(r) => {
-                let r = raw_csl(r);
+                let r = raw_csl(r, nocase);
                 if !r.is_empty() {
                     flush(push, &mut protected);
                     push(&r);
@@ -152,13 +169,19 @@ fn rich_text_into(t: &Text, nocase: bool, push: &mut dyn FnMut(&str)) {
             }
             Chunk::Math(m) => {
                 flush(push, &mut protected);
-                push("$");
-                push(&esc(&m.split_whitespace().collect::<Vec<_>>().join(" ")));
-                push("$");
+                match latex::math_text(m, true) {
+                    Some(t) => push(&t),
+                    None => {
+                        push("$");
+                        push(&esc(&m.split_whitespace().collect::<Vec<_>>().join(" ")));
+                        push("$");
+                    }
+                }
             }
         }
     }
     flush(push, &mut protected);
+    push(&shown.close());
 }
 
 /// A JSON string literal of `t`'s rich text, trimmed, written into `out` as it is made (a
