@@ -83,6 +83,8 @@ pub struct Converter<W: Write> {
     started: bool,
     /// Whether every entry gets a generated key.
     rekey: bool,
+    /// CSL-JSON ids written so far: each item gets one no earlier item has.
+    csl_ids: HashSet<String>,
 }
 
 impl<W: Write> Converter<W> {
@@ -100,6 +102,7 @@ impl<W: Write> Converter<W> {
             written: 0,
             started: false,
             rekey: false,
+            csl_ids: HashSet::default(),
         }
     }
 
@@ -492,6 +495,23 @@ impl<W: Write> Converter<W> {
         } else {
             None
         };
+        // CSL-JSON ids: an entry whose key an earlier item has as its id is written with
+        // one of its own.
+        let mut csl_ids: HashMap<usize, String> = HashMap::default();
+        if self.csl() {
+            for n in (0..lowering.len()).filter(|n| !skip.contains(n)) {
+                let key = match &new_keys {
+                    Some(_) => continue,
+                    None => lowering.key(n).to_string(),
+                };
+                let span = lowering.span(n);
+                let file = lowering.file(n);
+                if let Some((new, d)) = self.unique_csl_id(&key, (&file, 0, span), &key) {
+                    diags.push(d);
+                    csl_ids.insert(n, new);
+                }
+            }
+        }
         let no_comments: Vec<&Comment> = Vec::new();
         let mut start = 0;
         while start < lowering.len() {
@@ -512,6 +532,9 @@ impl<W: Write> Converter<W> {
                     let (mut e, d) = lowering.entry(n);
                     if let Some(r) = &new_keys {
                         r.apply(n, &mut e);
+                    }
+                    if let Some(id) = csl_ids.get(&n) {
+                        e.set("id", crate::model::Value::text(id.clone()));
                     }
                     ds.extend(d);
                     // Room for about the entry's own size, once it is lowered: a string grown
@@ -644,6 +667,8 @@ impl<W: Write> Converter<W> {
         let mut out = String::new();
         let mut count = 0;
         let mut n = 0;
+        // This input's ids (exact, as CSL compares them) → where and of what type.
+        let mut ids_here: HashMap<String, (u32, String)> = HashMap::default();
         reader.read_each(text, |entry, ds| {
             let Some(mut e) = entry else {
                 if renamed.is_none() {
@@ -663,6 +688,31 @@ impl<W: Write> Converter<W> {
                 Some(r) => r.apply(n, &mut e),
                 None => self.check_and_remember(&e, &file, &mut diags),
             }
+            if renamed.is_none() {
+                if let Some(&(line, ref kind)) = ids_here.get(&e.key) {
+                    let place = format!("on line {line}");
+                    let mut d = Diagnostic::new(
+                        Severity::Error,
+                        "duplicate-key",
+                        bibtex::duplicate_key_message(
+                            &e.key,
+                            &e.key,
+                            &place,
+                            Some((kind, &e.kind)),
+                        ),
+                    )
+                    .with_key(&e.key);
+                    d = d.at_line_col(span.unwrap_or_default(), 0, 0);
+                    d.file = file.clone();
+                    diags.push(d);
+                } else {
+                    ids_here.insert(
+                        e.key.clone(),
+                        (e.origin.as_ref().map_or(0, |o| o.line), e.kind.clone()),
+                    );
+                }
+                self.give_unique_id(&mut e, &file, &mut diags);
+            }
             n += 1;
             print(&self.target, &mut out, &e, &[], false);
             count += 1;
@@ -677,8 +727,61 @@ impl<W: Write> Converter<W> {
         if renamed.is_none() {
             invalid.take(None, None, &mut diags, true);
         }
+        // The key checks above give offsets only.
+        crate::diagnostic::locate(&decoded.text, &mut diags);
         diags.sort_by_key(|d| (d.line, d.column));
         Ok(diags)
+    }
+
+    /// For CSL-JSON output: the id to write for an entry whose id is `id`, when an
+    /// earlier item has it (`id-2`, `id-3`, …, the first that none has), with the warning
+    /// that says so. CSL processors keep one item per id; the renamed item keeps its key
+    /// in `citation-key`.
+    fn unique_csl_id(
+        &mut self,
+        id: &str,
+        at: (&Option<Arc<str>>, u32, crate::model::Span),
+        key: &str,
+    ) -> Option<(String, Diagnostic)> {
+        if !self.csl() || self.csl_ids.insert(id.to_string()) {
+            return None;
+        }
+        let new = (2..)
+            .map(|n| format!("{id}-{n}"))
+            .find(|c| !self.csl_ids.contains(c))?;
+        self.csl_ids.insert(new.clone());
+        let mut d = Diagnostic::new(
+            Severity::Warning,
+            "duplicate-id",
+            format!(
+                "an earlier item has the id `{id}`; CSL processors keep one item per id, so this one is written with the id `{new}` (its `citation-key` stays `{key}`)"
+            ),
+        )
+        .with_key(key);
+        d = d.at_line_col(at.2, 0, 0);
+        d.file = at.0.clone();
+        Some((new, d))
+    }
+
+    /// Gives `e` a CSL-JSON id no earlier item has (see [`Converter::unique_csl_id`]).
+    fn give_unique_id(
+        &mut self,
+        e: &mut Entry,
+        file: &Option<Arc<str>>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        if !self.csl() {
+            return;
+        }
+        let id = e
+            .get("id")
+            .map_or_else(|| e.key.clone(), |v| v.to_plain_string());
+        let line = e.origin.as_ref().map_or(0, |o| o.line);
+        let span = e.origin.as_ref().map_or_else(Default::default, |o| o.span);
+        if let Some((new, d)) = self.unique_csl_id(&id, (file, line, span), &e.key.clone()) {
+            e.set("id", crate::model::Value::text(new));
+            diags.push(d);
+        }
     }
 
     /// Reports an entry whose key an earlier entry has, and remembers its key.
@@ -699,8 +802,15 @@ impl<W: Write> Converter<W> {
     /// up (their titles get acronym protection in `.bib` output).
     pub fn entries(&mut self, entries: &[Entry], generated: bool) -> io::Result<()> {
         let mut s = String::new();
+        let mut ignored = Vec::new();
         for e in entries {
-            print(&self.target, &mut s, e, &[], generated);
+            if self.csl() {
+                let mut e = e.clone();
+                self.give_unique_id(&mut e, &None, &mut ignored);
+                print(&self.target, &mut s, &e, &[], generated);
+            } else {
+                print(&self.target, &mut s, e, &[], generated);
+            }
         }
         self.emit(&s, entries.len())
     }

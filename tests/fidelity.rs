@@ -341,3 +341,56 @@ fn braces_are_counted_as_bibtex_counts_them() {
         formatted.text
     );
 }
+
+#[test]
+fn duplicate_ids_in_csl_json_are_made_unique_and_reported() {
+    // Two items with one id: reported on reading, and written with ids of their own.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("in.json"),
+        r#"[{"id": "x", "type": "book", "title": "A"}, {"id": "x", "type": "book", "title": "B"}, {"id": "x-2", "type": "book", "title": "C"}]"#,
+    )
+    .unwrap();
+    let run = |to: &str| {
+        let out = Command::cargo_bin("bibkit")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["convert", "in.json", "--to", to])
+            .output()
+            .unwrap();
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+            out.status.code(),
+        )
+    };
+    let (json, err, code) = run("csl-json");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("in.json:1:45: error[duplicate-key]"), "{err}");
+    let items: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let ids: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    // In output order: the second item takes `x-2`, so the third (`x-2`) gets one too.
+    assert_eq!(ids, ["x", "x-2", "x-2-2"]);
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 3, "{ids:?}");
+    assert_eq!(items[1]["citation-key"], "x");
+    assert!(err.contains("warning[duplicate-id]"), "{err}");
+    // To BibTeX both entries are written; the repeat is the same error.
+    let (bib, err, _) = run("bibtex");
+    assert_eq!(bib.matches("@book{x,").count(), 2, "{bib}");
+    assert!(err.contains("error[duplicate-key]"), "{err}");
+    // From a .bib file with an exact repeat, too.
+    let (out, err, _) = convert(
+        "@misc{x, title={A}}\n@misc{x, title={B}}\n",
+        &["--to", "csl-json"],
+    );
+    assert!(out.contains("\"id\": \"x-2\""), "{out}");
+    assert!(err.contains("in.bib:2:1: warning[duplicate-id]"), "{err}");
+}

@@ -464,6 +464,11 @@ pub struct Message {
 /// `syntax`, `duplicate-key`, `invalid-date`, … are rules, under the same ids).
 pub const MESSAGES: &[Message] = &[
     Message {
+        id: "duplicate-id",
+        commands: "convert",
+        summary: "Two items would have one CSL-JSON `id`, which CSL processors do not allow (one of them silently wins); the later one is written with the id `id-2` (`-3`, … when taken), and its `citation-key` keeps the key.",
+    },
+    Message {
         id: "csl-syntax",
         commands: "convert",
         summary: "A CSL-JSON input is not valid JSON here; the item is skipped and the others are read.",

@@ -60,6 +60,17 @@
 //! does not say which BibLaTeX type an entry had (`@mvbook`, `@inbook`, `@manual`, an
 //! unknown type), the type is kept in `custom.entrytype`.
 //!
+//! # Ids
+//!
+//! Every item's `id` is its key (or its own `id` field), and no two items share one: CSL
+//! processors keep one item per id, silently. An item whose id an earlier item in the
+//! output has is written with `id-2` (or `-3`, …, the first no item has), with a
+//! `duplicate-id` warning; its `citation-key` stays the key, so nothing is lost and
+//! reading the file back gives both entries. Ids are compared exactly, as CSL compares
+//! them (`Knuth84` and `knuth84` are two ids, though one BibTeX key). Reading CSL-JSON, an
+//! item whose id an earlier item has is a `duplicate-key` error, as in a `.bib` file;
+//! both are read.
+//!
 //! # Fields
 //!
 //! Each CSL variable takes the first of its sources that the entry has; a source that is
