@@ -41,6 +41,9 @@ pub struct Decoded {
     /// 8 KiB (as git decides), and no UTF-16. Nothing is read from such a file, and
     /// [`invalid_diagnostics`] reports it once.
     pub binary: bool,
+    /// Where bytes that are not UTF-8 were read as windows-1252 instead
+    /// ([`decode_utf8_lossy`]), in `text` offsets, with each byte.
+    pub salvaged: Vec<(Span, u8)>,
 }
 
 impl Decoded {
@@ -201,6 +204,106 @@ pub fn decode_utf8(bytes: &[u8]) -> Decoded {
         }
     }
     out
+}
+
+/// Decodes UTF-8, reading each byte that is not part of a valid UTF-8 sequence as
+/// windows-1252 (the usual origin of a stray byte in a UTF-8 file: an `é` typed in a
+/// Latin-1 editor), so that no record is lost. Where it did so is in
+/// [`Decoded::salvaged`]; [`salvage_diagnostics`] turns that into warnings. A byte-order
+/// mark, UTF-16 and binary files are handled as in [`decode_utf8`].
+///
+/// ```
+/// use bibkit::source::decode_utf8_lossy;
+/// let d = decode_utf8_lossy("@misc{a, title = {Caf\u{e9} ".as_bytes().iter().copied().chain(*b"cr\xe8me}}").collect::<Vec<u8>>().as_slice());
+/// assert_eq!(d.text, "@misc{a, title = {Café crème}}");
+/// assert!(d.invalid.is_empty());
+/// assert_eq!(d.salvaged.len(), 1);
+/// ```
+pub fn decode_utf8_lossy(bytes: &[u8]) -> Decoded {
+    let mut out = decode_utf8(bytes);
+    if out.invalid.is_empty() || out.encoding.is_some() || out.unreadable() {
+        return out;
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut text = String::with_capacity(bytes.len() + 16);
+    let mut salvaged = Vec::new();
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                text.push_str(s);
+                break;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                text.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(after.len()).max(1);
+                for &b in &after[..bad] {
+                    let start = text.len();
+                    let one = [b];
+                    let (c, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&one);
+                    // The five bytes windows-1252 leaves undefined decode to C1 controls,
+                    // which a terminal may act on: U+FFFD instead.
+                    if c.chars().all(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+                        text.push('\u{FFFD}');
+                    } else {
+                        text.push_str(&c);
+                    }
+                    salvaged.push((Span::new(start, text.len()), b));
+                }
+                rest = &after[bad..];
+            }
+        }
+    }
+    out.text = text;
+    out.invalid.clear();
+    out.salvaged = salvaged;
+    out
+}
+
+/// One warning (`lossy-byte`) per line where [`decode_utf8_lossy`] read bytes that are not
+/// UTF-8 as windows-1252, naming the first byte and what it was read as.
+///
+/// ```
+/// use bibkit::source::{decode_utf8_lossy, salvage_diagnostics};
+/// let d = decode_utf8_lossy(b"@misc{a, title = {Caf\xe9 cr\xe8me}}\n");
+/// let w = salvage_diagnostics(&d, None);
+/// assert_eq!(w.len(), 1);
+/// assert_eq!((w[0].rule, w[0].line, w[0].column), ("lossy-byte", 1, 22));
+/// assert!(w[0].message.starts_with("byte 0xE9 is not UTF-8 (2 places in this line); read as `é`"), "{}", w[0].message);
+/// ```
+pub fn salvage_diagnostics(
+    decoded: &Decoded,
+    file: Option<std::sync::Arc<str>>,
+) -> Vec<crate::diagnostic::Diagnostic> {
+    use crate::diagnostic::{Diagnostic, Severity};
+    let mut cursor = crate::diagnostic::Cursor::new(&decoded.text);
+    let diags = decoded
+        .salvaged
+        .iter()
+        .map(|&(span, byte)| {
+            let (line, column) = cursor.seek(span.start);
+            let c = &decoded.text[span.start..span.end];
+            let mut d = Diagnostic::new(
+                Severity::Warning,
+                "lossy-byte",
+                if c == "\u{FFFD}" {
+                    format!(
+                        "byte 0x{byte:02X} is not UTF-8, nor a windows-1252 character; read as U+FFFD (`--lossy`); if the file is in another encoding, pass `--encoding`"
+                    )
+                } else {
+                    format!(
+                        "byte 0x{byte:02X} is not UTF-8; read as `{}` as in windows-1252 (`--lossy`); if the file is in another encoding, pass `--encoding`",
+                        crate::diagnostic::escape_control(c)
+                    )
+                },
+            )
+            .at_line_col(span, line, column);
+            d.file = file.clone();
+            d
+        })
+        .collect();
+    merge_by_record(diags, |_| None)
 }
 
 /// The encoding a label names, for reading files: any WHATWG label except those of the
@@ -525,7 +628,7 @@ pub fn invalid_diagnostics(
         return out;
     }
     let message = match encoding {
-        None => "invalid UTF-8; the record containing it was skipped (if the file uses another encoding, pass `--encoding`, e.g. `--encoding latin1`)".to_string(),
+        None => "invalid UTF-8; the record containing it was skipped (if the file uses another encoding, pass `--encoding`, e.g. `--encoding latin1`; `--lossy` reads stray bytes as windows-1252 and keeps the record)".to_string(),
         Some(e) => format!("bytes that are not valid {e}; the record containing them was skipped"),
     };
     let mut cursor = crate::diagnostic::Cursor::new(&decoded.text);

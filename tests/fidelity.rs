@@ -394,3 +394,55 @@ fn duplicate_ids_in_csl_json_are_made_unique_and_reported() {
     assert!(out.contains("\"id\": \"x-2\""), "{out}");
     assert!(err.contains("in.bib:2:1: warning[duplicate-id]"), "{err}");
 }
+
+#[test]
+fn a_stray_latin1_byte_loses_no_record_with_lossy() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("in.bib"),
+        b"@misc{a, title = {Caf\xe9 cr\xe8me}}\n@misc{b, title = {Fine \x9d}}\n@misc{c, title = {ok}}\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::cargo_bin("bibkit")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .args(["convert", "in.bib", "--to", "csl-json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+            out.status.code(),
+        )
+    };
+    // Without it: one error per record, and the records are skipped.
+    let (json, err, code) = run(&[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(err.matches("error[invalid-encoding]").count(), 2, "{err}");
+    assert!(err.contains("`--lossy`"), "{err}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&json)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // With it: every record, a warning naming the byte, and no C1 control in the output.
+    let (json, err, code) = run(&["--lossy"]);
+    assert_eq!(code, Some(0), "{err}");
+    let items: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 3);
+    assert_eq!(items[0]["title"], "Café crème");
+    assert_eq!(items[1]["title"], "Fine \u{fffd}");
+    assert!(err.contains("in.bib:1:22: warning[lossy-byte]: byte 0xE9 is not UTF-8 (2 places in this line); read as `é`"), "{err}");
+    assert!(
+        err.contains(
+            "in.bib:2:24: warning[lossy-byte]: byte 0x9D is not UTF-8, nor a windows-1252 character"
+        ),
+        "{err}"
+    );
+}

@@ -464,6 +464,11 @@ pub struct Message {
 /// `syntax`, `duplicate-key`, `invalid-date`, … are rules, under the same ids).
 pub const MESSAGES: &[Message] = &[
     Message {
+        id: "lossy-byte",
+        commands: "convert, check (with `--lossy`)",
+        summary: "A byte of a UTF-8 file is not UTF-8; with `--lossy` it is read as the windows-1252 character it would be (a stray `é` from a Latin-1 editor) and its record is kept, where without it the record is skipped.",
+    },
+    Message {
         id: "duplicate-id",
         commands: "convert",
         summary: "Two items would have one CSL-JSON `id`, which CSL processors do not allow (one of them silently wins); the later one is written with the id `id-2` (`-3`, … when taken), and its `citation-key` keeps the key.",

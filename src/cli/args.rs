@@ -87,6 +87,11 @@ pub(crate) struct CheckArgs {
     /// (JabRef's `% Encoding:` line, a byte-order mark): `latin1`, `windows-1252`, …
     #[arg(long, value_name = "NAME")]
     pub(crate) encoding: Option<String>,
+    /// Read bytes of a UTF-8 file that are not UTF-8 as windows-1252 (a stray `é` from a
+    /// Latin-1 editor), with a `lossy-byte` warning per line, instead of skipping the
+    /// records that hold them.
+    #[arg(long, conflicts_with = "encoding")]
+    pub(crate) lossy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -146,6 +151,11 @@ pub(crate) struct ConvertArgs {
     /// its `[input]` table sets `max-input-size`.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+    /// Read bytes of a UTF-8 file that are not UTF-8 as windows-1252 (a stray `é` from a
+    /// Latin-1 editor), with a `lossy-byte` warning per line, instead of skipping the
+    /// records that hold them.
+    #[arg(long, conflicts_with = "encoding")]
+    pub(crate) lossy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -129,12 +129,16 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
                     shown(&name)
                 );
             }
-            match load_input(bib, &bib_limits, args.encoding.as_deref()) {
+            match load_input(bib, &bib_limits, args.encoding.as_deref(), args.lossy) {
                 // The checker keeps the text (for the source lines of findings): no copy.
                 Ok(source) => {
                     if let Err(code) = ensure_headroom(source.decoded.text.len(), 1) {
                         return code;
                     }
+                    findings.extend(bibkit::source::salvage_diagnostics(
+                        &source.decoded,
+                        Some(name.clone()),
+                    ));
                     checker.add_bib_decoded(name, source.decoded, source.encoding)
                 }
                 Err(()) => trouble = true,

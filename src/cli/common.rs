@@ -163,8 +163,9 @@ pub(crate) fn load_input(
     path: &Path,
     limits: &Limits,
     encoding: Option<&str>,
+    lossy: bool,
 ) -> Result<Source, ()> {
-    match project::load(path, limits, encoding) {
+    match project::load_with(path, limits, encoding, lossy) {
         Ok(s) => {
             print_notes(&s);
             Ok(s)

@@ -31,8 +31,14 @@ pub(crate) fn run(args: &ConvertArgs) -> ExitCode {
     let mut read = Vec::with_capacity(inputs.len());
     let mut trouble = false;
     for path in once_each(&inputs) {
-        match load_input(path, &limits, args.encoding.as_deref()) {
+        match load_input(path, &limits, args.encoding.as_deref(), args.lossy) {
             Ok(source) => {
+                let mut stderr = std::io::stderr().lock();
+                for d in
+                    bibkit::source::salvage_diagnostics(&source.decoded, Some(source.name.clone()))
+                {
+                    let _ = writeln!(stderr, "{}", d.render(Some(&source.decoded.text)));
+                }
                 let is_output = output.is_some_and(|o| bibkit::io::same_file(path, o));
                 let format = input_format(args.from, &source);
                 read.push(Input {

@@ -39,6 +39,25 @@ impl Source {
     /// assert_eq!(s.notes, ["read as windows-1252, as its `% Encoding:` line says"]);
     /// ```
     pub fn decode(path: &Path, bytes: Vec<u8>, encoding: Option<&str>) -> Option<Source> {
+        Source::decode_with(path, bytes, encoding, false)
+    }
+
+    /// Like [`Source::decode`]; with `lossy`, a UTF-8 file's bytes that are not UTF-8 are
+    /// read as windows-1252 ([`source::decode_utf8_lossy`]) instead of making their records
+    /// unreadable.
+    ///
+    /// ```
+    /// use bibkit::project::Source;
+    /// let s = Source::decode_with("a.bib".as_ref(), b"@misc{a, title = {Caf\xe9}}".to_vec(), None, true).unwrap();
+    /// assert_eq!(s.decoded.text, "@misc{a, title = {Café}}");
+    /// assert_eq!(s.decoded.salvaged.len(), 1);
+    /// ```
+    pub fn decode_with(
+        path: &Path,
+        bytes: Vec<u8>,
+        encoding: Option<&str>,
+        lossy: bool,
+    ) -> Option<Source> {
         let mut notes = Vec::new();
         let (decoded, enc) = if let Some(label) = encoding {
             let decoded = source::decode_owned(bytes, Some(label))?;
@@ -54,7 +73,11 @@ impl Source {
                 Some(enc.name()),
             )
         } else {
-            let decoded = source::decode_utf8_owned(bytes);
+            let decoded = if lossy && std::str::from_utf8(&bytes).is_err() {
+                source::decode_utf8_lossy(&bytes)
+            } else {
+                source::decode_utf8_owned(bytes)
+            };
             if let Some(enc) = decoded.encoding {
                 notes.push(format!("read as {enc}, as its byte-order mark says"));
             }
@@ -117,8 +140,18 @@ pub enum LoadError {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load(path: &Path, limits: &Limits, encoding: Option<&str>) -> Result<Source, LoadError> {
+    load_with(path, limits, encoding, false)
+}
+
+/// [`load`], with `lossy` as in [`Source::decode_with`].
+pub fn load_with(
+    path: &Path,
+    limits: &Limits,
+    encoding: Option<&str>,
+    lossy: bool,
+) -> Result<Source, LoadError> {
     let bytes = crate::io::read_input(path, limits)?;
-    Source::decode(path, bytes, encoding)
+    Source::decode_with(path, bytes, encoding, lossy)
         .ok_or_else(|| LoadError::Encoding(encoding.unwrap_or_default().to_string()))
 }
 

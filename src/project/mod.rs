@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 mod load;
 
-pub use load::{LoadError, Source, display_name, load};
+pub use load::{LoadError, Source, display_name, load, load_with};
 
 use crate::check::cited::{self, Include, IncludeKind, Kind, Scan};
 use crate::diagnostic::{Diagnostic, Severity};
