@@ -320,6 +320,16 @@ fn edtf_date(s: &str) -> Option<DatePart> {
     } else {
         xdigits(parts[0], 4)?
     };
+    // A negative year whose digits are all unspecified (`-XXXX`) would be `-0`, which
+    // keeps no sign: its unspecified digits are held as 9s (only the digits the mask
+    // leaves are read).
+    let year = if neg && ymask != 0 {
+        (0..4)
+            .filter(|i| ymask & (1 << i) != 0)
+            .fold(year, |y, i| y + 9 * 10i64.pow(i))
+    } else {
+        year
+    };
     let mut p = DatePart {
         year: if neg { -year } else { year },
         approximate,
@@ -604,6 +614,16 @@ enum Tok {
 /// assert_eq!(parse_free("Spring 2020").unwrap().to_string(), "2020-21");
 /// ```
 pub fn parse_free(s: &str) -> Option<Date> {
+    // biblatex's datetime ranges (`2004-04-25T14:34:00/2004-04-26T14:37:06`), which
+    // strict EDTF leaves out of intervals.
+    if let Some((a, b)) = s.split_once('/') {
+        if let (Some(a), Some(b)) = (edtf_date(a), edtf_date(b)) {
+            if (a.time.is_some() || b.time.is_some()) && order_key(&a, false) <= order_key(&b, true)
+            {
+                return Some(Date::Range(RangeEnd::Known(a), RangeEnd::Known(b)));
+            }
+        }
+    }
     for sep in ["--", "—", "–", " - ", " / ", " to ", " until ", " bis "] {
         if let Some((a, b)) = s.split_once(sep) {
             let one = |x: &str| edtf_date(x).or_else(|| free_part(x));
@@ -787,9 +807,22 @@ fn free_part(s: &str) -> Option<DatePart> {
         [Num(y, yl), Month(m), Num(d, _)] if *yl >= 3 || *y < 0 => {
             part(*y, Some(i64::from(*m)), Some(*d))
         }
+        // `2000-00-00` and `2000-00`: zeros mean year precision (databases write them).
+        [Num(y, 4), Num(0, 2), Num(0, 2)] | [Num(y, 4), Num(0, 2)]
+            if seps.iter().all(|&c| c == '-') =>
+        {
+            part(*y, None, None)
+        }
         // `2000-01-00`: day zero means month precision.
         [Num(y, 4), Num(m, 2), Num(0, 2)] if seps.iter().all(|&c| c == '-') => {
             part(*y, Some(*m), None)
+        }
+        // `1.1.2000`, `25.12.2001`: day, month, year, as dotted dates are written where
+        // they are used (German, Russian, …).
+        [Num(d, dl), Num(m, ml), Num(y, 4)]
+            if *dl <= 2 && *ml <= 2 && seps.iter().all(|&c| c == '.') =>
+        {
+            part(*y, Some(*m), Some(*d))
         }
         // Numeric forms. Year first with hyphens is ISO's shape, which EDTF already judged.
         [Num(y, yl), Num(m, _), Num(d, _)]
@@ -869,7 +902,6 @@ mod tests {
             "Y2006",
             "2000/12-12",
             "2012-10-10T1:10:10",
-            "2005-07-25T10:10:10Z/2006-01-01T10:10:10Z",
             "0000-02/0000",
             "2004-06-11%/2004-06~",
             "1985-04-12T23:20:30z",
@@ -877,6 +909,18 @@ mod tests {
         ] {
             assert_eq!(p(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn deliberate_differences_from_strict_edtf_and_citation_js() {
+        // Strict EDTF has no times in intervals; biblatex's date fields do: `parse_edtf`
+        // says no, `parse` reads them.
+        let range = "2005-07-25T10:10:10Z/2006-01-01T10:10:10Z";
+        assert_eq!(parse_edtf(range), None);
+        assert_eq!(p(range).as_deref(), Some(range));
+        // citation-js reads no dotted date; bibkit reads day.month.year, as dotted dates
+        // are written where they are used.
+        assert_eq!(p("1.5.1998").as_deref(), Some("1998-05-01"));
     }
 
     #[test]
@@ -911,7 +955,6 @@ mod tests {
             "foo",
             "1 naj 2000",
             "naj 2000",
-            "1.5.1998",
             "n.d.",
             "c1988",
             "forthcoming",

@@ -446,3 +446,47 @@ fn a_stray_latin1_byte_loses_no_record_with_lossy() {
         "{err}"
     );
 }
+
+#[test]
+fn dates_from_real_exports() {
+    use bibkit::date::parse;
+    let s = |d: &str| parse(d).map(|d| d.to_string());
+    // biblatex datetime ranges: a time at each end.
+    assert_eq!(
+        s("2004-04-25T14:34:00/2004-04-26T14:37:06").as_deref(),
+        Some("2004-04-25T14:34:00/2004-04-26T14:37:06")
+    );
+    // Day.month.year.
+    assert_eq!(s("1.1.2000").as_deref(), Some("2000-01-01"));
+    assert_eq!(s("25.12.2001").as_deref(), Some("2001-12-25"));
+    assert_eq!(s("31.2.2001"), None);
+    // Zero month and day: the year.
+    assert_eq!(s("2000-00-00").as_deref(), Some("2000"));
+    assert_eq!(s("2000-00").as_deref(), Some("2000"));
+    // A negative year with every digit unspecified keeps its sign.
+    assert_eq!(s("-XXXX-12-XX").as_deref(), Some("-XXXX-12-XX"));
+    assert_eq!(s("-XX00").as_deref(), Some("-XX00"));
+    // In a conversion: no invalid-date warning, and the CSL date parts.
+    let input = "@misc{a, title={A}, date={2004-04-25T14:34:00/2004-04-26T14:37:06}}\n\
+                 @misc{b, title={B}, date={1.1.2000}}\n@misc{c, title={C}, date={2000-00-00}}\n\
+                 @misc{d, title={D}, date={-XXXX-12-XX}}\n";
+    let (out, err, code) = convert(input, &["--to", "csl-json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("invalid-date"), "{err}");
+    let items: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        items[0]["issued"]["date-parts"],
+        serde_json::json!([[2004, 4, 25], [2004, 4, 26]])
+    );
+    assert_eq!(
+        items[1]["issued"]["date-parts"],
+        serde_json::json!([[2000, 1, 1]])
+    );
+    assert_eq!(
+        items[2]["issued"]["date-parts"],
+        serde_json::json!([[2000]])
+    );
+    assert_eq!(items[3]["issued"]["raw"], "-XXXX-12-XX");
+    let (bib, _, _) = convert(input, &["--to", "biblatex"]);
+    assert!(bib.contains("date  = {-XXXX-12-XX}"), "{bib}");
+}
