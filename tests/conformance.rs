@@ -74,13 +74,21 @@ const DELIBERATE: &[(&str, &str, &str)] = &[
         "2005-07-25T10:10:10Z/2006-01-01T10:10:10Z",
         "biblatex's datetime ranges have times in intervals, which strict EDTF does not (`parse_edtf` still says no)",
     ),
-    ("dates", "2005-07-25/2006-01-01T10:10:10Z", "a biblatex datetime range"),
+    (
+        "dates",
+        "2005-07-25/2006-01-01T10:10:10Z",
+        "a biblatex datetime range",
+    ),
     (
         "edtf-levels",
         "2005-07-25T10:10:10Z/2006-01-01T10:10:10Z",
         "a biblatex datetime range",
     ),
-    ("edtf-levels", "2005-07-25/2006-01-01T10:10:10Z", "a biblatex datetime range"),
+    (
+        "edtf-levels",
+        "2005-07-25/2006-01-01T10:10:10Z",
+        "a biblatex datetime range",
+    ),
 ];
 
 /// Prints the rate, checks the ratchet, and grows the list when asked.

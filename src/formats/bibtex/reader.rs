@@ -193,7 +193,8 @@ fn restore_kind(e: &mut Entry) {
         .to_plain_string()
         .trim()
         .to_ascii_lowercase();
-    if super::bibtex_fallback(&own).is_some_and(|k| k == e.kind) {
+    let typed = matches!(own.as_str(), "thesis" | "report") && e.get("type").is_some();
+    if !typed && super::bibtex_fallback(&own).is_some_and(|k| k == e.kind) {
         e.kind = own;
         e.fields.remove(i);
     }

@@ -214,8 +214,13 @@ fn dialect_kind(entry: &Entry, dialect: Dialect) -> (&str, Option<Option<String>
     // when it is a BibLaTeX key (BibTeX prints it as it stands), else as written.
     let english = |implied: &str| -> Option<Option<String>> {
         let written = ty.as_deref().map(str::trim).unwrap_or_default();
+        // Dropped only when it reads back the same: the key itself, or the text the
+        // BibTeX type implies exactly as written (`Technical Report` is kept, not re-cased).
+        let same = written.eq_ignore_ascii_case(implied)
+            || crate::formats::csl_json::default_genre(kind) == Some(written)
+            || crate::formats::csl_json::type_text(implied) == written;
         match key {
-            Some(k) if !k.is_empty() && k == implied => Some(None),
+            Some(k) if !k.is_empty() && k == implied && same => Some(None),
             Some(k) if !k.is_empty() && written.eq_ignore_ascii_case(k) => {
                 Some(Some(crate::formats::csl_json::type_text(k).to_string()))
             }
@@ -253,6 +258,9 @@ pub(crate) fn bibtex_fallback(kind: &str) -> Option<&'static str> {
         "suppcollection" | "inreference" => "incollection",
         "mvproceedings" => "proceedings",
         "suppperiodical" => "article",
+        // Without a `type` (see `write_entry`).
+        "thesis" => "phdthesis",
+        "report" => "techreport",
         _ => return None,
     })
 }
@@ -332,11 +340,13 @@ pub fn write_entry(out: &mut String, entry: &Entry, opts: &WriteOptions) {
             Value::Verbatim(s) => fields.push((name, own, Val::Verbatim(s))),
         }
     }
-    // A type BibTeX lacks: say which it was, so that reading the file restores it.
-    if kind != entry.kind.as_str()
-        && bibtex_fallback(&entry.kind).is_some()
-        && entry.get("entrytype").is_none()
-    {
+    // A type BibTeX lacks: say which it was, so that reading the file restores it (a
+    // `@thesis` or `@report` that no `type` makes a PhD thesis or a technical report too).
+    let restorable = match entry.kind.as_str() {
+        "thesis" | "report" => entry.get("type").is_none(),
+        k => bibtex_fallback(k).is_some(),
+    };
+    if kind != entry.kind.as_str() && restorable && entry.get("entrytype").is_none() {
         fields.push((
             "entrytype".into(),
             true,
