@@ -97,6 +97,14 @@ pub fn plain_bib(entries: usize) -> String {
     s
 }
 
+/// `n` entries that each parse only when `\{` is a literal brace (as LaTeX reads it),
+/// so that each is read twice.
+pub fn escaped_braces(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("@misc{{e{i}, author = {{Thi\\{{'ebaux}}, title = {{T}}}}\n"))
+        .collect()
+}
+
 /// `text` repeated until the result is at least `bytes` long.
 pub fn repeated(text: &str, bytes: usize) -> String {
     text.repeat(bytes.div_ceil(text.len()).max(1))
@@ -505,6 +513,41 @@ pub fn time_attacks() -> Vec<Attack> {
             200_000,
             "entries",
             |n, d| { bib_cmd("check")(&write(d, "a.bib", invalid_bytes(n))) }
+        ),
+        attack!(
+            "invalid-bytes/lossy",
+            "an invalid byte in every entry, read with --lossy",
+            200_000,
+            "entries",
+            |n, d| { args(&["convert", &write(d, "a.bib", invalid_bytes(n)), "--lossy"]) }
+        ),
+        attack!(
+            "escaped-brace/convert",
+            "every entry parses only with \\{ as a literal brace",
+            200_000,
+            "entries",
+            |n, d| { bib_cmd("convert")(&write(d, "a.bib", escaped_braces(n))) }
+        ),
+        attack!(
+            "escaped-brace/fmt",
+            "every entry parses only with \\{ as a literal brace",
+            200_000,
+            "entries",
+            |n, d| { bib_cmd("fmt")(&write(d, "a.bib", escaped_braces(n))) }
+        ),
+        attack!(
+            "backslash-runs/convert",
+            "long runs of backslashes before braces, in a value that does not close",
+            2_000_000,
+            "bytes",
+            |n, d| {
+                let body = repeated(&format!("{}{{", "\\".repeat(63)), n);
+                bib_cmd("convert")(&write(
+                    d,
+                    "a.bib",
+                    format!("@misc{{a, title = {{{body}\n@misc{{b}}\n"),
+                ))
+            }
         ),
         attack!(
             "invalid-bytes/fmt",
