@@ -267,6 +267,27 @@ fn a_listing_with_thousands_of_authors_is_split() {
     assert_eq!(json[0]["author"].as_array().unwrap().len(), 3_000);
 }
 
+#[test]
+fn a_listing_title_of_capitals_and_initials_is_split() {
+    let dir = tmp();
+    std::fs::write(
+        dir.path().join("a.listing"),
+        hostile::listing_initials_and_capitals(200_000),
+    )
+    .unwrap();
+    let o = run(dir.path(), &["convert", "a.listing", "--to", "csl-json"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(json[0]["title"].as_str().unwrap().ends_with(" Title"));
+    let families: Vec<&str> = json[0]["author"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["family"].as_str().unwrap())
+        .collect();
+    assert_eq!(families, ["SENDING", "NEUMANN", "Perkovsky", "deKleer"]);
+}
+
 // ---------------------------------------------------------------- explosions
 
 #[test]

@@ -223,6 +223,22 @@ pub fn listing_long_title(bytes: usize) -> String {
     s
 }
 
+/// A listing record whose title is `bytes` of words that end in capitals and initials
+/// (`lightJ.J.`, `CuOT`, `UHV-TEMM`: each a candidate boundary that the title side has to
+/// judge), followed by authors written with undotted initials and family names in capitals.
+pub fn listing_initials_and_capitals(bytes: usize) -> String {
+    let mut rng = Rng::new(17);
+    let mut s = String::from("CLOct 10, 2023\n");
+    let tails = ["J.J.", "OT", "-TEMM", "V.", "Ю", "ABAB", "”A."];
+    while s.len() < bytes {
+        s.push_str(&rng.word());
+        s.push_str(tails[(rng.next() % tails.len() as u64) as usize]);
+        s.push(' ');
+    }
+    s.push_str("TitleO. SENDING, I. V. E. R. NEUMANN, EE Perkovsky, Johan deKleer\nAn abstract.\n");
+    s
+}
+
 /// `entries` entries whose keys `ref0000000000000` … differ only in their last bytes,
 /// which a multiply-rotate hash over eight-byte words maps to one bucket.
 pub fn colliding_keys(entries: usize) -> String {
@@ -576,6 +592,13 @@ pub fn time_attacks() -> Vec<Attack> {
             1_000_000,
             "bytes",
             |n, d| { bib_cmd("convert")(&write(d, "a.listing", listing_long_title(n))) }
+        ),
+        attack!(
+            "listing-initials/convert",
+            "a listing title line of words ending in capitals and initials",
+            1_000_000,
+            "bytes",
+            |n, d| { bib_cmd("convert")(&write(d, "a.listing", listing_initials_and_capitals(n))) }
         ),
         attack!(
             "colliding-keys/check",

@@ -19,22 +19,36 @@
 //! at `, ` and ` and `, and every name is judged by how name-like its tokens are:
 //!
 //! * a capitalised word (`Hurst`, `Barth-Maron`, `O'Neil`, `Fučkar`), an initial (`P.`,
-//!   `Ch.`, `J.-P.`), a particle inside the name (`van`, `der`, `de`) or a trailing suffix
-//!   (`Jr.`, `III`) costs nothing;
-//! * a camel-case word costs a little when it begins with a common surname prefix (`LeCun`,
-//!   `McDonald`, `DeWitt`), more otherwise (`VenkataKeerthy`), and more again as the first
-//!   token of a name, where given names rarely have inner capitals;
-//! * all-capital words, lowercase words that are not particles, and single letters without a
-//!   dot at the end of a name cost more;
+//!   `Ch.`, `J.-P.`, `A.B.`, `K.P`), an initial without its dot (`V`, `Ю`) inside a name, a
+//!   particle inside the name (`van`, `der`, `de`) or a trailing suffix (`Jr.`, `III`)
+//!   costs nothing; two or three initials written together without dots (`EE`, `AF`,
+//!   `ВЮ`) cost almost nothing inside a name;
+//! * a family name in capitals after nothing but initials (`O. SENDING`, `I. V. E. R.
+//!   NEUMANN`, `M. V. RAMA RAO`, `Y LI`) costs nothing;
+//! * a camel-case word costs a little when it begins with a common surname prefix or a
+//!   particle (`LeCun`, `McDonald`, `DeWitt`, `deKleer`), more otherwise
+//!   (`VenkataKeerthy`), and more again as the first token of a name, where given names
+//!   rarely have inner capitals;
+//! * other all-capital words, lowercase words that are not particles, and initials at the
+//!   end of a name cost more;
 //! * tokens with digits or punctuation, or that start with two capitals and go on in
 //!   lowercase (`NRoss`, `BAlbert` — the tail of an acronym glued to a name), cost most;
-//! * names of two or three tokens are the norm; one token (a mononym) or four and more cost
-//!   extra, growing with length.
+//! * names of two words, or one or two words after initials, are the norm (the initials of
+//!   a name count as one word: `K. M. D. C. Jayathileke` is as usual as `Ada Lovelace`);
+//!   one word alone (a mononym) or three words and more cost extra, growing with length.
 //!
-//! The title side costs extra when it ends in a hyphen (`Multi-Chip-|Modules`) or a comma, or when its
-//! last word is itself camel-case (`TensorFlow`). The lowest total wins; ties go to the
-//! later boundary. Every weight is a multiple of a tenth and penalties are added up in
-//! tenths, so equal penalties tie exactly.
+//! The title side costs extra when it ends in a hyphen (`Multi-Chip-|Modules`) or a comma;
+//! when it ends in an initial (`…, J.|J. Fang`, `Cu₂OR.|J. Elliott`); when its last word
+//! has a capitalised part after a lowercase letter (`TensorFlow`, `reasoningJohan`,
+//! `amberV`: an earlier boundary in that word is likelier — but a short formula such as
+//! `CuO` or `GaN` may end in a capital); and when the boundary cuts a word in capitals in
+//! two, its first part starting the word and the author side going on in capitals
+//! (`NEUMA|NN`, `RAM|A RAO`). The lowest total wins; ties go to the later boundary. Every
+//! weight is a multiple of a tenth and penalties are added up in tenths, so equal
+//! penalties tie exactly.
+//!
+//! These are all judgements of shape — case, initials, punctuation, script — not of
+//! vocabulary: no list of given names or family names is consulted.
 //!
 //! Scoring takes time linear in the line: the names of the whole line are found and judged
 //! once, and each candidate's penalty is put together from running sums over them, since
@@ -53,6 +67,11 @@
 //!   (`…Model XJ. Smith`) is split before the initial, which is right for initials but not
 //!   for a title ending in a capital letter followed by a one-letter name.
 //! * An organisation as the only author (`OpenAI`) is read as a one-token family name.
+//! * A title that ends in capitals glued to initials without dots (`…of DNAJJ Smith`,
+//!   `Cu₂OAL Daltin`) cannot be cut by shape: the boundary falls before the last capital
+//!   (`DNAJ|J Smith`).
+//! * A nickname in parentheses (`Wei (Daisy) Cai`) or a dash other than `-` inside a name
+//!   (`Yi–Ching`) makes the name look odd, and can move the boundary past it.
 //! * A token of more than 64 characters counts as odd, whatever it is made of: no name
 //!   token is that long, and the limit keeps the time to score a line linear in its length
 //!   even when one huge token is full of capitals.
@@ -87,6 +106,8 @@ enum Shape {
     Initial,
     /// `A` (an initial without its dot).
     Letter,
+    /// `EE`, `AF`, `ВЮ` (two or three initials without dots, written together).
+    Glued,
     /// `LeCun`, `McDonald`.
     CamelPrefixed,
     /// `VenkataKeerthy`.
@@ -133,6 +154,8 @@ fn part_shape(p: &str) -> Shape {
     if !chars[0].is_uppercase() {
         return if letters.iter().all(|c| !c.is_uppercase()) {
             Shape::Lower
+        } else if particle_glued_to_word(p) {
+            Shape::CamelPrefixed
         } else {
             Shape::Odd
         };
@@ -155,24 +178,50 @@ fn part_shape(p: &str) -> Shape {
     if !inner_caps {
         return Shape::Word;
     }
-    if CAMEL_PREFIXES.iter().any(|pre| {
-        p.starts_with(pre)
-            && p[pre.len()..]
-                .chars()
-                .next()
-                .is_some_and(char::is_uppercase)
-    }) {
+    if CAMEL_PREFIXES
+        .iter()
+        .any(|pre| p.strip_prefix(pre).is_some_and(is_capitalised_word))
+    {
         Shape::CamelPrefixed
     } else {
         Shape::Camel
     }
 }
 
+/// Whether `p` is a capitalised word of two letters or more, with no capital after the
+/// first letter but after an apostrophe (`Cun`, `Donald`, `Kleer`, `O'Neil`): what
+/// [`part_shape`] calls [`Shape::Word`], checked without looking for prefixes.
+fn is_capitalised_word(p: &str) -> bool {
+    let chars: Vec<char> = p.chars().collect();
+    chars.len() > 1
+        && chars[0].is_uppercase()
+        && !chars[1].is_uppercase()
+        && chars.iter().any(|c| c.is_lowercase())
+        && chars.iter().all(|&c| c.is_alphabetic() || is_apostrophe(c))
+        && !chars
+            .windows(2)
+            .any(|w| w[0].is_lowercase() && w[1].is_uppercase())
+}
+
+/// A particle of two letters or more written together with a capitalised word, as the
+/// family name `deKleer` or `vanDyke` is.
+fn particle_glued_to_word(p: &str) -> bool {
+    PARTICLES
+        .iter()
+        .any(|pre| pre.len() >= 2 && p.strip_prefix(pre).is_some_and(is_capitalised_word))
+}
+
 fn is_initial(t: &str) -> bool {
-    // A., Ch., J.-P., A.B., Th.
+    // A., Ch., J.-P., A.B., Th.; and K.P, E.P.D (initials run together, the last dot left
+    // out).
     let t = t.trim_end_matches(',');
     if !t.ends_with('.') {
-        return false;
+        let mut segs = t.split('.');
+        return t.contains('.')
+            && segs.all(|seg| {
+                let mut cs = seg.chars();
+                cs.next().is_some_and(char::is_uppercase) && cs.next().is_none()
+            });
     }
     t.split('-').all(|part| {
         part.split_terminator('.').all(|seg| {
@@ -184,6 +233,10 @@ fn is_initial(t: &str) -> bool {
             && !part.is_empty()
     })
 }
+
+/// Initials written together without dots (`EE`, `MWJ`) have at most this many letters; a
+/// longer all-capital token is a word (`NASA`, `SENDING`).
+const MAX_GLUED: usize = 3;
 
 /// Tokens of more than this many characters are [`Shape::Odd`] without a closer look, so
 /// that judging a token, and every cut-off tail of it, takes bounded time.
@@ -205,10 +258,15 @@ fn shape(token: &str) -> Shape {
         return Shape::Odd;
     }
     let shapes: Vec<Shape> = parts.iter().map(|p| part_shape(p)).collect();
+    if let [Shape::AllCaps] = shapes[..] {
+        if token.chars().count() <= MAX_GLUED {
+            return Shape::Glued;
+        }
+    }
     let rank = |s: Shape| match s {
         Shape::Word | Shape::Uncased => 0,
         Shape::Lower => 1, // `Jean-baptiste` style parts are rare but harmless
-        Shape::Letter => 2,
+        Shape::Letter | Shape::Glued => 2,
         Shape::CamelPrefixed => 3,
         Shape::Camel => 4,
         Shape::AllCaps => 5,
@@ -261,9 +319,10 @@ fn token_cost(s: Shape, pos: Pos) -> Cost {
         (Shape::Word, _) | (Shape::Uncased, _) => 0,
         (Shape::Initial, Last | Only) => 30,
         (Shape::Initial, _) => 0,
-        (Shape::Letter, Middle) => 5,
-        (Shape::Letter, First) => 10,
+        (Shape::Letter, First | Middle) => 0,
         (Shape::Letter, _) => 30,
+        (Shape::Glued, First | Middle) => 1,
+        (Shape::Glued, _) => 25,
         (Shape::CamelPrefixed, First | Only) => 8,
         (Shape::CamelPrefixed, _) => 3,
         (Shape::Camel, First | Only) => 25,
@@ -277,16 +336,46 @@ fn token_cost(s: Shape, pos: Pos) -> Cost {
     }
 }
 
-/// The cost of a name with `core` tokens that are not particles.
-fn length_cost(core: usize) -> Cost {
-    match core {
-        0 => 60,
-        1 => 35,
-        2 => 0,
-        3 => 3,
-        4 => 12,
-        k => 12 + 20 * (k as Cost - 4),
+/// Initials, with or without dots: `P.`, `P`, `PJ`.
+fn is_initial_like(s: Shape) -> bool {
+    matches!(s, Shape::Initial | Shape::Letter | Shape::Glued)
+}
+
+/// Whether a token is written in capitals only (`SENDING`, `LI`).
+fn is_capitals(s: Shape) -> bool {
+    matches!(s, Shape::AllCaps | Shape::Glued)
+}
+
+/// Whether a token counts as a word towards the length of a name, at position `pos`:
+/// particles do not, and all the initials of a name count as one word together
+/// (`K. M. D. C. Jayathileke` is as long as `Ada Lovelace`). Capitals that end a name
+/// are a family name (`Wei LI`), not initials.
+fn is_word(s: Shape, pos: Pos) -> bool {
+    s != Shape::Particle && (!is_initial_like(s) || (s == Shape::Glued && pos == Pos::Last))
+}
+
+/// The cost of a name with `words` words that are not particles or initials, and
+/// `initials` initials (see [`is_word`]). Two words are the norm, with initials or without
+/// (`Ada Lovelace`, `Guy L. Steele`); so is one word after initials (`K. M. D. C.
+/// Jayathileke`).
+fn length_cost(words: usize, initials: usize) -> Cost {
+    match (words, initials > 0) {
+        (0, false) => 60,
+        (0, true) | (1, false) => 35,
+        (1, true) | (2, _) => 0,
+        (3, _) => 3,
+        (4, _) => 12,
+        (k, _) => 12 + 20 * (k as Cost - 4),
     }
+}
+
+/// Where the family name in capitals of a name with these token shapes starts, if the
+/// name is initials then capitals (`O. SENDING`, `M. V. RAMA RAO`, `Y LI`): a common way
+/// to write a name, whose capitals cost nothing. The first token is always an initial.
+fn capitals_after_initials(shapes: &[Shape]) -> Option<usize> {
+    let run = shapes.iter().rev().take_while(|&&s| is_capitals(s)).count();
+    let c = (shapes.len() - run).max(1);
+    (c < shapes.len() && shapes[..c].iter().all(|&s| is_initial_like(s))).then_some(c)
 }
 
 fn name_cost(name: &str) -> Cost {
@@ -297,25 +386,44 @@ fn name_cost(name: &str) -> Cost {
     while tokens.len() > 1 && crate::name::is_suffix(tokens[tokens.len() - 1]) {
         tokens.pop();
     }
-    let n = tokens.len();
-    let mut cost = 0;
-    let mut core = 0;
-    for (i, t) in tokens.iter().enumerate() {
-        let s = shape(t);
-        if s != Shape::Particle {
-            core += 1;
-        }
-        cost += token_cost(s, Pos::of(i, n));
+    let shapes: Vec<Shape> = tokens.iter().map(|t| shape(t)).collect();
+    let n = shapes.len();
+    if let Some(c) = capitals_after_initials(&shapes) {
+        let cost: Cost = (0..c).map(|i| token_cost(shapes[i], Pos::of(i, n))).sum();
+        return cost + length_cost(n - c, c);
     }
-    cost + length_cost(core)
+    let (mut cost, mut words, mut initials) = (0, 0, 0);
+    for (i, &s) in shapes.iter().enumerate() {
+        let pos = Pos::of(i, n);
+        cost += token_cost(s, pos);
+        if is_word(s, pos) {
+            words += 1;
+        } else if is_initial_like(s) {
+            initials += 1;
+        }
+    }
+    cost + length_cost(words, initials)
 }
 
 /// How un-name-like one given-first name is (0 = a perfectly ordinary name).
+///
+/// ```
+/// use bibkit::formats::listing::split::name_penalty;
+/// assert_eq!(name_penalty("Ada Lovelace"), 0.0);
+/// assert_eq!(name_penalty("K. M. D. C. Jayathileke"), 0.0);
+/// assert_eq!(name_penalty("I. V. E. R. NEUMANN"), 0.0);
+/// assert!(name_penalty("EE Perkovsky") < name_penalty("using Deep"));
+/// ```
 pub fn name_penalty(name: &str) -> f64 {
     to_penalty(name_cost(name))
 }
 
 /// Splits an author list written as `A, B and C` (also `A, B, and C`) into names.
+///
+/// ```
+/// use bibkit::formats::listing::split::split_names;
+/// assert_eq!(split_names("Ada Lovelace, Alan Turing and Grace Hopper").len(), 3);
+/// ```
 pub fn split_names(authors: &str) -> Vec<&str> {
     let mut out = Vec::new();
     for part in authors.split(", ") {
@@ -360,8 +468,14 @@ struct Names {
     tokens: Vec<Token>,
     /// `middle[j]`: the cost of tokens `..j` if each were in the middle of a name.
     middle: Vec<Cost>,
-    /// `core[j]`: how many of the tokens `..j` are not particles.
-    core: Vec<usize>,
+    /// `words[j]`: how many of the tokens `..j` are words in the middle of a name (see
+    /// [`is_word`]).
+    words: Vec<usize>,
+    /// `initials[j]`: how many of the tokens `..j` are [initial-like](is_initial_like).
+    initials: Vec<usize>,
+    /// `capitals[j]`: where the run of tokens in [capitals](is_capitals) that ends at token
+    /// `j` starts within its name (`j + 1` when token `j` is not in capitals).
+    capitals: Vec<usize>,
     /// `kept[r]`: one past the last token of name `r` that is not a trailing suffix.
     kept: Vec<usize>,
     /// `tail[r]`: the cost of the names `r..`.
@@ -374,17 +488,24 @@ impl Names {
         let mut first_token = Vec::with_capacity(ranges.len() + 1);
         let mut tokens = Vec::new();
         let mut kept = Vec::with_capacity(ranges.len());
+        let mut capitals = Vec::new();
         for &(start, end) in &ranges {
             first_token.push(tokens.len());
+            let mut run = tokens.len();
             let name = &line[start..end];
             let base = name.as_ptr() as usize;
             let mut last_kept = tokens.len();
             for t in name.split_whitespace() {
                 let at = start + (t.as_ptr() as usize - base);
+                let shape = shape(t);
+                if !is_capitals(shape) {
+                    run = tokens.len() + 1;
+                }
+                capitals.push(run);
                 tokens.push(Token {
                     start: at,
                     end: at + t.len(),
-                    shape: shape(t),
+                    shape,
                 });
                 if !crate::name::is_suffix(t) {
                     last_kept = tokens.len();
@@ -394,23 +515,29 @@ impl Names {
         }
         first_token.push(tokens.len());
         let mut middle = Vec::with_capacity(tokens.len() + 1);
-        let mut core = Vec::with_capacity(tokens.len() + 1);
-        let (mut m, mut c) = (0, 0);
+        let mut words = Vec::with_capacity(tokens.len() + 1);
+        let mut initials = Vec::with_capacity(tokens.len() + 1);
+        let (mut m, mut w, mut k) = (0, 0, 0);
         for t in &tokens {
             middle.push(m);
-            core.push(c);
+            words.push(w);
+            initials.push(k);
             m += token_cost(t.shape, Pos::Middle);
-            c += usize::from(t.shape != Shape::Particle);
+            w += usize::from(is_word(t.shape, Pos::Middle));
+            k += usize::from(is_initial_like(t.shape));
         }
         middle.push(m);
-        core.push(c);
+        words.push(w);
+        initials.push(k);
         let mut names = Names {
             tail: vec![0; ranges.len() + 1],
             ranges,
             first_token,
             tokens,
             middle,
-            core,
+            words,
+            initials,
+            capitals,
             kept,
         };
         for r in (0..names.ranges.len()).rev() {
@@ -430,15 +557,33 @@ impl Names {
     fn tail_cost(&self, r: usize, first: usize, s: Shape) -> Cost {
         // Trailing suffixes are dropped, but never the first token.
         let end = self.kept[r].max(first + 1);
-        let own_core = usize::from(s != Shape::Particle);
+        let own_initial = usize::from(is_initial_like(s));
         if end == first + 1 {
-            return token_cost(s, Pos::Only) + length_cost(own_core);
+            return token_cost(s, Pos::Only)
+                + length_cost(usize::from(is_word(s, Pos::Only)), own_initial);
         }
-        let last = &self.tokens[end - 1];
-        token_cost(s, Pos::First)
-            + (self.middle[end - 1] - self.middle[first + 1])
-            + token_cost(last.shape, Pos::Last)
-            + length_cost(own_core + self.core[end] - self.core[first + 1])
+        let first_cost = token_cost(s, Pos::First);
+        let inner = first + 1;
+        // Initials, then a family name in capitals (see `capitals_after_initials`).
+        let c = self.capitals[end - 1].max(inner);
+        if c < end && own_initial == 1 && self.initials[c] - self.initials[inner] == c - inner {
+            return first_cost
+                + (self.middle[c] - self.middle[inner])
+                + length_cost(end - c, c - first);
+        }
+        let last = self.tokens[end - 1].shape;
+        let last_word = is_word(last, Pos::Last);
+        first_cost
+            + (self.middle[end - 1] - self.middle[inner])
+            + token_cost(last, Pos::Last)
+            + length_cost(
+                usize::from(is_word(s, Pos::First))
+                    + (self.words[end - 1] - self.words[inner])
+                    + usize::from(last_word),
+                own_initial
+                    + (self.initials[end - 1] - self.initials[inner])
+                    + usize::from(is_initial_like(last) && !last_word),
+            )
     }
 }
 
@@ -452,46 +597,125 @@ struct TitleScan {
     last: Option<char>,
     /// Where the word holding it starts.
     word: usize,
-    /// Where the uppercase letter of the last lowercase-uppercase pair is.
+    /// Where the last capitalised part after a lowercase letter was seen (see
+    /// [`TitleScan::cost`]).
     camel: Option<usize>,
+    /// The previous character was a capital after fewer than three lowercase letters,
+    /// which makes a capitalised part if anything but white space follows it.
+    camel_pending: bool,
+    /// How many lowercase letters end the text.
+    lowercase: usize,
+    /// How many capitals end the text.
+    capitals: usize,
+    /// Whether those capitals start a word or follow ASCII punctuation (`TEM` in `UHV-TEM`,
+    /// but not `O` in `CuO` or `Cu₂O`, nor `C` in `25 °C`).
+    capitals_alone: bool,
+    /// The capitals and lowercase letters of the text's last run of letters, while it can
+    /// still be an initial (`J`, `Ch`, `Yu`, `OR`).
+    group: Option<(u8, u8)>,
+    /// Whether the trimmed text ends in such a run and a dot (`J.`, `U.S.`, `Yu.`).
+    initial: bool,
     /// The previous character.
     prev: Option<char>,
 }
 
 impl TitleScan {
     fn push(&mut self, at: usize, c: char) {
+        let after_letter = self.prev.is_some_and(char::is_alphabetic);
         if !c.is_whitespace() {
             if self.prev.is_none_or(char::is_whitespace) {
                 self.word = at;
             }
-            if c.is_uppercase() && self.prev.is_some_and(char::is_lowercase) {
+            if self.camel_pending {
                 self.camel = Some(at);
             }
+            self.camel_pending = false;
+            if c.is_uppercase() && self.lowercase > 0 {
+                if self.lowercase >= 3 {
+                    self.camel = Some(at);
+                } else {
+                    self.camel_pending = true;
+                }
+            }
+            if c.is_uppercase() {
+                if self.capitals == 0 {
+                    self.capitals_alone = self
+                        .prev
+                        .is_none_or(|p| p.is_whitespace() || p.is_ascii_punctuation());
+                }
+                self.capitals += 1;
+            } else {
+                self.capitals = 0;
+            }
+            self.initial = c == '.' && self.group.is_some();
             self.end = at + c.len_utf8();
             self.last = Some(c);
+        } else {
+            self.camel_pending = false;
+            self.capitals = 0;
         }
+        self.lowercase = if c.is_lowercase() {
+            self.lowercase + 1
+        } else {
+            0
+        };
+        self.group = match self.group {
+            _ if c.is_uppercase() && !after_letter => Some((1, 0)),
+            Some((1, 0)) if c.is_uppercase() => Some((2, 0)),
+            Some((1, k)) if c.is_lowercase() && k < 2 => Some((1, k + 1)),
+            _ => None,
+        };
         self.prev = Some(c);
     }
 
+    /// Whether the text ends in capitals that start a word or follow punctuation, with no
+    /// space after them, so that a boundary here cuts a word in capitals in two when the
+    /// author side starts with more capitals (`NEUMA|NN`, `RAM|A RAO`, `VAN D|ER WIEL`).
+    fn ends_in_capitals(&self, at: usize) -> bool {
+        self.end == at && self.capitals > 0 && self.capitals_alone
+    }
+
     /// The penalty, in tenths, of a title made of everything pushed so far (which ends at
-    /// `at`), or `None` if that is blank: a trailing space, a final `-` or `,`, and a last
-    /// word with a lowercase letter followed by a capital each cost extra.
+    /// `at`), or `None` if that is blank. Each of these costs extra:
+    ///
+    /// * a trailing space;
+    /// * a final `-` or `,`;
+    /// * a final initial: a capital with at most two lowercase letters, or two capitals,
+    ///   after no letter, then a dot (`…, J.`, `…, Yu.`, `Cu₂OR.`: the boundary cut
+    ///   `J.J. Fang`, `Yu.V. Vorobiev` or `R.J. Elliott` in two);
+    /// * a last word with a capitalised part after a lowercase letter: a capital followed
+    ///   by more of the word (`TensorFlow`, `reasoningJohan`, `spectroscopyJ.`), or ending
+    ///   it after three lowercase letters or more (`amberV`, `lightJ`). An earlier
+    ///   boundary in the same word is likelier. A capital that ends a short mixed-case word
+    ///   (`CuO`, `GaN`) is not such a part.
     fn cost(&self, at: usize) -> Option<Cost> {
-        self.last?;
+        let last = self.last?;
         let mut p = 0;
         if self.end != at {
             p += 60;
         }
-        match self.last {
-            Some('-') => p += 40,
-            Some(',') => p += 30,
+        match last {
+            '-' => p += 40,
+            ',' => p += 30,
             _ => {}
+        }
+        if self.initial {
+            p += 20;
         }
         if self.camel.is_some_and(|c| c >= self.word) {
             p += 10;
         }
         Some(p)
     }
+}
+
+/// What a boundary costs that cuts a word in capitals in two (see
+/// [`TitleScan::ends_in_capitals`]).
+const CUT_CAPITALS: Cost = 20;
+
+/// Capitals without a dot: `A`, `NN`, `RAO`.
+fn is_bare_capitals(s: Shape) -> bool {
+    matches!(s, Shape::Letter | Shape::Glued | Shape::AllCaps)
 }
 
 /// Every candidate boundary with its penalty, in the order of the line.
@@ -519,7 +743,12 @@ pub fn candidates(line: &str) -> Vec<Split> {
                 } else {
                     shape(&line[i..token.end])
                 };
-                let cost = title_cost + names.tail_cost(r, t, s) + names.tail[r + 1];
+                let cut = if title.ends_in_capitals(i) && is_bare_capitals(s) {
+                    CUT_CAPITALS
+                } else {
+                    0
+                };
+                let cost = title_cost + cut + names.tail_cost(r, t, s) + names.tail[r + 1];
                 out.push(Split {
                     at: i,
                     penalty: to_penalty(cost),
@@ -561,9 +790,10 @@ mod tests {
                 (Shape::Word, _) | (Shape::Uncased, _) => 0.0,
                 (Shape::Initial, Last | Only) => 3.0,
                 (Shape::Initial, _) => 0.0,
-                (Shape::Letter, Middle) => 0.5,
-                (Shape::Letter, First) => 1.0,
+                (Shape::Letter, First | Middle) => 0.0,
                 (Shape::Letter, _) => 3.0,
+                (Shape::Glued, First | Middle) => 0.1,
+                (Shape::Glued, _) => 2.5,
                 (Shape::CamelPrefixed, First | Only) => 0.8,
                 (Shape::CamelPrefixed, _) => 0.3,
                 (Shape::Camel, First | Only) => 2.5,
@@ -586,23 +816,43 @@ mod tests {
                 tokens.pop();
             }
             let n = tokens.len();
+            let shapes: Vec<Shape> = tokens.iter().map(|t| shape(t)).collect();
+            let initial = |s: Shape| matches!(s, Shape::Initial | Shape::Letter | Shape::Glued);
+            let capitals = |s: Shape| matches!(s, Shape::AllCaps | Shape::Glued);
+            // Initials, then capitals to the end: the capitals cost nothing and are words.
+            let family = (1..n).find(|&c| {
+                shapes[..c].iter().all(|&s| initial(s)) && shapes[c..].iter().all(|&s| capitals(s))
+            });
             let mut penalty = 0.0;
-            let mut core = 0;
-            for (i, t) in tokens.iter().enumerate() {
+            let (mut words, mut initials) = (0, 0);
+            for (i, &s) in shapes.iter().enumerate() {
                 let pos = match (i == 0, i == n - 1) {
                     (true, true) => Pos::Only,
                     (true, false) => Pos::First,
                     (false, true) => Pos::Last,
                     (false, false) => Pos::Middle,
                 };
-                let s = shape(t);
-                if s != Shape::Particle {
-                    core += 1;
+                if family.is_some_and(|c| i >= c) {
+                    words += 1;
+                    continue;
                 }
                 penalty += token_penalty(s, pos);
+                if s == Shape::Particle {
+                } else if initial(s) && !(s == Shape::Glued && pos == Pos::Last) {
+                    initials += 1;
+                } else {
+                    words += 1;
+                }
             }
+            // Initials count as a word but for a third one: `Guy L. Steele` is as usual as
+            // `Ada Lovelace`.
+            let length = match words {
+                0 | 1 => words + usize::from(initials > 0),
+                2 => 2,
+                w => w,
+            };
             penalty
-                + match core {
+                + match length {
                     0 => 6.0,
                     1 => 3.5,
                     2 => 0.0,
@@ -627,12 +877,35 @@ mod tests {
             if t.ends_with(',') {
                 p += 3.0;
             }
+            // A capital and at most two lowercase letters, or two capitals, after no letter,
+            // then a dot.
+            let rev: Vec<char> = t.chars().rev().collect();
+            if rev[0] == '.' {
+                let letters = rev[1..].iter().take_while(|c| c.is_alphabetic()).count();
+                let group = &rev[1..1 + letters];
+                let capitals = group.iter().filter(|c| c.is_uppercase()).count();
+                let lower = group.iter().filter(|c| c.is_lowercase()).count();
+                let ok = match (group.len(), capitals) {
+                    (1, 1) => true,
+                    (2, 2) => true,
+                    (2 | 3, 1) => group.last().unwrap().is_uppercase() && lower == group.len() - 1,
+                    _ => false,
+                };
+                if ok {
+                    p += 2.0;
+                }
+            }
             let last = t.rsplit(char::is_whitespace).next().unwrap_or(t);
             let chars: Vec<char> = last.chars().collect();
-            if chars
-                .windows(2)
-                .any(|w| w[0].is_lowercase() && w[1].is_uppercase())
-            {
+            let camel = (1..chars.len()).any(|i| {
+                let run = chars[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|c| c.is_lowercase())
+                    .count();
+                chars[i].is_uppercase() && run > 0 && (i + 1 < chars.len() || run >= 3)
+            });
+            if camel {
                 p += 1.0;
             }
             Some(p)
@@ -647,9 +920,28 @@ mod tests {
                         .iter()
                         .map(|n| name_penalty(n))
                         .sum();
+                    // A word in capitals cut in two.
+                    let rev: Vec<char> = line[..i].chars().rev().collect();
+                    let run = rev.iter().take_while(|c| c.is_uppercase()).count();
+                    let alone = rev
+                        .get(run)
+                        .is_none_or(|c| c.is_whitespace() || c.is_ascii_punctuation());
+                    let names_after = split_names(&line[i..]);
+                    let first = names_after
+                        .first()
+                        .and_then(|n| n.split_whitespace().next())
+                        .unwrap_or("");
+                    let cut = if run > 0
+                        && alone
+                        && matches!(shape(first), Shape::Letter | Shape::Glued | Shape::AllCaps)
+                    {
+                        2.0
+                    } else {
+                        0.0
+                    };
                     Some(Split {
                         at: i,
-                        penalty: title + names,
+                        penalty: title + cut + names,
                     })
                 })
                 .collect()
@@ -731,6 +1023,17 @@ mod tests {
         "eBay",
         "Is",
         "Need?",
+        "reasoning",
+        "amber",
+        "CuO",
+        "Cu₂O",
+        "UHV-TEM",
+        "“KANTARO”",
+        "Киева",
+        "25 °C",
+        "spectroscopyJ.",
+        "U.S.",
+        "Yu.",
         "ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB",
         "aBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaBaB",
     ];
@@ -771,6 +1074,17 @@ mod tests {
         "using",
         "and",
         "NRoss",
+        "EE",
+        "AF",
+        "MWJ",
+        "ВЮ",
+        "Ю",
+        "SENDING",
+        "NEUMANN",
+        "LI",
+        "deKleer",
+        "K.P",
+        "J.J.",
         "X1",
         "Jean-baptiste",
         "jean-Paul",
@@ -923,6 +1237,153 @@ mod tests {
         assert_eq!(shape("PT-4o"), Shape::Odd);
         assert_eq!(shape("OptimizationsS."), Shape::Odd);
         assert_eq!(shape("张伟"), Shape::Uncased);
+        assert_eq!(shape("EE"), Shape::Glued);
+        assert_eq!(shape("ВЮ"), Shape::Glued);
+        assert_eq!(shape("NASA"), Shape::AllCaps);
+        assert_eq!(shape("deKleer"), Shape::CamelPrefixed);
+        assert_eq!(shape("eBay"), Shape::Odd);
+        assert_eq!(shape("K.P"), Shape::Initial);
+        assert_eq!(shape("LaTeXF"), Shape::Camel);
+    }
+
+    // Real names from the shared corpus that were split wrongly (issue 12, item 16).
+
+    #[test]
+    fn lowercase_title_end_before_a_capitalised_name() {
+        assert_eq!(
+            parts("Qualitative reasoningJohan de Kleer, Jon Doyle"),
+            ("Qualitative reasoning", "Johan de Kleer, Jon Doyle")
+        );
+        // The corpus writes the particle glued to the family name.
+        assert_eq!(
+            parts("AMORD: Explicit control of reasoningJohan deKleer, Jon Doyle, Guy L. Steele"),
+            (
+                "AMORD: Explicit control of reasoning",
+                "Johan deKleer, Jon Doyle, Guy L. Steele"
+            )
+        );
+    }
+
+    #[test]
+    fn a_run_of_initials_after_a_title() {
+        assert_eq!(
+            parts(
+                "Donor and Acceptor Density Variations in Electrodeposited Cuprous Oxide Thin FilmsK. M. D. C. Jayathileke, W. Siripala, J. K. D. S. Jayanetti"
+            ),
+            (
+                "Donor and Acceptor Density Variations in Electrodeposited Cuprous Oxide Thin Films",
+                "K. M. D. C. Jayathileke, W. Siripala, J. K. D. S. Jayanetti"
+            )
+        );
+        // Initials run together are not cut in two.
+        assert_eq!(
+            parts("Preparation of Cu₂O nanoparticlesD. Chen, S. Ni, J.J. Fang, T. Xiao").0,
+            "Preparation of Cu₂O nanoparticles"
+        );
+        assert_eq!(
+            parts("Symmetry of excitons in Cu₂OR.J. Elliott"),
+            ("Symmetry of excitons in Cu₂O", "R.J. Elliott")
+        );
+        assert_eq!(
+            parts("Band Structure Investigations of GaN FilmsV.P. Makhniy, Yu.V. Vorobiev").0,
+            "Band Structure Investigations of GaN Films"
+        );
+    }
+
+    #[test]
+    fn title_glued_to_undotted_initials() {
+        let line = "A new genus and species of dryophthorid weevils (Coleoptera, Dryophthoridae: Stromboscerinae) from the Rovno amberV Yu Nazarenko, E E Perkovsky";
+        assert_eq!(parts(line).1, "V Yu Nazarenko, E E Perkovsky");
+        // The corpus has the initials run together too.
+        assert_eq!(
+            parts("from the Rovno amberV Yu Nazarenko, EE Perkovsky").1,
+            "V Yu Nazarenko, EE Perkovsky"
+        );
+        assert_eq!(
+            parts("Point defects in oxidesS Aggarwal, J Töpfer, TL Tsai, R Dieckmann").1,
+            "S Aggarwal, J Töpfer, TL Tsai, R Dieckmann"
+        );
+        // A formula ending in a capital keeps it (`CuO`), an acronym gives none away.
+        assert_eq!(
+            parts("Relaxation of radiation-induced defects in CuOT Arbuzova, S Naumov").0,
+            "Relaxation of radiation-induced defects in CuO"
+        );
+        assert_eq!(
+            parts("Integrating ILP and EBLR J Mooney, J M Zelle").0,
+            "Integrating ILP and EBL"
+        );
+        assert_eq!(
+            parts("Oxidation of Cu₂O at 600 °CY Zhu, K Mimura").0,
+            "Oxidation of Cu₂O at 600 °C"
+        );
+    }
+
+    #[test]
+    fn all_caps_names_after_a_title() {
+        assert_eq!(
+            parts(
+                "Governance to Governmentality: Analyzing NGOs, States, and PowerO. SENDING, I. V. E. R. NEUMANN"
+            ),
+            (
+                "Governance to Governmentality: Analyzing NGOs, States, and Power",
+                "O. SENDING, I. V. E. R. NEUMANN"
+            )
+        );
+        assert_eq!(
+            parts("Quantum size effects in CuO nanoparticlesK. BORGOHAIN, M. V. RAMA RAO, Y. LI").1,
+            "K. BORGOHAIN, M. V. RAMA RAO, Y. LI"
+        );
+        assert_eq!(
+            parts("Surface Acoustic WavesS. BÜYÜKKÖSE, W. G. VAN DER WIEL").1,
+            "S. BÜYÜKKÖSE, W. G. VAN DER WIEL"
+        );
+    }
+
+    #[test]
+    fn closing_quote_ends_a_title() {
+        let title =
+            "Concept and design of a fully autonomous sewer pipe inspection mobile robot “KANTARO”";
+        for authors in [
+            "Amir A. Nassiraei",
+            "Amir AF Nassiraei, Yoshinori Kawamura, Alireza Ahrary, Yoshikazu Mikuriya, Kazuo Ishii",
+        ] {
+            assert_eq!(parts(&format!("{title}{authors}")), (title, authors));
+        }
+        assert_eq!(
+            parts("Beginning English “Grammar”S.J. Keyser, P.M. Postal").0,
+            "Beginning English “Grammar”"
+        );
+    }
+
+    #[test]
+    fn cyrillic_initials_after_a_title() {
+        let title = "Долгоносикообразные жуки (Coleoptera, Curculionoidea) водоемов г. Киева";
+        for authors in [
+            "Ю В Назаренко",
+            "ВЮ Назаренко",
+            "Ю. В. Назаренко, Е Е Перковский",
+        ] {
+            assert_eq!(parts(&format!("{title}{authors}")), (title, authors));
+        }
+        assert_eq!(
+            parts("Предварительный обзор колеоптерофауны (Coleoptera) Казантипского природного заповедникаАВ Пучков, ТЮ Маркина, ВЮ Назаренко, ЛС Черней").1,
+            "АВ Пучков, ТЮ Маркина, ВЮ Назаренко, ЛС Черней"
+        );
+        assert_eq!(
+            parts("Предварительный обзор колеоптерофауныА. ПУЧКОВ, Л. ЧЕРНЕЙ").1,
+            "А. ПУЧКОВ, Л. ЧЕРНЕЙ"
+        );
+    }
+
+    #[test]
+    fn a_megabyte_of_initials_and_capitals() {
+        let mut line = String::new();
+        for tail in ["J.J.", "OT", "-TEMM", "V.", "Ю", "”A."] {
+            line.push_str(&format!("word{tail} ").repeat(30_000));
+        }
+        line.push_str("TitleO. SENDING, EE Perkovsky");
+        assert!(line.len() > 1_000_000);
+        assert_eq!(parts(&line).1, "O. SENDING, EE Perkovsky");
     }
 
     #[test]
