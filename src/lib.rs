@@ -80,6 +80,44 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Editing a `.bib` file
+//!
+//! [`edit::Document`] changes a file the way a person would: one field, one key, one
+//! entry, with every other byte (comments, `@string`s, layout, tricks like `\noopsort`)
+//! left as it was. Edits are collected in a batch and applied together, and each batch
+//! says what it replaced:
+//!
+//! ```
+//! use bibkit::edit::{Document, Value};
+//! let mut doc = Document::parse("@string{tcs = {Theor. Comput. Sci.}}\n\n@article{x,\n  journal = tcs,\n  title   = {On {\\noopsort{b}}Trees},\n}\n");
+//! let x = doc.find("x")[0];
+//! let mut batch = doc.batch();
+//! batch.set_field(x, "doi", Value::text("10.1016/0304-3975(75)90017-7"))?;
+//! batch.set_key(x, "knuth75")?;
+//! let changes = batch.apply()?;
+//! assert_eq!(changes.len(), 2);
+//! assert_eq!(doc.text(), "@string{tcs = {Theor. Comput. Sci.}}\n\n@article{knuth75,\n  journal = tcs,\n  title   = {On {\\noopsort{b}}Trees},\n  doi     = {10.1016/0304-3975(75)90017-7},\n}\n");
+//! # Ok::<(), bibkit::edit::EditError>(())
+//! ```
+//!
+//! Code that works on the model can edit a file too: [`edit::Document::to_model`] gives an
+//! entry as the model reads it, and [`edit::Batch::apply_model`] turns the fields changed
+//! in it back into edits of the fields the file has (`journal` for `journaltitle`, `year`
+//! and `month` for a `date`):
+//!
+//! ```
+//! use bibkit::edit::Document;
+//! use bibkit::model::Value;
+//! let mut doc = Document::parse("@book{k,\n  title = {Old},\n  year  = 1999, % first edition\n}\n");
+//! let mut entry = doc.to_model(0).unwrap();
+//! entry.set("title", Value::text("New"));
+//! let mut batch = doc.batch();
+//! batch.apply_model(0, &entry)?;
+//! batch.apply()?;
+//! assert_eq!(doc.text(), "@book{k,\n  title = {New},\n  year  = 1999, % first edition\n}\n");
+//! # Ok::<(), bibkit::edit::EditError>(())
+//! ```
+//!
 //! Every reader costs time in proportion to its input and holds the source plus a few
 //! dozen bytes per entry ([`formats::bibtex::Lowering::from_source`]); `@string` macros
 //! are expanded lazily with a limit, `crossref`/`xdata` chains are followed once per
@@ -103,6 +141,7 @@ pub mod check;
 pub mod convert;
 pub mod date;
 pub mod diagnostic;
+pub mod edit;
 pub mod fmt;
 pub mod formats;
 mod fxhash;

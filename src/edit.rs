@@ -1,0 +1,900 @@
+//! Editing a `.bib` file without reformatting it.
+//!
+//! A [`Document`] is the text of a `.bib` file with an index of its blocks, fields and
+//! value pieces, read from the lossless syntax tree. Edits are collected in a [`Batch`]
+//! against the document as it is, then applied in one pass: only the edited spans change,
+//! every other byte stays as it was, and the batch gives the [`Change`]s it made (the
+//! byte range replaced and the new text), for a diff or an editor's edits.
+//!
+//! ```
+//! use bibkit::edit::{Document, Value};
+//! let mut doc = Document::parse("% my papers\n@article{knuth84,\n    title   = {Literate Programming},\n    year    = 1984\n}\n");
+//! let k = doc.find("Knuth84")[0]; // keys are compared ignoring case, as BibTeX does
+//! let mut batch = doc.batch();
+//! batch.set_field(k, "journal", Value::text("The Computer Journal & Co"))?;
+//! batch.set_field(k, "year", Value::raw("{1984}"))?;
+//! let changes = batch.apply()?;
+//! assert_eq!(changes.len(), 2);
+//! assert_eq!(doc.text(), "% my papers\n@article{knuth84,\n    title   = {Literate Programming},\n    year    = {1984},\n    journal = {The Computer Journal \\& Co}\n}\n");
+//! # Ok::<(), bibkit::edit::EditError>(())
+//! ```
+//!
+//! A new field follows its entry's own style: the indent of its fields, `=` aligned when
+//! they are, braces or quotes as its last field has them, a trailing comma when the entry
+//! has one, and the file's line ending.
+
+use std::ops::Range;
+
+use crate::model::Span;
+use crate::syntax::{self, BlockKind, PieceKind, Token};
+
+/// The text of a `.bib` file, with an index of what is in it; see the module docs.
+#[derive(Debug, Clone)]
+pub struct Document {
+    text: String,
+    blocks: Vec<BlockInfo>,
+    errors: usize,
+}
+
+/// One block of a [`Document`]: an entry, `@string`, `@preamble` or `@comment`.
+#[derive(Debug, Clone)]
+pub struct BlockInfo {
+    kind: BlockKind,
+    span: Span,
+    ty: Span,
+    key: Span,
+    close: Span,
+    fields: Vec<FieldInfo>,
+}
+
+/// One field of a block.
+#[derive(Debug, Clone)]
+pub struct FieldInfo {
+    name: Span,
+    /// From the first piece to the last.
+    value: Span,
+    /// The `,` after the value, when there is one before the next field or the close.
+    comma: Option<Span>,
+    /// Whether the first piece is quoted (`"…"`).
+    quoted: bool,
+}
+
+/// A value to set: Unicode text (escaped for BibTeX by the library) or raw BibTeX
+/// (`{…}`, `"…"`, a number, a macro, or pieces joined by `#`), which is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Unicode text.
+    Text(String),
+    /// BibTeX as it is to be written.
+    Raw(String),
+}
+
+impl Value {
+    /// Unicode text, escaped for BibTeX when written (`&` as `\&`, …).
+    pub fn text(s: impl Into<String>) -> Value {
+        Value::Text(s.into())
+    }
+    /// Raw BibTeX (`{Knuth, Donald E.}`, `jan`, `acm # { Press}`).
+    pub fn raw(s: impl Into<String>) -> Value {
+        Value::Raw(s.into())
+    }
+}
+
+/// One span of the old text replaced with new text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Bytes of the text before the batch.
+    pub range: Range<usize>,
+    /// What they became.
+    pub text: String,
+}
+
+/// Why an edit was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    /// There is no block with this index.
+    #[error("there is no block {0}")]
+    NoBlock(usize),
+    /// The block is not an entry (or `@string`, for field edits).
+    #[error("block {0} has no fields to edit")]
+    NotFields(usize),
+    /// The field is not in the entry.
+    #[error("the entry has no field `{0}`")]
+    NoField(String),
+    /// A name that BibTeX cannot read as a field name, key or type.
+    #[error("`{0}` is not a name BibTeX reads")]
+    BadName(String),
+    /// Raw BibTeX that does not parse as a value.
+    #[error("`{0}` is not a BibTeX value")]
+    BadValue(String),
+    /// Two edits of one batch touch the same bytes.
+    #[error("two edits of the batch change the same text")]
+    Overlap,
+}
+
+impl Document {
+    /// Reads `text`. Never fails: a broken block is kept as it is (see
+    /// [`Document::errors`]) and can still be removed or left alone.
+    pub fn parse(text: impl Into<String>) -> Document {
+        let text = text.into();
+        let (blocks, errors) = index(&text);
+        Document {
+            text,
+            blocks,
+            errors,
+        }
+    }
+
+    /// The text, with every edit applied so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// How many syntax errors the text has (their blocks are not in [`Document::blocks`]).
+    pub fn errors(&self) -> usize {
+        self.errors
+    }
+
+    /// The blocks, in order.
+    pub fn blocks(&self) -> &[BlockInfo] {
+        &self.blocks
+    }
+
+    /// The indices of the entries whose key is `key`, ignoring case as BibTeX does (all of
+    /// them when a key is given twice).
+    pub fn find(&self, key: &str) -> Vec<usize> {
+        self.blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.kind == BlockKind::Entry && self.at(b.key).eq_ignore_ascii_case(key))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The key of block `i` as written (empty for blocks without one).
+    pub fn key(&self, i: usize) -> Option<&str> {
+        self.blocks.get(i).map(|b| self.at(b.key))
+    }
+
+    /// The type of block `i` as written (`Article`, `string`).
+    pub fn entry_type(&self, i: usize) -> Option<&str> {
+        self.blocks.get(i).map(|b| self.at(b.ty))
+    }
+
+    /// The raw values of the fields of block `i` named `name` (ignoring case), in order.
+    ///
+    /// ```
+    /// let doc = bibkit::edit::Document::parse("@misc{a, Title = {One}, title = \"Two\"}");
+    /// assert_eq!(doc.fields(0, "TITLE"), ["{One}", "\"Two\""]);
+    /// ```
+    pub fn fields(&self, i: usize, name: &str) -> Vec<&str> {
+        self.blocks.get(i).map_or_else(Vec::new, |b| {
+            b.fields
+                .iter()
+                .filter(|f| self.at(f.name).eq_ignore_ascii_case(name))
+                .map(|f| self.at(f.value))
+                .collect()
+        })
+    }
+
+    /// The names of the fields of block `i`, as written, in order.
+    pub fn field_names(&self, i: usize) -> Vec<&str> {
+        self.blocks.get(i).map_or_else(Vec::new, |b| {
+            b.fields.iter().map(|f| self.at(f.name)).collect()
+        })
+    }
+
+    /// The entries of the document as the model reads them (macros expanded, names
+    /// split, dates read), each with its block index.
+    ///
+    /// ```
+    /// let doc = bibkit::edit::Document::parse("@string{acm = {ACM}}\n@book{k, publisher = acm}");
+    /// let model = doc.model();
+    /// assert_eq!(model[0].0, 1);
+    /// assert_eq!(model[0].1.get("publisher").unwrap().to_plain_string(), "ACM");
+    /// ```
+    pub fn model(&self) -> Vec<(usize, crate::model::Entry)> {
+        let parsed = crate::formats::bibtex::Reader::new()
+            .resolve_crossrefs(false)
+            .read(&self.text);
+        parsed
+            .bibliography
+            .entries
+            .into_iter()
+            .filter_map(|e| {
+                let start = e.origin.as_ref()?.span.start;
+                let i = self.blocks.partition_point(|b| b.span.start < start);
+                (self.blocks.get(i)?.span.start == start).then_some((i, e))
+            })
+            .collect()
+    }
+
+    /// Entry `i` as the model reads it (see [`Document::model`]); this reads the whole
+    /// document, so for many entries take [`Document::model`] once.
+    pub fn to_model(&self, i: usize) -> Option<crate::model::Entry> {
+        self.model()
+            .into_iter()
+            .find(|(j, _)| *j == i)
+            .map(|(_, e)| e)
+    }
+
+    /// A batch of edits against the document as it is now; see [`Batch::apply`].
+    pub fn batch(&mut self) -> Batch<'_> {
+        Batch {
+            doc: self,
+            edits: Vec::new(),
+        }
+    }
+
+    /// Writes the text to `path` through the library's atomic writer.
+    pub fn save(&self, path: &std::path::Path) -> Result<(), crate::io::WriteError> {
+        crate::io::write_file(path, |w| w.write_all(self.text.as_bytes()))
+    }
+
+    fn at(&self, s: Span) -> &str {
+        &self.text[s.start..s.end]
+    }
+
+    fn line_ending(&self) -> &'static str {
+        if self.text.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        }
+    }
+}
+
+impl std::fmt::Display for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Edits collected against one state of a [`Document`], applied together.
+#[derive(Debug)]
+pub struct Batch<'d> {
+    doc: &'d mut Document,
+    /// (range in the old text, new text, order of insertion at one point)
+    edits: Vec<(Range<usize>, String)>,
+}
+
+impl Batch<'_> {
+    /// Sets field `name` of block `i` to `value`: the first field of that name (ignoring
+    /// case) gets the new value in place; an entry without one gets a new field after its
+    /// last, in its style.
+    pub fn set_field(&mut self, i: usize, name: &str, value: Value) -> Result<(), EditError> {
+        check_name(name)?;
+        let b = self.fields_block(i)?;
+        let existing = b
+            .fields
+            .iter()
+            .find(|f| self.doc.at(f.name).eq_ignore_ascii_case(name));
+        if let Some(f) = existing {
+            let written = written_value(&value, f.quoted)?;
+            self.edits.push((f.value.start..f.value.end, written));
+            return Ok(());
+        }
+        let nl = self.doc.line_ending();
+        let text = &self.doc.text;
+        match b.fields.last() {
+            Some(last) => {
+                let written = written_value(&value, last.quoted)?;
+                let line_start = text[..last.name.start]
+                    .rfind(['\n', '\r'])
+                    .map_or(0, |p| p + 1);
+                let before = &text[line_start..last.name.start];
+                let indent: String = if before.trim().is_empty() {
+                    before.to_string()
+                } else {
+                    " ".to_string()
+                };
+                let own_line = before.trim().is_empty();
+                // `=` where the other fields have it, when they line up.
+                let eq_col = |f: &FieldInfo| {
+                    text[f.name.end..f.value.start]
+                        .find('=')
+                        .map(|p| f.name.end + p - line_of(text, f.name.start))
+                };
+                let cols: Vec<Option<usize>> = b.fields.iter().map(eq_col).collect();
+                let aligned = cols.len() > 1 && cols.windows(2).all(|w| w[0] == w[1]);
+                let name_at = indent.len();
+                let gap_before_eq = match (aligned, cols.last().copied().flatten()) {
+                    (true, Some(c)) if c > name_at + name.len() => c - name_at - name.len(),
+                    _ => {
+                        let g = &text[last.name.end..last.value.start];
+                        g.find('=').unwrap_or(1).max(usize::from(aligned))
+                    }
+                };
+                let gap_after_eq = {
+                    let g = &text[last.name.end..last.value.start];
+                    g.find('=').map_or(1, |p| g.len() - p - 1)
+                };
+                let field = format!(
+                    "{name}{}={}{written}",
+                    " ".repeat(gap_before_eq),
+                    " ".repeat(gap_after_eq)
+                );
+                let sep = if own_line { nl } else { "" };
+                match last.comma {
+                    Some(c) => {
+                        // After the trailing comma: the new field gets one too.
+                        self.edits
+                            .push((c.end..c.end, format!("{sep}{indent}{field},")));
+                    }
+                    None => {
+                        self.edits.push((
+                            last.value.end..last.value.end,
+                            format!(",{sep}{indent}{field}"),
+                        ));
+                    }
+                }
+            }
+            None => {
+                let written = written_value(&value, false)?;
+                if b.kind == BlockKind::String {
+                    self.edits
+                        .push((b.close.start..b.close.start, format!("{name} = {written}")));
+                    return Ok(());
+                }
+                // After the comma after the key when there is one, else after the key.
+                let after = &text[b.key.end..b.close.start];
+                let field = format!("{nl}  {name} = {written}{nl}");
+                let bare = matches!(after.trim(), "" | ",");
+                match after.trim_start().starts_with(',') {
+                    // A comment between the key and the close stays: the field goes last.
+                    _ if !bare => {
+                        let comma = if after.contains(',') { "" } else { "," };
+                        self.edits
+                            .push((b.close.start..b.close.start, format!("{comma}{field}")));
+                    }
+                    true => {
+                        let comma = b.key.end + after.find(',').unwrap_or(0) + 1;
+                        // What stood between the comma and the close (white space) goes.
+                        self.edits.push((comma..b.close.start, field));
+                    }
+                    false => {
+                        self.edits
+                            .push((b.key.end..b.close.start, format!(",{field}")));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the first field named `name` (ignoring case) from block `i`, with its line
+    /// when it has one of its own, and the comma that goes with it.
+    pub fn remove_field(&mut self, i: usize, name: &str) -> Result<(), EditError> {
+        let b = self.fields_block(i)?;
+        let text = &self.doc.text;
+        let Some(k) = b
+            .fields
+            .iter()
+            .position(|f| text[f.name.start..f.name.end].eq_ignore_ascii_case(name))
+        else {
+            return Err(EditError::NoField(name.to_string()));
+        };
+        let f = &b.fields[k];
+        let line_start = text[..f.name.start]
+            .rfind(['\n', '\r'])
+            .map_or(0, |p| p + 1);
+        let own_line = text[line_start..f.name.start].trim().is_empty();
+        let range = match (f.comma, k.checked_sub(1).map(|p| &b.fields[p])) {
+            // `, name = value` after the one before, when this is the last without comma.
+            (None, Some(prev)) => prev.comma.map_or(prev.value.end, |c| c.start)..f.value.end,
+            (None, None) => f.name.start..f.value.end,
+            (Some(c), _) => {
+                let rest = &text[c.end..];
+                let n = rest.find(['\n', '\r']).unwrap_or(rest.len());
+                if own_line && line_start > 0 && rest[..n].trim().is_empty() {
+                    // Its line, from the line break before it to its comma: what follows
+                    // (the next field's line, or the close) stays, and a field added after
+                    // this one in the same batch goes where it was.
+                    let before = if text[..line_start].ends_with("\r\n") {
+                        2
+                    } else {
+                        1
+                    };
+                    line_start - before..c.end
+                } else {
+                    text[..f.name.start].trim_end().len()..c.end
+                }
+            }
+        };
+        self.push(range, String::new())
+    }
+
+    /// Renames the first field named `old` (ignoring case) of block `i`.
+    pub fn rename_field(&mut self, i: usize, old: &str, new: &str) -> Result<(), EditError> {
+        check_name(new)?;
+        let b = self.fields_block(i)?;
+        let f = b
+            .fields
+            .iter()
+            .find(|f| self.doc.at(f.name).eq_ignore_ascii_case(old))
+            .ok_or_else(|| EditError::NoField(old.to_string()))?;
+        let r = f.name.start..f.name.end;
+        self.push(r, new.to_string())
+    }
+
+    /// Changes the key of entry `i`.
+    pub fn set_key(&mut self, i: usize, key: &str) -> Result<(), EditError> {
+        if key.is_empty()
+            || key.contains([',', '{', '}', '(', ')', '"', '=', '#', '%', '@'])
+            || key.contains(char::is_whitespace)
+        {
+            return Err(EditError::BadName(key.to_string()));
+        }
+        let b = self.block(i)?;
+        if b.kind != BlockKind::Entry {
+            return Err(EditError::NotFields(i));
+        }
+        let r = b.key.start..b.key.end;
+        self.push(r, key.to_string())
+    }
+
+    /// Changes the type of entry `i` (`article` → `inproceedings`).
+    pub fn set_entry_type(&mut self, i: usize, ty: &str) -> Result<(), EditError> {
+        check_name(ty)?;
+        let b = self.block(i)?;
+        if b.kind != BlockKind::Entry {
+            return Err(EditError::NotFields(i));
+        }
+        let r = b.ty.start..b.ty.end;
+        self.push(r, ty.to_string())
+    }
+
+    /// Makes entry `i` say what `entry` (a model entry, typically from
+    /// [`Document::to_model`], changed) says: its key and type, and each field whose value
+    /// differs from the model of the entry as it is, written as the BibTeX writer writes
+    /// it, in place of the field the file has for it (under the name the file uses:
+    /// `journal` for `journaltitle`); fields `entry` no longer has are removed. Fields
+    /// that did not change are left exactly as they are.
+    ///
+    /// ```
+    /// use bibkit::edit::Document;
+    /// use bibkit::model::Value;
+    /// let mut doc = Document::parse("@article{k,\n  journal = \"Old\",\n  year = 1999 % kept\n}\n");
+    /// let mut e = doc.to_model(0).unwrap();
+    /// e.set("journaltitle", Value::text("New & Improved"));
+    /// let mut batch = doc.batch();
+    /// batch.apply_model(0, &e)?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "@article{k,\n  journal = {New \\& Improved},\n  year = 1999 % kept\n}\n");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn apply_model(&mut self, i: usize, entry: &crate::model::Entry) -> Result<(), EditError> {
+        use crate::formats::bibtex::{self, Dialect, WriteOptions, canonical_field};
+        let b = self.block(i)?;
+        if b.kind != BlockKind::Entry {
+            return Err(EditError::NotFields(i));
+        }
+        let old = self.doc.to_model(i).ok_or(EditError::NotFields(i))?;
+        let text = &self.doc.text;
+        // The dialect the entry is written in: BibTeX's when it uses its names.
+        let file_names: Vec<String> = b
+            .fields
+            .iter()
+            .map(|f| text[f.name.start..f.name.end].to_ascii_lowercase())
+            .collect();
+        let bibtex_names = file_names.iter().any(|n| {
+            matches!(
+                n.as_str(),
+                "journal" | "address" | "school" | "year" | "annote"
+            )
+        });
+        let dialect = if bibtex_names {
+            Dialect::Bibtex
+        } else {
+            Dialect::Biblatex
+        };
+        let mut rendered = String::new();
+        let mut plain = entry.clone();
+        plain.fields.retain(|f| !f.inherited);
+        bibtex::write_entry(&mut rendered, &plain, &WriteOptions::new().dialect(dialect));
+        let new_doc = Document::parse(rendered);
+        let own = |e: &crate::model::Entry, name: &str| -> Option<crate::model::Value> {
+            e.fields
+                .iter()
+                .find(|f| !f.inherited && f.name == name)
+                .map(|f| f.value.clone())
+        };
+        // The file's field for a model field name.
+        let file_field = |name: &str| -> Option<String> {
+            file_names
+                .iter()
+                .find(|n| n.as_str() == name || canonical_field(n) == name)
+                .cloned()
+        };
+        let mut names: Vec<String> = Vec::new();
+        for f in entry.fields.iter().filter(|f| !f.inherited) {
+            if !names.contains(&f.name.to_string()) {
+                names.push(f.name.to_string());
+            }
+        }
+        for name in &names {
+            if own(&old, name) == own(entry, name) {
+                continue;
+            }
+            // Written by the writer under the dialect's name, for a date as `year`/`month`.
+            let written: Vec<(String, String)> = new_doc
+                .blocks
+                .first()
+                .map(|nb| {
+                    nb.fields
+                        .iter()
+                        .map(|f| {
+                            (
+                                new_doc.at(f.name).to_ascii_lowercase(),
+                                new_doc.at(f.value).to_string(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (wname, raw) in written.iter().filter(|(w, _)| {
+                w == name
+                    || canonical_field(w) == name.as_str()
+                    || (name == "date" && matches!(w.as_str(), "year" | "month" | "day" | "date"))
+            }) {
+                let target = file_field(wname).unwrap_or_else(|| wname.clone());
+                self.set_field(i, &target, Value::Raw(raw.clone()))?;
+            }
+        }
+        for f in old.fields.iter().filter(|f| !f.inherited) {
+            if own(entry, &f.name).is_none() {
+                if let Some(n) = file_field(&f.name) {
+                    self.remove_field(i, &n)?;
+                }
+            }
+        }
+        if entry.key != old.key {
+            self.set_key(i, &entry.key)?;
+        }
+        if !entry.kind.eq_ignore_ascii_case(&old.kind) {
+            self.set_entry_type(i, &entry.kind)?;
+        }
+        Ok(())
+    }
+
+    /// Removes block `i` with the line break after it.
+    pub fn remove_block(&mut self, i: usize) -> Result<(), EditError> {
+        let b = self.block(i)?;
+        let text = &self.doc.text;
+        let mut end = b.span.end;
+        if text[end..].starts_with("\r\n") {
+            end += 2;
+        } else if text[end..].starts_with(['\n', '\r']) {
+            end += 1;
+        }
+        let r = b.span.start..end;
+        self.push(r, String::new())
+    }
+
+    /// Inserts `entry` (BibTeX text of whole blocks, checked) after block `i`, on a line of
+    /// its own after a blank one.
+    pub fn insert_after(&mut self, i: usize, entry: &str) -> Result<(), EditError> {
+        let b = self.block(i)?;
+        let tree = syntax::parse(entry);
+        if !tree.diagnostics().is_empty() || tree.blocks().next().is_none() {
+            return Err(EditError::BadValue(entry.to_string()));
+        }
+        let nl = self.doc.line_ending();
+        let at = b.span.end;
+        self.push(at..at, format!("{nl}{nl}{}", entry.trim_end()))
+    }
+
+    /// Applies the edits: the text is spliced once, the document indexed again, and the
+    /// changes (in the old text's offsets, in order) returned. Edits that overlap are
+    /// refused, and nothing is changed.
+    pub fn apply(self) -> Result<Vec<Change>, EditError> {
+        let mut edits = self.edits;
+        // Insertions at one point keep the order they were made in.
+        let order: Vec<usize> = (0..edits.len()).collect();
+        let mut keyed: Vec<(usize, (Range<usize>, String))> =
+            order.into_iter().zip(edits.drain(..)).collect();
+        keyed.sort_by_key(|(n, (r, _))| (r.start, r.end, *n));
+        for w in keyed.windows(2) {
+            let (a, b) = (&w[0].1.0, &w[1].1.0);
+            if a.end > b.start || (a == b && !a.is_empty()) {
+                return Err(EditError::Overlap);
+            }
+        }
+        let old = &self.doc.text;
+        let mut text = String::with_capacity(old.len() + 256);
+        let mut pos = 0;
+        let mut changes = Vec::with_capacity(keyed.len());
+        for (_, (r, new)) in keyed {
+            text.push_str(&old[pos..r.start]);
+            text.push_str(&new);
+            pos = r.end;
+            changes.push(Change {
+                range: r,
+                text: new,
+            });
+        }
+        text.push_str(&old[pos..]);
+        *self.doc = Document::parse(text);
+        Ok(changes)
+    }
+
+    fn push(&mut self, r: Range<usize>, text: String) -> Result<(), EditError> {
+        self.edits.push((r, text));
+        Ok(())
+    }
+
+    fn block(&self, i: usize) -> Result<&BlockInfo, EditError> {
+        self.doc.blocks.get(i).ok_or(EditError::NoBlock(i))
+    }
+
+    fn fields_block(&self, i: usize) -> Result<&BlockInfo, EditError> {
+        let b = self.block(i)?;
+        match b.kind {
+            BlockKind::Entry | BlockKind::String => Ok(b),
+            _ => Err(EditError::NotFields(i)),
+        }
+    }
+}
+
+fn line_of(text: &str, at: usize) -> usize {
+    text[..at].rfind(['\n', '\r']).map_or(0, |p| p + 1)
+}
+
+fn check_name(name: &str) -> Result<(), EditError> {
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b",{}()\"=#%@'".contains(&b))
+        && !name.as_bytes()[0].is_ascii_digit();
+    if ok {
+        Ok(())
+    } else {
+        Err(EditError::BadName(name.to_string()))
+    }
+}
+
+/// The value as written: text escaped and braced (or quoted, to match the entry), raw
+/// BibTeX checked to parse as one value.
+fn written_value(value: &Value, quoted: bool) -> Result<String, EditError> {
+    match value {
+        Value::Text(t) => {
+            let escaped = crate::latex::escape_str(t, &crate::latex::EncodeOptions::default())
+                .replace(['\n', '\r'], " ");
+            if quoted && !escaped.contains('"') {
+                Ok(format!("\"{escaped}\""))
+            } else {
+                Ok(format!("{{{escaped}}}"))
+            }
+        }
+        Value::Raw(r) => {
+            let probe = format!("@misc{{x, f = {r}}}");
+            let tree = syntax::parse(&probe);
+            let mut blocks = tree.blocks();
+            let one = match (blocks.next(), blocks.next()) {
+                (Some(b), None) => tree.fields(b).len() == 1 && !b.latex_braces(),
+                _ => false,
+            };
+            if one && tree.diagnostics().is_empty() && !r.trim().is_empty() {
+                Ok(r.trim().to_string())
+            } else {
+                Err(EditError::BadValue(r.clone()))
+            }
+        }
+    }
+}
+
+/// The blocks of `text` with their fields, and how many syntax errors it has.
+fn index(text: &str) -> (Vec<BlockInfo>, usize) {
+    let tree = syntax::parse(text);
+    let mut blocks = Vec::new();
+    for b in tree.blocks() {
+        let tokens = tree.tokens(b);
+        let mut fields = Vec::new();
+        let nodes = tree.fields(b);
+        let mut next = 0;
+        let mut pending: Option<FieldInfo> = None;
+        for (tok, span) in &tokens {
+            match tok {
+                Token::FieldName => {
+                    if let Some(f) = pending.take() {
+                        fields.push(f);
+                    }
+                    let node = &nodes[next];
+                    next += 1;
+                    let pieces = tree.pieces(node);
+                    let (first, last) = match (pieces.first(), pieces.last()) {
+                        (Some(a), Some(z)) => (a.span(), z.span()),
+                        _ => (node.span(), node.span()),
+                    };
+                    pending = Some(FieldInfo {
+                        name: *span,
+                        value: Span::new(first.start, last.end),
+                        comma: None,
+                        quoted: pieces
+                            .first()
+                            .is_some_and(|p| p.kind() == PieceKind::Quoted),
+                    });
+                }
+                Token::Comma => {
+                    if let Some(f) = pending.as_mut() {
+                        if f.comma.is_none() && span.start >= f.value.end {
+                            f.comma = Some(*span);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(f) = pending.take() {
+            fields.push(f);
+        }
+        blocks.push(BlockInfo {
+            kind: b.block_kind(),
+            span: b.span(),
+            ty: b.kind(),
+            key: b.key(),
+            close: b.close(),
+            fields,
+        });
+    }
+    let errors = tree.diagnostics().len();
+    (blocks, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(src: &str, f: impl FnOnce(&mut Batch<'_>) -> Result<(), EditError>) -> String {
+        let mut doc = Document::parse(src);
+        let mut b = doc.batch();
+        f(&mut b).unwrap();
+        b.apply().unwrap();
+        doc.text().to_string()
+    }
+
+    #[test]
+    fn a_new_field_follows_the_entry_style() {
+        // Aligned, trailing comma, two-space indent.
+        let src = "@article{a,\n  title  = {T},\n  author = {A},\n}\n";
+        assert_eq!(
+            edit(src, |b| b.set_field(0, "year", Value::raw("2001"))),
+            "@article{a,\n  title  = {T},\n  author = {A},\n  year   = 2001,\n}\n"
+        );
+        // Tabs, quotes, no trailing comma, CRLF.
+        let src = "@misc{b,\r\n\tnote = \"x\"\r\n}\r\n";
+        assert_eq!(
+            edit(src, |b| b.set_field(0, "title", Value::text("A & B"))),
+            "@misc{b,\r\n\tnote = \"x\",\r\n\ttitle = \"A \\& B\"\r\n}\r\n"
+        );
+        // One line.
+        let src = "@misc{c, note = {x}}";
+        assert_eq!(
+            edit(src, |b| b.set_field(0, "year", Value::raw("2001"))),
+            "@misc{c, note = {x}, year = 2001}"
+        );
+        // No fields yet.
+        assert_eq!(
+            edit("@misc{d}\n", |b| b.set_field(0, "title", Value::text("T"))),
+            "@misc{d,\n  title = {T}\n}\n"
+        );
+        assert_eq!(
+            edit("@misc{d,}\n", |b| b.set_field(0, "title", Value::text("T"))),
+            "@misc{d,\n  title = {T}\n}\n"
+        );
+    }
+
+    #[test]
+    fn an_existing_field_changes_in_place() {
+        let src = "@misc{a,\n  Title = {Old},  % keep me\n  year = 2001\n}\n";
+        assert_eq!(
+            edit(src, |b| b.set_field(0, "title", Value::text("New {x}"))),
+            "@misc{a,\n  Title = {New \\{x\\}},  % keep me\n  year = 2001\n}\n"
+        );
+    }
+
+    #[test]
+    fn removing_renaming_and_rekeying() {
+        let src = "@misc{a,\n  title = {T},\n  note  = {N},\n  year  = 2001,\n}\n";
+        assert_eq!(
+            edit(src, |b| b.remove_field(0, "NOTE")),
+            "@misc{a,\n  title = {T},\n  year  = 2001,\n}\n"
+        );
+        let src = "@misc{a, title = {T}, year = 2001}";
+        assert_eq!(
+            edit(src, |b| b.remove_field(0, "year")),
+            "@misc{a, title = {T}}"
+        );
+        assert_eq!(
+            edit(src, |b| b.remove_field(0, "title")),
+            "@misc{a, year = 2001}"
+        );
+        assert_eq!(
+            edit(src, |b| {
+                b.rename_field(0, "title", "booktitle")?;
+                b.set_key(0, "b2")?;
+                b.set_entry_type(0, "inproceedings")
+            }),
+            "@inproceedings{b2, booktitle = {T}, year = 2001}"
+        );
+    }
+
+    #[test]
+    fn blocks_are_removed_and_inserted() {
+        let src = "@misc{a, title = {A}}\n@misc{b, title = {B}}\n";
+        assert_eq!(edit(src, |b| b.remove_block(0)), "@misc{b, title = {B}}\n");
+        assert_eq!(
+            edit(src, |b| b.insert_after(0, "@misc{new, title = {N}}")),
+            "@misc{a, title = {A}}\n\n@misc{new, title = {N}}\n@misc{b, title = {B}}\n"
+        );
+    }
+
+    #[test]
+    fn bad_edits_are_refused_and_change_nothing() {
+        let mut doc = Document::parse("@misc{a, title = {A}}");
+        let mut b = doc.batch();
+        assert_eq!(
+            b.set_field(0, "ti tle", Value::text("x")),
+            Err(EditError::BadName("ti tle".into()))
+        );
+        assert!(matches!(
+            b.set_field(0, "note", Value::raw("{unclosed")),
+            Err(EditError::BadValue(_))
+        ));
+        assert!(matches!(
+            b.set_field(0, "note", Value::raw("{a}} @misc{b")),
+            Err(EditError::BadValue(_))
+        ));
+        assert_eq!(b.set_key(0, "a b"), Err(EditError::BadName("a b".into())));
+        assert_eq!(
+            b.set_field(7, "note", Value::text("x")),
+            Err(EditError::NoBlock(7))
+        );
+        b.set_field(0, "title", Value::text("X")).unwrap();
+        b.set_field(0, "title", Value::text("Y")).unwrap();
+        assert_eq!(b.apply(), Err(EditError::Overlap));
+        assert_eq!(doc.text(), "@misc{a, title = {A}}");
+    }
+
+    #[test]
+    fn model_edits_come_back_as_field_edits() {
+        use crate::model::{Date, DatePart, Value as M};
+        let src = "@article{k,\n  author  = {Knuth, D. E.},\n  journal = \"Old\",\n  year    = 1999,\n  note    = {gone},\n}\n";
+        let mut doc = Document::parse(src);
+        let mut e = doc.to_model(0).unwrap();
+        let mut may = DatePart::year(2001);
+        may.month = Some(5);
+        e.set("date", M::date(Date::Single(may)));
+        e.fields.retain(|f| f.name != "note");
+        e.key = "knuth2001".into();
+        let mut b = doc.batch();
+        b.apply_model(0, &e).unwrap();
+        b.apply().unwrap();
+        assert_eq!(
+            doc.text(),
+            "@article{knuth2001,\n  author  = {Knuth, D. E.},\n  journal = \"Old\",\n  year    = {2001},\n  month   = may,\n}\n"
+        );
+        // Nothing changed: no edit.
+        let e = doc.to_model(0).unwrap();
+        let before = doc.text().to_string();
+        let mut b = doc.batch();
+        b.apply_model(0, &e).unwrap();
+        assert!(b.apply().unwrap().is_empty());
+        assert_eq!(doc.text(), before);
+    }
+
+    #[test]
+    fn changes_name_what_was_replaced() {
+        let mut doc = Document::parse("@misc{a, title = {A}}\n");
+        let mut b = doc.batch();
+        b.set_field(0, "title", Value::text("B")).unwrap();
+        let changes = b.apply().unwrap();
+        assert_eq!(
+            changes,
+            [Change {
+                range: 17..20,
+                text: "{B}".into()
+            }]
+        );
+    }
+}
