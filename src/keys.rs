@@ -145,7 +145,7 @@ impl KeyGenerator {
             .find(|s| !s.is_empty())
             .unwrap_or_else(|| "anon".to_string());
         let year = entry
-            .date("date")
+            .date_in("date")
             .and_then(|d| d.start())
             .map(|d| d.year.to_string())
             .or_else(|| {

@@ -18,7 +18,7 @@ fn date(p: &bibkit::formats::Parsed, key: &str) -> String {
     p.bibliography
         .get(key)
         .unwrap()
-        .date("date")
+        .date_in("date")
         .unwrap()
         .to_string()
 }
@@ -59,7 +59,7 @@ fn parenthesised_entries_and_case_insensitive_types_and_fields() {
     let e = p.bibliography.get("k1").unwrap();
     assert_eq!(e.kind, "article");
     assert_eq!(e.get("title").unwrap().to_plain_string(), "T");
-    assert_eq!(e.date("date").unwrap().to_string(), "1999");
+    assert_eq!(e.date_in("date").unwrap().to_string(), "1999");
 }
 
 #[test]

@@ -86,7 +86,7 @@ fn crossref_and_xdata_resolve_across_files_both_ways() {
     let b = &parsed.bibliography;
     let a = b.get("a").unwrap();
     assert_eq!(a.get("booktitle").unwrap().to_plain_string(), "Proc");
-    assert_eq!(a.date("date").unwrap().to_string(), "2001");
+    assert_eq!(a.date_in("date").unwrap().to_string(), "2001");
     assert_eq!(
         b.get("b")
             .unwrap()

@@ -54,7 +54,7 @@ fn check_file(corpus: &std::path::Path, stem: &str) {
             .map(|v| v.as_i64().unwrap())
             .collect();
         assert_eq!(
-            e.date("date").unwrap().start().unwrap().parts(),
+            e.date_in("date").unwrap().start().unwrap().parts(),
             issued,
             "{what}"
         );

@@ -451,7 +451,7 @@ pub(super) fn work_key(e: &Entry) -> Option<(String, i64)> {
         Name::Person(p) => crate::keys::ascii_fold(&p.family),
         Name::Literal(s) => crate::keys::ascii_fold(s),
     };
-    let year = e.date("date").and_then(|d| d.start()).map(|d| d.year)?;
+    let year = e.date_in("date").and_then(|d| d.start()).map(|d| d.year)?;
     (!family.is_empty()).then_some((family, year))
 }
 

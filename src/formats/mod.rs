@@ -34,6 +34,68 @@ impl Parsed {
     }
 }
 
+/// Reads a file in one call: read under the default limits, decoded (a byte-order mark,
+/// JabRef's `% Encoding:` line, else UTF-8), its format told from its extension or its
+/// content (BibTeX when neither says), read, and records that hold bytes that could not
+/// be decoded reported and skipped. Every diagnostic names the file.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("refs.bib");
+/// std::fs::write(&path, b"@misc{a, title = {Caf\xc3\xa9}}\n@misc{b, title = {\xff}}\n")?;
+/// let parsed = bibkit::formats::read_path(&path)?;
+/// assert_eq!(parsed.bibliography.len(), 1);
+/// assert_eq!(parsed.diagnostics[0].rule, "invalid-encoding");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_path(path: &Path) -> Result<Parsed, crate::project::LoadError> {
+    let source = crate::project::load(path, &crate::io::Limits::default(), None)?;
+    Ok(read_source(&source, None))
+}
+
+/// Reads bytes in one call, as [`read_path`] reads a file's (`format` when known, else
+/// told from the content).
+///
+/// ```
+/// let parsed = bibkit::formats::read_bytes(b"[{\"id\": \"k\", \"type\": \"book\"}]", None);
+/// assert_eq!(parsed.bibliography.entries[0].kind, "book");
+/// ```
+pub fn read_bytes(bytes: &[u8], format: Option<Format>) -> Parsed {
+    match crate::project::Source::decode(Path::new("-"), bytes.to_vec(), None) {
+        Some(mut source) => {
+            source.name = "<input>".into();
+            read_source(&source, format)
+        }
+        None => Parsed::default(),
+    }
+}
+
+/// Reads a loaded [`crate::project::Source`] (see [`read_path`]).
+pub fn read_source(source: &crate::project::Source, format: Option<Format>) -> Parsed {
+    let decoded = &source.decoded;
+    let name = Some(source.name.clone());
+    if decoded.unreadable() {
+        return Parsed {
+            diagnostics: crate::source::invalid_diagnostics(decoded, name, source.encoding),
+            ..Parsed::default()
+        };
+    }
+    let text = &decoded.text;
+    let mut parsed = match format.or_else(|| source.format()).unwrap_or(Format::Bibtex) {
+        Format::Bibtex | Format::Biblatex => {
+            bibtex::Reader::new().file(source.name.clone()).read(text)
+        }
+        Format::CslJson => csl_json::CslReader::new()
+            .file(source.name.clone())
+            .read(text),
+        Format::Listing => listing::ListingReader::new()
+            .file(source.name.clone())
+            .read(text),
+    };
+    crate::source::reject_invalid(&mut parsed, decoded, name, source.encoding);
+    parsed
+}
+
 /// The formats bibkit knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {

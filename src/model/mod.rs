@@ -130,6 +130,19 @@ impl Bibliography {
         self.entries.iter().find(|e| e.key == key)
     }
 
+    /// Looks an entry up by key (exact match), to change it.
+    ///
+    /// ```
+    /// use bibkit::model::{Bibliography, Entry, Value};
+    /// let mut bib = Bibliography::new();
+    /// bib.entries.push(Entry::new("a1", "misc"));
+    /// bib.get_mut("a1").unwrap().set("note", Value::text("seen"));
+    /// assert_eq!(bib.get("a1").unwrap().get("note").unwrap().to_string(), "seen");
+    /// ```
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Entry> {
+        self.entries.iter_mut().find(|e| e.key == key)
+    }
+
     /// The entries' keys, in order.
     ///
     /// ```
@@ -183,17 +196,106 @@ impl Entry {
         }
     }
 
-    /// The value of field `name` (lowercase), if present.
+    /// The value of field `name` (any case), if present. A BibTeX name finds its BibLaTeX
+    /// field (`journal` the `journaltitle`, `address` the `location`, `school` the
+    /// `institution`, …), and `year`, `month` and `day` find the `date` the reader made of
+    /// them, unless the entry has a field of that very name.
+    ///
+    /// ```
+    /// let e = &bibkit::formats::bibtex::read("@article{k, Journal = {J. ACM}, year = 1984}").bibliography.entries[0];
+    /// assert_eq!(e.get("journal").unwrap().to_plain_string(), "J. ACM");
+    /// assert_eq!(e.get("journaltitle").unwrap().to_plain_string(), "J. ACM");
+    /// assert_eq!(e.get("year").unwrap().to_string(), "1984");
+    /// ```
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.fields
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| &f.value)
+        self.field(name).map(|f| &f.value)
     }
 
-    /// The field `name` with its span, if present.
+    /// The field `name` with its span, if present (names resolved as in [`Entry::get`]).
     pub fn field(&self, name: &str) -> Option<&Field> {
-        self.fields.iter().find(|f| f.name == name)
+        self.position(name).map(|i| &self.fields[i])
+    }
+
+    /// The index of the field `name` resolves to (see [`Entry::get`]).
+    fn position(&self, name: &str) -> Option<usize> {
+        if let Some(i) = self.fields.iter().position(|f| f.name == name) {
+            return Some(i);
+        }
+        let lower: Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        if lower != name {
+            if let Some(i) = self.fields.iter().position(|f| f.name == lower) {
+                return Some(i);
+            }
+        }
+        let alias = match lower.as_ref() {
+            "year" | "month" | "day" => "date",
+            n => crate::formats::bibtex::canonical_field(n),
+        };
+        (alias != lower.as_ref())
+            .then(|| self.fields.iter().position(|f| f.name == alias))
+            .flatten()
+    }
+
+    /// The title, as plain text.
+    ///
+    /// ```
+    /// let e = &bibkit::formats::bibtex::read(r"@book{k, title = {The {\TeX}book}}").bibliography.entries[0];
+    /// assert_eq!(e.title().as_deref(), Some("The TeXbook"));
+    /// ```
+    pub fn title(&self) -> Option<String> {
+        self.get("title").map(Value::to_plain_string)
+    }
+
+    /// The authors, when the entry has a name list of them.
+    pub fn authors(&self) -> Option<&NameList> {
+        self.names("author")
+    }
+
+    /// The editors, when the entry has a name list of them.
+    pub fn editors(&self) -> Option<&NameList> {
+        self.names("editor")
+    }
+
+    /// The entry's date (`date`, or the `year`/`month`/`day` it was read from).
+    pub fn date(&self) -> Option<&Date> {
+        self.date_in("date")
+    }
+
+    /// The year: of the date, else a `year` field that is a number.
+    ///
+    /// ```
+    /// let bib = bibkit::formats::bibtex::read("@misc{a, year = 1984}\n@misc{b, date = {2001-05/2002}}").bibliography;
+    /// assert_eq!(bib.entries[0].year(), Some(1984));
+    /// assert_eq!(bib.entries[1].year(), Some(2001));
+    /// ```
+    pub fn year(&self) -> Option<i64> {
+        match self.date().and_then(Date::start) {
+            Some(p) => Some(p.year),
+            None => self.get("year")?.to_plain_string().trim().parse().ok(),
+        }
+    }
+
+    /// The DOI, as written (without a `https://doi.org/` prefix).
+    pub fn doi(&self) -> Option<String> {
+        let d = self.get("doi")?.to_plain_string();
+        let d = d.trim();
+        Some(
+            [
+                "https://doi.org/",
+                "http://doi.org/",
+                "https://dx.doi.org/",
+                "http://dx.doi.org/",
+                "doi:",
+            ]
+            .iter()
+            .find_map(|p| d.strip_prefix(p))
+            .unwrap_or(d)
+            .to_string(),
+        )
     }
 
     /// Sets field `name`, replacing an existing value in place or appending a new field.
@@ -206,15 +308,35 @@ impl Entry {
     /// assert_eq!(e.fields.len(), 1);
     /// assert_eq!(e.get("note").unwrap().to_plain_string(), "two");
     /// ```
+    ///
+    /// A BibTeX name sets the BibLaTeX field the model keeps (`journal` sets
+    /// `journaltitle`, so CSL-JSON gets it as `container-title`), unless the entry has a
+    /// field of that very name:
+    ///
+    /// ```
+    /// use bibkit::model::{Entry, Value};
+    /// let mut e = Entry::new("k", "article");
+    /// e.set("journal", Value::text("Nature"));
+    /// assert_eq!(e.fields[0].name, "journaltitle");
+    /// assert!(bibkit::formats::csl_json::to_string(&bibkit::model::Bibliography { entries: vec![e], ..Default::default() }).contains("\"container-title\": \"Nature\""));
+    /// ```
     pub fn set(&mut self, name: &str, value: Value) {
-        let name = field_name(&name.to_lowercase());
-        match self.fields.iter_mut().find(|f| f.name == name) {
-            Some(f) => {
+        let lower = name.to_lowercase();
+        let exact = self.fields.iter().position(|f| f.name == lower);
+        let at = exact.or_else(|| {
+            let alias = crate::formats::bibtex::canonical_field(&lower);
+            (alias != lower)
+                .then(|| self.fields.iter().position(|f| f.name == alias))
+                .flatten()
+        });
+        match at {
+            Some(i) => {
+                let f = &mut self.fields[i];
                 f.value = value;
                 f.inherited = false;
             }
             None => self.fields.push(Field {
-                name,
+                name: field_name(crate::formats::bibtex::canonical_field(&lower)),
                 value,
                 span: None,
                 inherited: false,
@@ -222,9 +344,9 @@ impl Entry {
         }
     }
 
-    /// Removes field `name`, returning its value.
+    /// Removes field `name` (resolved as in [`Entry::get`]), returning its value.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
-        let i = self.fields.iter().position(|f| f.name == name)?;
+        let i = self.position(name)?;
         Some(self.fields.remove(i).value)
     }
 
@@ -237,7 +359,7 @@ impl Entry {
     }
 
     /// The date in field `name` (`date`, `urldate`, …), if it holds a parsed one.
-    pub fn date(&self, name: &str) -> Option<&Date> {
+    pub fn date_in(&self, name: &str) -> Option<&Date> {
         match self.get(name)? {
             Value::Date(d) => Some(d.as_ref()),
             _ => None,
@@ -482,5 +604,34 @@ impl Value {
             Value::Date(d) => d.to_string(),
             Value::Verbatim(s) => s.clone(),
         }
+    }
+}
+
+impl<'b> IntoIterator for &'b Bibliography {
+    type Item = &'b Entry;
+    type IntoIter = std::slice::Iter<'b, Entry>;
+
+    /// The entries, in order.
+    ///
+    /// ```
+    /// let bib = bibkit::formats::bibtex::read("@misc{a}\n@misc{b}").bibliography;
+    /// let keys: Vec<&str> = (&bib).into_iter().map(|e| e.key.as_str()).collect();
+    /// assert_eq!(keys, ["a", "b"]);
+    /// ```
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter()
+    }
+}
+
+impl std::fmt::Display for Value {
+    /// The value as plain text (a date in EDTF, names as BibTeX writes them).
+    ///
+    /// ```
+    /// let bib = bibkit::formats::bibtex::read(r"@misc{a, title = {Caf\'e}, date = {2020-05}}").bibliography;
+    /// assert_eq!(bib.entries[0].get("title").unwrap().to_string(), "Café");
+    /// assert_eq!(bib.entries[0].get("date").unwrap().to_string(), "2020-05");
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_plain_string())
     }
 }

@@ -24,7 +24,7 @@ use crate::syntax::{self, Block, BlockKind, FieldNode, Item, PieceKind, Tree};
 /// let parsed = Reader::new().read(src);
 /// let a = parsed.bibliography.get("a").unwrap();
 /// assert_eq!(a.get("booktitle").unwrap().to_plain_string(), "Proc");
-/// assert_eq!(a.date("date").unwrap().to_string(), "2001");
+/// assert_eq!(a.date_in("date").unwrap().to_string(), "2001");
 /// let raw = Reader::new().resolve_crossrefs(false).read(src);
 /// assert!(raw.bibliography.get("a").unwrap().get("booktitle").is_none());
 /// ```
@@ -973,7 +973,7 @@ impl<'a> Lowering<'a> {
     /// let (a, diags) = l.entry(0);
     /// assert!(diags.is_empty());
     /// assert_eq!(a.get("journaltitle").unwrap().to_plain_string(), "Journal of the ACM");
-    /// assert_eq!(a.date("date").unwrap().to_string(), "2001");
+    /// assert_eq!(a.date_in("date").unwrap().to_string(), "2001");
     /// assert_eq!(l.file(1).as_deref(), Some("more.bib"));
     /// ```
     pub fn from_sources<I>(sources: I, reader: Reader) -> Self
