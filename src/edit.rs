@@ -34,6 +34,10 @@ pub struct Document {
     text: String,
     blocks: Vec<BlockInfo>,
     errors: usize,
+    /// The encoding [`Document::save`] writes (UTF-8 unless read from bytes in another).
+    encoding: &'static encoding_rs::Encoding,
+    /// Whether the file began with a byte-order mark (written again).
+    bom: bool,
 }
 
 /// One block of a [`Document`]: an entry, `@string`, `@preamble` or `@comment`.
@@ -110,6 +114,12 @@ pub enum EditError {
     /// Two edits of one batch touch the same bytes.
     #[error("two edits of the batch change the same text")]
     Overlap,
+    /// The bytes could not be read, or the text written, in the file's encoding.
+    #[error("{0}")]
+    Encoding(String),
+    /// Writing the file failed (it is left as it was).
+    #[error("{0}")]
+    Write(String),
 }
 
 impl Document {
@@ -122,6 +132,96 @@ impl Document {
             text,
             blocks,
             errors,
+            encoding: encoding_rs::UTF_8,
+            bom: false,
+        }
+    }
+
+    /// Reads a file's bytes: in `encoding` (a WHATWG label) when given, else as a UTF-16
+    /// byte-order mark or JabRef's `% Encoding:` line says, else UTF-8. [`Document::save`]
+    /// writes the file back in the same encoding, with the byte-order mark it had. Bytes
+    /// that are not valid in the encoding are refused (a file that could not be read whole
+    /// is never rewritten).
+    ///
+    /// ```
+    /// use bibkit::edit::{Document, Value};
+    /// let mut doc = Document::from_bytes(b"% Encoding: windows-1252\n@misc{a, title = {Caf\xe9}}\n", None)?;
+    /// let mut batch = doc.batch();
+    /// batch.set_field(0, "note", Value::text("Crème"))?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.to_bytes()?, b"% Encoding: windows-1252\n@misc{a, title = {Caf\xe9}, note = {Cr\xe8me}}\n");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn from_bytes(bytes: &[u8], encoding: Option<&str>) -> Result<Document, EditError> {
+        let bom = bytes.starts_with(b"\xEF\xBB\xBF") || crate::source::utf16_bom(bytes).is_some();
+        let enc = match encoding {
+            Some(label) => crate::source::encoding_for_label(label)
+                .ok_or_else(|| EditError::Encoding(format!("unknown encoding `{label}`")))?,
+            None => crate::source::utf16_bom(bytes)
+                .or_else(|| crate::source::declared_encoding(bytes))
+                .unwrap_or(encoding_rs::UTF_8),
+        };
+        let decoded = crate::source::decode(bytes, Some(enc.name()))
+            .ok_or_else(|| EditError::Encoding(enc.name().to_string()))?;
+        if let Some(at) = decoded.invalid.first() {
+            return Err(EditError::Encoding(format!(
+                "bytes that are not valid {} (at offset {} of the text); the file is not edited",
+                enc.name(),
+                at.start
+            )));
+        }
+        if decoded.unreadable() {
+            return Err(EditError::Encoding("not text".into()));
+        }
+        let mut doc = Document::parse(decoded.text);
+        doc.encoding = enc;
+        doc.bom = bom;
+        Ok(doc)
+    }
+
+    /// The text in the document's encoding, with its byte-order mark; an error when a
+    /// character cannot be written in it.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EditError> {
+        let enc = self.encoding;
+        let mut out = Vec::with_capacity(self.text.len() + 4);
+        if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+            let le = enc == encoding_rs::UTF_16LE;
+            if self.bom {
+                out.extend_from_slice(if le { &[0xFF, 0xFE] } else { &[0xFE, 0xFF] });
+            }
+            for u in self.text.encode_utf16() {
+                out.extend_from_slice(&if le { u.to_le_bytes() } else { u.to_be_bytes() });
+            }
+            return Ok(out);
+        }
+        if enc == encoding_rs::UTF_8 {
+            if self.bom {
+                out.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            out.extend_from_slice(self.text.as_bytes());
+            return Ok(out);
+        }
+        let mut encoder = enc.new_encoder();
+        let mut buf = vec![
+            0u8;
+            encoder
+                .max_buffer_length_from_utf8_without_replacement(self.text.len())
+                .unwrap_or(self.text.len() * 4 + 16)
+        ];
+        let (result, _, written) =
+            encoder.encode_from_utf8_without_replacement(&self.text, &mut buf, true);
+        match result {
+            encoding_rs::EncoderResult::InputEmpty => {
+                out.extend_from_slice(&buf[..written]);
+                Ok(out)
+            }
+            encoding_rs::EncoderResult::Unmappable(c) => Err(EditError::Encoding(format!(
+                "`{c}` cannot be written in {}",
+                enc.name()
+            ))),
+            encoding_rs::EncoderResult::OutputFull => {
+                Err(EditError::Encoding("the text did not fit".into()))
+            }
         }
     }
 
@@ -226,9 +326,13 @@ impl Document {
         }
     }
 
-    /// Writes the text to `path` through the library's atomic writer.
-    pub fn save(&self, path: &std::path::Path) -> Result<(), crate::io::WriteError> {
-        crate::io::write_file(path, |w| w.write_all(self.text.as_bytes()))
+    /// Writes the document to `path` through the library's atomic writer, in its
+    /// encoding and with its byte-order mark ([`Document::to_bytes`]); nothing is written
+    /// when a character cannot be encoded.
+    pub fn save(&self, path: &std::path::Path) -> Result<(), EditError> {
+        let bytes = self.to_bytes()?;
+        crate::io::write_file(path, |w| w.write_all(&bytes))
+            .map_err(|e| EditError::Write(e.to_string()))
     }
 
     fn at(&self, s: Span) -> &str {
@@ -614,7 +718,10 @@ impl Batch<'_> {
             });
         }
         text.push_str(&old[pos..]);
-        *self.doc = Document::parse(text);
+        let (blocks, errors) = index(&text);
+        self.doc.text = text;
+        self.doc.blocks = blocks;
+        self.doc.errors = errors;
         Ok(changes)
     }
 
@@ -881,6 +988,54 @@ mod tests {
         b.apply_model(0, &e).unwrap();
         assert!(b.apply().unwrap().is_empty());
         assert_eq!(doc.text(), before);
+    }
+
+    #[test]
+    fn encodings_and_byte_order_marks_are_kept() {
+        let edit_bytes = |bytes: &[u8], enc: Option<&str>| -> Vec<u8> {
+            let mut doc = Document::from_bytes(bytes, enc).unwrap();
+            let mut b = doc.batch();
+            b.set_field(0, "note", Value::text("é")).unwrap();
+            b.apply().unwrap();
+            doc.to_bytes().unwrap()
+        };
+        // A UTF-8 byte-order mark.
+        assert_eq!(
+            edit_bytes(b"\xEF\xBB\xBF@misc{a, title = {T}}", None),
+            "\u{feff}@misc{a, title = {T}, note = {é}}".as_bytes()
+        );
+        // UTF-16 with its mark, both orders.
+        for le in [true, false] {
+            let enc = |s: &str| -> Vec<u8> {
+                let mut v: Vec<u8> = if le {
+                    vec![0xFF, 0xFE]
+                } else {
+                    vec![0xFE, 0xFF]
+                };
+                for u in s.encode_utf16() {
+                    v.extend_from_slice(&if le { u.to_le_bytes() } else { u.to_be_bytes() });
+                }
+                v
+            };
+            assert_eq!(
+                edit_bytes(&enc("@misc{a, title = {T}}"), None),
+                enc("@misc{a, title = {T}, note = {é}}")
+            );
+        }
+        // A named encoding; what it cannot write is refused, and so are invalid bytes.
+        assert_eq!(
+            edit_bytes(b"@misc{a, title = {\xe9}}", Some("latin1")),
+            b"@misc{a, title = {\xe9}, note = {\xe9}}"
+        );
+        let mut doc = Document::from_bytes(b"@misc{a}", Some("latin1")).unwrap();
+        let mut b = doc.batch();
+        b.set_field(0, "title", Value::text("日本")).unwrap();
+        b.apply().unwrap();
+        assert!(matches!(doc.to_bytes(), Err(EditError::Encoding(_))));
+        assert!(matches!(
+            Document::from_bytes(b"@misc{a, title = {\xff}}", None),
+            Err(EditError::Encoding(_))
+        ));
     }
 
     #[test]
