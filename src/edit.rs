@@ -240,6 +240,22 @@ impl Document {
         &self.blocks
     }
 
+    /// The index of the `@string` block that defines macro `name` (ignoring case, as
+    /// BibTeX does), the first when there are several.
+    ///
+    /// ```
+    /// let doc = bibkit::edit::Document::parse("@string{ACM = {ACM Press}}\n@misc{a}");
+    /// assert_eq!(doc.find_string("acm"), Some(0));
+    /// ```
+    pub fn find_string(&self, name: &str) -> Option<usize> {
+        self.blocks.iter().position(|b| {
+            b.kind == BlockKind::String
+                && b.fields
+                    .iter()
+                    .any(|f| self.at(f.name).eq_ignore_ascii_case(name))
+        })
+    }
+
     /// The indices of the entries whose key is `key`, ignoring case as BibTeX does (all of
     /// them when a key is given twice).
     pub fn find(&self, key: &str) -> Vec<usize> {
@@ -661,6 +677,64 @@ impl Batch<'_> {
         Ok(())
     }
 
+    /// Defines `@string` macro `name` as `value`: its definition gets the new value in
+    /// place, or a new `@string` goes after the last one (before the first entry when
+    /// there is none).
+    ///
+    /// ```
+    /// use bibkit::edit::{Document, Value};
+    /// let mut doc = Document::parse("@string{acm = {ACM}}\n\n@misc{a, publisher = acm}\n");
+    /// let mut batch = doc.batch();
+    /// batch.set_string("acm", Value::text("ACM Press"))?;
+    /// batch.set_string("ieee", Value::text("IEEE"))?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "@string{acm = {ACM Press}}\n\n@string{ieee = {IEEE}}\n\n@misc{a, publisher = acm}\n");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn set_string(&mut self, name: &str, value: Value) -> Result<(), EditError> {
+        check_name(name)?;
+        if let Some(i) = self.doc.find_string(name) {
+            return self.set_field(i, name, value);
+        }
+        let written = written_value(&value, false)?;
+        let nl = self.doc.line_ending();
+        let block = format!("@string{{{name} = {written}}}");
+        let last_string = self
+            .doc
+            .blocks
+            .iter()
+            .rposition(|b| b.kind == BlockKind::String);
+        match last_string {
+            Some(i) => {
+                let at = self.doc.blocks[i].span.end;
+                self.push(at..at, format!("{nl}{nl}{block}"))
+            }
+            None => {
+                let at = self
+                    .doc
+                    .blocks
+                    .iter()
+                    .find(|b| b.kind == BlockKind::Entry)
+                    .map_or(self.doc.text.len(), |b| b.span.start);
+                self.push(at..at, format!("{block}{nl}{nl}"))
+            }
+        }
+    }
+
+    /// Removes the definition of `@string` macro `name` (the whole block when it defines
+    /// nothing else). Entries that use the macro keep using it: `check` reports them.
+    pub fn remove_string(&mut self, name: &str) -> Result<(), EditError> {
+        let i = self
+            .doc
+            .find_string(name)
+            .ok_or_else(|| EditError::NoField(name.to_string()))?;
+        if self.doc.blocks[i].fields.len() == 1 {
+            self.remove_block(i)
+        } else {
+            self.remove_field(i, name)
+        }
+    }
+
     /// Removes block `i` with the line break after it.
     pub fn remove_block(&mut self, i: usize) -> Result<(), EditError> {
         let b = self.block(i)?;
@@ -1036,6 +1110,31 @@ mod tests {
             Document::from_bytes(b"@misc{a, title = {\xff}}", None),
             Err(EditError::Encoding(_))
         ));
+    }
+
+    #[test]
+    fn string_macros_are_set_and_removed() {
+        assert_eq!(
+            edit("@misc{a, publisher = acm}\n", |b| b
+                .set_string("acm", Value::text("ACM"))),
+            "@string{acm = {ACM}}\n\n@misc{a, publisher = acm}\n"
+        );
+        assert_eq!(
+            edit("@string{ACM = {A}, ieee = {I}}\n@misc{a}\n", |b| {
+                b.set_string("acm", Value::raw("\"ACM Press\""))?;
+                b.remove_string("ieee")
+            }),
+            "@string{ACM = \"ACM Press\"}\n@misc{a}\n"
+        );
+        assert_eq!(
+            edit("@string{acm = {A}}\n@misc{a}\n", |b| b.remove_string("ACM")),
+            "@misc{a}\n"
+        );
+        let mut doc = Document::parse("@misc{a}");
+        assert_eq!(
+            doc.batch().remove_string("x"),
+            Err(EditError::NoField("x".into()))
+        );
     }
 
     #[test]
