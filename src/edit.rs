@@ -632,33 +632,25 @@ impl Batch<'_> {
                 names.push(f.name.to_string());
             }
         }
+        // The fields as the writer writes them, under the dialect's names (a date as
+        // `year`/`month`).
+        let written: Vec<(String, &str)> = new_doc.blocks.first().map_or_else(Vec::new, |nb| {
+            nb.fields
+                .iter()
+                .map(|f| (new_doc.at(f.name).to_ascii_lowercase(), new_doc.at(f.value)))
+                .collect()
+        });
         for name in &names {
             if own(&old, name) == own(entry, name) {
                 continue;
             }
-            // Written by the writer under the dialect's name, for a date as `year`/`month`.
-            let written: Vec<(String, String)> = new_doc
-                .blocks
-                .first()
-                .map(|nb| {
-                    nb.fields
-                        .iter()
-                        .map(|f| {
-                            (
-                                new_doc.at(f.name).to_ascii_lowercase(),
-                                new_doc.at(f.value).to_string(),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
             for (wname, raw) in written.iter().filter(|(w, _)| {
                 w == name
                     || canonical_field(w) == name.as_str()
                     || (name == "date" && matches!(w.as_str(), "year" | "month" | "day" | "date"))
             }) {
                 let target = file_field(wname).unwrap_or_else(|| wname.clone());
-                self.set_field(i, &target, Value::Raw(raw.clone()))?;
+                self.set_field(i, &target, Value::raw(*raw))?;
             }
         }
         for f in old.fields.iter().filter(|f| !f.inherited) {
