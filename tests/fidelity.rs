@@ -3,25 +3,17 @@
 
 use assert_cmd::Command;
 
+mod common;
+
 /// `bibkit convert` on `input` (a `.bib` text) with `args`: stdout, stderr, exit code.
 fn convert(input: &str, args: &[&str]) -> (String, String, i32) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("in.bib");
-    std::fs::write(&path, input).unwrap();
-    let out = Command::cargo_bin("bibkit")
-        .unwrap()
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .arg("convert")
-        .arg("in.bib")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code().unwrap_or(-1),
-    )
+    std::fs::write(dir.path().join("in.bib"), input).unwrap();
+    let args: Vec<&str> = ["convert", "in.bib"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    common::bibkit(dir.path(), &args)
 }
 
 /// The field names written for each entry of a BibTeX text, in order.
@@ -202,17 +194,8 @@ fn entry_types_and_type_fields_survive_bibtex_output() {
 fn check(input: &str) -> (String, i32) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("refs.bib"), input).unwrap();
-    let out = Command::cargo_bin("bibkit")
-        .unwrap()
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .args(["check", "refs.bib"])
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        out.status.code().unwrap_or(-1),
-    )
+    let (out, _, code) = common::bibkit(dir.path(), &["check", "refs.bib"]);
+    (out, code)
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+mod common;
 
 /// The entry of the issue's reproducer.
 const REPRO: &str = r"@article{dblp, author={A. Author}, title={{\bf Bold} and {\it it} {\sc Small} $\mu$m $\alpha$-Fe $\pm$0.1\% $\langle$111$\rangle$ H$_2$O x$^2$ {Euro\TeX} 92 {The \LaTeX\ Companion}}, journal={\apj}, doi={10.1007/3-540-48749-2\_2}, url={https://example.org/A{\_}B.PDF?a=1\&b=2\#x}, year=2001}
@@ -14,18 +14,7 @@ const REPRO: &str = r"@article{dblp, author={A. Author}, title={{\bf Bold} and {
 /// code.
 fn bibkit(dir: &Path, bib: &str, args: &[&str]) -> (String, String, i32) {
     std::fs::write(dir.join("in.bib"), bib).unwrap();
-    let out = Command::cargo_bin("bibkit")
-        .unwrap()
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code().unwrap_or(-1),
-    )
+    common::bibkit(dir, args)
 }
 
 /// The reproducer's first item in CSL-JSON.

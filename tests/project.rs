@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+mod common;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project")
@@ -12,18 +12,7 @@ fn fixtures() -> PathBuf {
 
 /// Runs bibkit in `dir`; gives stdout, stderr and the exit code.
 fn bibkit(dir: &Path, args: &[&str]) -> (String, String, i32) {
-    let out = Command::cargo_bin("bibkit")
-        .unwrap()
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code().unwrap_or(-1),
-    )
+    common::bibkit(dir, args)
 }
 
 /// Findings as `file:line:col: severity[rule]: message` lines, without the source lines.

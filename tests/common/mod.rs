@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The shared corpus (`../shared/corpus` next to the repository), or `None` with a printed
 /// notice when it is absent. With `BIBKIT_REQUIRE_CORPUS=1` (set by `.ci/run`) a missing
@@ -84,4 +84,21 @@ pub fn manifest(corpus: &std::path::Path) -> Vec<Row> {
             }
         })
         .collect()
+}
+
+/// Runs the `bibkit` binary in `dir` with `args` (colour off): stdout, stderr and the exit
+/// code (-1 when killed by a signal).
+pub fn bibkit(dir: &Path, args: &[&str]) -> (String, String, i32) {
+    let out = assert_cmd::Command::cargo_bin("bibkit")
+        .unwrap()
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
 }
