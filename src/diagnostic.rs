@@ -70,6 +70,118 @@ pub struct Diagnostic {
     /// The entry key involved, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// A mechanical correction, when the finding has one (see [`Fix`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Box<Fix>>,
+}
+
+/// Whether a [`Fix`] keeps the meaning of the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Only the spelling changes (`12-15` → `12--15`, `January` → `jan`): what every
+    /// reader of the file gets stays the same or becomes what was meant.
+    /// `bibkit check --fix` applies it.
+    Safe,
+    /// The fix decides something (which of two conflicting values to keep, what a letter
+    /// after a year means): `bibkit check --fix --unsafe-fixes` applies it.
+    Unsafe,
+}
+
+impl fmt::Display for Applicability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        })
+    }
+}
+
+/// One replacement in a file: the bytes of `span` become `text`.
+///
+/// `line`/`column` and `end_line`/`end_column` are 1-based, columns in characters (as in
+/// [`Diagnostic`]); 0 until the checker places them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextEdit {
+    /// The bytes replaced (empty for an insertion).
+    pub span: Span,
+    /// What they become.
+    pub text: String,
+    /// Where `span` starts.
+    pub line: u32,
+    /// The column `span` starts at.
+    pub column: u32,
+    /// Where `span` ends.
+    pub end_line: u32,
+    /// The column `span` ends at (exclusive).
+    pub end_column: u32,
+}
+
+impl TextEdit {
+    /// Replaces `span` with `text` (positions placed later).
+    pub fn new(span: Span, text: impl Into<String>) -> TextEdit {
+        TextEdit {
+            span,
+            text: text.into(),
+            line: 0,
+            column: 0,
+            end_line: 0,
+            end_column: 0,
+        }
+    }
+}
+
+/// The correction of a finding: what it does, in a few words, whether it is safe, and the
+/// edits to the file the finding is in (sorted, not overlapping).
+///
+/// ```
+/// use bibkit::diagnostic::{Applicability, Fix, TextEdit};
+/// use bibkit::model::Span;
+/// let src = "@article{a, pages = {12-15}}";
+/// let fix = Fix::new(Applicability::Safe, "write `12--15`", vec![TextEdit::new(Span::new(20, 27), "{12--15}")]);
+/// assert_eq!(fix.apply_to(src), "@article{a, pages = {12--15}}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// Whether `check --fix` applies it without `--unsafe-fixes`.
+    pub applicability: Applicability,
+    /// What it does (`write `12--15``).
+    pub message: String,
+    /// The replacements.
+    pub edits: Vec<TextEdit>,
+}
+
+impl Fix {
+    /// A fix of `edits`, which are sorted here.
+    pub fn new(
+        applicability: Applicability,
+        message: impl Into<String>,
+        mut edits: Vec<TextEdit>,
+    ) -> Fix {
+        edits.sort_by_key(|e| (e.span.start, e.span.end));
+        Fix {
+            applicability,
+            message: message.into(),
+            edits,
+        }
+    }
+
+    /// `source` with this fix's edits made (edits outside it are left out).
+    pub fn apply_to(&self, source: &str) -> String {
+        let mut out = String::with_capacity(source.len() + 16);
+        let mut pos = 0;
+        for e in &self.edits {
+            let (s, t) = (e.span.start.min(source.len()), e.span.end.min(source.len()));
+            if s < pos {
+                continue;
+            }
+            out.push_str(&source[pos..s]);
+            out.push_str(&e.text);
+            pos = t;
+        }
+        out.push_str(&source[pos..]);
+        out
+    }
 }
 
 impl Diagnostic {
@@ -84,7 +196,14 @@ impl Diagnostic {
             line: 0,
             column: 0,
             key: None,
+            fix: None,
         }
+    }
+
+    /// Attaches a fix.
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(Box::new(fix));
+        self
     }
 
     /// Sets the span and computes line and column from `source`.

@@ -114,6 +114,12 @@ pub enum EditError {
     /// Two edits of one batch touch the same bytes.
     #[error("two edits of the batch change the same text")]
     Overlap,
+    /// A [`Batch::replace`] range that is not in the text or cuts a character.
+    #[error("bytes {0:?} are not a range of the text")]
+    BadRange(Range<usize>),
+    /// The batch's raw changes would give the text more syntax errors.
+    #[error("the changes would break the file's syntax; nothing was changed")]
+    Broken,
     /// The bytes could not be read, or the text written, in the file's encoding.
     #[error("{0}")]
     Encoding(String),
@@ -334,11 +340,57 @@ impl Document {
             .map(|(_, e)| e)
     }
 
+    /// The block and field (counting from 0 in the block) whose text — from its name to
+    /// the end of its value — holds byte `offset`.
+    ///
+    /// ```
+    /// let doc = bibkit::edit::Document::parse("@misc{a, title = {T}, year = 2000}\n@misc{b, note = {N}}");
+    /// assert_eq!(doc.field_at(24), Some((0, 1))); // in `year = 2000`
+    /// assert_eq!(doc.field_at(48), Some((1, 0)));
+    /// assert_eq!(doc.field_at(3), None);
+    /// ```
+    pub fn field_at(&self, offset: usize) -> Option<(usize, usize)> {
+        let i = self
+            .blocks
+            .partition_point(|b| b.span.start <= offset)
+            .checked_sub(1)?;
+        let b = &self.blocks[i];
+        let k = b
+            .fields
+            .iter()
+            .position(|f| f.name.start <= offset && offset < f.value.end.max(f.name.end))?;
+        Some((i, k))
+    }
+
+    /// The name of field `k` of block `i`, as written, and its raw value.
+    ///
+    /// ```
+    /// let doc = bibkit::edit::Document::parse("@misc{a, Title = {T} # x}");
+    /// assert_eq!(doc.field(0, 0), Some(("Title", "{T} # x")));
+    /// ```
+    pub fn field(&self, i: usize, k: usize) -> Option<(&str, &str)> {
+        let f = self.blocks.get(i)?.fields.get(k)?;
+        Some((self.at(f.name), self.at(f.value)))
+    }
+
+    /// The bytes of the value of field `k` of block `i` (from its first piece to its
+    /// last).
+    ///
+    /// ```
+    /// let doc = bibkit::edit::Document::parse("@misc{a, year = 2000}");
+    /// let s = doc.value_span(0, 0).unwrap();
+    /// assert_eq!(&doc.text()[s.start..s.end], "2000");
+    /// ```
+    pub fn value_span(&self, i: usize, k: usize) -> Option<Span> {
+        Some(self.blocks.get(i)?.fields.get(k)?.value)
+    }
+
     /// A batch of edits against the document as it is now; see [`Batch::apply`].
     pub fn batch(&mut self) -> Batch<'_> {
         Batch {
             doc: self,
             edits: Vec::new(),
+            raw: false,
         }
     }
 
@@ -374,8 +426,11 @@ impl std::fmt::Display for Document {
 #[derive(Debug)]
 pub struct Batch<'d> {
     doc: &'d mut Document,
-    /// (range in the old text, new text, order of insertion at one point)
+    /// (range in the old text, new text), in the order they were made
     edits: Vec<(Range<usize>, String)>,
+    /// Whether a change was given as raw bytes ([`Batch::replace`]): the result is then
+    /// checked to parse no worse.
+    raw: bool,
 }
 
 impl Batch<'_> {
@@ -494,7 +549,28 @@ impl Batch<'_> {
         else {
             return Err(EditError::NoField(name.to_string()));
         };
-        let f = &b.fields[k];
+        self.remove_field_at(i, k)
+    }
+
+    /// Removes field `k` (counting from 0, as [`Document::field_at`] gives it) of block
+    /// `i`, as [`Batch::remove_field`] does: the one to remove when a name is repeated.
+    ///
+    /// ```
+    /// use bibkit::edit::Document;
+    /// let mut doc = Document::parse("@misc{a,\n  title = {One},\n  title = {One},\n}\n");
+    /// let mut batch = doc.batch();
+    /// batch.remove_field_at(0, 1)?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "@misc{a,\n  title = {One},\n}\n");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn remove_field_at(&mut self, i: usize, k: usize) -> Result<(), EditError> {
+        let b = self.fields_block(i)?;
+        let text = &self.doc.text;
+        let f = b
+            .fields
+            .get(k)
+            .ok_or_else(|| EditError::NoField(format!("#{k}")))?;
         let line_start = text[..f.name.start]
             .rfind(['\n', '\r'])
             .map_or(0, |p| p + 1);
@@ -522,6 +598,79 @@ impl Batch<'_> {
             }
         };
         self.push(range, String::new())
+    }
+
+    /// Sets the value of field `k` of block `i` (as [`Document::field_at`] counts), in
+    /// place: the one to change when a name is repeated.
+    pub fn set_value_at(&mut self, i: usize, k: usize, value: Value) -> Result<(), EditError> {
+        let b = self.fields_block(i)?;
+        let f = b
+            .fields
+            .get(k)
+            .ok_or_else(|| EditError::NoField(format!("#{k}")))?;
+        let written = written_value(&value, f.quoted)?;
+        let r = f.value.start..f.value.end;
+        self.push(r, written)
+    }
+
+    /// Renames field `k` of block `i` (as [`Document::field_at`] counts).
+    pub fn rename_field_at(&mut self, i: usize, k: usize, new: &str) -> Result<(), EditError> {
+        check_name(new)?;
+        let b = self.fields_block(i)?;
+        let f = b
+            .fields
+            .get(k)
+            .ok_or_else(|| EditError::NoField(format!("#{k}")))?;
+        let r = f.name.start..f.name.end;
+        self.push(r, new.to_string())
+    }
+
+    /// Makes a change given as bytes of the document's current text and their new text:
+    /// a [`Change`] from [`Batch::changes`] or a finding's fix. [`Batch::apply`] refuses
+    /// the batch when the text then has more syntax errors than before.
+    ///
+    /// ```
+    /// use bibkit::edit::{Change, Document};
+    /// let mut doc = Document::parse("@misc{a, pages = {1-2}}");
+    /// let mut batch = doc.batch();
+    /// batch.replace(Change { range: 17..22, text: "{1--2}".into() })?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "@misc{a, pages = {1--2}}");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn replace(&mut self, change: Change) -> Result<(), EditError> {
+        let len = self.doc.text.len();
+        let r = change.range;
+        if r.start > r.end
+            || r.end > len
+            || !self.doc.text.is_char_boundary(r.start)
+            || !self.doc.text.is_char_boundary(r.end)
+        {
+            return Err(EditError::BadRange(r));
+        }
+        self.raw = true;
+        self.push(r, change.text)
+    }
+
+    /// The changes the batch would make, in order, without making them (an error when
+    /// two overlap).
+    ///
+    /// ```
+    /// use bibkit::edit::{Document, Value};
+    /// let mut doc = Document::parse("@misc{a, year = 1999}");
+    /// let mut batch = doc.batch();
+    /// batch.set_field(0, "year", Value::raw("2000"))?;
+    /// let preview = batch.changes()?;
+    /// assert_eq!((preview[0].range.clone(), preview[0].text.as_str()), (16..20, "2000"));
+    /// drop(batch);
+    /// assert_eq!(doc.text(), "@misc{a, year = 1999}");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn changes(&self) -> Result<Vec<Change>, EditError> {
+        Ok(sorted(self.edits.clone())?
+            .into_iter()
+            .map(|(range, text)| Change { range, text })
+            .collect())
     }
 
     /// Renames the first field named `old` (ignoring case) of block `i`.
@@ -758,23 +907,12 @@ impl Batch<'_> {
     /// changes (in the old text's offsets, in order) returned. Edits that overlap are
     /// refused, and nothing is changed.
     pub fn apply(self) -> Result<Vec<Change>, EditError> {
-        let mut edits = self.edits;
-        // Insertions at one point keep the order they were made in.
-        let order: Vec<usize> = (0..edits.len()).collect();
-        let mut keyed: Vec<(usize, (Range<usize>, String))> =
-            order.into_iter().zip(edits.drain(..)).collect();
-        keyed.sort_by_key(|(n, (r, _))| (r.start, r.end, *n));
-        for w in keyed.windows(2) {
-            let (a, b) = (&w[0].1.0, &w[1].1.0);
-            if a.end > b.start || (a == b && !a.is_empty()) {
-                return Err(EditError::Overlap);
-            }
-        }
+        let keyed = sorted(self.edits)?;
         let old = &self.doc.text;
         let mut text = String::with_capacity(old.len() + 256);
         let mut pos = 0;
         let mut changes = Vec::with_capacity(keyed.len());
-        for (_, (r, new)) in keyed {
+        for (r, new) in keyed {
             text.push_str(&old[pos..r.start]);
             text.push_str(&new);
             pos = r.end;
@@ -785,6 +923,9 @@ impl Batch<'_> {
         }
         text.push_str(&old[pos..]);
         let (blocks, errors) = index(&text);
+        if self.raw && errors > self.doc.errors {
+            return Err(EditError::Broken);
+        }
         self.doc.text = text;
         self.doc.blocks = blocks;
         self.doc.errors = errors;
@@ -807,6 +948,20 @@ impl Batch<'_> {
             _ => Err(EditError::NotFields(i)),
         }
     }
+}
+
+/// Edits sorted by position (insertions at one point in the order they were made), or
+/// an error when two overlap.
+fn sorted(edits: Vec<(Range<usize>, String)>) -> Result<Vec<(Range<usize>, String)>, EditError> {
+    let mut keyed: Vec<(usize, (Range<usize>, String))> = edits.into_iter().enumerate().collect();
+    keyed.sort_by_key(|(n, (r, _))| (r.start, r.end, *n));
+    for w in keyed.windows(2) {
+        let (a, b) = (&w[0].1.0, &w[1].1.0);
+        if a.end > b.start || (a == b && !a.is_empty()) {
+            return Err(EditError::Overlap);
+        }
+    }
+    Ok(keyed.into_iter().map(|(_, e)| e).collect())
 }
 
 fn line_of(text: &str, at: usize) -> usize {

@@ -184,7 +184,14 @@ fn clean_corpus_files_give_no_warnings() {
             .output()
             .unwrap();
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(json, serde_json::json!([]), "{model} {file}");
+        // Notes (a range written with a hyphen) never fail a build.
+        let loud: Vec<&serde_json::Value> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["severity"] != "note")
+            .collect();
+        assert!(loud.is_empty(), "{model} {file}: {loud:?}");
         assert_eq!(out.status.code(), Some(0), "{model} {file}");
     }
 }

@@ -5,12 +5,30 @@ use unicode_normalization::is_nfc;
 use super::config::Model;
 use super::{Findings, Source, is_own};
 use crate::formats::bibtex::{self, FieldKind};
-use crate::model::{Chunk, Entry, Field, Name, Value};
+use crate::model::{Chunk, Entry, Field, Name, Span, Value};
 
 /// Checks one entry (all but `missing-field`, which depends on the data model: see
 /// [`missing_fields`]).
 pub(super) fn check_entry(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
     for f in e.fields.iter().filter(|f| is_own(e, f)) {
+        if out.on("field-case") {
+            if let Some(fspan) = f.span {
+                let written = src
+                    .text
+                    .get(fspan.start..fspan.start + f.name.len())
+                    .unwrap_or("");
+                if written != f.name && written.eq_ignore_ascii_case(&f.name) {
+                    out.push(
+                        "field-case",
+                        format!("field `{written}` is not in lower case; write `{}`", f.name),
+                        src.file.clone(),
+                        Span::new(fspan.start, fspan.start + written.len()),
+                        (0, 0),
+                        Some(&e.key),
+                    );
+                }
+            }
+        }
         let Some((raw, span)) = src.value_source(f) else {
             continue;
         };
@@ -32,6 +50,22 @@ pub(super) fn check_entry(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
                         f.name
                     ),
                 );
+            }
+        }
+        let kind = bibtex::field_kind(&f.name);
+        if matches!(kind, FieldKind::Text | FieldKind::Names) {
+            if let Some((_, inner, _)) =
+                super::fix::delimited(raw).filter(|(o, _, _)| !o.is_empty())
+            {
+                if super::fix::has_stray_whitespace(inner) {
+                    push(
+                        "stray-whitespace",
+                        format!(
+                            "`{}` has white space at its ends or a run of spaces",
+                            f.name
+                        ),
+                    );
+                }
             }
         }
         if !is_nfc(raw) {
@@ -61,7 +95,60 @@ pub(super) fn check_entry(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
             );
         }
     }
+    if !e.fields.iter().any(|f| f.name == "month") {
+        month_text(src, e, out);
+    }
     style(src, e, out);
+}
+
+/// `month-text` for a month the reader folded into the date: found in the entry's source.
+fn month_text(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
+    let span = super::entry_span(e);
+    let Some(text) = src.text.get(span.start..span.end) else {
+        return;
+    };
+    if !text
+        .as_bytes()
+        .windows(5)
+        .any(|w| w.eq_ignore_ascii_case(b"month"))
+    {
+        return;
+    }
+    let doc = crate::edit::Document::parse(text);
+    if doc.blocks().is_empty() {
+        return;
+    }
+    let i = 0;
+    for (k, name) in doc.field_names(i).iter().enumerate() {
+        if !name.eq_ignore_ascii_case("month") {
+            continue;
+        }
+        let (Some((_, raw)), Some(vspan)) = (doc.field(i, k), doc.value_span(i, k)) else {
+            continue;
+        };
+        let written = raw.trim();
+        let Some((open, inner, _)) = super::fix::delimited(written) else {
+            continue;
+        };
+        if open.is_empty() {
+            continue;
+        }
+        if let Some(m) = crate::date::month_from_name(inner.trim()) {
+            out.push(
+                "month-text",
+                format!(
+                    "`{written}` is text; write the month macro `{}`, which styles abbreviate and translate and biber reads as a month",
+                    MONTH_MACROS[usize::from(m) - 1]
+                ),
+                src.file.clone(),
+                Span::new(span.start + vspan.start, span.start + vspan.end),
+                (0, 0),
+                Some(&e.key),
+            );
+        }
+        // BibTeX reads the first `month` only.
+        return;
+    }
 }
 
 /// Whether a text field is printed (sorting and indexing keys, keywords and options are
@@ -125,6 +212,11 @@ fn future_year(year: i64) -> Option<(&'static str, String)> {
     })
 }
 
+/// The month macros BibTeX styles define, January first.
+const MONTH_MACROS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
 /// What is wrong with a field's value, if anything: a rule id and a message.
 fn value_problem(f: &Field, raw: &str) -> Option<(&'static str, String)> {
     let text = || f.value.to_plain_string();
@@ -152,7 +244,23 @@ fn value_problem(f: &Field, raw: &str) -> Option<(&'static str, String)> {
                 let parts: Vec<&str> = t.split(['-', '–', '/']).filter(|p| !p.is_empty()).collect();
                 parts.len() == 2 && parts.iter().all(|p| month(p))
             };
-            (!ok).then(|| ("invalid-month", format!("`{t}` is not a month")))
+            if !ok {
+                return Some(("invalid-month", format!("`{t}` is not a month")));
+            }
+            let written = raw.trim();
+            let text_month = written.starts_with(['{', '"'])
+                && super::fix::delimited(written).is_some()
+                && crate::date::month_from_name(t).is_some();
+            text_month.then(|| {
+                let m = crate::date::month_from_name(t).unwrap_or(1);
+                (
+                    "month-text",
+                    format!(
+                        "`{written}` is text; write the month macro `{}`, which styles abbreviate and translate and biber reads as a month",
+                        MONTH_MACROS[usize::from(m) - 1]
+                    ),
+                )
+            })
         }
         "date" | "urldate" | "eventdate" | "origdate" => match &f.value {
             Value::Verbatim(s)
@@ -174,12 +282,40 @@ fn value_problem(f: &Field, raw: &str) -> Option<(&'static str, String)> {
                 .map(|(_, m)| ("invalid-date", m)),
             _ => None,
         },
-        "pages" => pages_problem(&text()).map(|why| ("invalid-pages", why)),
+        "pages" => {
+            let t = text();
+            if let Some(why) = pages_problem(&t) {
+                return Some(("invalid-pages", why));
+            }
+            let ranges: Vec<(String, String)> = t
+                .split([',', ';'])
+                .filter_map(|item| Some((item.trim().to_string(), super::fix::hyphen_range(item)?)))
+                .collect();
+            ranges.first().map(|(item, fixed)| {
+                (
+                    "page-range",
+                    format!(
+                        "`{item}` is a range written with a hyphen; write `{}` (BibTeX's range dash)",
+                        fixed.trim()
+                    ),
+                )
+            })
+        }
         "doi" => {
             let d = crate::latex::unescape_verbatim(raw_value(raw).trim());
             let d = bibtex::normalize_doi(&d);
-            if d.is_empty() || is_doi(d) {
+            if d.is_empty() {
                 return None;
+            }
+            if is_doi(d) {
+                let written = crate::latex::unescape_verbatim(raw_value(raw).trim());
+                let written = written.trim();
+                return (written != d).then(|| {
+                    (
+                        "invalid-doi",
+                        format!("`{written}` is an address, not a DOI; write `{d}`"),
+                    )
+                });
             }
             // A resolver address around a DOI: say which part to keep.
             let inner = d.find("/10.").map(|i| &d[i + 1..]).filter(|x| is_doi(x));
@@ -337,6 +473,13 @@ fn isbn_problem(v: &str) -> Option<String> {
                 "`{shown}` is not an ISBN: its check digit is wrong"
             ));
         }
+        if let Some((written, right)) = super::fix::isbn_form(part) {
+            if written != right {
+                return Some(format!(
+                    "`{written}` is hyphenated in the wrong places; write `{right}`"
+                ));
+            }
+        }
     }
     None
 }
@@ -372,6 +515,13 @@ fn issn_problem(v: &str) -> Option<String> {
             return Some(format!(
                 "`{shown}` is not an ISSN: its check digit is wrong"
             ));
+        }
+        if let Some(form) = super::fix::issn_form(shown) {
+            if form != shown {
+                return Some(format!(
+                    "`{shown}` is not written as an ISSN; write `{form}`"
+                ));
+            }
         }
     }
     None

@@ -25,6 +25,7 @@
 pub mod cited;
 mod config;
 mod fields;
+pub mod fix;
 pub mod output;
 mod rules;
 
@@ -33,7 +34,8 @@ use std::sync::Arc;
 
 pub use config::{Config, ConfigError, DataModel};
 pub use rules::{
-    Example, Level, MESSAGES, Message, RULES, Rule, explain, explain_id, message, rule,
+    Example, FIXES, Level, MESSAGES, Message, RULES, Rule, RuleFix, explain, explain_id, fix_of,
+    message, rule,
 };
 
 use crate::diagnostic::{Diagnostic, LineIndex, Severity};
@@ -156,6 +158,46 @@ fn locate_by_file(bibs: &[Bib], list: &mut [Diagnostic]) {
         d.column = column;
         if d.file.is_none() {
             d.file = bibs[b].file.clone();
+        }
+    }
+}
+
+/// Places the edits of fixes: lines and columns, file by file, in one pass over each.
+fn locate_fixes(bibs: &[Bib], list: &mut [Diagnostic]) {
+    let index: HashMap<&str, usize> = bibs
+        .iter()
+        .enumerate()
+        .rev()
+        .filter_map(|(i, b)| Some((b.file.as_deref()?, i)))
+        .collect();
+    // (file, offset, finding, edit, whether the end)
+    let mut todo: Vec<(usize, usize, usize, usize, bool)> = Vec::new();
+    for (i, d) in list.iter().enumerate() {
+        let Some(fix) = &d.fix else { continue };
+        let b = match d.file.as_deref() {
+            Some(f) => index.get(f).copied(),
+            None => (bibs.len() == 1).then_some(0),
+        };
+        let Some(b) = b else { continue };
+        for (k, e) in fix.edits.iter().enumerate() {
+            todo.push((b, e.span.start, i, k, false));
+            todo.push((b, e.span.end, i, k, true));
+        }
+    }
+    todo.sort_unstable();
+    let mut cursor: Option<(usize, crate::diagnostic::Cursor<'_>)> = None;
+    for (b, at, i, k, end) in todo {
+        if cursor.as_ref().is_none_or(|(c, _)| *c != b) {
+            cursor = Some((b, crate::diagnostic::Cursor::new(&bibs[b].text)));
+        }
+        let (_, c) = cursor.as_mut().expect("set above");
+        let (line, column) = c.seek(at);
+        if let Some(e) = list[i].fix.as_mut().map(|f| &mut f.edits[k]) {
+            if end {
+                (e.end_line, e.end_column) = (line, column);
+            } else {
+                (e.line, e.column) = (line, column);
+            }
         }
     }
 }
@@ -493,6 +535,10 @@ impl Checker {
         let mut list = self.encoding.clone();
         list.extend(self.found.iter().cloned());
         list.extend(out.list);
+        for bib in &self.bibs {
+            fix::attach(&bib.text, bib.file.as_deref(), &mut list);
+        }
+        locate_fixes(&self.bibs, &mut list);
         list.sort_by(|a, b| {
             (a.file.as_deref(), a.line, a.column).cmp(&(b.file.as_deref(), b.line, b.column))
         });
@@ -1251,6 +1297,7 @@ mod tests {
                     || r.id == "unprotected-acronym"
                     || r.id == "field-order"
                     || r.id == "key-pattern"
+                    || r.id == "field-case"
             );
         }
     }

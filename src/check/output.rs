@@ -23,8 +23,11 @@ use serde_json::{Value as Json, json};
 use super::rules::{Level, RULES};
 use crate::diagnostic::{Diagnostic, Severity};
 
-/// One JSON array of findings: `file`, `line`, `column`, `severity`, `rule`, `message`, and
-/// `key` where an entry or citation key is involved.
+/// One JSON array of findings: `file`, `line`, `column`, `severity`, `rule`, `message`,
+/// `key` where an entry or citation key is involved, and `fix` where the finding has one:
+/// `applicability` (`safe` or `unsafe`), `message`, and `edits`, each with the byte range
+/// replaced (`start`, `end`), its 1-based `line`/`column` and `end_line`/`end_column`
+/// (columns in characters, the end exclusive), and the new `text`.
 pub fn json(findings: &[Diagnostic]) -> String {
     let items: Vec<Json> = findings
         .iter()
@@ -39,6 +42,21 @@ pub fn json(findings: &[Diagnostic]) -> String {
             });
             if let Some(k) = &d.key {
                 o["key"] = json!(k);
+            }
+            if let Some(f) = &d.fix {
+                o["fix"] = json!({
+                    "applicability": f.applicability.to_string(),
+                    "message": f.message,
+                    "edits": f.edits.iter().map(|e| json!({
+                        "start": e.span.start,
+                        "end": e.span.end,
+                        "line": e.line,
+                        "column": e.column,
+                        "end_line": e.end_line,
+                        "end_column": e.end_column,
+                        "text": e.text,
+                    })).collect::<Vec<_>>(),
+                });
             }
             o
         })
@@ -165,6 +183,30 @@ pub fn sarif(findings: &[Diagnostic]) -> String {
             }
             if let Some(k) = &d.key {
                 r["properties"] = json!({"key": k});
+            }
+            if let (Some(f), Some(file)) = (&d.fix, &d.file) {
+                let replacements: Vec<Json> = f
+                    .edits
+                    .iter()
+                    .map(|e| {
+                        json!({
+                            "deletedRegion": {
+                                "startLine": e.line,
+                                "startColumn": e.column,
+                                "endLine": e.end_line,
+                                "endColumn": e.end_column,
+                            },
+                            "insertedContent": {"text": e.text},
+                        })
+                    })
+                    .collect();
+                r["fixes"] = json!([{
+                    "description": {"text": format!("{} ({})", f.message, f.applicability)},
+                    "artifactChanges": [{
+                        "artifactLocation": {"uri": uri(file)},
+                        "replacements": replacements,
+                    }],
+                }]);
             }
             r
         })

@@ -301,6 +301,14 @@ pub const RULES: &[Rule] = &[
         good: ex("@misc{m, title = {T}, year = 2001, month = jun}"),
     },
     Rule {
+        id: "month-text",
+        level: Level::Note,
+        style: false,
+        summary: "`month` is a month written as text (`{January}`) rather than the macro (`jan`), which styles abbreviate and translate and biber reads as a month.",
+        bad: ex("@misc{m, title = {T}, year = 2001, month = {January}}"),
+        good: ex("@misc{m, title = {T}, year = 2001, month = jan}"),
+    },
+    Rule {
         id: "invalid-date",
         level: Level::Warning,
         style: false,
@@ -317,10 +325,18 @@ pub const RULES: &[Rule] = &[
         good: ex("@misc{m, title = {T}, pages = {215--221}}"),
     },
     Rule {
+        id: "page-range",
+        level: Level::Note,
+        style: false,
+        summary: "A page range is written with one hyphen (`12-15`); BibTeX's range dash is `--`, which every style prints as an en dash.",
+        bad: ex("@misc{m, title = {T}, pages = {12-15}}"),
+        good: ex("@misc{m, title = {T}, pages = {12--15}}"),
+    },
+    Rule {
         id: "invalid-doi",
         level: Level::Warning,
         style: false,
-        summary: "`doi` is not a DOI (`10.` followed by a registrant code, `/` and a suffix).",
+        summary: "`doi` is not a DOI (`10.` followed by a registrant code, `/` and a suffix), or is a resolver address (`https://doi.org/10.…`, `doi:10.…`) rather than the DOI.",
         bad: ex("@misc{m, title = {T}, doi = {https://doi.org/1234/abc}}"),
         good: ex("@misc{m, title = {T}, doi = {10.1234/abc}}"),
     },
@@ -328,7 +344,7 @@ pub const RULES: &[Rule] = &[
         id: "invalid-isbn",
         level: Level::Warning,
         style: false,
-        summary: "`isbn` is not an ISBN-10 or ISBN-13 (wrong length or check digit).",
+        summary: "`isbn` is not an ISBN-10 or ISBN-13 (wrong length or check digit), or is hyphenated other than as the ISBN agency's ranges say.",
         bad: ex("@misc{m, title = {T}, isbn = {978-0-201-13447-5}}"),
         good: ex("@misc{m, title = {T}, isbn = {978-0-201-13447-6}}"),
     },
@@ -336,7 +352,7 @@ pub const RULES: &[Rule] = &[
         id: "invalid-issn",
         level: Level::Warning,
         style: false,
-        summary: "`issn` is not an ISSN (eight digits, the last a check digit or X).",
+        summary: "`issn` is not an ISSN (eight digits, the last a check digit or X), or is not written `NNNN-NNNC`.",
         bad: ex("@misc{m, title = {T}, issn = {0004-5412}}"),
         good: ex("@misc{m, title = {T}, issn = {0004-5411}}"),
     },
@@ -405,6 +421,14 @@ pub const RULES: &[Rule] = &[
         good: ex("@misc{m, title = {Research \\& Development}}"),
     },
     Rule {
+        id: "stray-whitespace",
+        level: Level::Note,
+        style: false,
+        summary: "A text or name value has white space inside its braces at either end, or a run of spaces inside a line.",
+        bad: ex("@misc{m, title = { Graphs  and Trees}}"),
+        good: ex("@misc{m, title = {Graphs and Trees}}"),
+    },
+    Rule {
         id: "title-case",
         level: Level::Warning,
         style: true,
@@ -429,6 +453,14 @@ pub const RULES: &[Rule] = &[
         good: ex("@misc{m, author = {Doe, Jane}, title = {T}, year = 2001}"),
     },
     Rule {
+        id: "field-case",
+        level: Level::Warning,
+        style: true,
+        summary: "A field name is not written in lower case (house style; BibTeX ignores case).",
+        bad: ex("@misc{m, Title = {T}}"),
+        good: ex("@misc{m, title = {T}}"),
+    },
+    Rule {
         id: "key-pattern",
         level: Level::Warning,
         style: true,
@@ -437,6 +469,116 @@ pub const RULES: &[Rule] = &[
         good: ex("@misc{doe2001graphs, author = {Doe, Jane}, title = {Graphs}, year = 2001}"),
     },
 ];
+
+/// How a rule's findings are fixed by `bibkit check --fix`.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleFix {
+    /// The rule's id.
+    pub id: &'static str,
+    /// `safe`, `unsafe`, or `safe or unsafe` (depending on the finding).
+    pub applicability: &'static str,
+    /// What the fix does.
+    pub how: &'static str,
+}
+
+/// The rules that fix, and how; every other rule's findings are left to the author.
+pub const FIXES: &[RuleFix] = &[
+    RuleFix {
+        id: "duplicate-field",
+        applicability: "safe or unsafe",
+        how: "removes a repeated field with the same value (safe); one with another value, which BibTeX ignores, only with `--unsafe-fixes`. Repeated `keywords` and alias pairs (`journal` and `journaltitle`) are left alone.",
+    },
+    RuleFix {
+        id: "invalid-year",
+        applicability: "unsafe",
+        how: "writes a year with a letter (`2020a`) as the year, and the letter in `extra`.",
+    },
+    RuleFix {
+        id: "invalid-pages",
+        applicability: "safe",
+        how: "drops a page label (`pp. 12--15` → `12--15`).",
+    },
+    RuleFix {
+        id: "page-range",
+        applicability: "safe",
+        how: "writes the range dash (`12-15` → `12--15`).",
+    },
+    RuleFix {
+        id: "month-text",
+        applicability: "safe",
+        how: "writes the month macro (`{January}` → `jan`).",
+    },
+    RuleFix {
+        id: "invalid-doi",
+        applicability: "safe",
+        how: "keeps the DOI of a resolver address (`https://doi.org/10.1/x` → `10.1/x`), without LaTeX escapes.",
+    },
+    RuleFix {
+        id: "invalid-isbn",
+        applicability: "safe",
+        how: "hyphenates an ISBN as the ISBN agency's ranges do (`978-1492-067665` → `978-1-4920-6766-5`).",
+    },
+    RuleFix {
+        id: "invalid-issn",
+        applicability: "safe",
+        how: "writes an ISSN as `NNNN-NNNC`.",
+    },
+    RuleFix {
+        id: "invalid-url",
+        applicability: "safe or unsafe",
+        how: "takes the address out of `\\url{…}`, writes spaces as `%20` (safe); adds `https://` to an address that starts `www.` (unsafe).",
+    },
+    RuleFix {
+        id: "escaped-url",
+        applicability: "safe",
+        how: "removes the LaTeX escapes (`\\_` → `_`).",
+    },
+    RuleFix {
+        id: "invalid-name",
+        applicability: "safe",
+        how: "writes `and` between names separated by commas, when every part is a whole name (`Ada Lovelace, Charles Babbage, …`) or they alternate family names and initials (`Lovelace, A., Babbage, C.`).",
+    },
+    RuleFix {
+        id: "literal-et-al",
+        applicability: "safe",
+        how: "writes `and others` for a trailing `et al.`.",
+    },
+    RuleFix {
+        id: "non-nfc",
+        applicability: "safe",
+        how: "composes the value's characters (Unicode NFC).",
+    },
+    RuleFix {
+        id: "unescaped-special",
+        applicability: "safe",
+        how: "escapes a bare `&` or `%` (`\\&`, `\\%`).",
+    },
+    RuleFix {
+        id: "unprotected-acronym",
+        applicability: "safe",
+        how: "braces each such word on its own (`{SysML}`), never the whole title and never a word already in braces.",
+    },
+    RuleFix {
+        id: "stray-whitespace",
+        applicability: "safe",
+        how: "removes the white space at the ends and makes runs of spaces one (continuation lines keep their indent).",
+    },
+    RuleFix {
+        id: "field-case",
+        applicability: "safe",
+        how: "writes the field name in lower case.",
+    },
+];
+
+/// How findings of rule `id` are fixed, if they are.
+///
+/// ```
+/// assert_eq!(bibkit::check::fix_of("page-range").unwrap().applicability, "safe");
+/// assert!(bibkit::check::fix_of("undefined-citation").is_none());
+/// ```
+pub fn fix_of(id: &str) -> Option<&'static RuleFix> {
+    FIXES.iter().find(|f| f.id == id)
+}
 
 /// The rule with this id.
 ///
@@ -593,6 +735,12 @@ pub fn explain(r: &Rule) -> String {
         format!("{} by default", r.level.name())
     };
     let mut out = format!("## `{}`\n\n{}\n\nLevel: {level}.\n\n", r.id, r.summary);
+    if let Some(f) = fix_of(r.id) {
+        out.push_str(&format!(
+            "Fix ({}, with `bibkit check --fix`): {}\n\n",
+            f.applicability, f.how
+        ));
+    }
     let block = |out: &mut String, title: &str, ex: &Example| {
         out.push_str(&format!("{title}:\n\n```bibtex\n{}\n```\n", ex.bib));
         if let Some(t) = ex.tex {

@@ -92,6 +92,17 @@ pub(crate) struct CheckArgs {
     /// records that hold them.
     #[arg(long, conflicts_with = "encoding")]
     pub(crate) lossy: bool,
+    /// Apply the safe fixes to the bibliographies, in place (each file written atomically,
+    /// only the fixed bytes changed), then report what remains.
+    #[arg(long)]
+    pub(crate) fix: bool,
+    /// With `--fix` or `--diff`: also apply the fixes that decide something (which of two
+    /// conflicting values to keep, …).
+    #[arg(long)]
+    pub(crate) unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them.
+    #[arg(long)]
+    pub(crate) diff: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

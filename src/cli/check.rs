@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use bibkit::check::{Checker, Config, DataModel, cited};
-use bibkit::diagnostic::{Diagnostic, Severity};
+use bibkit::diagnostic::{Applicability, Diagnostic, Severity};
 use bibkit::io::Limits;
 use bibkit::project::{self, Disk, Graph};
 
@@ -27,7 +27,7 @@ use super::common::{
 };
 
 /// One bibliography and the documents checked against it.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Unit {
     bibs: Vec<PathBuf>,
     /// Whether the bibliographies were named by documents (then they must be regular
@@ -81,11 +81,40 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         Ok(u) => u,
         Err(code) => return code,
     };
+    if args.fix || args.diff {
+        return fix_and_report(args, &config, &limits, units);
+    }
+    let round = match check_round(args, &config, &limits, units, &HashMap::new()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    report(args, &round, deny_warnings, None)
+}
 
+/// What one check of every unit found.
+struct Round {
+    findings: Vec<Diagnostic>,
+    /// The text of every file read, by name.
+    sources: HashMap<Arc<str>, String>,
+    /// The bibliographies read: name, path, and the encoding they were read in.
+    bibs: Vec<(Arc<str>, PathBuf, Option<&'static str>)>,
+    trouble: bool,
+}
+
+/// Checks every unit; a bibliography in `overrides` (by path) is checked with that text
+/// instead of what is on disk (the text after fixes).
+fn check_round(
+    args: &CheckArgs,
+    config: &Config,
+    limits: &Limits,
+    units: Vec<Unit>,
+    overrides: &HashMap<PathBuf, String>,
+) -> Result<Round, ExitCode> {
     let several = units.len() > 1;
     let mut findings: Vec<Diagnostic> = Vec::new();
     let mut trouble = false;
     let mut sources: HashMap<Arc<str>, String> = HashMap::new();
+    let mut read: Vec<(Arc<str>, PathBuf, Option<&'static str>)> = Vec::new();
     let cwd = std::env::current_dir().ok();
     for unit in units {
         let mut checker = Checker::new(config.clone());
@@ -116,13 +145,28 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         let bib_limits = if unit.named {
             Limits {
                 regular_only: true,
-                ..limits
+                ..*limits
             }
         } else {
-            limits
+            *limits
         };
         for bib in once_each(&unit.bibs) {
             let name = display_name(bib);
+            if let Some(text) = overrides.get(bib) {
+                let enc = read
+                    .iter()
+                    .find(|(_, p, _)| p == bib)
+                    .and_then(|(_, _, e)| *e);
+                let decoded = bibkit::source::Decoded {
+                    text: text.clone(),
+                    ..Default::default()
+                };
+                if !read.iter().any(|(_, p, _)| p == bib) {
+                    read.push((name.clone(), bib.clone(), enc));
+                }
+                checker.add_bib_decoded(name, decoded, enc);
+                continue;
+            }
             if unit.named && outside(bib, cwd.as_deref()) {
                 eprintln!(
                     "bibkit: note: {} is outside the project directory; it is read as LaTeX would",
@@ -132,13 +176,14 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
             match load_input(bib, &bib_limits, args.encoding.as_deref(), args.lossy) {
                 // The checker keeps the text (for the source lines of findings): no copy.
                 Ok(source) => {
-                    if let Err(code) = ensure_headroom(source.decoded.text.len(), 1) {
-                        return code;
-                    }
+                    ensure_headroom(source.decoded.text.len(), 1)?;
                     findings.extend(bibkit::source::salvage_diagnostics(
                         &source.decoded,
                         Some(name.clone()),
                     ));
+                    if !read.iter().any(|(_, p, _)| p == bib) {
+                        read.push((name.clone(), bib.clone(), source.encoding));
+                    }
                     checker.add_bib_decoded(name, source.decoded, source.encoding)
                 }
                 Err(()) => trouble = true,
@@ -157,19 +202,42 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         let mut seen = std::collections::HashSet::new();
         findings.retain(|d| seen.insert(d.to_string()));
     }
+    Ok(Round {
+        findings,
+        sources,
+        bibs: read,
+        trouble,
+    })
+}
 
+/// A fixed file as it was first read.
+struct Original {
+    name: Arc<str>,
+    text: String,
+    encoding: Option<&'static str>,
+}
+
+/// What `--fix` did, for the summary.
+struct Fixed {
+    fixes: usize,
+    files: usize,
+}
+
+/// Prints the findings and the summary; the exit status.
+fn report(args: &CheckArgs, round: &Round, deny_warnings: bool, fixed: Option<Fixed>) -> ExitCode {
+    let findings = &round.findings;
     let mut out = anstream::stdout().lock();
     let written = match args.format {
-        CheckFormat::Json => out.write_all(bibkit::check::output::json(&findings).as_bytes()),
-        CheckFormat::Github => out.write_all(bibkit::check::output::github(&findings).as_bytes()),
-        CheckFormat::Sarif => out.write_all(bibkit::check::output::sarif(&findings).as_bytes()),
+        CheckFormat::Json => out.write_all(bibkit::check::output::json(findings).as_bytes()),
+        CheckFormat::Github => out.write_all(bibkit::check::output::github(findings).as_bytes()),
+        CheckFormat::Sarif => out.write_all(bibkit::check::output::sarif(findings).as_bytes()),
         CheckFormat::Human => {
             let mut r = Ok(());
-            for d in &findings {
+            for d in findings {
                 let src = d
                     .file
                     .as_deref()
-                    .and_then(|f| sources.get(f))
+                    .and_then(|f| round.sources.get(f))
                     .map(String::as_str);
                 r = r.and_then(|()| writeln!(out, "{}", human(d, src)));
             }
@@ -179,6 +247,16 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
     if let Err(e) = written.and_then(|()| out.flush()) {
         return write_failed(&e);
     }
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    if let Some(f) = &fixed {
+        let verb = if args.diff { "would fix" } else { "fixed" };
+        eprintln!(
+            "bibkit: {verb} {} in {}; {} remain",
+            plural(f.fixes, "finding"),
+            plural(f.files, "file"),
+            findings.len()
+        );
+    }
     if args.format == CheckFormat::Human && !findings.is_empty() {
         let count = |s: Severity| findings.iter().filter(|d| d.severity == s).count();
         let (e, w, n) = (
@@ -186,19 +264,233 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
             count(Severity::Warning),
             count(Severity::Info),
         );
-        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let fixable = findings.iter().filter(|d| d.fix.is_some()).count();
+        let hint = if fixable > 0 && fixed.is_none() {
+            let safe = findings
+                .iter()
+                .filter(|d| {
+                    d.fix
+                        .as_ref()
+                        .is_some_and(|f| f.applicability == Applicability::Safe)
+                })
+                .count();
+            if safe == fixable {
+                format!(" ({safe} fixable with `--fix`)")
+            } else {
+                format!(
+                    " ({safe} fixable with `--fix`, {} more with `--fix --unsafe-fixes`)",
+                    fixable - safe
+                )
+            }
+        } else {
+            String::new()
+        };
         eprintln!(
-            "bibkit: {}, {}, {}",
+            "bibkit: {}, {}, {}{hint}",
             plural(e, "error"),
             plural(w, "warning"),
             plural(n, "note")
         );
     }
     exit_status(
-        trouble,
+        round.trouble,
         findings
             .iter()
             .any(|d| bibkit::check::fails(d.severity, deny_warnings)),
+    )
+}
+
+/// The rules whose findings mean a file is not read as written: it is never rewritten.
+const UNSAFE_TO_WRITE: &[&str] = &["syntax", "invalid-encoding", "lossy-byte", "escaped-brace"];
+
+/// How many rounds of fixing at most (a fix can make another possible: two findings
+/// about one value are fixed one after the other).
+const ROUNDS: usize = 8;
+
+/// `--fix` and `--diff`: check, fix what can be fixed, check again, until nothing more
+/// is fixed; then write the files (or print the diff) and report what remains.
+fn fix_and_report(
+    args: &CheckArgs,
+    config: &Config,
+    limits: &Limits,
+    units: Vec<Unit>,
+) -> ExitCode {
+    // A file that `bibkit fmt` would leave alone stays so.
+    let fmt_opts = match load_config(
+        args.config.as_deref(),
+        bibkit::fmt::FmtOptions::from_toml,
+        bibkit::fmt::FmtOptions::default,
+    ) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let mut overrides: HashMap<PathBuf, String> = HashMap::new();
+    // The text each fixed file had when first read, by path.
+    let mut originals: HashMap<PathBuf, Original> = HashMap::new();
+    let mut fixes = 0;
+    let mut refused: Vec<Arc<str>> = Vec::new();
+    let mut round = None;
+    for _ in 0..ROUNDS {
+        let r = match check_round(args, config, limits, units.clone(), &overrides) {
+            Ok(r) => r,
+            Err(code) => return code,
+        };
+        let mut any = false;
+        for (name, path, enc) in &r.bibs {
+            let mine: Vec<Diagnostic> = r
+                .findings
+                .iter()
+                .filter(|d| d.file.as_deref() == Some(&**name))
+                .cloned()
+                .collect();
+            if !mine.iter().any(|d| d.fix.is_some()) {
+                continue;
+            }
+            if path.as_os_str() == "-" || mine.iter().any(|d| UNSAFE_TO_WRITE.contains(&d.rule)) {
+                if !refused.contains(name) {
+                    refused.push(name.clone());
+                }
+                continue;
+            }
+            let Some(text) = r.sources.get(name) else {
+                continue;
+            };
+            let applied =
+                bibkit::check::fix::apply_formatted(text, &mine, args.unsafe_fixes, &fmt_opts);
+            if applied.fixed == 0 {
+                continue;
+            }
+            any = true;
+            fixes += applied.fixed;
+            originals.entry(path.clone()).or_insert_with(|| Original {
+                name: name.clone(),
+                text: text.clone(),
+                encoding: *enc,
+            });
+            overrides.insert(path.clone(), applied.text);
+        }
+        let done = !any;
+        round = Some(r);
+        if done {
+            break;
+        }
+    }
+    let Some(mut round) = round else {
+        return ExitCode::from(EXIT_TROUBLE);
+    };
+    for name in &refused {
+        eprintln!(
+            "bibkit: note: {} is not fixed: it has syntax or encoding errors, which come first",
+            shown(name)
+        );
+    }
+    let mut changed: Vec<(&PathBuf, &Original, &String)> = originals
+        .iter()
+        .filter_map(|(p, o)| overrides.get(p).map(|new| (p, o, new)))
+        .filter(|(_, o, new)| o.text != **new)
+        .collect();
+    changed.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    if args.diff {
+        let mut out = std::io::stdout().lock();
+        for (_, o, new) in &changed {
+            if let Err(e) = write_diff(&mut out, &o.name, &o.text, new) {
+                return write_failed(&e);
+            }
+        }
+    } else {
+        for (path, o, new) in &changed {
+            if let Err(e) = save_fixed(path, &o.text, new, o.encoding) {
+                eprintln!("bibkit: {}: not fixed: {}", shown(&o.name), shown(&e));
+                round.trouble = true;
+            }
+        }
+    }
+    let files = changed.len();
+    let deny_warnings = config.deny_warnings();
+    report(args, &round, deny_warnings, Some(Fixed { fixes, files }))
+}
+
+/// Writes the fixed text of `path` through the library's lossless document and atomic
+/// writer: the file is read again and must still be what was checked; only the bytes
+/// that differ are replaced, in its own encoding and byte-order mark.
+fn save_fixed(path: &Path, old: &str, new: &str, enc: Option<&str>) -> Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let mut doc = bibkit::edit::Document::from_bytes(&bytes, enc).map_err(|e| e.to_string())?;
+    if doc.text() != old {
+        return Err("it changed while it was checked".into());
+    }
+    let prefix = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let suffix = old[prefix..]
+        .bytes()
+        .rev()
+        .zip(new[prefix..].bytes().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    // On character boundaries in both texts.
+    let mut start = prefix;
+    while !old.is_char_boundary(start) || !new.is_char_boundary(start) {
+        start -= 1;
+    }
+    let (mut old_end, mut new_end) = (old.len() - suffix, new.len() - suffix);
+    while !old.is_char_boundary(old_end) || !new.is_char_boundary(new_end) {
+        old_end += 1;
+        new_end += 1;
+    }
+    let mut batch = doc.batch();
+    batch
+        .replace(bibkit::edit::Change {
+            range: start..old_end,
+            text: new[start..new_end].to_string(),
+        })
+        .map_err(|e| e.to_string())?;
+    batch.apply().map_err(|e| e.to_string())?;
+    doc.save(path).map_err(|e| e.to_string())
+}
+
+/// A unified diff of one file's fixes, with control characters escaped.
+fn write_diff(w: &mut dyn Write, name: &str, old: &str, new: &str) -> std::io::Result<()> {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let name = shown(name);
+    writeln!(w, "--- a/{name}")?;
+    writeln!(w, "+++ b/{name}")?;
+    for group in diff.grouped_ops(3) {
+        let (first, last) = (&group[0], &group[group.len() - 1]);
+        let (o0, o1) = (first.old_range().start, last.old_range().end);
+        let (n0, n1) = (first.new_range().start, last.new_range().end);
+        writeln!(w, "@@ -{},{} +{},{} @@", o0 + 1, o1 - o0, n0 + 1, n1 - n0)?;
+        for op in &group {
+            for change in diff.iter_changes(op) {
+                let tag = match change.tag() {
+                    similar::ChangeTag::Equal => ' ',
+                    similar::ChangeTag::Delete => '-',
+                    similar::ChangeTag::Insert => '+',
+                };
+                let line = change.value();
+                let body = line.trim_end_matches(['\n', '\r']);
+                writeln!(w, "{tag}{}", escape_keeping_tabs(body))?;
+                if change.missing_newline() {
+                    writeln!(w, "\\ No newline at end of file")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A line of a file, safe to print: control characters but tabs escaped.
+fn escape_keeping_tabs(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\t') {
+        return shown(s);
+    }
+    std::borrow::Cow::Owned(
+        s.split('\t')
+            .map(|p| shown(p).into_owned())
+            .collect::<Vec<_>>()
+            .join("\t"),
     )
 }
 
@@ -345,7 +637,12 @@ fn list_rules() -> ExitCode {
         } else {
             r.level.name().to_string()
         };
-        let _ = writeln!(out, "{:<20} {:<12} {}", r.id, level, r.summary);
+        let fix = bibkit::check::fix_of(r.id).map_or("", |f| match f.applicability {
+            "safe" => "fix",
+            "unsafe" => "fix (unsafe)",
+            _ => "fix (some unsafe)",
+        });
+        let _ = writeln!(out, "{:<20} {:<12} {:<17} {}", r.id, level, fix, r.summary);
     }
     ExitCode::SUCCESS
 }

@@ -154,7 +154,15 @@ pub(crate) fn human(d: &bibkit::diagnostic::Diagnostic, source: Option<&str>) ->
         Severity::Info => Style::new().fg_color(Some(AnsiColor::Cyan.into())).bold(),
     };
     let label = format!("{}[{}]", d.severity, d.rule);
-    text.replacen(&label, &format!("{style}{label}{style:#}"), 1)
+    let mut text = text.replacen(&label, &format!("{style}{label}{style:#}"), 1);
+    if let Some(f) = &d.fix {
+        let how = match f.applicability {
+            bibkit::diagnostic::Applicability::Safe => "`--fix`",
+            bibkit::diagnostic::Applicability::Unsafe => "`--fix --unsafe-fixes`",
+        };
+        text.push_str(&format!("\n  = fix: {} ({how})", shown(&f.message)));
+    }
+    text
 }
 
 /// Reads and decodes one input (see [`bibkit::project::load`]), printing the notes on how

@@ -1,0 +1,894 @@
+//! Fixes: the mechanical corrections of findings, worked out with the lossless
+//! [`edit::Document`](crate::edit::Document), and applying them to a file's text.
+//!
+//! The checker attaches a [`Fix`] to every finding that has one (see
+//! [`Diagnostic::fix`]). [`apply`] makes the fixes of one file that do not overlap, safe
+//! ones only unless asked, and says how many it made; `bibkit check --fix` repeats that
+//! with a fresh check until nothing more is fixed.
+//!
+//! ```
+//! use bibkit::check::{Checker, Config, fix};
+//! let src = "@article{k,\n  author = {Ada Lovelace},\n  title = {Notes},\n  journal = {J},\n  year = 1843,\n  pages = {12-15},\n}\n";
+//! let mut checker = Checker::new(Config::default());
+//! checker.add_bib("refs.bib", src);
+//! let findings = checker.run();
+//! let f = findings.iter().find(|d| d.rule == "page-range").unwrap();
+//! assert_eq!(f.fix.as_ref().unwrap().message, "write `12--15`");
+//! let fixed = fix::apply(src, &findings, false);
+//! assert_eq!(fixed.fixed, 1);
+//! assert!(fixed.text.contains("pages = {12--15}"));
+//! ```
+
+use crate::diagnostic::{Applicability, Diagnostic, Fix, TextEdit};
+use crate::edit::{Change, Document, Value};
+use crate::formats::bibtex;
+use crate::model::Span;
+
+/// The fixes made to one file's text by [`apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The text with the fixes made.
+    pub text: String,
+    /// How many findings were fixed.
+    pub fixed: usize,
+    /// The replacements made, in the offsets of the text before.
+    pub changes: Vec<Change>,
+}
+
+/// Makes the fixes of `findings` (about the file whose text is `text`; findings about
+/// other files must be filtered out first) that do not overlap one another, in file
+/// order: safe ones, and with `unsafe_fixes` also the unsafe ones. A fix whose edits
+/// overlap an earlier one's is left for the next round (check again, apply again).
+pub fn apply(text: &str, findings: &[Diagnostic], unsafe_fixes: bool) -> Applied {
+    let mut fixes: Vec<&Fix> = findings
+        .iter()
+        .filter_map(|d| d.fix.as_deref())
+        .filter(|f| unsafe_fixes || f.applicability == Applicability::Safe)
+        .filter(|f| !f.edits.is_empty())
+        .collect();
+    fixes.sort_by_key(|f| (f.edits[0].span.start, f.edits[0].span.end));
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    let mut edits: Vec<&TextEdit> = Vec::new();
+    let mut fixed = 0;
+    let overlaps = |taken: &[(usize, usize)], e: &TextEdit| {
+        taken.iter().any(|&(s, t)| {
+            let (a, b) = (e.span.start, e.span.end);
+            (a < t && s < b)
+                || (a == b && s < a && a < t)
+                || (s == t && a < s && s < b)
+                || (a, b) == (s, t)
+        })
+    };
+    for f in fixes {
+        if f.edits.iter().any(|e| {
+            e.span.end > text.len()
+                || !text.is_char_boundary(e.span.start)
+                || !text.is_char_boundary(e.span.end)
+                || overlaps(&taken, e)
+        }) {
+            continue;
+        }
+        // The same fix twice (two findings about one value): made once.
+        if f.edits
+            .iter()
+            .all(|e| edits.iter().any(|x| x.span == e.span && x.text == e.text))
+        {
+            continue;
+        }
+        taken.extend(f.edits.iter().map(|e| (e.span.start, e.span.end)));
+        edits.extend(f.edits.iter());
+        fixed += 1;
+    }
+    edits.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut pos = 0;
+    let mut changes = Vec::with_capacity(edits.len());
+    for e in edits {
+        out.push_str(&text[pos..e.span.start]);
+        out.push_str(&e.text);
+        pos = e.span.end;
+        changes.push(Change {
+            range: e.span.start..e.span.end,
+            text: e.text.clone(),
+        });
+    }
+    out.push_str(&text[pos..]);
+    Applied {
+        text: out,
+        fixed,
+        changes,
+    }
+}
+
+/// Like [`apply`], and keeps a file formatted: when `text` is as `bibkit fmt` with `opts`
+/// prints it, the records the fixes changed are printed so again (a removed field can
+/// leave the others' `=` aligned to a name no longer there; an added one must line up).
+/// Records the fixes did not change keep their bytes; a file that was not formatted is
+/// left as [`apply`] leaves it.
+///
+/// ```
+/// use bibkit::check::{Checker, Config, fix};
+/// use bibkit::fmt::FmtOptions;
+/// let src = "@misc{k,\n  title = {T},\n  year  = 2001,\n  note  = {N},\n  note  = {N},\n}\n";
+/// let mut c = Checker::new(Config::default());
+/// c.add_bib("a.bib", src);
+/// let fixed = fix::apply_formatted(src, &c.run(), false, &FmtOptions::default());
+/// assert_eq!(fixed.text, "@misc{k,\n  title = {T},\n  year  = 2001,\n  note  = {N},\n}\n");
+/// ```
+pub fn apply_formatted(
+    text: &str,
+    findings: &[Diagnostic],
+    unsafe_fixes: bool,
+    opts: &crate::fmt::FmtOptions,
+) -> Applied {
+    let applied = apply(text, findings, unsafe_fixes);
+    if applied.fixed == 0 {
+        return applied;
+    }
+    let before = crate::fmt::format(text, opts);
+    if before.has_errors() || before.text != text {
+        return applied;
+    }
+    // The changed stretches, in the offsets of the fixed text.
+    let mut delta: isize = 0;
+    let changed: Vec<(usize, usize)> = applied
+        .changes
+        .iter()
+        .map(|c| {
+            let start = (c.range.start as isize + delta) as usize;
+            delta += c.text.len() as isize - (c.range.end - c.range.start) as isize;
+            (start, start + c.text.len())
+        })
+        .collect();
+    struct Units(Vec<(Span, String)>);
+    impl crate::fmt::FmtSink for Units {
+        fn unit(&mut self, old: Span, new: &str, _: &[crate::fmt::Copied]) -> std::io::Result<()> {
+            self.0.push((old, new.to_string()));
+            Ok(())
+        }
+    }
+    let mut units = Units(Vec::new());
+    if crate::fmt::format_with(&applied.text, opts, &mut units).is_err() {
+        return applied;
+    }
+    let mut out = String::with_capacity(applied.text.len());
+    for (span, new) in &units.0 {
+        let touched = changed
+            .iter()
+            .any(|&(a, b)| a < span.end.max(span.start + 1) && span.start <= b);
+        if touched {
+            out.push_str(new);
+        } else {
+            out.push_str(&applied.text[span.start..span.end]);
+        }
+    }
+    // The changes, again in the offsets of `text`: one per record that changed.
+    let changes = one_change(text, &out);
+    Applied {
+        text: out,
+        fixed: applied.fixed,
+        changes,
+    }
+}
+
+/// The stretch where `old` and `new` differ, as one change (none when they are equal).
+fn one_change(old: &str, new: &str) -> Vec<Change> {
+    if old == new {
+        return Vec::new();
+    }
+    let mut start = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(start) || !new.is_char_boundary(start) {
+        start -= 1;
+    }
+    let suffix = old[start..]
+        .bytes()
+        .rev()
+        .zip(new[start..].bytes().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (mut oe, mut ne) = (old.len() - suffix, new.len() - suffix);
+    while !old.is_char_boundary(oe) || !new.is_char_boundary(ne) {
+        oe += 1;
+        ne += 1;
+    }
+    vec![Change {
+        range: start..oe,
+        text: new[start..ne].to_string(),
+    }]
+}
+
+/// Attaches fixes to the findings about the file whose text is `text` (those whose
+/// `file` is `file`).
+pub(super) fn attach(text: &str, file: Option<&str>, list: &mut [Diagnostic]) {
+    let mut doc: Option<Document> = None;
+    for d in list
+        .iter_mut()
+        .filter(|d| d.file.as_deref() == file && d.fix.is_none() && super::fix_of(d.rule).is_some())
+    {
+        let doc = doc.get_or_insert_with(|| Document::parse(text));
+        if let Some(fix) = fix_for(doc, d) {
+            d.fix = Some(Box::new(fix));
+        }
+    }
+}
+
+/// The fix for finding `d`, if it has one.
+fn fix_for(doc: &mut Document, d: &Diagnostic) -> Option<Fix> {
+    let (i, k) = doc.field_at(d.span.start)?;
+    let (name, raw) = doc
+        .field(i, k)
+        .map(|(n, r)| (n.to_string(), r.to_string()))?;
+    let lower = name.to_ascii_lowercase();
+    let safe = Applicability::Safe;
+    match d.rule {
+        "field-case" => {
+            if name == lower {
+                return None;
+            }
+            let mut b = doc.batch();
+            b.rename_field_at(i, k, &lower).ok()?;
+            fix_of(&b.changes().ok()?, safe, format!("write `{lower}`"))
+        }
+        "duplicate-field" => {
+            let first = (0..k).find(|&j| {
+                doc.field(i, j)
+                    .is_some_and(|(n, _)| n.eq_ignore_ascii_case(&name))
+            })?;
+            let (_, first_raw) = doc.field(i, first)?;
+            if lower == "keywords" {
+                return None;
+            }
+            let same = inner_of(first_raw).trim() == inner_of(&raw).trim();
+            let mut b = doc.batch();
+            b.remove_field_at(i, k).ok()?;
+            let changes = b.changes().ok()?;
+            if same {
+                fix_of(&changes, safe, format!("remove the repeated `{name}`"))
+            } else {
+                fix_of(
+                    &changes,
+                    Applicability::Unsafe,
+                    format!("remove the second `{name}`, which BibTeX ignores"),
+                )
+            }
+        }
+        "invalid-year" => {
+            // `2020a`: the letter that tells works of a year apart goes to `extra`.
+            let (open, inner, close) = delimited(&raw)?;
+            let t = inner.trim();
+            let digits = t.trim_end_matches(|c: char| c.is_ascii_lowercase());
+            let letter = &t[digits.len()..];
+            let ok = digits.len() == 4
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && letter.len() == 1;
+            if !ok || !doc.fields(i, "extra").is_empty() {
+                return None;
+            }
+            let mut b = doc.batch();
+            b.set_value_at(i, k, Value::raw(format!("{open}{digits}{close}")))
+                .ok()?;
+            b.set_field(i, "extra", Value::text(letter)).ok()?;
+            fix_of(
+                &b.changes().ok()?,
+                Applicability::Unsafe,
+                format!("write `{digits}` and move `{letter}` to `extra`"),
+            )
+        }
+        _ => {
+            let (new, app) = value_fix(d.rule, &lower, &raw)?;
+            if new == raw {
+                return None;
+            }
+            let shown = inner_of(&new).to_string();
+            let mut b = doc.batch();
+            b.set_value_at(i, k, Value::raw(new)).ok()?;
+            let what = match d.rule {
+                "unprotected-acronym" => "brace the words a style may lowercase".to_string(),
+                "non-nfc" => "compose the characters (NFC)".to_string(),
+                "stray-whitespace" => "remove the white space".to_string(),
+                _ => format!("write `{}`", crate::diagnostic::escape_control(&shown)),
+            };
+            fix_of(&b.changes().ok()?, app, what)
+        }
+    }
+}
+
+fn fix_of(changes: &[Change], app: Applicability, message: String) -> Option<Fix> {
+    (!changes.is_empty()).then(|| {
+        Fix::new(
+            app,
+            message,
+            changes
+                .iter()
+                .map(|c| TextEdit::new(Span::new(c.range.start, c.range.end), c.text.clone()))
+                .collect(),
+        )
+    })
+}
+
+/// The new raw value for a finding about one value, and how safe it is.
+fn value_fix(rule: &str, field: &str, raw: &str) -> Option<(String, Applicability)> {
+    let safe = Applicability::Safe;
+    if rule == "non-nfc" {
+        use unicode_normalization::UnicodeNormalization;
+        return Some((raw.nfc().collect(), safe));
+    }
+    if rule == "month-text" {
+        let (_, inner, _) = delimited(raw)?;
+        if raw.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        let m = crate::date::month_from_name(inner.trim())?;
+        const MACROS: [&str; 12] = [
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ];
+        return Some((MACROS[usize::from(m) - 1].to_string(), safe));
+    }
+    let (open, inner, close) = delimited(raw)?;
+    // A bare value other than a number is a macro: its name is not the value.
+    if open.is_empty() && !inner.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let wrap = |s: String| format!("{open}{s}{close}");
+    let fixed = match rule {
+        "invalid-pages" | "page-range" => (fix_pages(inner)?, safe),
+        "invalid-doi" => {
+            let d = crate::latex::unescape_verbatim(inner.trim());
+            let d = bibtex::normalize_doi(&d);
+            let d = d
+                .find("/10.")
+                .map(|i| &d[i + 1..])
+                .filter(|_| !d.starts_with("10."))
+                .unwrap_or(d);
+            (d.to_string(), safe)
+        }
+        "invalid-url" => {
+            let u = crate::latex::unescape_verbatim(inner.trim()).into_owned();
+            let u = strip_url_command(&u).unwrap_or(&u).trim().to_string();
+            if u.starts_with("www.") {
+                (format!("https://{u}"), Applicability::Unsafe)
+            } else if u.contains(char::is_whitespace) && !u.trim().contains(' ') {
+                return None;
+            } else {
+                (u.replace(' ', "%20"), safe)
+            }
+        }
+        "escaped-url" => (crate::latex::unescape_verbatim(inner).into_owned(), safe),
+        "invalid-issn" => (fix_issn(inner)?, safe),
+        "invalid-isbn" => (fix_isbn(inner)?, safe),
+        "invalid-name" => (fix_name_commas(inner)?, safe),
+        "literal-et-al" => {
+            let t = inner.trim_end();
+            let lower = t.to_lowercase();
+            let cut = ["et al.", "et al", "et~al.", "et~al"]
+                .iter()
+                .find(|s| lower.ends_with(*s))?;
+            let head = t[..t.len() - cut.len()]
+                .trim_end()
+                .trim_end_matches(',')
+                .trim_end();
+            let head = head
+                .strip_suffix(" and")
+                .or_else(|| head.strip_suffix(" AND"))
+                .unwrap_or(head)
+                .trim_end();
+            if head.is_empty() {
+                return None;
+            }
+            (format!("{head} and others"), safe)
+        }
+        "unescaped-special" => (escape_specials(inner), safe),
+        "unprotected-acronym" => (protect_words(inner)?, safe),
+        "stray-whitespace" => (collapse_whitespace(inner), safe),
+        _ => return None,
+    };
+    let _ = field;
+    Some((wrap(fixed.0), fixed.1))
+}
+
+/// A value written as one piece: `{…}`, `"…"` or a bare word, split into its delimiters
+/// and what is between them.
+pub(super) fn delimited(raw: &str) -> Option<(&str, &str, &str)> {
+    let r = raw.trim();
+    let b = r.as_bytes();
+    match b.first()? {
+        b'{' => {
+            let mut depth = 0usize;
+            for (i, c) in b.iter().enumerate() {
+                match c {
+                    b'{' => depth += 1,
+                    b'}' => {
+                        depth = depth.checked_sub(1)?;
+                        if depth == 0 {
+                            return (i == b.len() - 1).then(|| ("{", &r[1..i], "}"));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            None
+        }
+        b'"' => {
+            let mut depth = 0usize;
+            for (i, c) in b.iter().enumerate().skip(1) {
+                match c {
+                    b'{' => depth += 1,
+                    b'}' => depth = depth.checked_sub(1)?,
+                    b'"' if depth == 0 => {
+                        return (i == b.len() - 1).then(|| ("\"", &r[1..i], "\""));
+                    }
+                    _ => {}
+                }
+            }
+            None
+        }
+        _ => r
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"_-.:+/'".contains(&c))
+            .then_some(("", r, "")),
+    }
+}
+
+/// What is between a value's delimiters (the value itself when it has none).
+fn inner_of(raw: &str) -> &str {
+    delimited(raw).map_or(raw.trim(), |(_, i, _)| i)
+}
+
+/// `pp. 12-15` → `12--15`: the label dropped, and a range of two numbers written with
+/// one hyphen given BibTeX's range dash.
+pub(super) fn fix_pages(inner: &str) -> Option<String> {
+    let mut p = inner.trim();
+    let lower = p.to_lowercase();
+    for label in ["pp.", "pp", "p.", "s."] {
+        if lower.starts_with(label) {
+            let rest = p[label.len()..].trim_start();
+            if rest.starts_with(|c: char| c.is_ascii_digit()) {
+                p = rest;
+                break;
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut item = String::new();
+    let flush = |item: &mut String, out: &mut String| {
+        out.push_str(&hyphen_range(item).unwrap_or_else(|| item.clone()));
+        item.clear();
+    };
+    for c in p.chars() {
+        if c == ',' || c == ';' {
+            flush(&mut item, &mut out);
+            out.push(c);
+        } else {
+            item.push(c);
+        }
+    }
+    flush(&mut item, &mut out);
+    (out != inner).then_some(out)
+}
+
+/// `12-15` (or `12 - 15`) as `12--15`; `None` when `item` is not two numbers joined by
+/// one hyphen.
+pub(super) fn hyphen_range(item: &str) -> Option<String> {
+    let lead = &item[..item.len() - item.trim_start().len()];
+    let t = item.trim();
+    if t.contains("--") {
+        return None;
+    }
+    let (a, b) = t.split_once('-')?;
+    let (a, b) = (a.trim(), b.trim());
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    (number(a) && number(b)).then(|| format!("{lead}{a}--{b}"))
+}
+
+/// `\url{…}` or `\href{…}{…}` around an address: the address.
+fn strip_url_command(u: &str) -> Option<&str> {
+    let rest = u
+        .strip_prefix("\\url{")
+        .or_else(|| u.strip_prefix("\\href{"))?;
+    let end = rest.find('}')?;
+    let tail = &rest[end + 1..];
+    let ok = tail.is_empty() || u.starts_with("\\href{") && tail.starts_with('{');
+    ok.then(|| &rest[..end])
+}
+
+/// ISSNs written as `NNNN-NNNC`: the parts of the value that are eight valid digits in
+/// another form rewritten.
+pub(super) fn fix_issn(inner: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut changed = false;
+    let mut rest = inner;
+    while !rest.is_empty() {
+        let cut = rest.find([',', ';', '/']).map_or(rest.len(), |i| i + 1);
+        let (part, tail) = rest.split_at(cut);
+        let sep_len = usize::from(part.ends_with([',', ';', '/']));
+        let body = &part[..part.len() - sep_len];
+        match issn_form(body) {
+            Some(f) if f != body.trim() => {
+                let lead = &body[..body.len() - body.trim_start().len()];
+                let trail = &body[body.trim_end().len()..];
+                out.push_str(lead);
+                out.push_str(&f);
+                out.push_str(trail);
+                changed = true;
+            }
+            _ => out.push_str(body),
+        }
+        out.push_str(&part[part.len() - sep_len..]);
+        rest = tail;
+    }
+    changed.then_some(out)
+}
+
+/// An ISSN in its written form, when `s` is one with a valid check digit.
+pub(super) fn issn_form(s: &str) -> Option<String> {
+    let s = s.trim();
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, 'X' | 'x' | '-' | ' '))
+    {
+        return None;
+    }
+    let chars: Vec<char> = s
+        .chars()
+        .filter(|c| c.is_ascii_digit() || matches!(c, 'X' | 'x'))
+        .collect();
+    if chars.len() != 8 || chars[..7].iter().any(|c| !c.is_ascii_digit()) {
+        return None;
+    }
+    let sum: u32 = chars[..7]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (8 - i as u32) * c.to_digit(10).unwrap_or(0))
+        .sum();
+    let check = (11 - sum % 11) % 11;
+    let last = match chars[7] {
+        'X' | 'x' => 10,
+        c => c.to_digit(10)?,
+    };
+    if check != last {
+        return None;
+    }
+    let d: String = chars.iter().map(|c| c.to_ascii_uppercase()).collect();
+    Some(format!("{}-{}", &d[..4], &d[4..]))
+}
+
+/// ISBNs hyphenated as the ISBN agency's ranges say: the parts of the value that are a
+/// valid ISBN with hyphens or spaces in the wrong places rewritten.
+pub(super) fn fix_isbn(inner: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut changed = false;
+    let mut rest = inner;
+    while !rest.is_empty() {
+        let cut = rest.find([',', ';', '/']).map_or(rest.len(), |i| i + 1);
+        let (part, tail) = rest.split_at(cut);
+        let sep_len = usize::from(part.ends_with([',', ';', '/']));
+        let body = &part[..part.len() - sep_len];
+        match isbn_form(body) {
+            Some((written, right)) if written != right => {
+                out.push_str(&body.replacen(&written, &right, 1));
+                changed = true;
+            }
+            _ => out.push_str(body),
+        }
+        out.push_str(&part[part.len() - sep_len..]);
+        rest = tail;
+    }
+    changed.then_some(out)
+}
+
+/// The ISBN in `part` as written (digits with their hyphens or spaces) and as the ranges
+/// hyphenate it, when it is written with separators; `None` for an ISBN written as bare
+/// digits, one the ranges do not cover, or no ISBN.
+pub(super) fn isbn_form(part: &str) -> Option<(String, String)> {
+    let start = part.find(|c: char| c.is_ascii_digit())?;
+    let len = part[start..]
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '-' | ' ' | 'X' | 'x')))
+        .unwrap_or(part.len() - start);
+    let written = part[start..start + len].trim_end_matches([' ', '-']);
+    if !written.contains(['-', ' ']) {
+        return None;
+    }
+    let digits: String = written.chars().filter(|c| *c != '-' && *c != ' ').collect();
+    let right = match digits.len() {
+        13 => digits
+            .parse::<isbn::Isbn13>()
+            .ok()?
+            .hyphenate()
+            .ok()?
+            .to_string(),
+        10 => digits
+            .parse::<isbn::Isbn10>()
+            .ok()?
+            .hyphenate()
+            .ok()?
+            .to_string(),
+        _ => return None,
+    };
+    Some((written.to_string(), right))
+}
+
+/// `A B, C D, E F` (whole names) or `B, A., D, C.` (family names and initials) with `and`
+/// between the names; `None` when the commas could mean something else.
+pub(super) fn fix_name_commas(inner: &str) -> Option<String> {
+    if has_and(inner) || inner.contains(['{', '}', '\\']) {
+        return None;
+    }
+    let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
+    if parts.len() < 3 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let suffix = |p: &str| {
+        matches!(
+            p.trim_end_matches('.').to_lowercase().as_str(),
+            "jr" | "sr" | "ii" | "iii" | "iv"
+        )
+    };
+    if parts.iter().any(|p| suffix(p)) {
+        return None;
+    }
+    let initials = |p: &str| {
+        p.split([' ', '.', '-'])
+            .filter(|w| !w.is_empty())
+            .all(|w| w.chars().count() <= 2 && w.chars().all(char::is_uppercase))
+            && p.chars().any(char::is_uppercase)
+    };
+    let words = |p: &str| p.split_whitespace().count();
+    if parts.iter().all(|p| words(p) >= 2 && !initials(p)) {
+        return Some(parts.join(" and "));
+    }
+    if parts.len() % 2 == 0
+        && parts
+            .chunks(2)
+            .all(|pair| !initials(pair[0]) && words(pair[0]) <= 2 && initials(pair[1]))
+    {
+        let names: Vec<String> = parts
+            .chunks(2)
+            .map(|pair| format!("{}, {}", pair[0], pair[1]))
+            .collect();
+        return Some(names.join(" and "));
+    }
+    None
+}
+
+fn has_and(s: &str) -> bool {
+    s.split_whitespace().any(|w| w.eq_ignore_ascii_case("and"))
+}
+
+/// Bare `&` and `%` (outside math) escaped.
+fn escape_specials(inner: &str) -> String {
+    let mut out = String::with_capacity(inner.len() + 4);
+    let mut in_math = false;
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '$' => {
+                in_math = !in_math;
+                out.push(c);
+            }
+            '&' if !in_math => out.push_str("\\&"),
+            '%' => out.push_str("\\%"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The words of a title that a style may lowercase (`SysML`, `t-SNE`) braced one by one:
+/// only words outside braces, math and commands, never the whole title.
+pub(super) fn protect_words(inner: &str) -> Option<String> {
+    let b = inner.as_bytes();
+    let mut out = String::with_capacity(inner.len() + 8);
+    let mut depth = 0usize;
+    let mut in_math = false;
+    let mut i = 0;
+    let mut changed = false;
+    let mut words = 0;
+    // In a word with braces, math or a command: nothing in it is braced.
+    let mut in_word = false;
+    let special = |c: u8| matches!(c, b'\\' | b'{' | b'}' | b'$' | b'~') || c.is_ascii_whitespace();
+    while i < b.len() {
+        let c = b[i];
+        if depth == 0 && !in_math && (c.is_ascii_whitespace() || c == b'~') {
+            in_word = false;
+        }
+        if depth == 0 && !in_math && !in_word && !special(c) {
+            // A word: up to white space or `~`.
+            let end = inner[i..]
+                .find(|ch: char| ch.is_whitespace() || ch == '~')
+                .map_or(inner.len(), |e| i + e);
+            let word = &inner[i..end];
+            words += 1;
+            if let Some(stop) = word.find(['{', '}', '$', '\\']) {
+                out.push_str(&word[..stop]);
+                i += stop;
+                in_word = true;
+                continue;
+            }
+            let core_start = word
+                .find(|ch: char| ch.is_alphanumeric() || ch == '-')
+                .unwrap_or(word.len());
+            let core_end = word
+                .rfind(|ch: char| ch.is_alphanumeric() || ch == '-')
+                .map_or(core_start, |e| {
+                    e + word[e..].chars().next().map_or(1, char::len_utf8)
+                });
+            let core = word.get(core_start..core_end.max(core_start)).unwrap_or("");
+            let core_trimmed = core.trim_matches('-');
+            if !core_trimmed.is_empty() && bibtex::needs_protection(core_trimmed) {
+                let lead = core.len() - core.trim_start_matches('-').len();
+                let (a, z) = (core_start + lead, core_start + lead + core_trimmed.len());
+                out.push_str(&word[..a]);
+                out.push('{');
+                out.push_str(&word[a..z]);
+                out.push('}');
+                out.push_str(&word[z..]);
+                changed = true;
+            } else {
+                out.push_str(word);
+            }
+            i = end;
+            continue;
+        }
+        match c {
+            b'\\' => {
+                // A command and its name (or the one character it escapes).
+                let start = i;
+                i += 1;
+                if i < b.len() && b[i].is_ascii_alphabetic() {
+                    while i < b.len() && b[i].is_ascii_alphabetic() {
+                        i += 1;
+                    }
+                } else if i < b.len() {
+                    i += inner[i..].chars().next().map_or(1, char::len_utf8);
+                }
+                out.push_str(&inner[start..i]);
+                continue;
+            }
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b'$' if depth == 0 => in_math = !in_math,
+            _ => {}
+        }
+        let len = inner[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&inner[i..i + len]);
+        i += len;
+    }
+    // One word braced is the whole title: that protects too much.
+    (changed && words > 1).then_some(out)
+}
+
+/// White space at the ends removed, and runs of spaces inside a line made one.
+pub(super) fn collapse_whitespace(inner: &str) -> String {
+    let t = inner.trim();
+    let mut out = String::with_capacity(t.len());
+    let mut line_start = true;
+    let mut prev_space = false;
+    for c in t.chars() {
+        match c {
+            '\n' | '\r' => {
+                // Continuation lines keep their indent.
+                while out.ends_with([' ', '\t']) {
+                    out.pop();
+                }
+                out.push(c);
+                line_start = true;
+                prev_space = false;
+            }
+            ' ' | '\t' if line_start => out.push(c),
+            ' ' | '\t' => {
+                if !prev_space {
+                    out.push(' ');
+                }
+                prev_space = true;
+            }
+            c => {
+                out.push(c);
+                line_start = false;
+                prev_space = false;
+            }
+        }
+    }
+    out
+}
+
+/// Whether a value has white space to tidy: at its ends, or a run of spaces inside a
+/// line.
+pub(super) fn has_stray_whitespace(inner: &str) -> bool {
+    collapse_whitespace(inner) != inner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_fixes() {
+        assert_eq!(fix_pages("12-15").as_deref(), Some("12--15"));
+        assert_eq!(fix_pages("pp. 12--15").as_deref(), Some("12--15"));
+        assert_eq!(fix_pages("3, 7-9").as_deref(), Some("3, 7--9"));
+        assert_eq!(fix_pages("12 - 15").as_deref(), Some("12--15"));
+        assert_eq!(fix_pages("12--15"), None);
+        assert_eq!(fix_pages("C3-32--C3-35"), None);
+        assert_eq!(fix_pages("S12-S15"), None);
+    }
+
+    #[test]
+    fn identifier_fixes() {
+        assert_eq!(fix_issn("00045411").as_deref(), Some("0004-5411"));
+        assert_eq!(fix_issn("0004-5411"), None);
+        assert_eq!(fix_issn("0004-5412"), None);
+        assert_eq!(
+            fix_issn("0004 5411, 2049-3630").as_deref(),
+            Some("0004-5411, 2049-3630")
+        );
+        assert_eq!(
+            fix_isbn("978-1492-067665").as_deref(),
+            Some("978-1-4920-6766-5")
+        );
+        assert_eq!(fix_isbn("978-1-4920-6766-5"), None);
+        assert_eq!(fix_isbn("9781492067665"), None);
+    }
+
+    #[test]
+    fn name_fixes() {
+        assert_eq!(
+            fix_name_commas("Ada Lovelace, Charles Babbage, Mary Somerville").as_deref(),
+            Some("Ada Lovelace and Charles Babbage and Mary Somerville")
+        );
+        assert_eq!(
+            fix_name_commas("Lovelace, A., Babbage, C.").as_deref(),
+            Some("Lovelace, A. and Babbage, C.")
+        );
+        assert_eq!(fix_name_commas("Lovelace, Ada, Babbage"), None);
+        assert_eq!(fix_name_commas("King, Jr., Martin Luther"), None);
+        assert_eq!(fix_name_commas("Lovelace, Ada and Babbage, Charles"), None);
+    }
+
+    #[test]
+    fn word_protection() {
+        assert_eq!(
+            protect_words("Modelling with SysML and t-SNE").as_deref(),
+            Some("Modelling with {SysML} and {t-SNE}")
+        );
+        assert_eq!(protect_words("Modelling with {SysML}"), None);
+        assert_eq!(
+            protect_words("A \\emph{new} look at GPUs: {CUDA} in $O(n)$ time").as_deref(),
+            Some("A \\emph{new} look at {GPUs}: {CUDA} in $O(n)$ time")
+        );
+        assert_eq!(protect_words("SysML"), None);
+        assert_eq!(
+            protect_words("(TensorFlow), revisited").as_deref(),
+            Some("({TensorFlow}), revisited")
+        );
+    }
+
+    #[test]
+    fn whitespace() {
+        assert_eq!(collapse_whitespace(" A  title "), "A title");
+        assert_eq!(
+            collapse_whitespace("A long\n    abstract"),
+            "A long\n    abstract"
+        );
+        assert!(!has_stray_whitespace("A long\n    abstract"));
+        assert!(has_stray_whitespace("Title "));
+    }
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(delimited("{a {b} c}"), Some(("{", "a {b} c", "}")));
+        assert_eq!(delimited("\"a {\"} b\""), Some(("\"", "a {\"} b", "\"")));
+        assert_eq!(delimited("{a} # {b}"), None);
+        assert_eq!(delimited("jan"), Some(("", "jan", "")));
+        assert_eq!(delimited("jan # { 1}"), None);
+    }
+}
