@@ -11,24 +11,6 @@ use crate::model::{Chunk, Entry, Field, Name, Span, Value};
 /// [`missing_fields`]).
 pub(super) fn check_entry(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
     for f in e.fields.iter().filter(|f| is_own(e, f)) {
-        if out.on("field-case") {
-            if let Some(fspan) = f.span {
-                let written = src
-                    .text
-                    .get(fspan.start..fspan.start + f.name.len())
-                    .unwrap_or("");
-                if written != f.name && written.eq_ignore_ascii_case(&f.name) {
-                    out.push(
-                        "field-case",
-                        format!("field `{written}` is not in lower case; write `{}`", f.name),
-                        src.file.clone(),
-                        Span::new(fspan.start, fspan.start + written.len()),
-                        (0, 0),
-                        Some(&e.key),
-                    );
-                }
-            }
-        }
         let Some((raw, span)) = src.value_source(f) else {
             continue;
         };
@@ -98,7 +80,42 @@ pub(super) fn check_entry(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
     if !e.fields.iter().any(|f| f.name == "month") {
         month_text(src, e, out);
     }
+    if out.on("field-case") {
+        field_case(src, e, out);
+    }
     style(src, e, out);
+}
+
+/// `field-case`: field names as written in the entry's source (`YEAR` is folded into the
+/// date by then).
+fn field_case(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
+    let span = super::entry_span(e);
+    let Some(text) = src.text.get(span.start..span.end) else {
+        return;
+    };
+    let doc = crate::edit::Document::parse(text);
+    if doc.blocks().is_empty() {
+        return;
+    }
+    let base = doc.text().as_ptr() as usize;
+    for k in 0.. {
+        let Some((name, _)) = doc.field(0, k) else {
+            break;
+        };
+        if !name.bytes().any(|b| b.is_ascii_uppercase()) {
+            continue;
+        }
+        let at = span.start + (name.as_ptr() as usize - base);
+        let lower = name.to_ascii_lowercase();
+        out.push(
+            "field-case",
+            format!("field `{name}` is not in lower case; write `{lower}`"),
+            src.file.clone(),
+            Span::new(at, at + name.len()),
+            (0, 0),
+            Some(&e.key),
+        );
+    }
 }
 
 /// `month-text` for a month the reader folded into the date: found in the entry's source.
