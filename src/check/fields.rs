@@ -124,11 +124,16 @@ fn month_text(src: &Source<'_>, e: &Entry, out: &mut Findings<'_>) {
     let Some(text) = src.text.get(span.start..span.end) else {
         return;
     };
-    if !text
-        .as_bytes()
-        .windows(5)
-        .any(|w| w.eq_ignore_ascii_case(b"month"))
-    {
+    // Only an entry with `month = {` or `month = "` is read again.
+    let b = text.as_bytes();
+    let braced = (0..b.len().saturating_sub(5)).any(|i| {
+        b[i..i + 5].eq_ignore_ascii_case(b"month") && {
+            let rest = text[i + 5..].trim_start();
+            rest.strip_prefix('=')
+                .is_some_and(|r| r.trim_start().starts_with(['{', '"']))
+        }
+    });
+    if !braced {
         return;
     }
     let doc = crate::edit::Document::parse(text);

@@ -202,21 +202,47 @@ fn one_change(old: &str, new: &str) -> Vec<Change> {
 }
 
 /// Attaches fixes to the findings about the file whose text is `text` (those whose
-/// `file` is `file`).
-pub(super) fn attach(text: &str, file: Option<&str>, list: &mut [Diagnostic]) {
-    let mut doc: Option<Document> = None;
+/// `file` is `file`); `entries` are the byte ranges of its entries, in order. Each
+/// finding's entry is read on its own as a [`Document`], and the fix's edits placed in
+/// the file.
+pub(super) fn attach(
+    text: &str,
+    file: Option<&str>,
+    list: &mut [Diagnostic],
+    entries: &[(u32, u32)],
+) {
+    // One document per entry, for the findings about it (they come sorted by position
+    // within a file only after the caller sorts; keep the last one read).
+    let mut last: Option<(usize, Document)> = None;
     for d in list
         .iter_mut()
         .filter(|d| d.file.as_deref() == file && d.fix.is_none() && super::fix_of(d.rule).is_some())
     {
-        let doc = doc.get_or_insert_with(|| Document::parse(text));
-        if let Some(fix) = fix_for(doc, d) {
+        let at = d.span.start;
+        let i = entries.partition_point(|&(s, _)| s as usize <= at);
+        let Some(&(start, end)) = i.checked_sub(1).map(|i| &entries[i]) else {
+            continue;
+        };
+        let (start, end) = (start as usize, end as usize);
+        if at >= end || end > text.len() {
+            continue;
+        }
+        if last.as_ref().is_none_or(|(s, _)| *s != start) {
+            last = Some((start, Document::parse(&text[start..end])));
+        }
+        let (_, doc) = last.as_mut().expect("set above");
+        let mut local = d.clone();
+        local.span = Span::new(at - start, d.span.end.saturating_sub(start));
+        if let Some(mut fix) = fix_for(doc, &local) {
+            for e in &mut fix.edits {
+                e.span = Span::new(e.span.start + start, e.span.end + start);
+            }
             d.fix = Some(Box::new(fix));
         }
     }
 }
 
-/// The fix for finding `d`, if it has one.
+/// The fix for finding `d` (its span in `doc`'s text), if it has one.
 fn fix_for(doc: &mut Document, d: &Diagnostic) -> Option<Fix> {
     let (i, k) = doc.field_at(d.span.start)?;
     let (name, raw) = doc

@@ -536,7 +536,7 @@ impl Checker {
         list.extend(self.found.iter().cloned());
         list.extend(out.list);
         for bib in &self.bibs {
-            fix::attach(&bib.text, bib.file.as_deref(), &mut list);
+            fix::attach(&bib.text, bib.file.as_deref(), &mut list, &bib.spans);
         }
         locate_fixes(&self.bibs, &mut list);
         list.sort_by(|a, b| {
