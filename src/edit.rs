@@ -26,18 +26,30 @@
 use std::ops::Range;
 
 use crate::model::Span;
-use crate::syntax::{self, BlockKind, PieceKind, Token};
+pub use crate::syntax::PieceKind;
+use crate::syntax::{self, BlockKind, Token};
 
 /// The text of a `.bib` file, with an index of what is in it; see the module docs.
 #[derive(Debug, Clone)]
 pub struct Document {
     text: String,
-    blocks: Vec<BlockInfo>,
-    errors: usize,
+    /// The blocks and the number of syntax errors, read when first asked for: a document
+    /// only written back (or only spliced) is never parsed.
+    index: std::sync::OnceLock<Index>,
+    /// Entry keys in lower case → their blocks, built by the first [`Document::find`].
+    keys: std::sync::OnceLock<std::collections::HashMap<String, Vec<usize>>>,
+    /// The line ending new lines get: CRLF when the text has one.
+    nl: std::sync::OnceLock<&'static str>,
     /// The encoding [`Document::save`] writes (UTF-8 unless read from bytes in another).
     encoding: &'static encoding_rs::Encoding,
     /// Whether the file began with a byte-order mark (written again).
     bom: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Index {
+    blocks: Vec<BlockInfo>,
+    errors: usize,
 }
 
 /// One block of a [`Document`]: an entry, `@string`, `@preamble` or `@comment`.
@@ -132,12 +144,11 @@ impl Document {
     /// Reads `text`. Never fails: a broken block is kept as it is (see
     /// [`Document::errors`]) and can still be removed or left alone.
     pub fn parse(text: impl Into<String>) -> Document {
-        let text = text.into();
-        let (blocks, errors) = index(&text);
         Document {
-            text,
-            blocks,
-            errors,
+            text: text.into(),
+            index: std::sync::OnceLock::new(),
+            keys: std::sync::OnceLock::new(),
+            nl: std::sync::OnceLock::new(),
             encoding: encoding_rs::UTF_8,
             bom: false,
         }
@@ -238,12 +249,19 @@ impl Document {
 
     /// How many syntax errors the text has (their blocks are not in [`Document::blocks`]).
     pub fn errors(&self) -> usize {
-        self.errors
+        self.idx().errors
     }
 
     /// The blocks, in order.
     pub fn blocks(&self) -> &[BlockInfo] {
-        &self.blocks
+        &self.idx().blocks
+    }
+
+    fn idx(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let (blocks, errors) = index(&self.text);
+            Index { blocks, errors }
+        })
     }
 
     /// The index of the `@string` block that defines macro `name` (ignoring case, as
@@ -254,7 +272,7 @@ impl Document {
     /// assert_eq!(doc.find_string("acm"), Some(0));
     /// ```
     pub fn find_string(&self, name: &str) -> Option<usize> {
-        self.blocks.iter().position(|b| {
+        self.blocks().iter().position(|b| {
             b.kind == BlockKind::String
                 && b.fields
                     .iter()
@@ -264,23 +282,43 @@ impl Document {
 
     /// The indices of the entries whose key is `key`, ignoring case as BibTeX does (all of
     /// them when a key is given twice).
+    ///
+    /// The first call indexes the keys, so that finding many entries costs one pass.
+    ///
+    /// ```
+    /// let doc = bibkit::edit::Document::parse("@misc{Knuth84}\n@string{k = {x}}\n@book{knuth84}");
+    /// assert_eq!(doc.find("KNUTH84"), [0, 2]);
+    /// assert!(doc.find("k").is_empty()); // a macro is not an entry
+    /// ```
     pub fn find(&self, key: &str) -> Vec<usize> {
-        self.blocks
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.kind == BlockKind::Entry && self.at(b.key).eq_ignore_ascii_case(key))
-            .map(|(i, _)| i)
-            .collect()
+        let keys = self.keys.get_or_init(|| {
+            let mut map: std::collections::HashMap<String, Vec<usize>> =
+                std::collections::HashMap::new();
+            for (i, b) in self.blocks().iter().enumerate() {
+                if b.kind == BlockKind::Entry {
+                    map.entry(self.at(b.key).to_ascii_lowercase())
+                        .or_default()
+                        .push(i);
+                }
+            }
+            map
+        });
+        let found = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            keys.get(&key.to_ascii_lowercase())
+        } else {
+            keys.get(key)
+        };
+        found.cloned().unwrap_or_default()
     }
 
     /// The key of block `i` as written (empty for blocks without one).
     pub fn key(&self, i: usize) -> Option<&str> {
-        self.blocks.get(i).map(|b| self.at(b.key))
+        self.blocks().get(i).map(|b| self.at(b.key))
     }
 
     /// The type of block `i` as written (`Article`, `string`).
     pub fn entry_type(&self, i: usize) -> Option<&str> {
-        self.blocks.get(i).map(|b| self.at(b.ty))
+        self.blocks().get(i).map(|b| self.at(b.ty))
     }
 
     /// The raw values of the fields of block `i` named `name` (ignoring case), in order.
@@ -290,7 +328,7 @@ impl Document {
     /// assert_eq!(doc.fields(0, "TITLE"), ["{One}", "\"Two\""]);
     /// ```
     pub fn fields(&self, i: usize, name: &str) -> Vec<&str> {
-        self.blocks.get(i).map_or_else(Vec::new, |b| {
+        self.blocks().get(i).map_or_else(Vec::new, |b| {
             b.fields
                 .iter()
                 .filter(|f| self.at(f.name).eq_ignore_ascii_case(name))
@@ -301,7 +339,7 @@ impl Document {
 
     /// The names of the fields of block `i`, as written, in order.
     pub fn field_names(&self, i: usize) -> Vec<&str> {
-        self.blocks.get(i).map_or_else(Vec::new, |b| {
+        self.blocks().get(i).map_or_else(Vec::new, |b| {
             b.fields.iter().map(|f| self.at(f.name)).collect()
         })
     }
@@ -325,8 +363,8 @@ impl Document {
             .into_iter()
             .filter_map(|e| {
                 let start = e.origin.as_ref()?.span.start;
-                let i = self.blocks.partition_point(|b| b.span.start < start);
-                (self.blocks.get(i)?.span.start == start).then_some((i, e))
+                let i = self.blocks().partition_point(|b| b.span.start < start);
+                (self.blocks().get(i)?.span.start == start).then_some((i, e))
             })
             .collect()
     }
@@ -351,10 +389,10 @@ impl Document {
     /// ```
     pub fn field_at(&self, offset: usize) -> Option<(usize, usize)> {
         let i = self
-            .blocks
+            .blocks()
             .partition_point(|b| b.span.start <= offset)
             .checked_sub(1)?;
-        let b = &self.blocks[i];
+        let b = &self.blocks()[i];
         let k = b
             .fields
             .iter()
@@ -369,7 +407,7 @@ impl Document {
     /// assert_eq!(doc.field(0, 0), Some(("Title", "{T} # x")));
     /// ```
     pub fn field(&self, i: usize, k: usize) -> Option<(&str, &str)> {
-        let f = self.blocks.get(i)?.fields.get(k)?;
+        let f = self.blocks().get(i)?.fields.get(k)?;
         Some((self.at(f.name), self.at(f.value)))
     }
 
@@ -382,7 +420,70 @@ impl Document {
     /// assert_eq!(&doc.text()[s.start..s.end], "2000");
     /// ```
     pub fn value_span(&self, i: usize, k: usize) -> Option<Span> {
-        Some(self.blocks.get(i)?.fields.get(k)?.value)
+        Some(self.blocks().get(i)?.fields.get(k)?.value)
+    }
+
+    /// The pieces of the value of field `k` of block `i`, in order (an empty list when
+    /// there is no such field).
+    ///
+    /// ```
+    /// use bibkit::edit::{Document, PieceKind};
+    /// let doc = Document::parse("@string{acm = {ACM}}\n@book{b, publisher = acm # { Press}}");
+    /// let pieces = doc.pieces(1, 0);
+    /// assert_eq!(pieces.len(), 2);
+    /// assert_eq!((pieces[0].kind, pieces[0].text), (PieceKind::Macro, "acm"));
+    /// assert_eq!((pieces[1].kind, pieces[1].text), (PieceKind::Braced, "{ Press}"));
+    /// ```
+    pub fn pieces(&self, i: usize, k: usize) -> Vec<Piece<'_>> {
+        let Some(v) = self.value_span(i, k) else {
+            return Vec::new();
+        };
+        // A value is read the same on its own: parse it alone, at its offset.
+        const HEAD: &str = "@misc{x, f = ";
+        let probe = format!("{HEAD}{}}}", self.at(v));
+        let tree = syntax::parse(&probe);
+        let Some(b) = tree.blocks().next() else {
+            return Vec::new();
+        };
+        let fields = tree.fields(b);
+        let Some(f) = fields.first() else {
+            return Vec::new();
+        };
+        tree.pieces(f)
+            .iter()
+            .map(|p| {
+                let s = p.span();
+                let span = Span::new(s.start - HEAD.len() + v.start, s.end - HEAD.len() + v.start);
+                Piece {
+                    kind: p.kind(),
+                    text: self.at(span),
+                    span,
+                }
+            })
+            .collect()
+    }
+
+    /// The document with its text replaced by `text`, in the same encoding and with the
+    /// same byte-order mark: for a caller that changed the text itself (and checked it)
+    /// and saves it as the file was.
+    ///
+    /// ```
+    /// use bibkit::edit::Document;
+    /// let doc = Document::from_bytes(b"\xEF\xBB\xBF@misc{a}", None)?;
+    /// assert_eq!(doc.with_text("@misc{b}").to_bytes()?, b"\xEF\xBB\xBF@misc{b}");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn with_text(&self, text: impl Into<String>) -> Document {
+        Document {
+            encoding: self.encoding,
+            bom: self.bom,
+            ..Document::parse(text)
+        }
+    }
+
+    /// The name of the encoding [`Document::save`] writes (`UTF-8`, `windows-1252`, …).
+    pub fn encoding(&self) -> &'static str {
+        self.encoding.name()
     }
 
     /// A batch of edits against the document as it is now; see [`Batch::apply`].
@@ -391,6 +492,10 @@ impl Document {
             doc: self,
             edits: Vec::new(),
             raw: false,
+            style: Style {
+                ascii: false,
+                protect_case: true,
+            },
         }
     }
 
@@ -408,11 +513,13 @@ impl Document {
     }
 
     fn line_ending(&self) -> &'static str {
-        if self.text.contains("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        }
+        self.nl.get_or_init(|| {
+            if memchr::memmem::find(self.text.as_bytes(), b"\r\n").is_some() {
+                "\r\n"
+            } else {
+                "\n"
+            }
+        })
     }
 }
 
@@ -431,6 +538,27 @@ pub struct Batch<'d> {
     /// Whether a change was given as raw bytes ([`Batch::replace`]): the result is then
     /// checked to parse no worse.
     raw: bool,
+    /// How [`Value::Text`] is written.
+    style: Style,
+}
+
+/// How a batch writes [`Value::Text`]; see [`Batch::ascii`] and [`Batch::protect_case`].
+#[derive(Debug, Clone, Copy)]
+struct Style {
+    ascii: bool,
+    protect_case: bool,
+}
+
+/// One piece of a field's value (pieces are joined with `#`), as
+/// [`Document::pieces`] gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece<'a> {
+    /// Braced, quoted, a number or a macro name.
+    pub kind: PieceKind,
+    /// Its text as written, delimiters included.
+    pub text: &'a str,
+    /// Its bytes in the document's text.
+    pub span: Span,
 }
 
 impl Batch<'_> {
@@ -445,7 +573,7 @@ impl Batch<'_> {
             .iter()
             .find(|f| self.doc.at(f.name).eq_ignore_ascii_case(name));
         if let Some(f) = existing {
-            let written = written_value(&value, f.quoted)?;
+            let written = self.written(&value, f.quoted, name)?;
             self.edits.push((f.value.start..f.value.end, written));
             return Ok(());
         }
@@ -453,7 +581,7 @@ impl Batch<'_> {
         let text = &self.doc.text;
         match b.fields.last() {
             Some(last) => {
-                let written = written_value(&value, last.quoted)?;
+                let written = self.written(&value, last.quoted, name)?;
                 let line_start = text[..last.name.start]
                     .rfind(['\n', '\r'])
                     .map_or(0, |p| p + 1);
@@ -505,7 +633,7 @@ impl Batch<'_> {
                 }
             }
             None => {
-                let written = written_value(&value, false)?;
+                let written = self.written(&value, false, name)?;
                 if b.kind == BlockKind::String {
                     self.edits
                         .push((b.close.start..b.close.start, format!("{name} = {written}")));
@@ -608,8 +736,9 @@ impl Batch<'_> {
             .fields
             .get(k)
             .ok_or_else(|| EditError::NoField(format!("#{k}")))?;
-        let written = written_value(&value, f.quoted)?;
-        let r = f.value.start..f.value.end;
+        let (quoted, r) = (f.quoted, f.value.start..f.value.end);
+        let name = self.doc.at(f.name).to_string();
+        let written = self.written(&value, quoted, &name)?;
         self.push(r, written)
     }
 
@@ -783,7 +912,7 @@ impl Batch<'_> {
         }
         // The fields as the writer writes them, under the dialect's names (a date as
         // `year`/`month`).
-        let written: Vec<(String, &str)> = new_doc.blocks.first().map_or_else(Vec::new, |nb| {
+        let written: Vec<(String, &str)> = new_doc.blocks().first().map_or_else(Vec::new, |nb| {
             nb.fields
                 .iter()
                 .map(|f| (new_doc.at(f.name).to_ascii_lowercase(), new_doc.at(f.value)))
@@ -837,23 +966,23 @@ impl Batch<'_> {
         if let Some(i) = self.doc.find_string(name) {
             return self.set_field(i, name, value);
         }
-        let written = written_value(&value, false)?;
+        let written = self.written(&value, false, name)?;
         let nl = self.doc.line_ending();
         let block = format!("@string{{{name} = {written}}}");
         let last_string = self
             .doc
-            .blocks
+            .blocks()
             .iter()
             .rposition(|b| b.kind == BlockKind::String);
         match last_string {
             Some(i) => {
-                let at = self.doc.blocks[i].span.end;
+                let at = self.doc.blocks()[i].span.end;
                 self.push(at..at, format!("{nl}{nl}{block}"))
             }
             None => {
                 let at = self
                     .doc
-                    .blocks
+                    .blocks()
                     .iter()
                     .find(|b| b.kind == BlockKind::Entry)
                     .map_or(self.doc.text.len(), |b| b.span.start);
@@ -869,7 +998,7 @@ impl Batch<'_> {
             .doc
             .find_string(name)
             .ok_or_else(|| EditError::NoField(name.to_string()))?;
-        if self.doc.blocks[i].fields.len() == 1 {
+        if self.doc.blocks()[i].fields.len() == 1 {
             self.remove_block(i)
         } else {
             self.remove_field(i, name)
@@ -894,13 +1023,194 @@ impl Batch<'_> {
     /// its own after a blank one.
     pub fn insert_after(&mut self, i: usize, entry: &str) -> Result<(), EditError> {
         let b = self.block(i)?;
-        let tree = syntax::parse(entry);
-        if !tree.diagnostics().is_empty() || tree.blocks().next().is_none() {
-            return Err(EditError::BadValue(entry.to_string()));
-        }
-        let nl = self.doc.line_ending();
         let at = b.span.end;
-        self.push(at..at, format!("{nl}{nl}{}", entry.trim_end()))
+        let entry = checked_blocks(entry)?;
+        let nl = self.doc.line_ending();
+        self.push(at..at, format!("{nl}{nl}{entry}"))
+    }
+
+    /// Inserts `entry` (BibTeX text of whole blocks, checked) before block `i`, followed by
+    /// a blank line: `insert_before(0, …)` puts it at the start of the file.
+    ///
+    /// ```
+    /// use bibkit::edit::Document;
+    /// let mut doc = Document::parse("% refs\n@misc{b}\n");
+    /// let mut batch = doc.batch();
+    /// batch.insert_before(0, "@misc{a, note = {first}}")?;
+    /// batch.push_entry("@misc{z}")?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "% refs\n@misc{a, note = {first}}\n\n@misc{b}\n\n@misc{z}\n");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn insert_before(&mut self, i: usize, entry: &str) -> Result<(), EditError> {
+        let b = self.block(i)?;
+        let at = b.span.start;
+        let entry = checked_blocks(entry)?;
+        let nl = self.doc.line_ending();
+        self.push(at..at, format!("{entry}{nl}{nl}"))
+    }
+
+    /// Inserts `entry` (BibTeX text of whole blocks, checked) at the end of the file, after
+    /// a blank line, ending with a line break.
+    pub fn push_entry(&mut self, entry: &str) -> Result<(), EditError> {
+        let entry = checked_blocks(entry)?;
+        let nl = self.doc.line_ending();
+        let text = &self.doc.text;
+        let trimmed = text.trim_end_matches([' ', '\t', '\n', '\r']).len();
+        let at = text.len();
+        let sep = if trimmed == 0 {
+            String::new()
+        } else if text[trimmed..].is_empty() {
+            format!("{nl}{nl}")
+        } else if text[trimmed..].matches('\n').count() >= 2 {
+            String::new()
+        } else {
+            nl.to_string()
+        };
+        self.push(at..at, format!("{sep}{entry}{nl}"))
+    }
+
+    /// Whether [`Value::Text`] is written in ASCII, with LaTeX commands for the characters
+    /// LaTeX has one for (`é` as `{\'e}`), as `bibkit fmt --ascii` and `convert --ascii`
+    /// write; off by default (the text is written as it is, escaped).
+    ///
+    /// ```
+    /// use bibkit::edit::{Document, Value};
+    /// let mut doc = Document::parse("@misc{a}");
+    /// let mut batch = doc.batch();
+    /// batch.ascii(true).set_field(0, "author", Value::text("Erdős, Pál"))?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "@misc{a,\n  author = {Erd{\\H{o}}s, P{\\'a}l}\n}");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn ascii(&mut self, yes: bool) -> &mut Self {
+        self.style.ascii = yes;
+        self
+    }
+
+    /// Whether [`Value::Text`] set in a title field (`title`, `booktitle`, …) has its
+    /// acronyms and mixed-case words braced (`{SysML}`), word by word, so that a style
+    /// that lowercases titles keeps them as written; on by default.
+    ///
+    /// ```
+    /// use bibkit::edit::{Document, Value};
+    /// let mut doc = Document::parse("@misc{a, title = {Old}}");
+    /// let mut batch = doc.batch();
+    /// batch.set_field(0, "title", Value::text("SysML for NASA missions"))?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "@misc{a, title = {{SysML} for {NASA} missions}}");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn protect_case(&mut self, yes: bool) -> &mut Self {
+        self.style.protect_case = yes;
+        self
+    }
+
+    /// Sets piece `p` of the value of field `k` of block `i` (see [`Document::pieces`]):
+    /// Unicode text is written in the piece's own delimiters (braces for a macro or a
+    /// number); raw BibTeX may be several pieces (`acm # { Press}`).
+    ///
+    /// ```
+    /// use bibkit::edit::{Document, Value};
+    /// let mut doc = Document::parse("@book{b, publisher = acm # { Press}}");
+    /// let mut batch = doc.batch();
+    /// batch.set_piece(0, 0, 1, Value::text(" Books & Co"))?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "@book{b, publisher = acm # { Books \\& Co}}");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn set_piece(
+        &mut self,
+        i: usize,
+        k: usize,
+        p: usize,
+        value: Value,
+    ) -> Result<(), EditError> {
+        let (name, pieces) = self.pieces_of(i, k)?;
+        let piece = pieces
+            .get(p)
+            .copied()
+            .ok_or_else(|| EditError::NoField(format!("{name} piece #{p}")))?;
+        let written = self.written(&value, piece.0 == PieceKind::Quoted, &name)?;
+        self.push(piece.1.start..piece.1.end, written)
+    }
+
+    /// Inserts a piece before piece `p` of the value of field `k` of block `i` (at the
+    /// end when `p` is the number of pieces), joined with ` # `.
+    ///
+    /// ```
+    /// use bibkit::edit::{Document, Value};
+    /// let mut doc = Document::parse("@book{b, publisher = { Press}}");
+    /// let mut batch = doc.batch();
+    /// batch.insert_piece(0, 0, 0, Value::raw("acm"))?;
+    /// batch.insert_piece(0, 0, 1, Value::text(", Inc."))?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "@book{b, publisher = acm # { Press} # {, Inc.}}");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn insert_piece(
+        &mut self,
+        i: usize,
+        k: usize,
+        p: usize,
+        value: Value,
+    ) -> Result<(), EditError> {
+        let (name, pieces) = self.pieces_of(i, k)?;
+        if p > pieces.len() {
+            return Err(EditError::NoField(format!("{name} piece #{p}")));
+        }
+        let written = self.written(&value, false, &name)?;
+        match pieces.get(p) {
+            Some(&(_, span)) => self.push(span.start..span.start, format!("{written} # ")),
+            None => {
+                let end = pieces.last().map_or(0, |(_, s)| s.end);
+                self.push(end..end, format!(" # {written}"))
+            }
+        }
+    }
+
+    /// Removes piece `p` of the value of field `k` of block `i`, with the `#` that joins
+    /// it; a value's only piece cannot be removed (remove the field).
+    ///
+    /// ```
+    /// use bibkit::edit::Document;
+    /// let mut doc = Document::parse("@book{b, publisher = acm # { Press}}");
+    /// let mut batch = doc.batch();
+    /// batch.remove_piece(0, 0, 1)?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "@book{b, publisher = acm}");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
+    pub fn remove_piece(&mut self, i: usize, k: usize, p: usize) -> Result<(), EditError> {
+        let (name, pieces) = self.pieces_of(i, k)?;
+        if pieces.len() < 2 || p >= pieces.len() {
+            return Err(EditError::NoField(format!("{name} piece #{p}")));
+        }
+        let r = if p + 1 < pieces.len() {
+            pieces[p].1.start..pieces[p + 1].1.start
+        } else {
+            pieces[p - 1].1.end..pieces[p].1.end
+        };
+        self.push(r, String::new())
+    }
+
+    /// The name of field `k` of block `i` and the kinds and spans of its value's pieces.
+    fn pieces_of(&self, i: usize, k: usize) -> Result<(String, Vec<(PieceKind, Span)>), EditError> {
+        self.fields_block(i)?;
+        let (name, _) = self
+            .doc
+            .field(i, k)
+            .ok_or_else(|| EditError::NoField(format!("#{k}")))?;
+        let pieces = self.doc.pieces(i, k);
+        Ok((
+            name.to_string(),
+            pieces.iter().map(|p| (p.kind, p.span)).collect(),
+        ))
+    }
+
+    /// The value as this batch writes it in field `field` (see [`written_value`]).
+    fn written(&self, value: &Value, quoted: bool, field: &str) -> Result<String, EditError> {
+        written_value(value, quoted, field, self.style)
     }
 
     /// Applies the edits: the text is spliced once, the document indexed again, and the
@@ -922,13 +1232,19 @@ impl Batch<'_> {
             });
         }
         text.push_str(&old[pos..]);
-        let (blocks, errors) = index(&text);
-        if self.raw && errors > self.doc.errors {
-            return Err(EditError::Broken);
+        let fresh = std::sync::OnceLock::new();
+        if self.raw {
+            // Raw bytes are checked: the text must parse no worse than before.
+            let (blocks, errors) = index(&text);
+            if errors > self.doc.errors() {
+                return Err(EditError::Broken);
+            }
+            let _ = fresh.set(Index { blocks, errors });
         }
         self.doc.text = text;
-        self.doc.blocks = blocks;
-        self.doc.errors = errors;
+        self.doc.index = fresh;
+        self.doc.keys = std::sync::OnceLock::new();
+        self.doc.nl = std::sync::OnceLock::new();
         Ok(changes)
     }
 
@@ -938,7 +1254,7 @@ impl Batch<'_> {
     }
 
     fn block(&self, i: usize) -> Result<&BlockInfo, EditError> {
-        self.doc.blocks.get(i).ok_or(EditError::NoBlock(i))
+        self.doc.blocks().get(i).ok_or(EditError::NoBlock(i))
     }
 
     fn fields_block(&self, i: usize) -> Result<&BlockInfo, EditError> {
@@ -981,13 +1297,36 @@ fn check_name(name: &str) -> Result<(), EditError> {
     }
 }
 
-/// The value as written: text escaped and braced (or quoted, to match the entry), raw
+/// BibTeX text of whole blocks, without white space around it, when it parses cleanly.
+fn checked_blocks(entry: &str) -> Result<&str, EditError> {
+    let tree = syntax::parse(entry);
+    if !tree.diagnostics().is_empty() || tree.blocks().next().is_none() {
+        return Err(EditError::BadValue(entry.to_string()));
+    }
+    Ok(entry.trim())
+}
+
+/// The value as written in field `field`: text escaped (in ASCII when asked), its words
+/// protected in a title field when asked, and braced (or quoted, to match the entry); raw
 /// BibTeX checked to parse as one value.
-fn written_value(value: &Value, quoted: bool) -> Result<String, EditError> {
+fn written_value(
+    value: &Value,
+    quoted: bool,
+    field: &str,
+    style: Style,
+) -> Result<String, EditError> {
     match value {
         Value::Text(t) => {
-            let escaped = crate::latex::escape_str(t, &crate::latex::EncodeOptions::default())
-                .replace(['\n', '\r'], " ");
+            let opts = crate::latex::EncodeOptions { ascii: style.ascii };
+            let mut escaped = crate::latex::escape_str(t, &opts).replace(['\n', '\r'], " ");
+            let title = crate::formats::bibtex::TITLE_FIELDS
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(field));
+            if style.protect_case && title {
+                if let Some(p) = crate::check::fix::protect_words(&escaped) {
+                    escaped = p;
+                }
+            }
             if quoted && !escaped.contains('"') {
                 Ok(format!("\"{escaped}\""))
             } else {

@@ -118,6 +118,50 @@
 //! # Ok::<(), bibkit::edit::EditError>(())
 //! ```
 //!
+//! A value can be edited a piece at a time (`macro # {text}`), Unicode text written in
+//! ASCII with LaTeX commands when the file is kept that way, and a file read from bytes is
+//! saved in its own encoding, through the atomic writer:
+//!
+//! ```
+//! use bibkit::edit::{Document, Value};
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("refs.bib");
+//! std::fs::write(&path, b"% Encoding: windows-1252\n@book{b,\n  publisher = acm # { Press},\n}\n")?;
+//! let mut doc = Document::from_bytes(&std::fs::read(&path)?, None)?;
+//! let b = doc.find("b")[0];
+//! assert_eq!(doc.pieces(b, 0).len(), 2);
+//! let mut batch = doc.batch();
+//! batch.set_piece(b, 0, 1, Value::text(" Books"))?;
+//! batch.ascii(true).set_field(b, "address", Value::text("Zürich"))?;
+//! batch.insert_before(b, "@string{acm = {ACM}}")?;
+//! batch.apply()?;
+//! doc.save(&path)?;
+//! assert_eq!(std::fs::read(&path)?, b"% Encoding: windows-1252\n@string{acm = {ACM}}\n\n@book{b,\n  publisher = acm # { Books},\n  address = {Z{\\\"u}rich},\n}\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Fixing what `check` finds
+//!
+//! Findings with one obvious mechanical correction carry a [`diagnostic::Fix`] (safe, or
+//! unsafe when it changes meaning). [`check::fix::converge`] makes the fixes of one file —
+//! and those that become possible once they are made — keeping formatted records
+//! formatted; check the result again for what remains, as `bibkit check --fix` does:
+//!
+//! ```
+//! use bibkit::check::{Checker, Config, fix};
+//! let src = "@article{k,\n  author  = {Lovelace, Ada},\n  title   = {Notes},\n  journal = {J},\n  year    = 1843,\n  pages   = {12-15},\n  month   = {January},\n}\n";
+//! let config = Config::default();
+//! let mut checker = Checker::new(config.clone());
+//! checker.add_bib("refs.bib", src);
+//! let found = checker.run();
+//! let fixed = fix::converge(src, &found, &config, false, &Default::default());
+//! assert_eq!(fixed.fixed, 2);
+//! assert!(fixed.text.contains("  pages   = {12--15},\n  month   = jan,\n"));
+//! let mut again = Checker::new(config);
+//! again.add_bib("refs.bib", &fixed.text);
+//! assert!(again.run().iter().all(|d| d.fix.is_none()));
+//! ```
+//!
 //! Every reader costs time in proportion to its input and holds the source plus a few
 //! dozen bytes per entry ([`formats::bibtex::Lowering::from_source`]); `@string` macros
 //! are expanded lazily with a limit, `crossref`/`xdata` chains are followed once per

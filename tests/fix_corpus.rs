@@ -31,7 +31,15 @@ fn fix_all(text: &str, unsafe_fixes: bool) -> (String, usize, Vec<Diagnostic>) {
     let first = check(text);
     let mut findings = first.clone();
     for round in 0..8 {
-        let applied = fix::apply_formatted(&t, &findings, unsafe_fixes, &FmtOptions::default());
+        // As `check --fix` does: the changed records are checked again on their own until
+        // nothing more is fixed, then the whole text is checked again.
+        let applied = fix::converge(
+            &t,
+            &findings,
+            &config(),
+            unsafe_fixes,
+            &FmtOptions::default(),
+        );
         if applied.fixed == 0 {
             return (t, round, first);
         }

@@ -39,9 +39,13 @@ pub struct Applied {
 /// other files must be filtered out first) that do not overlap one another, in file
 /// order: safe ones, and with `unsafe_fixes` also the unsafe ones. A fix whose edits
 /// overlap an earlier one's is left for the next round (check again, apply again).
-pub fn apply(text: &str, findings: &[Diagnostic], unsafe_fixes: bool) -> Applied {
+pub fn apply<'a>(
+    text: &str,
+    findings: impl IntoIterator<Item = &'a Diagnostic>,
+    unsafe_fixes: bool,
+) -> Applied {
     let mut fixes: Vec<&Fix> = findings
-        .iter()
+        .into_iter()
         .filter_map(|d| d.fix.as_deref())
         .filter(|f| unsafe_fixes || f.applicability == Applicability::Safe)
         .filter(|f| !f.edits.is_empty())
@@ -50,14 +54,23 @@ pub fn apply(text: &str, findings: &[Diagnostic], unsafe_fixes: bool) -> Applied
     let mut taken: Vec<(usize, usize)> = Vec::new();
     let mut edits: Vec<&TextEdit> = Vec::new();
     let mut fixed = 0;
+    // The same edit twice (two findings about one value): made once.
+    let mut made: std::collections::HashSet<(usize, usize, &str)> =
+        std::collections::HashSet::new();
+    // `taken` is sorted and its stretches do not overlap, so only the last one that starts
+    // before `e` ends, and those that start where it ends, can overlap it.
     let overlaps = |taken: &[(usize, usize)], e: &TextEdit| {
-        taken.iter().any(|&(s, t)| {
-            let (a, b) = (e.span.start, e.span.end);
-            (a < t && s < b)
-                || (a == b && s < a && a < t)
-                || (s == t && a < s && s < b)
-                || (a, b) == (s, t)
-        })
+        let (a, b) = (e.span.start, e.span.end);
+        let p = taken.partition_point(|&(s, _)| s < b);
+        taken[p.saturating_sub(1)..]
+            .iter()
+            .take_while(|&&(s, _)| s <= b)
+            .any(|&(s, t)| {
+                (a < t && s < b)
+                    || (a == b && s < a && a < t)
+                    || (s == t && a < s && s < b)
+                    || (a, b) == (s, t)
+            })
     };
     for f in fixes {
         if f.edits.iter().any(|e| {
@@ -71,16 +84,24 @@ pub fn apply(text: &str, findings: &[Diagnostic], unsafe_fixes: bool) -> Applied
         // The same fix twice (two findings about one value): made once.
         if f.edits
             .iter()
-            .all(|e| edits.iter().any(|x| x.span == e.span && x.text == e.text))
+            .all(|e| made.contains(&(e.span.start, e.span.end, e.text.as_str())))
         {
             continue;
         }
-        taken.extend(f.edits.iter().map(|e| (e.span.start, e.span.end)));
+        for e in &f.edits {
+            let st = (e.span.start, e.span.end);
+            let at = taken.partition_point(|&x| x <= st);
+            taken.insert(at, st);
+            made.insert((e.span.start, e.span.end, e.text.as_str()));
+        }
         edits.extend(f.edits.iter());
         fixed += 1;
     }
     edits.sort_by_key(|e| (e.span.start, e.span.end));
-    let mut out = String::with_capacity(text.len() + 64);
+    // The exact size: a buffer that grows past its capacity copies the whole file.
+    let grown: usize = edits.iter().map(|e| e.text.len()).sum();
+    let cut: usize = edits.iter().map(|e| e.span.end - e.span.start).sum();
+    let mut out = String::with_capacity((text.len() + grown).saturating_sub(cut));
     let mut pos = 0;
     let mut changes = Vec::with_capacity(edits.len());
     for e in edits {
@@ -100,11 +121,11 @@ pub fn apply(text: &str, findings: &[Diagnostic], unsafe_fixes: bool) -> Applied
     }
 }
 
-/// Like [`apply`], and keeps a file formatted: when `text` is as `bibkit fmt` with `opts`
-/// prints it, the records the fixes changed are printed so again (a removed field can
-/// leave the others' `=` aligned to a name no longer there; an added one must line up).
-/// Records the fixes did not change keep their bytes; a file that was not formatted is
-/// left as [`apply`] leaves it.
+/// Like [`apply`], and keeps records formatted: each record the fixes change that was
+/// as `bibkit fmt` with `opts` prints it is printed so again (a removed field can leave
+/// the others' `=` aligned to a name no longer there; an added one must line up), so a
+/// file that passed `fmt --check` still does. Records the fixes did not change keep their
+/// bytes, and so does a changed record that was not formatted.
 ///
 /// ```
 /// use bibkit::check::{Checker, Config, fix};
@@ -115,9 +136,9 @@ pub fn apply(text: &str, findings: &[Diagnostic], unsafe_fixes: bool) -> Applied
 /// let fixed = fix::apply_formatted(src, &c.run(), false, &FmtOptions::default());
 /// assert_eq!(fixed.text, "@misc{k,\n  title = {T},\n  year  = 2001,\n  note  = {N},\n}\n");
 /// ```
-pub fn apply_formatted(
+pub fn apply_formatted<'a>(
     text: &str,
-    findings: &[Diagnostic],
+    findings: impl IntoIterator<Item = &'a Diagnostic>,
     unsafe_fixes: bool,
     opts: &crate::fmt::FmtOptions,
 ) -> Applied {
@@ -125,50 +146,304 @@ pub fn apply_formatted(
     if applied.fixed == 0 {
         return applied;
     }
+    if opts.sort_entries != crate::fmt::SortEntries::None {
+        // Sorting formats the file as a whole: so is the check.
+        return formatted_whole(text, applied, opts);
+    }
+    let ranges: Vec<(usize, usize)> = applied
+        .changes
+        .iter()
+        .map(|c| (c.range.start, c.range.end))
+        .collect();
+    let blocks = blocks_touching(text, &ranges, false);
+    // (stretch of the fixed text, what replaces it)
+    let mut reprinted: Vec<(usize, usize, String)> = Vec::new();
+    let mut changes: Vec<Change> = Vec::with_capacity(applied.changes.len());
+    let mut pending = applied.changes.iter().peekable();
+    for b in blocks {
+        let inside = |c: &&Change| b.start <= c.range.start && c.range.end <= b.end;
+        // The changes before the block are kept as they are.
+        while let Some(c) = pending.next_if(|c| c.range.end <= b.start && !inside(c)) {
+            changes.push(c.clone());
+        }
+        let mine: Vec<&Change> = pending.clone().take_while(inside).collect();
+        let straddles = pending
+            .peek()
+            .is_some_and(|c| c.range.start < b.end && !inside(c));
+        if mine.is_empty() || straddles {
+            continue;
+        }
+        for _ in 0..mine.len() {
+            pending.next();
+        }
+        let new_start = shifted(b.start, &applied.changes);
+        let new_end = shifted(b.end, &applied.changes);
+        let old_block = &text[b.start..b.end];
+        let new_block = &applied.text[new_start..new_end];
+        let printed = match (format_block(old_block, opts), format_block(new_block, opts)) {
+            (Some(was), Some(now)) if was == old_block => now,
+            _ => {
+                changes.extend(mine.into_iter().cloned());
+                continue;
+            }
+        };
+        reprinted.push((new_start, new_end, printed.clone()));
+        changes.push(Change {
+            range: b.start..b.end,
+            text: printed,
+        });
+    }
+    changes.extend(pending.cloned());
+    if reprinted.is_empty() {
+        return Applied { changes, ..applied };
+    }
+    let grown: usize = reprinted.iter().map(|r| r.2.len()).sum();
+    let cut: usize = reprinted.iter().map(|r| r.1 - r.0).sum();
+    let mut out = String::with_capacity((applied.text.len() + grown).saturating_sub(cut));
+    let mut pos = 0;
+    for (s, e, new) in &reprinted {
+        out.push_str(&applied.text[pos..*s]);
+        out.push_str(new);
+        pos = *e;
+    }
+    out.push_str(&applied.text[pos..]);
+    Applied {
+        text: out,
+        fixed: applied.fixed,
+        changes,
+    }
+}
+
+/// `offset` of the text before `changes` (sorted, none straddling it) in the text after:
+/// a change that starts at or after it comes after it.
+fn shifted(offset: usize, changes: &[Change]) -> usize {
+    let mut delta: isize = 0;
+    for c in changes {
+        if c.range.start >= offset {
+            break;
+        }
+        delta += c.text.len() as isize - (c.range.end - c.range.start) as isize;
+    }
+    (offset as isize + delta) as usize
+}
+
+/// One block formatted on its own, as `bibkit fmt` prints it in a file (without the line
+/// break after it); `None` when it does not parse.
+fn format_block(block: &str, opts: &crate::fmt::FmtOptions) -> Option<String> {
+    let f = crate::fmt::format(block, opts);
+    if f.has_errors() {
+        return None;
+    }
+    let mut t = f.text;
+    if t.ends_with("\r\n") {
+        t.truncate(t.len() - 2);
+    } else if t.ends_with(['\n', '\r']) {
+        t.truncate(t.len() - 1);
+    }
+    Some(t)
+}
+
+/// [`apply_formatted`] for a file formatted as a whole (entries sorted): when `text` is
+/// formatted, the records the fixes changed are printed as the formatter prints them.
+fn formatted_whole(text: &str, applied: Applied, opts: &crate::fmt::FmtOptions) -> Applied {
     let before = crate::fmt::format(text, opts);
     if before.has_errors() || before.text != text {
         return applied;
     }
-    // The changed stretches, in the offsets of the fixed text.
+    let after = crate::fmt::format(&applied.text, opts);
+    if after.has_errors() {
+        return applied;
+    }
+    let changes = one_change(text, &after.text);
+    Applied {
+        text: after.text,
+        fixed: applied.fixed,
+        changes,
+    }
+}
+
+/// The spans of the blocks of `text` that `ranges` (sorted; an empty one counts for the
+/// block it is in or next to) touch, in order, and with `strings` every `@string` block
+/// too; only the stretches of the file around them are parsed.
+fn blocks_touching(text: &str, ranges: &[(usize, usize)], strings: bool) -> Vec<Span> {
+    use crate::syntax::{entry_line_after, entry_line_before, has_lone_cr, parse_range};
+    let lone_cr = has_lone_cr(text);
+    let mut points: Vec<(usize, usize, bool)> = ranges.iter().map(|&(x, y)| (x, y, true)).collect();
+    if strings {
+        points.extend(string_heads(text).into_iter().map(|at| (at, at, false)));
+        points.sort_unstable();
+    }
+    // The stretches to parse, from a line that starts a block to the one after the point.
+    let mut segments: Vec<(usize, usize)> = Vec::new();
+    for &(x, y, _) in &points {
+        if segments.last().is_some_and(|&(_, z)| y < z) {
+            continue;
+        }
+        let a = entry_line_before(text, x, lone_cr);
+        let z = entry_line_after(text, y, lone_cr).max(a);
+        match segments.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(z),
+            _ => segments.push((a, z)),
+        }
+    }
+    let mut out: Vec<Span> = Vec::new();
+    let mut p = 0;
+    for (a, z) in segments {
+        let (tree, _) = parse_range(text, a, z, lone_cr);
+        while p < points.len() && points[p].1 < a {
+            p += 1;
+        }
+        let here = &points[p..];
+        for b in tree.blocks() {
+            let sp = b.span();
+            let touched = here
+                .iter()
+                .take_while(|x| x.0 <= sp.end)
+                .any(|&(x, y, range)| range && x <= sp.end && sp.start <= y);
+            let string = strings && b.block_kind() == crate::syntax::BlockKind::String;
+            if (touched || string) && out.last().is_none_or(|l| l.start < sp.start) {
+                out.push(sp);
+            }
+        }
+    }
+    out
+}
+
+/// The offsets of the `@` of every `@string` (any case, white space allowed after `@`).
+fn string_heads(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    memchr::memchr_iter(b'@', b)
+        .filter(|&at| {
+            let rest = &b[at + 1..];
+            let skip = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+            rest.len() >= skip + 6 && rest[skip..skip + 6].eq_ignore_ascii_case(b"string")
+        })
+        .collect()
+}
+
+/// How many times at most the records a fix changed are checked again.
+const ROUNDS: usize = 8;
+
+/// Makes the fixes of `findings` as [`apply_formatted`] does, then checks the records it
+/// changed again — on their own, with the file's `@string` definitions before them, under
+/// `config` — and fixes what that finds, until nothing more is fixed: two fixes of one
+/// value (one had to wait for the other) and a fix that makes another possible are made
+/// at once, without checking the whole file again. Findings that only the whole file has
+/// (duplicates across entries) have no fixes, so a check of the result finds nothing
+/// more to fix in the common case; `bibkit check --fix` checks again all the same.
+///
+/// ```
+/// use bibkit::check::{Checker, Config, fix};
+/// use bibkit::fmt::FmtOptions;
+/// let src = "@misc{k,\n  title = {R&D  today},\n}\n";
+/// let config = Config::default();
+/// let mut c = Checker::new(config.clone());
+/// c.add_bib("a.bib", src);
+/// // The `&` and the double space are fixes of one value: the second waits for the first.
+/// assert_eq!(fix::apply(src, &c.run(), false).fixed, 1);
+/// let fixed = fix::converge(src, &c.run(), &config, false, &FmtOptions::default());
+/// assert_eq!(fixed.fixed, 2);
+/// assert_eq!(fixed.text, "@misc{k,\n  title = {R\\&D today},\n}\n");
+/// ```
+pub fn converge<'a>(
+    text: &str,
+    findings: impl IntoIterator<Item = &'a Diagnostic>,
+    config: &super::Config,
+    unsafe_fixes: bool,
+    opts: &crate::fmt::FmtOptions,
+) -> Applied {
+    let first = apply_formatted(text, findings, unsafe_fixes, opts);
+    if first.fixed == 0 {
+        return first;
+    }
+    let mut fixed = first.fixed;
+    let mut cur = first.text;
+    // The stretches the last round changed, in `cur`.
+    let mut stretches = new_stretches(&first.changes);
+    for _ in 1..ROUNDS {
+        let blocks = blocks_touching(&cur, &stretches, true);
+        // The records to check: those changed, each after the `@string`s before it.
+        let mut reduced = String::new();
+        // (span in `cur`, span in `reduced`) of each record checked.
+        let mut targets: Vec<(Span, Span)> = Vec::new();
+        for b in &blocks {
+            let touched = stretches.iter().any(|&(x, y)| x <= b.end && b.start <= y);
+            if !reduced.is_empty() {
+                reduced.push_str("\n\n");
+            }
+            let at = reduced.len();
+            reduced.push_str(&cur[b.start..b.end]);
+            if touched {
+                targets.push((*b, Span::new(at, reduced.len())));
+            }
+        }
+        if targets.is_empty() {
+            break;
+        }
+        let mut checker = super::Checker::new(config.clone());
+        checker.add_bib("-", &reduced);
+        let found = checker.run();
+        let in_target = |d: &&Diagnostic| {
+            d.fix.is_some()
+                && targets
+                    .iter()
+                    .any(|(_, r)| r.start <= d.span.start && d.span.start < r.end)
+        };
+        let again = apply_formatted(&reduced, found.iter().filter(in_target), unsafe_fixes, opts);
+        if again.fixed == 0 {
+            break;
+        }
+        fixed += again.fixed;
+        // Each target's new text back into `cur`.
+        let mut back: Vec<(Span, &str)> = Vec::new();
+        for (in_cur, in_reduced) in &targets {
+            let (s, e) = (
+                shifted(in_reduced.start, &again.changes),
+                shifted(in_reduced.end, &again.changes),
+            );
+            let new = &again.text[s..e];
+            if new != &cur[in_cur.start..in_cur.end] {
+                back.push((*in_cur, new));
+            }
+        }
+        let grown: usize = back.iter().map(|b| b.1.len()).sum();
+        let cut: usize = back.iter().map(|b| b.0.end - b.0.start).sum();
+        let mut next = String::with_capacity((cur.len() + grown).saturating_sub(cut));
+        let mut pos = 0;
+        let mut changed = Vec::new();
+        for (in_cur, new) in back {
+            next.push_str(&cur[pos..in_cur.start]);
+            let at = next.len();
+            next.push_str(new);
+            changed.push((at, next.len()));
+            pos = in_cur.end;
+        }
+        next.push_str(&cur[pos..]);
+        cur = next;
+        stretches = changed;
+        if stretches.is_empty() {
+            break;
+        }
+    }
+    let changes = one_change(text, &cur);
+    Applied {
+        text: cur,
+        fixed,
+        changes,
+    }
+}
+
+/// Where `changes` (sorted, in the old text's offsets) put their new text in the new text.
+fn new_stretches(changes: &[Change]) -> Vec<(usize, usize)> {
     let mut delta: isize = 0;
-    let changed: Vec<(usize, usize)> = applied
-        .changes
+    changes
         .iter()
         .map(|c| {
             let start = (c.range.start as isize + delta) as usize;
             delta += c.text.len() as isize - (c.range.end - c.range.start) as isize;
             (start, start + c.text.len())
         })
-        .collect();
-    struct Units(Vec<(Span, String)>);
-    impl crate::fmt::FmtSink for Units {
-        fn unit(&mut self, old: Span, new: &str, _: &[crate::fmt::Copied]) -> std::io::Result<()> {
-            self.0.push((old, new.to_string()));
-            Ok(())
-        }
-    }
-    let mut units = Units(Vec::new());
-    if crate::fmt::format_with(&applied.text, opts, &mut units).is_err() {
-        return applied;
-    }
-    let mut out = String::with_capacity(applied.text.len());
-    for (span, new) in &units.0 {
-        let touched = changed
-            .iter()
-            .any(|&(a, b)| a < span.end.max(span.start + 1) && span.start <= b);
-        if touched {
-            out.push_str(new);
-        } else {
-            out.push_str(&applied.text[span.start..span.end]);
-        }
-    }
-    // The changes, again in the offsets of `text`: one per record that changed.
-    let changes = one_change(text, &out);
-    Applied {
-        text: out,
-        fixed: applied.fixed,
-        changes,
-    }
+        .collect()
 }
 
 /// The stretch where `old` and `new` differ, as one change (none when they are equal).
@@ -711,7 +986,7 @@ fn escape_specials(inner: &str) -> String {
 
 /// The words of a title that a style may lowercase (`SysML`, `t-SNE`) braced one by one:
 /// only words outside braces, math and commands, never the whole title.
-pub(super) fn protect_words(inner: &str) -> Option<String> {
+pub(crate) fn protect_words(inner: &str) -> Option<String> {
     let b = inner.as_bytes();
     let mut out = String::with_capacity(inner.len() + 8);
     let mut depth = 0usize;

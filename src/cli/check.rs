@@ -337,16 +337,20 @@ fn fix_and_report(
         };
         let mut any = false;
         for (name, path, enc) in &r.bibs {
-            let mine: Vec<Diagnostic> = r
-                .findings
-                .iter()
-                .filter(|d| d.file.as_deref() == Some(&**name))
-                .cloned()
-                .collect();
-            if !mine.iter().any(|d| d.fix.is_some()) {
+            let mine = || {
+                r.findings
+                    .iter()
+                    .filter(|d| d.file.as_deref() == Some(&**name))
+            };
+            let fixable = |d: &Diagnostic| {
+                d.fix.as_ref().is_some_and(|f| {
+                    args.unsafe_fixes || f.applicability == bibkit::diagnostic::Applicability::Safe
+                })
+            };
+            if !mine().any(fixable) {
                 continue;
             }
-            if path.as_os_str() == "-" || mine.iter().any(|d| UNSAFE_TO_WRITE.contains(&d.rule)) {
+            if path.as_os_str() == "-" || mine().any(|d| UNSAFE_TO_WRITE.contains(&d.rule)) {
                 if !refused.contains(name) {
                     refused.push(name.clone());
                 }
@@ -355,8 +359,10 @@ fn fix_and_report(
             let Some(text) = r.sources.get(name) else {
                 continue;
             };
+            // The records the fixes change are checked again on their own and fixed until
+            // nothing more is; the next round checks everything once more.
             let applied =
-                bibkit::check::fix::apply_formatted(text, &mine, args.unsafe_fixes, &fmt_opts);
+                bibkit::check::fix::converge(text, mine(), config, args.unsafe_fixes, &fmt_opts);
             if applied.fixed == 0 {
                 continue;
             }
@@ -384,11 +390,29 @@ fn fix_and_report(
             shown(name)
         );
     }
-    let mut changed: Vec<(&PathBuf, &Original, &String)> = originals
+    // A fixed text with errors that make a file unsafe to write (a fix gone wrong) is
+    // not written.
+    let broken: Vec<&Arc<str>> = round
+        .findings
         .iter()
-        .filter_map(|(p, o)| overrides.get(p).map(|new| (p, o, new)))
-        .filter(|(_, o, new)| o.text != **new)
+        .filter(|d| UNSAFE_TO_WRITE.contains(&d.rule))
+        .filter_map(|d| d.file.as_ref())
         .collect();
+    let mut changed: Vec<(&PathBuf, &Original, &String)> = Vec::new();
+    for (p, o) in &originals {
+        let Some(new) = overrides.get(p).filter(|new| o.text != **new) else {
+            continue;
+        };
+        if broken.contains(&&o.name) {
+            eprintln!(
+                "bibkit: {}: not fixed: the fixes would give it syntax errors (please report this)",
+                shown(&o.name)
+            );
+            round.trouble = true;
+            continue;
+        }
+        changed.push((p, o, new));
+    }
     changed.sort_by(|a, b| a.1.name.cmp(&b.1.name));
     if args.diff {
         let mut out = std::io::stdout().lock();
@@ -410,45 +434,17 @@ fn fix_and_report(
     report(args, &round, deny_warnings, Some(Fixed { fixes, files }))
 }
 
-/// Writes the fixed text of `path` through the library's lossless document and atomic
-/// writer: the file is read again and must still be what was checked; only the bytes
-/// that differ are replaced, in its own encoding and byte-order mark.
+/// Writes the fixed text of `path` through the library's atomic writer: the file is read
+/// again and must still be what was checked, and is written in its own encoding and with
+/// its byte-order mark.
 fn save_fixed(path: &Path, old: &str, new: &str, enc: Option<&str>) -> Result<(), String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let mut doc = bibkit::edit::Document::from_bytes(&bytes, enc).map_err(|e| e.to_string())?;
+    let doc = bibkit::edit::Document::from_bytes(&bytes, enc).map_err(|e| e.to_string())?;
+    drop(bytes);
     if doc.text() != old {
         return Err("it changed while it was checked".into());
     }
-    let prefix = old
-        .bytes()
-        .zip(new.bytes())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let suffix = old[prefix..]
-        .bytes()
-        .rev()
-        .zip(new[prefix..].bytes().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    // On character boundaries in both texts.
-    let mut start = prefix;
-    while !old.is_char_boundary(start) || !new.is_char_boundary(start) {
-        start -= 1;
-    }
-    let (mut old_end, mut new_end) = (old.len() - suffix, new.len() - suffix);
-    while !old.is_char_boundary(old_end) || !new.is_char_boundary(new_end) {
-        old_end += 1;
-        new_end += 1;
-    }
-    let mut batch = doc.batch();
-    batch
-        .replace(bibkit::edit::Change {
-            range: start..old_end,
-            text: new[start..new_end].to_string(),
-        })
-        .map_err(|e| e.to_string())?;
-    batch.apply().map_err(|e| e.to_string())?;
-    doc.save(path).map_err(|e| e.to_string())
+    doc.with_text(new).save(path).map_err(|e| e.to_string())
 }
 
 /// A unified diff of one file's fixes, with control characters escaped.

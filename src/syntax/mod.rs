@@ -66,7 +66,9 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Span;
 
 pub use parser::parse;
-pub(crate) use parser::{block_head, has_lone_cr, parse_range, stream_bounds};
+pub(crate) use parser::{
+    block_head, entry_line_after, entry_line_before, has_lone_cr, parse_range, stream_bounds,
+};
 
 /// Whether `s` can be the content of a braced value: its braces balance as BibTeX counts
 /// them, where a backslash does not escape a brace (`{\}}` is a value `\` and a stray

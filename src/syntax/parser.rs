@@ -184,6 +184,31 @@ pub(crate) fn stream_bounds(src: &str, min: usize) -> (Vec<usize>, bool) {
     (bounds, lone_cr)
 }
 
+/// The start of the last line at or before `at` that starts a block (`@` in its first
+/// column), or 0: a bound [`parse_range`] can start a segment at, as [`stream_bounds`]
+/// cuts them. With [`entry_line_after`], the blocks around an offset are read without
+/// parsing the file before them.
+pub(crate) fn entry_line_before(src: &str, at: usize, lone_cr: bool) -> usize {
+    let mut p = Parser::light(src);
+    p.lone_cr = lone_cr;
+    let mut end = at.min(src.len());
+    while let Some(nl) = memchr::memrchr2(b'\n', b'\r', &p.b[..end]) {
+        if p.entry_line_at(nl).is_some() {
+            return nl + 1;
+        }
+        end = nl;
+    }
+    0
+}
+
+/// The start of the first line after the line that holds `at` that starts a block, or the
+/// end of `src`; see [`entry_line_before`].
+pub(crate) fn entry_line_after(src: &str, at: usize, lone_cr: bool) -> usize {
+    let mut p = Parser::light(src);
+    p.lone_cr = lone_cr;
+    p.next_entry_line(at.min(src.len())).unwrap_or(src.len())
+}
+
 /// Parses `src[start..end]` on its own, as one segment: items tile that range, and
 /// diagnostics have spans but no line and column yet. Also returns, for syntax errors inside
 /// a multi-line value, (diagnostic, offset of the value) for the note that names the line

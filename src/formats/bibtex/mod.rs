@@ -60,7 +60,7 @@ mod reader;
 mod writer;
 
 pub(crate) use reader::duplicate_key_message;
-pub(crate) use writer::{balanced_verbatim, bibtex_fallback, needs_protection};
+pub(crate) use writer::{TITLE_FIELDS, balanced_verbatim, bibtex_fallback, needs_protection};
 
 pub(crate) use reader::caseless_key_hash;
 pub use reader::{

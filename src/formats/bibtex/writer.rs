@@ -100,7 +100,7 @@ fn month_macro(s: &str) -> Option<&'static str> {
 }
 
 /// Fields whose case a style may change, and that therefore get acronym protection.
-const TITLE_FIELDS: &[&str] = &[
+pub(crate) const TITLE_FIELDS: &[&str] = &[
     "title",
     "subtitle",
     "titleaddon",
