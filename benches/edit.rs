@@ -12,6 +12,8 @@
 //! from `../shared`, and the 100 MB file `make-big-bib.sh` builds, at `$BIBKIT_BIG_BIB`
 //! (default `target/big.bib`): `../shared/bench/make-big-bib.sh 100 target/big.bib`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -27,16 +29,8 @@ fn inputs() -> Vec<(String, Vec<u8>)> {
         Ok(b) => out.push(("tugboat-2.7MB".to_string(), b)),
         Err(_) => eprintln!("SKIPPED: ../shared/corpus not found; no tugboat input"),
     }
-    let big = std::env::var_os("BIBKIT_BIG_BIB")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/big.bib"));
-    match std::fs::read(&big) {
-        Ok(b) => out.push(("big-100MB".to_string(), b)),
-        Err(_) => eprintln!(
-            "note: {} not found; build it with ../shared/bench/make-big-bib.sh 100 {}",
-            big.display(),
-            big.display()
-        ),
+    if let Some(b) = common::read_big_bib(|p| std::fs::read(p)) {
+        out.push(("big-100MB".to_string(), b));
     }
     out
 }

@@ -16,6 +16,7 @@
 //! memory table also has every command on that file.
 #![allow(unsafe_code)]
 
+mod common;
 #[path = "../tests/common/hostile.rs"]
 mod hostile;
 
@@ -239,9 +240,7 @@ fn main() {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
-    let big = std::env::var_os("BIBKIT_BIG_BIB")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/big.bib"));
+    let big = common::big_bib();
     if big.is_file() && selected("big") {
         let input = std::fs::metadata(&big).map(|m| m.len()).unwrap_or(1);
         let p = big.display().to_string();

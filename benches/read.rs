@@ -17,6 +17,8 @@
 //! file `make-big-bib.sh` builds, at `$BIBKIT_BIG_BIB` (default `target/big.bib`):
 //! `../shared/bench/make-big-bib.sh 100 target/big.bib`.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -48,16 +50,8 @@ fn inputs() -> Vec<(String, String)> {
         }
         out.push(("biblatex-examples-5MB".to_string(), big));
     }
-    let big = std::env::var_os("BIBKIT_BIG_BIB")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/big.bib"));
-    match std::fs::read_to_string(&big) {
-        Ok(t) => out.push(("big-100MB".to_string(), t)),
-        Err(_) => eprintln!(
-            "note: {} not found; build it with ../shared/bench/make-big-bib.sh 100 {}",
-            big.display(),
-            big.display()
-        ),
+    if let Some(t) = common::read_big_bib(|p| std::fs::read_to_string(p)) {
+        out.push(("big-100MB".to_string(), t));
     }
     out
 }

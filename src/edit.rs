@@ -1127,10 +1127,7 @@ impl Batch<'_> {
         value: Value,
     ) -> Result<(), EditError> {
         let (name, pieces) = self.pieces_of(i, k)?;
-        let piece = pieces
-            .get(p)
-            .copied()
-            .ok_or_else(|| EditError::NoField(format!("{name} piece #{p}")))?;
+        let piece = pieces.get(p).copied().ok_or_else(|| no_piece(&name, p))?;
         let written = self.written(&value, piece.0 == PieceKind::Quoted, &name)?;
         self.push(piece.1.start..piece.1.end, written)
     }
@@ -1157,7 +1154,7 @@ impl Batch<'_> {
     ) -> Result<(), EditError> {
         let (name, pieces) = self.pieces_of(i, k)?;
         if p > pieces.len() {
-            return Err(EditError::NoField(format!("{name} piece #{p}")));
+            return Err(no_piece(&name, p));
         }
         let written = self.written(&value, false, &name)?;
         match pieces.get(p) {
@@ -1184,7 +1181,7 @@ impl Batch<'_> {
     pub fn remove_piece(&mut self, i: usize, k: usize, p: usize) -> Result<(), EditError> {
         let (name, pieces) = self.pieces_of(i, k)?;
         if pieces.len() < 2 || p >= pieces.len() {
-            return Err(EditError::NoField(format!("{name} piece #{p}")));
+            return Err(no_piece(&name, p));
         }
         let r = if p + 1 < pieces.len() {
             pieces[p].1.start..pieces[p + 1].1.start
@@ -1217,21 +1214,11 @@ impl Batch<'_> {
     /// changes (in the old text's offsets, in order) returned. Edits that overlap are
     /// refused, and nothing is changed.
     pub fn apply(self) -> Result<Vec<Change>, EditError> {
-        let keyed = sorted(self.edits)?;
-        let old = &self.doc.text;
-        let mut text = String::with_capacity(old.len() + 256);
-        let mut pos = 0;
-        let mut changes = Vec::with_capacity(keyed.len());
-        for (r, new) in keyed {
-            text.push_str(&old[pos..r.start]);
-            text.push_str(&new);
-            pos = r.end;
-            changes.push(Change {
-                range: r,
-                text: new,
-            });
-        }
-        text.push_str(&old[pos..]);
+        let changes: Vec<Change> = sorted(self.edits)?
+            .into_iter()
+            .map(|(range, text)| Change { range, text })
+            .collect();
+        let text = splice(&self.doc.text, &changes);
         let fresh = std::sync::OnceLock::new();
         if self.raw {
             // Raw bytes are checked: the text must parse no worse than before.
@@ -1266,6 +1253,54 @@ impl Batch<'_> {
     }
 }
 
+/// `old` with `changes` (sorted, apart, in `old`'s offsets) made, in a buffer of the
+/// exact size: one that grew past its capacity would copy the whole text.
+pub(crate) fn splice(old: &str, changes: &[Change]) -> String {
+    let grown: usize = changes.iter().map(|c| c.text.len()).sum();
+    let cut: usize = changes.iter().map(|c| c.range.len()).sum();
+    let mut text = String::with_capacity((old.len() + grown).saturating_sub(cut));
+    let mut pos = 0;
+    for c in changes {
+        text.push_str(&old[pos..c.range.start]);
+        text.push_str(&c.text);
+        pos = c.range.end;
+    }
+    text.push_str(&old[pos..]);
+    text
+}
+
+/// Offsets of a text before [`Change`]s (sorted, apart) in the text after them, asked for
+/// in increasing order: each change is passed once.
+pub(crate) struct Shift<'c> {
+    changes: &'c [Change],
+    next: usize,
+    delta: isize,
+}
+
+impl<'c> Shift<'c> {
+    pub(crate) fn new(changes: &'c [Change]) -> Self {
+        Shift {
+            changes,
+            next: 0,
+            delta: 0,
+        }
+    }
+
+    /// Where `offset` (not inside a change; no smaller than the last one asked for) is
+    /// now: a change that starts at or after it comes after it.
+    pub(crate) fn at(&mut self, offset: usize) -> usize {
+        while let Some(c) = self
+            .changes
+            .get(self.next)
+            .filter(|c| c.range.start < offset)
+        {
+            self.delta += c.text.len() as isize - c.range.len() as isize;
+            self.next += 1;
+        }
+        (offset as isize + self.delta) as usize
+    }
+}
+
 /// Edits sorted by position (insertions at one point in the order they were made), or
 /// an error when two overlap.
 fn sorted(edits: Vec<(Range<usize>, String)>) -> Result<Vec<(Range<usize>, String)>, EditError> {
@@ -1295,6 +1330,10 @@ fn check_name(name: &str) -> Result<(), EditError> {
     } else {
         Err(EditError::BadName(name.to_string()))
     }
+}
+
+fn no_piece(field: &str, p: usize) -> EditError {
+    EditError::NoField(format!("{field} piece #{p}"))
 }
 
 /// BibTeX text of whole blocks, without white space around it, when it parses cleanly.

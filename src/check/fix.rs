@@ -20,7 +20,7 @@
 //! ```
 
 use crate::diagnostic::{Applicability, Diagnostic, Fix, TextEdit};
-use crate::edit::{Change, Document, Value};
+use crate::edit::{Change, Document, Shift, Value, splice};
 use crate::formats::bibtex;
 use crate::model::Span;
 
@@ -98,24 +98,15 @@ pub fn apply<'a>(
         fixed += 1;
     }
     edits.sort_by_key(|e| (e.span.start, e.span.end));
-    // The exact size: a buffer that grows past its capacity copies the whole file.
-    let grown: usize = edits.iter().map(|e| e.text.len()).sum();
-    let cut: usize = edits.iter().map(|e| e.span.end - e.span.start).sum();
-    let mut out = String::with_capacity((text.len() + grown).saturating_sub(cut));
-    let mut pos = 0;
-    let mut changes = Vec::with_capacity(edits.len());
-    for e in edits {
-        out.push_str(&text[pos..e.span.start]);
-        out.push_str(&e.text);
-        pos = e.span.end;
-        changes.push(Change {
+    let changes: Vec<Change> = edits
+        .into_iter()
+        .map(|e| Change {
             range: e.span.start..e.span.end,
             text: e.text.clone(),
-        });
-    }
-    out.push_str(&text[pos..]);
+        })
+        .collect();
     Applied {
-        text: out,
+        text: splice(text, &changes),
         fixed,
         changes,
     }
@@ -156,11 +147,12 @@ pub fn apply_formatted<'a>(
         .map(|c| (c.range.start, c.range.end))
         .collect();
     let blocks = blocks_touching(text, &ranges, false);
-    // (stretch of the fixed text, what replaces it)
-    let mut reprinted: Vec<(usize, usize, String)> = Vec::new();
+    // The records reprinted, in the offsets of the fixed text.
+    let mut reprinted: Vec<Change> = Vec::new();
     let mut changes: Vec<Change> = Vec::with_capacity(applied.changes.len());
     let mut pending = applied.changes.iter().peekable();
-    for b in blocks {
+    let mut shift = Shift::new(&applied.changes);
+    for (b, _) in blocks {
         let inside = |c: &&Change| b.start <= c.range.start && c.range.end <= b.end;
         // The changes before the block are kept as they are.
         while let Some(c) = pending.next_if(|c| c.range.end <= b.start && !inside(c)) {
@@ -176,8 +168,7 @@ pub fn apply_formatted<'a>(
         for _ in 0..mine.len() {
             pending.next();
         }
-        let new_start = shifted(b.start, &applied.changes);
-        let new_end = shifted(b.end, &applied.changes);
+        let (new_start, new_end) = (shift.at(b.start), shift.at(b.end));
         let old_block = &text[b.start..b.end];
         let new_block = &applied.text[new_start..new_end];
         let printed = match (format_block(old_block, opts), format_block(new_block, opts)) {
@@ -187,7 +178,10 @@ pub fn apply_formatted<'a>(
                 continue;
             }
         };
-        reprinted.push((new_start, new_end, printed.clone()));
+        reprinted.push(Change {
+            range: new_start..new_end,
+            text: printed.clone(),
+        });
         changes.push(Change {
             range: b.start..b.end,
             text: printed,
@@ -197,34 +191,11 @@ pub fn apply_formatted<'a>(
     if reprinted.is_empty() {
         return Applied { changes, ..applied };
     }
-    let grown: usize = reprinted.iter().map(|r| r.2.len()).sum();
-    let cut: usize = reprinted.iter().map(|r| r.1 - r.0).sum();
-    let mut out = String::with_capacity((applied.text.len() + grown).saturating_sub(cut));
-    let mut pos = 0;
-    for (s, e, new) in &reprinted {
-        out.push_str(&applied.text[pos..*s]);
-        out.push_str(new);
-        pos = *e;
-    }
-    out.push_str(&applied.text[pos..]);
     Applied {
-        text: out,
+        text: splice(&applied.text, &reprinted),
         fixed: applied.fixed,
         changes,
     }
-}
-
-/// `offset` of the text before `changes` (sorted, none straddling it) in the text after:
-/// a change that starts at or after it comes after it.
-fn shifted(offset: usize, changes: &[Change]) -> usize {
-    let mut delta: isize = 0;
-    for c in changes {
-        if c.range.start >= offset {
-            break;
-        }
-        delta += c.text.len() as isize - (c.range.end - c.range.start) as isize;
-    }
-    (offset as isize + delta) as usize
 }
 
 /// One block formatted on its own, as `bibkit fmt` prints it in a file (without the line
@@ -263,9 +234,10 @@ fn formatted_whole(text: &str, applied: Applied, opts: &crate::fmt::FmtOptions) 
 }
 
 /// The spans of the blocks of `text` that `ranges` (sorted; an empty one counts for the
-/// block it is in or next to) touch, in order, and with `strings` every `@string` block
-/// too; only the stretches of the file around them are parsed.
-fn blocks_touching(text: &str, ranges: &[(usize, usize)], strings: bool) -> Vec<Span> {
+/// block it is in or next to) touch, in order, each with whether a range touches it (with
+/// `strings`, every `@string` block is there too); only the stretches of the file around
+/// them are parsed.
+fn blocks_touching(text: &str, ranges: &[(usize, usize)], strings: bool) -> Vec<(Span, bool)> {
     use crate::syntax::{entry_line_after, entry_line_before, has_lone_cr, parse_range};
     let lone_cr = has_lone_cr(text);
     let mut points: Vec<(usize, usize, bool)> = ranges.iter().map(|&(x, y)| (x, y, true)).collect();
@@ -286,7 +258,7 @@ fn blocks_touching(text: &str, ranges: &[(usize, usize)], strings: bool) -> Vec<
             _ => segments.push((a, z)),
         }
     }
-    let mut out: Vec<Span> = Vec::new();
+    let mut out: Vec<(Span, bool)> = Vec::new();
     let mut p = 0;
     for (a, z) in segments {
         let (tree, _) = parse_range(text, a, z, lone_cr);
@@ -301,8 +273,8 @@ fn blocks_touching(text: &str, ranges: &[(usize, usize)], strings: bool) -> Vec<
                 .take_while(|x| x.0 <= sp.end)
                 .any(|&(x, y, range)| range && x <= sp.end && sp.start <= y);
             let string = strings && b.block_kind() == crate::syntax::BlockKind::String;
-            if (touched || string) && out.last().is_none_or(|l| l.start < sp.start) {
-                out.push(sp);
+            if (touched || string) && out.last().is_none_or(|l| l.0.start < sp.start) {
+                out.push((sp, touched));
             }
         }
     }
@@ -366,15 +338,14 @@ pub fn converge<'a>(
         let mut reduced = String::new();
         // (span in `cur`, span in `reduced`) of each record checked.
         let mut targets: Vec<(Span, Span)> = Vec::new();
-        for b in &blocks {
-            let touched = stretches.iter().any(|&(x, y)| x <= b.end && b.start <= y);
+        for &(b, touched) in &blocks {
             if !reduced.is_empty() {
                 reduced.push_str("\n\n");
             }
             let at = reduced.len();
             reduced.push_str(&cur[b.start..b.end]);
             if touched {
-                targets.push((*b, Span::new(at, reduced.len())));
+                targets.push((b, Span::new(at, reduced.len())));
             }
         }
         if targets.is_empty() {
@@ -383,11 +354,11 @@ pub fn converge<'a>(
         let mut checker = super::Checker::new(config.clone());
         checker.add_bib("-", &reduced);
         let found = checker.run();
+        // Targets are in order: the one a finding is in is the last that starts before it.
         let in_target = |d: &&Diagnostic| {
-            d.fix.is_some()
-                && targets
-                    .iter()
-                    .any(|(_, r)| r.start <= d.span.start && d.span.start < r.end)
+            let at = d.span.start;
+            let i = targets.partition_point(|(_, r)| r.start <= at);
+            d.fix.is_some() && i > 0 && at < targets[i - 1].1.end
         };
         let again = apply_formatted(&reduced, found.iter().filter(in_target), unsafe_fixes, opts);
         if again.fixed == 0 {
@@ -395,32 +366,20 @@ pub fn converge<'a>(
         }
         fixed += again.fixed;
         // Each target's new text back into `cur`.
-        let mut back: Vec<(Span, &str)> = Vec::new();
+        let mut back: Vec<Change> = Vec::new();
+        let mut shift = Shift::new(&again.changes);
         for (in_cur, in_reduced) in &targets {
-            let (s, e) = (
-                shifted(in_reduced.start, &again.changes),
-                shifted(in_reduced.end, &again.changes),
-            );
+            let (s, e) = (shift.at(in_reduced.start), shift.at(in_reduced.end));
             let new = &again.text[s..e];
             if new != &cur[in_cur.start..in_cur.end] {
-                back.push((*in_cur, new));
+                back.push(Change {
+                    range: in_cur.start..in_cur.end,
+                    text: new.to_string(),
+                });
             }
         }
-        let grown: usize = back.iter().map(|b| b.1.len()).sum();
-        let cut: usize = back.iter().map(|b| b.0.end - b.0.start).sum();
-        let mut next = String::with_capacity((cur.len() + grown).saturating_sub(cut));
-        let mut pos = 0;
-        let mut changed = Vec::new();
-        for (in_cur, new) in back {
-            next.push_str(&cur[pos..in_cur.start]);
-            let at = next.len();
-            next.push_str(new);
-            changed.push((at, next.len()));
-            pos = in_cur.end;
-        }
-        next.push_str(&cur[pos..]);
-        cur = next;
-        stretches = changed;
+        cur = splice(&cur, &back);
+        stretches = new_stretches(&back);
         if stretches.is_empty() {
             break;
         }
