@@ -4,8 +4,11 @@
 //! * `edit-1000-save` — read it as an [`edit::Document`](bibkit::edit::Document), find
 //!   1,000 entries by key (spread over the file), set a field in each (a new one in half
 //!   of them, a changed value in the others), apply the batch and save;
-//! * `check-fix-save` — what `bibkit check --fix FILE` does: check, fix until nothing
-//!   more is fixed ([`bibkit::check::fix::converge`]), check the result again, save.
+//! * `check` — what `bibkit check FILE` does, for comparison;
+//! * `check-fix-save` — what `bibkit check --fix FILE` does: check (remembering what it
+//!   finds about each entry), fix until nothing more is fixed
+//!   ([`bibkit::check::fix::converge`]), check the result again (reading only the entries
+//!   the fixes changed, see [`bibkit::check::Memo`]), save.
 //!
 //! Every write goes to a file in a temporary directory through the library's atomic
 //! writer. Inputs (skipped with a notice when absent): `biber-etc__tugboat.bib` (2.7 MB)
@@ -17,7 +20,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bibkit::check::{Checker, Config, fix};
+use bibkit::check::{Checker, Config, Memo, fix};
 use bibkit::edit::{Document, Value};
 use bibkit::fmt::FmtOptions;
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -78,16 +81,26 @@ fn fmt_and_save(bytes: &[u8], out: &Path) -> usize {
     formatted.text.len()
 }
 
+fn check_only(bytes: &[u8]) -> usize {
+    let text = std::str::from_utf8(bytes).expect("UTF-8");
+    let mut checker = Checker::new(Config::default());
+    checker.add_bib("f.bib", text);
+    checker.run().len()
+}
+
 fn check_fix_and_save(bytes: &[u8], out: &Path) -> usize {
     let config = Config::default();
     let text = std::str::from_utf8(bytes).expect("UTF-8");
-    let mut checker = Checker::new(config.clone());
+    // As `check --fix` does: the first check remembers what it found about each entry,
+    // so that the check of the result (which the report gives) reads only the entries the
+    // fixes changed.
+    let mut checker = Checker::new(config.clone()).with_memo(Memo::default());
     checker.add_bib("f.bib", text);
     let findings = checker.run();
+    let memo = checker.take_memo();
     let fixed = fix::converge(text, &findings, &config, false, &FmtOptions::default());
     drop(findings);
-    // The check of the result, which the report gives.
-    let mut again = Checker::new(config);
+    let mut again = Checker::new(config).with_memo(memo);
     again.add_bib("f.bib", &fixed.text);
     let left = again.run().len();
     Document::parse(fixed.text)
@@ -121,6 +134,9 @@ fn bench(c: &mut Criterion) {
                 )
             },
         );
+        g.bench_with_input(BenchmarkId::new("check", bytes.len()), &bytes, |b, t| {
+            b.iter_batched(|| (), |()| check_only(t), BatchSize::PerIteration)
+        });
         g.bench_with_input(
             BenchmarkId::new("check-fix-save", bytes.len()),
             &bytes,

@@ -247,6 +247,17 @@ impl Document {
         &self.text
     }
 
+    /// The text, with every edit applied so far, by value (no copy).
+    ///
+    /// ```
+    /// use bibkit::edit::Document;
+    /// let doc = Document::parse("@misc{a, title = {T}}\n");
+    /// assert_eq!(doc.into_text(), "@misc{a, title = {T}}\n");
+    /// ```
+    pub fn into_text(self) -> String {
+        self.text
+    }
+
     /// How many syntax errors the text has (their blocks are not in [`Document::blocks`]).
     pub fn errors(&self) -> usize {
         self.idx().errors
@@ -503,9 +514,18 @@ impl Document {
     /// encoding and with its byte-order mark ([`Document::to_bytes`]); nothing is written
     /// when a character cannot be encoded.
     pub fn save(&self, path: &std::path::Path) -> Result<(), EditError> {
-        let bytes = self.to_bytes()?;
-        crate::io::write_file(path, |w| w.write_all(&bytes))
-            .map_err(|e| EditError::Write(e.to_string()))
+        let written = if self.encoding == encoding_rs::UTF_8 {
+            // UTF-8 is written as it is held: no copy.
+            let bom: &[u8] = if self.bom { b"\xEF\xBB\xBF" } else { b"" };
+            crate::io::write_file(path, |w| {
+                w.write_all(bom)?;
+                w.write_all(self.text.as_bytes())
+            })
+        } else {
+            let bytes = self.to_bytes()?;
+            crate::io::write_file(path, |w| w.write_all(&bytes))
+        };
+        written.map_err(|e| EditError::Write(e.to_string()))
     }
 
     fn at(&self, s: Span) -> &str {

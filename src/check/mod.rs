@@ -79,7 +79,7 @@ const OWN_DOI: u8 = 16;
 
 /// What the checks across entries need of an entry with more: a generated key, a DOI, what
 /// duplicate detection compares, the entries it inherits from.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Extra {
     /// The key bibkit generated for an entry without one.
     key: Option<Box<str>>,
@@ -220,6 +220,67 @@ pub struct Checker {
     encoding: Vec<Diagnostic>,
     /// Findings of the files read: their reader diagnostics and the rules about one entry.
     found: Vec<Diagnostic>,
+    /// What the rules about one entry found in an earlier run, when remembering.
+    memo: Option<Memo>,
+}
+
+/// What the rules about single entries found in one run of a [`Checker`], kept so that
+/// the next run over a slightly different text checks only the entries that changed
+/// (after `check --fix`'s fixes, or as an editor types).
+///
+/// An entry is looked up by its bytes, its file's name and data model, and the text of
+/// the `@string`s before it, under a hash keyed randomly per process; entries whose
+/// reading depends on other entries (`crossref`, `xdata`, `xref`, generated keys) are
+/// always checked again. The rules across entries (`duplicate-key`, `duplicate-entry`,
+/// citations) always run on everything. A memo holds only the entries of the last run,
+/// and is only used with the configuration it was made with.
+///
+/// ```
+/// use bibkit::check::{Checker, Config, Memo};
+/// let text = "@article{a, title = {One}, author = {A. Author}, journal = {J}, year = 2001, pages = {1-2}}\n\
+///             @misc{b, title = {Two}, year = {2002}}\n";
+/// let mut first = Checker::new(Config::default()).with_memo(Memo::default());
+/// first.add_bib("refs.bib", text);
+/// let before = first.run();
+/// let memo = first.take_memo();
+/// assert_eq!(memo.len(), 2);
+///
+/// // The second entry changes; the first is not read again, and its finding moves with it.
+/// let edited = text.replace("@misc{b, title = {Two}", "@misc{b, title = {Two and}");
+/// let mut again = Checker::new(Config::default()).with_memo(memo);
+/// again.add_bib("refs.bib", &edited);
+/// let after = again.run();
+/// let mut fresh = Checker::new(Config::default());
+/// fresh.add_bib("refs.bib", &edited);
+/// assert_eq!(after, fresh.run());
+/// assert_eq!(after[0].rule, before[0].rule);
+/// ```
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// The configuration it was made with, as text.
+    config: String,
+    entries: HashMap<u64, Arc<Memoized>>,
+}
+
+impl Memo {
+    /// How many entries it remembers.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it remembers nothing.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// What the rules about one entry found: its summary and its findings, with spans from
+/// the entry's first byte and no lines.
+#[derive(Debug)]
+struct Memoized {
+    flags: u8,
+    extra: Option<Extra>,
+    found: Vec<Diagnostic>,
 }
 
 /// Entries lowered and checked per parallel task, and per batch.
@@ -236,7 +297,28 @@ impl Checker {
             cited: Vec::new(),
             encoding: Vec::new(),
             found: Vec::new(),
+            memo: None,
         }
+    }
+
+    /// Remembers what the rules about single entries find, and reuses what `memo` (from
+    /// an earlier run with the same configuration) remembers: see [`Memo`].
+    pub fn with_memo(mut self, mut memo: Memo) -> Self {
+        let config = format!("{:?}", self.config);
+        if memo.config != config {
+            memo = Memo {
+                config,
+                entries: HashMap::new(),
+            };
+        }
+        self.memo = Some(memo);
+        self
+    }
+
+    /// What the last run remembered (empty unless [`Checker::with_memo`] was called):
+    /// the entries of the bibliographies it checked.
+    pub fn take_memo(&mut self) -> Memo {
+        self.memo.take().unwrap_or_default()
     }
 
     /// Adds a bibliography. Bibliographies are read as one, in the order they are added,
@@ -342,6 +424,7 @@ impl Checker {
         }
         let mut bibs = std::mem::take(&mut self.bibs);
         let reader = bibtex::Reader::new().record_names(true);
+        let mut memo = None;
         let invalids: Vec<Vec<Diagnostic>> = bibs
             .iter_mut()
             .map(|b| std::mem::take(&mut b.invalid))
@@ -356,7 +439,7 @@ impl Checker {
                 .collect();
             let mut lowering =
                 Lowering::from_sources(sources.iter().map(|s| (s.file.clone(), s.text)), reader);
-            let (flags, extras, found) = self.check_all(&lowering, &sources);
+            let (flags, extras, found) = self.check_all(&lowering, &sources, &mut memo);
             // Invalid bytes: one finding per entry.
             let mut invalid = Vec::new();
             for (b, mine) in invalids.into_iter().enumerate() {
@@ -402,6 +485,9 @@ impl Checker {
         self.bibs = bibs;
         self.indexed = self.bibs.len();
         self.found = found;
+        if memo.is_some() {
+            self.memo = memo;
+        }
     }
 
     /// The rules about one entry, over every entry of a lowering.
@@ -409,11 +495,13 @@ impl Checker {
         &self,
         lowering: &Lowering<'_>,
         sources: &[Source<'_>],
+        memo_out: &mut Option<Memo>,
     ) -> (Vec<u8>, Vec<(u32, Extra)>, Vec<Diagnostic>) {
         let mut out = Findings {
             config: &self.config,
             list: Vec::new(),
         };
+        let mut remembered: Vec<(u64, Arc<Memoized>)> = Vec::new();
         self.reader_findings(lowering.diagnostics(), &mut out);
         let mut flags = Vec::with_capacity(lowering.len());
         let mut extras = Vec::new();
@@ -453,8 +541,16 @@ impl Checker {
                     flags.push(f);
                 }
                 out.list.extend(r.found);
+                remembered.extend(r.remembered);
             }
             start = end;
+        }
+        if let Some(memo) = &self.memo {
+            let entries = remembered.into_iter().collect();
+            *memo_out = Some(Memo {
+                config: memo.config.clone(),
+                entries,
+            });
         }
         (flags, extras, out.list)
     }
@@ -475,6 +571,31 @@ impl Checker {
         for n in range {
             let s = lowering.source_of(n);
             let (source, model) = (&sources[s], models[s]);
+            let span = lowering.span(n);
+            let memo_key = self.memo.as_ref().and_then(|_| {
+                let context = lowering.context_of(n)?;
+                let text = lowering.entry_text(n);
+                Some(bibtex::keyed_hash((
+                    context,
+                    source.file.as_deref(),
+                    model == Model::Biblatex,
+                    text,
+                )))
+            });
+            if let Some((key, m)) =
+                memo_key.and_then(|k| Some((k, self.memo.as_ref()?.entries.get(&k)?)))
+            {
+                for d in &m.found {
+                    let mut d = d.clone();
+                    d.span = Span::new(d.span.start + span.start, d.span.end + span.start);
+                    d.file = source.file.clone();
+                    out.list.push(d);
+                }
+                checked.entries.push((m.flags, m.extra.clone()));
+                checked.remembered.push((key, Arc::clone(m)));
+                continue;
+            }
+            let from = out.list.len();
             let (e, diags) = lowering.entry(n);
             self.reader_findings(&diags, &mut out);
             let ignored = self.ignored(&e.key);
@@ -482,9 +603,33 @@ impl Checker {
                 fields::check_entry(source, &e, &mut out);
                 fields::missing_fields(source, &e, model, &mut out);
             }
-            checked
-                .entries
-                .push(summarize(&e, lowering.span(n), ignored, source.text));
+            let (flags, extra) = summarize(&e, span, ignored, source.text);
+            if let Some(key) = memo_key {
+                // Only what lies in the entry itself moves with it.
+                let mine = &out.list[from..];
+                if mine.iter().all(|d| {
+                    d.file == source.file && d.span.start >= span.start && d.span.end <= span.end
+                }) {
+                    let found = mine
+                        .iter()
+                        .map(|d| {
+                            let mut d = d.clone();
+                            d.span = Span::new(d.span.start - span.start, d.span.end - span.start);
+                            (d.line, d.column) = (0, 0);
+                            d
+                        })
+                        .collect();
+                    checked.remembered.push((
+                        key,
+                        Arc::new(Memoized {
+                            flags,
+                            extra: extra.clone(),
+                            found,
+                        }),
+                    ));
+                }
+            }
+            checked.entries.push((flags, extra));
         }
         checked.found = out.list;
         checked
@@ -921,6 +1066,8 @@ impl Checker {
 struct Checked {
     entries: Vec<(u8, Option<Extra>)>,
     found: Vec<Diagnostic>,
+    /// What to remember of the entries, when remembering.
+    remembered: Vec<(u64, Arc<Memoized>)>,
 }
 
 /// The hash of a key compared ignoring case (as BibTeX and `duplicate-key` compare keys),
@@ -1264,6 +1411,82 @@ mod tests {
             current == text,
             "docs/check-rules.md is out of date: run with BIBKIT_UPDATE_DOCS=1"
         );
+    }
+
+    /// Runs over `files` remembering, after a run over `before`: what a fresh checker finds,
+    /// and how many entries were remembered.
+    fn remembered_after(before: &[(&str, &str)], files: &[(&str, &str)]) -> usize {
+        let mut c = Checker::new(Config::default()).with_memo(Memo::default());
+        for (f, t) in before {
+            c.add_bib(*f, t);
+        }
+        c.run();
+        let memo = c.take_memo();
+        let mut again = Checker::new(Config::default()).with_memo(memo);
+        let mut fresh = Checker::new(Config::default());
+        for (f, t) in files {
+            again.add_bib(*f, t);
+            fresh.add_bib(*f, t);
+        }
+        assert_eq!(again.run(), fresh.run(), "{files:?}");
+        again.take_memo().len()
+    }
+
+    #[test]
+    fn remembering_follows_what_an_entry_is_read_with() {
+        let child =
+            "@inbook{c, crossref = {p}, title = {Chapter}, author = {A. Author}, pages = {1-2}}\n";
+        let parent =
+            "@book{p, title = {Book}, author = {B. Author}, publisher = {P}, year = 2001}\n";
+        let parent_changed = "@book{p, title = {Book}, author = {B. Author}, year = 2001}\n";
+        // The parent lost `publisher`: the child inherits no more of it.
+        remembered_after(
+            &[("a.bib", &format!("{child}{parent}"))],
+            &[("a.bib", &format!("{child}{parent_changed}"))],
+        );
+        // A macro of another file changed: the entry using it is read again.
+        let uses = "@misc{m, title = {T}, publisher = acm, year = 2001, month = feb}\n";
+        remembered_after(
+            &[("s.bib", "@string{acm = {ACM}}"), ("r.bib", uses)],
+            &[
+                ("s.bib", "@string{acm = {ACM}} @string{x = 1}"),
+                ("r.bib", uses),
+            ],
+        );
+        remembered_after(
+            &[("s.bib", "@string{acm = {ACM}}"), ("r.bib", uses)],
+            &[("s.bib", "@string{other = {ACM}}"), ("r.bib", uses)],
+        );
+        // The same bytes in a file of another name, or of another data model.
+        remembered_after(&[("r.bib", uses)], &[("q.bib", uses)]);
+        let biblatex =
+            "@online{o, title = {O}, urldate = {2020-01-01}, url = {https://example.org}}\n";
+        remembered_after(
+            &[("r.bib", uses)],
+            &[("r.bib", &format!("{uses}{biblatex}"))],
+        );
+        // A key generated from the others, and an edit elsewhere: still what a fresh check
+        // finds; the unchanged entry is remembered.
+        let keyless = "@misc{, title = {No Key}}\n";
+        let n = remembered_after(
+            &[("r.bib", &format!("{uses}{keyless}"))],
+            &[("r.bib", &format!("{keyless}{uses}"))],
+        );
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_memo_is_only_used_with_its_configuration() {
+        let text = "@misc{m, title = {T}, year = 2001, pages = {1-2}}\n";
+        let mut c = Checker::new(Config::default()).with_memo(Memo::default());
+        c.add_bib("a.bib", text);
+        assert_eq!(c.run().len(), 1);
+        let memo = c.take_memo();
+        assert_eq!(memo.len(), 1);
+        let off = Config::default().with_level("page-range", Level::Off);
+        let mut again = Checker::new(off).with_memo(memo);
+        again.add_bib("a.bib", text);
+        assert!(again.run().is_empty());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use bibkit::check::{Checker, Config, DataModel, cited};
+use bibkit::check::{Checker, Config, DataModel, Memo, cited};
 use bibkit::diagnostic::{Applicability, Diagnostic, Severity};
 use bibkit::io::Limits;
 use bibkit::project::{self, Disk, Graph};
@@ -84,7 +84,8 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
     if args.fix || args.diff {
         return fix_and_report(args, &config, &limits, units);
     }
-    let round = match check_round(args, &config, &limits, units, &HashMap::new()) {
+    let none = HashMap::new();
+    let round = match check_round(args, &config, &limits, units, HashMap::new(), &none, None) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -102,22 +103,35 @@ struct Round {
 }
 
 /// Checks every unit; a bibliography in `overrides` (by path) is checked with that text
-/// instead of what is on disk (the text after fixes).
+/// instead of what is on disk (the text after fixes), read from the encoding `encodings`
+/// gives it; with `memos`, each unit's checker remembers what the last round found (see
+/// [`Memo`]).
 fn check_round(
     args: &CheckArgs,
     config: &Config,
     limits: &Limits,
     units: Vec<Unit>,
-    overrides: &HashMap<PathBuf, String>,
+    mut overrides: HashMap<PathBuf, String>,
+    encodings: &HashMap<PathBuf, Option<&'static str>>,
+    mut memos: Option<&mut Vec<Memo>>,
 ) -> Result<Round, ExitCode> {
+    let mut overridden: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     let several = units.len() > 1;
     let mut findings: Vec<Diagnostic> = Vec::new();
     let mut trouble = false;
     let mut sources: HashMap<Arc<str>, String> = HashMap::new();
     let mut read: Vec<(Arc<str>, PathBuf, Option<&'static str>)> = Vec::new();
     let cwd = std::env::current_dir().ok();
-    for unit in units {
+    for (u, unit) in units.into_iter().enumerate() {
         let mut checker = Checker::new(config.clone());
+        // What the last round found about the entries of this unit, to check only the
+        // entries that changed.
+        if let Some(memos) = memos.as_deref_mut() {
+            if memos.len() <= u {
+                memos.resize_with(u + 1, Memo::default);
+            }
+            checker = checker.with_memo(std::mem::take(&mut memos[u]));
+        }
         for g in &unit.graphs {
             for d in &g.findings {
                 if let Some(d) = checker.level(d.clone()) {
@@ -152,13 +166,22 @@ fn check_round(
         };
         for bib in once_each(&unit.bibs) {
             let name = display_name(bib);
-            if let Some(text) = overrides.get(bib) {
+            // A fixed text is checked instead of the file; it moves into the checker (a
+            // file that another unit reads too is copied from what the first one read).
+            let fixed = match overrides.remove(bib) {
+                Some(text) => Some(text),
+                None if overridden.contains(bib) => sources.get(&name).cloned(),
+                None => None,
+            };
+            if let Some(text) = fixed {
+                overridden.insert(bib.clone());
                 let enc = read
                     .iter()
                     .find(|(_, p, _)| p == bib)
-                    .and_then(|(_, _, e)| *e);
+                    .and_then(|(_, _, e)| *e)
+                    .or_else(|| encodings.get(bib).copied().flatten());
                 let decoded = bibkit::source::Decoded {
-                    text: text.clone(),
+                    text,
                     ..Default::default()
                 };
                 if !read.iter().any(|(_, p, _)| p == bib) {
@@ -190,6 +213,9 @@ fn check_round(
             }
         }
         findings.extend(checker.run());
+        if let Some(memos) = memos.as_deref_mut() {
+            memos[u] = checker.take_memo();
+        }
         for (name, text) in checker.into_sources() {
             sources.entry(name).or_insert(text);
         }
@@ -324,39 +350,51 @@ fn fix_and_report(
         Ok(o) => o,
         Err(code) => return code,
     };
+    // The fixed texts to check in the next round, by path.
     let mut overrides: HashMap<PathBuf, String> = HashMap::new();
     // The text each fixed file had when first read, by path.
     let mut originals: HashMap<PathBuf, Original> = HashMap::new();
+    let mut encodings: HashMap<PathBuf, Option<&'static str>> = HashMap::new();
     let mut fixes = 0;
     let mut refused: Vec<Arc<str>> = Vec::new();
     let mut round = None;
+    // Each round checks again only the entries the fixes changed (and every rule across
+    // entries).
+    let mut memos: Vec<Memo> = Vec::new();
     for _ in 0..ROUNDS {
-        let r = match check_round(args, config, limits, units.clone(), &overrides) {
+        let mut r = match check_round(
+            args,
+            config,
+            limits,
+            units.clone(),
+            std::mem::take(&mut overrides),
+            &encodings,
+            Some(&mut memos),
+        ) {
             Ok(r) => r,
             Err(code) => return code,
         };
-        let mut any = false;
-        for (name, path, enc) in &r.bibs {
+        let fixable = |d: &Diagnostic| {
+            d.fix.as_ref().is_some_and(|f| {
+                args.unsafe_fixes || f.applicability == bibkit::diagnostic::Applicability::Safe
+            })
+        };
+        for (name, path, enc) in r.bibs.clone() {
             let mine = || {
                 r.findings
                     .iter()
-                    .filter(|d| d.file.as_deref() == Some(&**name))
-            };
-            let fixable = |d: &Diagnostic| {
-                d.fix.as_ref().is_some_and(|f| {
-                    args.unsafe_fixes || f.applicability == bibkit::diagnostic::Applicability::Safe
-                })
+                    .filter(|d| d.file.as_deref() == Some(&*name))
             };
             if !mine().any(fixable) {
                 continue;
             }
             if path.as_os_str() == "-" || mine().any(|d| UNSAFE_TO_WRITE.contains(&d.rule)) {
-                if !refused.contains(name) {
+                if !refused.contains(&name) {
                     refused.push(name.clone());
                 }
                 continue;
             }
-            let Some(text) = r.sources.get(name) else {
+            let Some(text) = r.sources.get(&name) else {
                 continue;
             };
             // The records the fixes change are checked again on their own and fixed until
@@ -366,16 +404,20 @@ fn fix_and_report(
             if applied.fixed == 0 {
                 continue;
             }
-            any = true;
             fixes += applied.fixed;
-            originals.entry(path.clone()).or_insert_with(|| Original {
-                name: name.clone(),
-                text: text.clone(),
-                encoding: *enc,
-            });
-            overrides.insert(path.clone(), applied.text);
+            // This round is not the last: what it read moves (the first time, into what
+            // the file was).
+            if let Some(text) = r.sources.remove(&name) {
+                originals.entry(path.clone()).or_insert(Original {
+                    name: name.clone(),
+                    text,
+                    encoding: enc,
+                });
+            }
+            encodings.entry(path.clone()).or_insert(enc);
+            overrides.insert(path, applied.text);
         }
-        let done = !any;
+        let done = overrides.is_empty();
         round = Some(r);
         if done {
             break;
@@ -398,11 +440,13 @@ fn fix_and_report(
         .filter(|d| UNSAFE_TO_WRITE.contains(&d.rule))
         .filter_map(|d| d.file.as_ref())
         .collect();
-    let mut changed: Vec<(&PathBuf, &Original, &String)> = Vec::new();
+    // What was last checked is what is written (fixes made after the last round, when
+    // every round fixed something, are not).
+    let mut changed: Vec<(&PathBuf, &Original)> = Vec::new();
     for (p, o) in &originals {
-        let Some(new) = overrides.get(p).filter(|new| o.text != **new) else {
+        if round.sources.get(&o.name).is_none_or(|new| o.text == *new) {
             continue;
-        };
+        }
         if broken.contains(&&o.name) {
             eprintln!(
                 "bibkit: {}: not fixed: the fixes would give it syntax errors (please report this)",
@@ -411,19 +455,26 @@ fn fix_and_report(
             round.trouble = true;
             continue;
         }
-        changed.push((p, o, new));
+        changed.push((p, o));
     }
     changed.sort_by(|a, b| a.1.name.cmp(&b.1.name));
     if args.diff {
         let mut out = std::io::stdout().lock();
-        for (_, o, new) in &changed {
+        for (_, o) in &changed {
+            let new = round.sources.get(&o.name).map_or("", String::as_str);
             if let Err(e) = write_diff(&mut out, &o.name, &o.text, new) {
                 return write_failed(&e);
             }
         }
     } else {
-        for (path, o, new) in &changed {
-            if let Err(e) = save_fixed(path, &o.text, new, o.encoding) {
+        for (path, o) in &changed {
+            // The text moves into the writer and back (the report prints from it).
+            let Some(new) = round.sources.remove(&o.name) else {
+                continue;
+            };
+            let (new, saved) = save_fixed(path, &o.text, new, o.encoding);
+            round.sources.insert(o.name.clone(), new);
+            if let Err(e) = saved {
                 eprintln!("bibkit: {}: not fixed: {}", shown(&o.name), shown(&e));
                 round.trouble = true;
             }
@@ -436,15 +487,26 @@ fn fix_and_report(
 
 /// Writes the fixed text of `path` through the library's atomic writer: the file is read
 /// again and must still be what was checked, and is written in its own encoding and with
-/// its byte-order mark.
-fn save_fixed(path: &Path, old: &str, new: &str, enc: Option<&str>) -> Result<(), String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let doc = bibkit::edit::Document::from_bytes(&bytes, enc).map_err(|e| e.to_string())?;
-    drop(bytes);
+/// its byte-order mark. Gives `new` back.
+fn save_fixed(
+    path: &Path,
+    old: &str,
+    new: String,
+    enc: Option<&str>,
+) -> (String, Result<(), String>) {
+    let doc = match std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| bibkit::edit::Document::from_bytes(&b, enc).map_err(|e| e.to_string()))
+    {
+        Ok(doc) => doc,
+        Err(e) => return (new, Err(e)),
+    };
     if doc.text() != old {
-        return Err("it changed while it was checked".into());
+        return (new, Err("it changed while it was checked".into()));
     }
-    doc.with_text(new).save(path).map_err(|e| e.to_string())
+    let doc = doc.with_text(new);
+    let saved = doc.save(path).map_err(|e| e.to_string());
+    (doc.into_text(), saved)
 }
 
 /// A unified diff of one file's fixes, with control characters escaped.

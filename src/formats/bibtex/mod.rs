@@ -62,11 +62,11 @@ mod writer;
 pub(crate) use reader::duplicate_key_message;
 pub(crate) use writer::{TITLE_FIELDS, balanced_verbatim, bibtex_fallback, needs_protection};
 
-pub(crate) use reader::caseless_key_hash;
 pub use reader::{
     FieldKind, Lowering, Names, Reader, canonical_field, field_kind, is_address, normalize_doi,
     read,
 };
+pub(crate) use reader::{caseless_key_hash, keyed_hash};
 pub use writer::{
     Dialect, WriteOptions, names_string, protect_acronyms, write, write_comment, write_entry,
     write_preamble,

@@ -734,6 +734,10 @@ pub struct Lowering<'a> {
     spent: usize,
     comments: Vec<Comment>,
     preambles: Vec<String>,
+    /// After each `@string` block: how many entries come before it, and a keyed hash of
+    /// its text and of every `@string` block before it (what the macros in force after it
+    /// are made of).
+    strings: Vec<(u32, u64)>,
     /// The names each source uses, when recorded.
     names: Option<Vec<Names>>,
     diagnostics: Vec<Diagnostic>,
@@ -811,12 +815,17 @@ pub(crate) fn caseless_key_hash(key: &str) -> u64 {
 }
 
 fn caseless_hash(key: &str) -> u64 {
+    keyed_hash(Caseless(key))
+}
+
+/// A hash randomly keyed once per process (so that input cannot be made to collide).
+pub(crate) fn keyed_hash(value: impl std::hash::Hash) -> u64 {
     use std::hash::BuildHasher;
     static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
         std::sync::OnceLock::new();
     STATE
         .get_or_init(std::collections::hash_map::RandomState::new)
-        .hash_one(Caseless(key))
+        .hash_one(value)
 }
 
 /// How one entry names another.
@@ -881,6 +890,7 @@ impl<'a> Lowering<'a> {
             spent: 0,
             comments: Vec::new(),
             preambles: Vec::new(),
+            strings: Vec::new(),
             names,
             diagnostics: Vec::new(),
         }
@@ -1115,7 +1125,12 @@ impl<'a> Lowering<'a> {
                 }
                 Item::Junk { .. } => {}
                 Item::Block(b) => match b.block_kind() {
-                    BlockKind::String => self.define_strings(tree, b),
+                    BlockKind::String => {
+                        let before = self.strings.last().map_or(0, |s| s.1);
+                        let chain = keyed_hash((before, tree.text(b.span())));
+                        self.strings.push((self.blocks.len() as u32, chain));
+                        self.define_strings(tree, b)
+                    }
                     BlockKind::Comment => {
                         let body = Span::new(b.open().end, b.close().start);
                         self.comments.push(Comment {
@@ -1353,6 +1368,28 @@ impl<'a> Lowering<'a> {
     /// when the reader records them ([`Reader::record_names`]).
     pub fn names(&self, source: usize) -> Option<&Names> {
         self.names.as_ref()?.get(source)
+    }
+
+    /// What entry `n` is read with besides its own bytes, as a keyed hash: the text of
+    /// every `@string` block before it (in any source). `None` when its reading depends on
+    /// more — other entries (`crossref`, `xdata`, `xref`), a key generated from the others,
+    /// or a file past its macro expansion budget — so that two entries with the same bytes
+    /// and the same context are read alike.
+    pub(crate) fn context_of(&self, n: usize) -> Option<u64> {
+        if !self.over_budget.is_empty()
+            || self.links.contains_key(&(n as u32))
+            || self.generated.contains_key(&(n as u32))
+        {
+            return None;
+        }
+        let i = self.strings.partition_point(|s| s.0 as usize <= n);
+        Some(i.checked_sub(1).map_or(0, |i| self.strings[i].1))
+    }
+
+    /// The bytes of entry `n`.
+    pub(crate) fn entry_text(&self, n: usize) -> &'a str {
+        let (s, e) = self.blocks[n];
+        &self.text(n)[s as usize..e as usize]
     }
 
     /// The number of entries.
