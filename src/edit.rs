@@ -26,8 +26,8 @@
 use std::ops::Range;
 
 use crate::model::Span;
-pub use crate::syntax::PieceKind;
-use crate::syntax::{self, BlockKind, Token};
+use crate::syntax::{self, Token};
+pub use crate::syntax::{BlockKind, PieceKind};
 
 /// The text of a `.bib` file, with an index of what is in it; see the module docs.
 #[derive(Debug, Clone)]
@@ -61,6 +61,37 @@ pub struct BlockInfo {
     key: Span,
     close: Span,
     fields: Vec<FieldInfo>,
+}
+
+impl BlockInfo {
+    /// What kind of block it is.
+    ///
+    /// ```
+    /// use bibkit::edit::{BlockKind, Document};
+    /// let doc = Document::parse("@string{a = {A}}\n@misc{k, note = a}\n");
+    /// let kinds: Vec<BlockKind> = doc.blocks().iter().map(|b| b.kind()).collect();
+    /// assert_eq!(kinds, [BlockKind::String, BlockKind::Entry]);
+    /// assert_eq!(doc.blocks()[1].span().start, 17);
+    /// assert_eq!(&doc.text()[doc.blocks()[1].key_span().unwrap().start..][..1], "k");
+    /// ```
+    pub fn kind(&self) -> BlockKind {
+        self.kind
+    }
+
+    /// Its bytes in the document's text, from `@` to the closing delimiter.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// The bytes of its key (entries only; `None` for other blocks and an empty key).
+    pub fn key_span(&self) -> Option<Span> {
+        (self.kind == BlockKind::Entry && self.key.start < self.key.end).then_some(self.key)
+    }
+
+    /// How many fields it has.
+    pub fn field_count(&self) -> usize {
+        self.fields.len()
+    }
 }
 
 /// One field of a block.

@@ -1,5 +1,5 @@
-//! Finding the keys a document cites: LaTeX sources, `.aux` and `.bcf` files, and
-//! Markdown for pandoc.
+//! Finding the keys a document cites: LaTeX sources, `.aux` and `.bcf` files, Markdown
+//! for pandoc and Quarto, Typst, and Org (org-cite and org-ref).
 //!
 //! ```
 //! use bibkit::check::cited::{scan, Kind};
@@ -109,11 +109,18 @@ pub enum Kind {
     Bcf,
     /// Markdown for pandoc (`[@key]`, `@key`).
     Markdown,
+    /// Typst (`@key`, `#cite(<key>)`, `#cite(label("key"))`, `#bibliography("refs.bib")`);
+    /// `@name` where the document defines the label `<name>` is a reference, not a
+    /// citation.
+    Typst,
+    /// Org: org-cite (`[cite:@a;@b]`, `[cite/t:@a]`, `#+bibliography: refs.bib`) and
+    /// org-ref links (`cite:a,b`, `citep:&a;&b`, `bibliography:refs.bib`).
+    Org,
 }
 
 impl Kind {
     /// The kind a file name's extension implies (`.tex`, `.ltx`, `.aux`, `.bcf`, `.md`,
-    /// `.markdown`, `.qmd`, `.rmd`).
+    /// `.markdown`, `.qmd`, `.rmd`, `.typ`, `.org`).
     ///
     /// ```
     /// use bibkit::check::cited::Kind;
@@ -128,6 +135,8 @@ impl Kind {
             "aux" => Kind::Aux,
             "bcf" => Kind::Bcf,
             "md" | "markdown" | "qmd" | "rmd" | "pandoc" => Kind::Markdown,
+            "typ" => Kind::Typst,
+            "org" => Kind::Org,
             _ => return None,
         })
     }
@@ -150,6 +159,8 @@ pub fn scan(text: &str, kind: Kind, file: Option<Arc<str>>) -> Scan {
             let body = front_matter(text, &mut found, &mut scan);
             markdown_from(text, body, &mut found);
         }
+        Kind::Typst => typst(text, &mut found, &mut scan),
+        Kind::Org => org(text, &mut found, &mut scan),
     }
     // In document order, each citation once (an `.aux` file's `\citation` and biblatex
     // lists are read in separate passes, and a broken file can make them overlap).
@@ -1147,6 +1158,323 @@ pub(crate) fn yaml_top_level_strings(yaml: &str, key: &str) -> Vec<String> {
     found
 }
 
+/// Whether `c` may be in a Typst label (`<name>`, `@name`).
+fn typst_label_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '.')
+}
+
+/// The length of a Typst label at the start of `s` (a final `.` or `:` ends a sentence, not
+/// the label).
+fn typst_label_len(s: &str) -> usize {
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        if !typst_label_char(c) {
+            break;
+        }
+        if c.is_alphanumeric() || c == '_' || c == '-' {
+            end = i + c.len_utf8();
+        }
+    }
+    end
+}
+
+/// Typst markup: `@key` (not after a letter or digit), `#cite(<key>, …)` and
+/// `#cite(label("key"))`, `#bibliography("a.bib")` or `#bibliography(("a.bib", "b.bib"))`.
+/// Comments (`//`, `/* */`), raw text (`` `…` ``, ```` ``` ````) and escapes (`\@`) are
+/// skipped; `@name` is dropped where the document defines `<name>` (a reference to a
+/// heading or figure). Each byte is read once: every skip jumps past what it skips.
+fn typst(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
+    let b = text.as_bytes();
+    let mut refs: Vec<(String, usize)> = Vec::new();
+    let mut labels: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'/' if b.get(i + 1) == Some(&b'/') && (i == 0 || b[i - 1] != b':') => {
+                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |n| i + 2 + n + 2);
+            }
+            b'`' => {
+                let run = b[i..].iter().take_while(|&&c| c == b'`').count();
+                let marker = &b[i..i + run];
+                // ``` `` ``` is empty raw text; a single one closes at the next.
+                let close = if run == 2 {
+                    Some(0)
+                } else {
+                    memchr::memmem::find(&b[i + run..], marker)
+                };
+                i = close.map_or(b.len(), |n| i + run + n + run);
+            }
+            b'@' => {
+                let prev_ok = i == 0 || {
+                    let c = text[..i].chars().next_back().unwrap_or(' ');
+                    !c.is_alphanumeric() && c != '_'
+                };
+                let len = if prev_ok {
+                    typst_label_len(&text[i + 1..])
+                } else {
+                    0
+                };
+                if len > 0 {
+                    refs.push((text[i + 1..i + 1 + len].to_string(), i + 1));
+                }
+                i += 1 + len;
+            }
+            b'<' => {
+                let len = typst_label_len(&text[i + 1..]);
+                if len > 0 && b.get(i + 1 + len) == Some(&b'>') {
+                    labels.insert(&text[i + 1..i + 1 + len]);
+                    i += len + 2;
+                } else {
+                    i += 1;
+                }
+            }
+            b'#' if text[i..].starts_with("#cite(") => {
+                i = typst_args(text, i + "#cite(".len(), |arg, at| {
+                    if let Some(key) = arg.strip_prefix('<').and_then(|a| a.strip_suffix('>')) {
+                        if !key.is_empty() && key.chars().all(typst_label_char) {
+                            out.push((key.to_string(), at + 1));
+                        }
+                    } else if let Some(inner) = arg
+                        .strip_prefix("label(\"")
+                        .and_then(|a| a.strip_suffix("\")"))
+                    {
+                        if !inner.is_empty() && !inner.contains(['"', '\\']) {
+                            out.push((inner.to_string(), at + "label(\"".len()));
+                        }
+                    }
+                });
+            }
+            b'#' if text[i..].starts_with("#bibliography(") => {
+                i = typst_args(text, i + "#bibliography(".len(), |arg, _| {
+                    let arg = arg.trim_start_matches('(').trim_end_matches(')');
+                    for part in arg.split(',') {
+                        let part = part.trim();
+                        if let Some(p) = part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                            if !p.is_empty() {
+                                scan.resources.push(p.to_string());
+                            }
+                        }
+                    }
+                });
+            }
+            _ => i += 1,
+        }
+    }
+    out.extend(
+        refs.into_iter()
+            .filter(|(k, _)| !labels.contains(k.as_str())),
+    );
+}
+
+/// Reads the arguments of a Typst call from byte `start` (after its `(`) to its `)`: each
+/// top-level argument, trimmed, with where it starts, goes to `each`. Strings and nested
+/// brackets are skipped over. Returns where reading stopped (after the `)`).
+fn typst_args(text: &str, start: usize, mut each: impl FnMut(&str, usize)) -> usize {
+    let b = text.as_bytes();
+    let (mut depth, mut i, mut arg) = (0usize, start, start);
+    let mut emit = |from: usize, to: usize| {
+        let raw = &text[from..to];
+        let trimmed = raw.trim_start();
+        let at = from + (raw.len() - trimmed.len());
+        let trimmed = trimmed.trim_end();
+        if !trimmed.is_empty() {
+            each(trimmed, at);
+        }
+    };
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // To the closing quote, past escapes.
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' if depth > 0 => depth -= 1,
+            b')' => {
+                emit(arg, i);
+                return i + 1;
+            }
+            b',' if depth == 0 => {
+                emit(arg, i);
+                arg = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// Whether `c` may be in an org-cite or org-ref key.
+fn org_key_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '.' | '/' | '+' | '?' | '!' | '\'')
+}
+
+/// The length of an Org key at the start of `s` (a final `.`, `:`, `?` or `!` is
+/// punctuation).
+fn org_key_len(s: &str) -> usize {
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        if !org_key_char(c) {
+            break;
+        }
+        if !matches!(c, '.' | ':' | '?' | '!') {
+            end = i + c.len_utf8();
+        }
+    }
+    end
+}
+
+/// Org: `[cite:@a;@b]` and `[cite/style:prefix @a suffix]` (org-cite, `@*` cites
+/// everything); org-ref links `cite:a,b` (version 2) and `citep:&a;&b` (version 3), plain
+/// or in `[[…]]`; `#+bibliography: a.bib` and `bibliography:a.bib,b.bib`. Source and
+/// example blocks and comment lines are skipped.
+fn org(text: &str, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
+    let mut offset = 0;
+    let mut in_block: Option<String> = None;
+    for line in text.split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        let trimmed = line.trim_start();
+        let lower_head: String = trimmed.chars().take(32).collect::<String>().to_lowercase();
+        if let Some(end) = &in_block {
+            if lower_head.starts_with(end.as_str()) {
+                in_block = None;
+            }
+            continue;
+        }
+        if let Some(kind) = lower_head.strip_prefix("#+begin_") {
+            let kind: String = kind.chars().take_while(|c| c.is_alphanumeric()).collect();
+            if matches!(kind.as_str(), "src" | "example" | "export" | "comment") {
+                in_block = Some(format!("#+end_{kind}"));
+                continue;
+            }
+        }
+        if lower_head.starts_with("#+bibliography:") {
+            let value = &trimmed["#+bibliography:".len()..];
+            scan.resources
+                .extend(value.split_whitespace().map(str::to_string));
+            continue;
+        }
+        if trimmed.starts_with("# ") || trimmed.trim_end() == "#" {
+            continue;
+        }
+        org_line(line, at, out, scan);
+    }
+}
+
+fn org_line(line: &str, offset: usize, out: &mut Vec<(String, usize)>, scan: &mut Scan) {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // org-cite: `[cite` `/style`? `:` … `]`.
+        if line[i..].starts_with("[cite") {
+            let after = i + "[cite".len();
+            let colon = line[after..]
+                .find(|c: char| c == ':' || c == ']' || c.is_whitespace())
+                .map(|n| after + n);
+            if let Some(colon) = colon.filter(|&c| b[c] == b':') {
+                let close = line[colon..].find(']').map_or(b.len(), |n| colon + n);
+                let body = &line[colon + 1..close];
+                let mut j = 0;
+                while let Some(n) = body[j..].find('@') {
+                    let k = j + n + 1;
+                    if body[k..].starts_with('*') {
+                        scan.cites_all = true;
+                    }
+                    let len = org_key_len(&body[k..]);
+                    if len > 0 {
+                        out.push((body[k..k + len].to_string(), offset + colon + 1 + k));
+                    }
+                    j = k + len;
+                }
+                i = close + 1;
+                continue;
+            }
+        }
+        // org-ref: a word with `cite` in it, then `:`, not after a letter.
+        if b[i].is_ascii_alphabetic() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let word_len = line[i..]
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(line.len() - i);
+            let word = &line[i..i + word_len];
+            let colon = i + word_len;
+            if b.get(colon) == Some(&b':') {
+                let lower = word.to_ascii_lowercase();
+                let start = colon + 1;
+                if lower == "bibliography" || lower == "addbibresource" {
+                    let len = line[start..]
+                        .find(|c: char| c.is_whitespace() || c == ']')
+                        .unwrap_or(line.len() - start);
+                    scan.resources.extend(
+                        line[start..start + len]
+                            .split(',')
+                            .filter(|p| !p.is_empty())
+                            .map(str::to_string),
+                    );
+                    i = start + len;
+                    continue;
+                }
+                if lower.contains("cite") {
+                    i = org_ref_keys(line, start, offset, out);
+                    continue;
+                }
+            }
+            i += word_len.max(1);
+            continue;
+        }
+        i += line[i..].chars().next().map_or(1, char::len_utf8);
+    }
+}
+
+/// The keys of an org-ref link from byte `start` (after `cite:`): `&a;&b` (version 3,
+/// with optional prefix and suffix text) or `a,b` (version 2), to the end of the link.
+fn org_ref_keys(line: &str, start: usize, offset: usize, out: &mut Vec<(String, usize)>) -> usize {
+    let rest = &line[start..];
+    if rest.starts_with('&') {
+        // Version 3: to `]` or the end of the line (plain links end at white space, but
+        // prefixes and suffixes may hold spaces only in bracketed ones).
+        let end = rest
+            .find([']', '\n'])
+            .unwrap_or(rest.len());
+        let body = &rest[..end];
+        let plain_end = body.find(char::is_whitespace).unwrap_or(body.len());
+        let body = if line[..start].ends_with("[[cite:") || line[..start].contains("[[") {
+            body
+        } else {
+            &body[..plain_end]
+        };
+        let mut j = 0;
+        while let Some(n) = body[j..].find('&') {
+            let k = j + n + 1;
+            let len = org_key_len(&body[k..]);
+            if len > 0 {
+                out.push((body[k..k + len].to_string(), offset + start + k));
+            }
+            j = k + len;
+        }
+        return start + end;
+    }
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == ']')
+        .unwrap_or(rest.len());
+    let mut at = start;
+    for part in rest[..end].split(',') {
+        let len = org_key_len(part);
+        if len > 0 {
+            out.push((part[..len].to_string(), offset + at));
+        }
+        at += part.len() + 1;
+    }
+    start + end
+}
+
 /// The length of a pandoc citation key at the start of `s`: it starts with a letter, digit
 /// or `_`; internal punctuation `:.#$%&-+?<>~/` counts only when a key character follows.
 fn markdown_key_len(s: &str) -> usize {
@@ -1680,6 +2008,9 @@ mod naive {
                 markdown(&text[body..], &mut rest);
                 found.extend(rest.into_iter().map(|(k, at)| (k, at + body)));
             }
+            // Written linear from the start: they are their own reference.
+            Kind::Typst => super::typst(text, &mut found, &mut scan),
+            Kind::Org => super::org(text, &mut found, &mut scan),
         }
         found.sort_by_key(|(_, at)| *at);
         found.dedup_by_key(|(_, at)| *at);

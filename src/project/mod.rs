@@ -329,9 +329,10 @@ impl Walk<'_> {
         if index == 0 && kind == Kind::Tex {
             self.include_only = scan.include_only.clone();
         }
-        // Bibliographies: LaTeX's relative to where TeX runs, Markdown's to the document.
+        // Bibliographies: LaTeX's relative to where TeX runs; Markdown's, Typst's and
+        // Org's to the document.
         let bib_dir = match kind {
-            Kind::Markdown => parent(&path),
+            Kind::Markdown | Kind::Typst | Kind::Org => parent(&path),
             _ => self.main_dir.clone(),
         };
         for r in &scan.resources {
@@ -542,9 +543,10 @@ impl ProjectConfig {
 /// What [`discover`] finds in a directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Discovered {
-    /// The main documents: LaTeX files with a `\documentclass` other than `subfiles`, and
+    /// The main documents: LaTeX files with a `\documentclass` other than `subfiles`,
     /// Markdown files (`.md`, `.qmd`, `.Rmd`) whose front matter names a bibliography or
-    /// that belong to a Quarto project with one; or those `bibkit.toml` names.
+    /// that belong to a Quarto project with one, and Typst (`.typ`) and Org (`.org`) files
+    /// that name a bibliography; or those `bibkit.toml` names.
     pub mains: Vec<PathBuf>,
     /// Every `.bib` file.
     pub bibliographies: Vec<PathBuf>,
@@ -587,7 +589,9 @@ pub fn discover(dir: &Path, mains: &[PathBuf]) -> Discovered {
             .map(str::to_ascii_lowercase);
         match ext.as_deref() {
             Some("bib") => found.bibliographies.push(path),
-            Some("tex" | "ltx" | "md" | "markdown" | "qmd" | "rmd") => docs.push(path),
+            Some("tex" | "ltx" | "md" | "markdown" | "qmd" | "rmd" | "typ" | "org") => {
+                docs.push(path)
+            }
             _ => {}
         }
     }
@@ -608,6 +612,8 @@ pub fn discover(dir: &Path, mains: &[PathBuf]) -> Discovered {
                 !scan.resources.is_empty()
                     || quarto_bibliographies(&doc, &disk).is_some_and(|(_, b)| !b.is_empty())
             }
+            // Typst and Org documents that name a bibliography.
+            Kind::Typst | Kind::Org => !scan.resources.is_empty(),
             // A `\documentclass`, and not a part of another document (`subfiles`).
             _ => scan.has_document_class && scan.root.is_none(),
         };
