@@ -264,14 +264,21 @@ pub fn extract(bibs: &[(Arc<str>, &Document)], scans: &[&Scan], order: Order) ->
         );
         blocks = heads;
     }
+    // Each file's line ending, looked for once.
+    let endings: Vec<&str> = bibs
+        .iter()
+        .map(|(_, d)| {
+            if memchr::memmem::find(d.text().as_bytes(), b"\r\n").is_some() {
+                "\r\n"
+            } else {
+                "\n"
+            }
+        })
+        .collect();
     let mut text = String::new();
     for &(b, i) in &blocks {
         let doc = bibs[b].1;
-        let nl = if doc.text().contains("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        };
+        let nl = endings[b];
         if !text.is_empty() {
             text.push_str(nl);
         }

@@ -593,6 +593,63 @@ impl Snapshot {
     }
 }
 
+/// Replaces several files as one change: every file must still be what its [`Snapshot`]
+/// read and be replaceable, which is checked for all before any is written; each is then
+/// replaced atomically, and when one cannot be, those already replaced get their old bytes
+/// back. `bibkit rekey --write` changes a bibliography and the documents that cite it
+/// this way.
+///
+/// ```
+/// use bibkit::io::{Limits, Snapshot, replace_all};
+/// let dir = tempfile::tempdir()?;
+/// let (a, b) = (dir.path().join("a.bib"), dir.path().join("b.tex"));
+/// std::fs::write(&a, "@misc{old}")?;
+/// std::fs::write(&b, "\\cite{old}")?;
+/// let (sa, sb) = (Snapshot::read(&a, &Limits::default())?, Snapshot::read(&b, &Limits::default())?);
+/// replace_all(&[(&sa, b"@misc{new}".as_slice()), (&sb, b"\\cite{new}".as_slice())])?;
+/// assert_eq!(std::fs::read_to_string(&b)?, "\\cite{new}");
+/// // A file changed since it was read: nothing is written.
+/// let sa = Snapshot::read(&a, &Limits::default())?;
+/// let sb = Snapshot::read(&b, &Limits::default())?;
+/// std::fs::write(&b, "\\cite{other} % edited meanwhile")?;
+/// assert!(replace_all(&[(&sa, b"@misc{x}".as_slice()), (&sb, b"".as_slice())]).is_err());
+/// assert_eq!(std::fs::read_to_string(&a)?, "@misc{new}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// The first [`WriteError`]; the files are then as they were.
+pub fn replace_all(files: &[(&Snapshot, &[u8])]) -> Result<(), WriteError> {
+    for (s, _) in files {
+        check_replaceable(&s.path)?;
+        let target = resolve(&s.path)?;
+        let meta = std::fs::metadata(&target).map_err(|e| WriteError::io(&s.path, e))?;
+        if s.meta.as_ref().is_none_or(|m| !m.same(&Meta::of(&meta)))
+            || !same_contents(&target, &s.bytes)
+        {
+            return Err(WriteError::new(
+                WriteErrorKind::Changed,
+                &s.path,
+                "changed after bibkit read it; no file was rewritten",
+            ));
+        }
+    }
+    let mut done: Vec<usize> = Vec::new();
+    for (i, (s, bytes)) in files.iter().enumerate() {
+        match s.replace(|w| w.write_all(bytes)) {
+            Ok(()) => done.push(i),
+            Err(e) => {
+                for &j in done.iter().rev() {
+                    let old = files[j].0;
+                    let _ = write_file(&old.path, |w| w.write_all(&old.bytes));
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Whether [`Snapshot::replace`] would refuse to replace `path` before writing anything:
 /// it is not a regular file (`/dev/stdin`, a FIFO), is read-only, has other hard links, or
 /// is a link to nowhere. Lets a command refuse before it reads.

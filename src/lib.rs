@@ -169,6 +169,30 @@
 //! that untrusted files (a pull request in CI) can neither hang bibkit nor write into a CI
 //! log.
 //!
+//! ## Extracting and re-keying
+//!
+//! [`extract`] gives the entries documents cite with everything they need (`crossref`
+//! parents, `@string`s, `@preamble`s), copied as written; [`rekey`] makes keys by a
+//! pattern and renames them in the bibliographies and in the documents:
+//!
+//! ```
+//! use bibkit::check::cited::{scan, Kind};
+//! use bibkit::edit::Document;
+//! use bibkit::rekey::{Map, Options, Pattern, plan, rewrite_bib, rewrite_citations};
+//! let mut refs = Document::parse("@article{k84, author = {Knuth, Donald E.}, title = {Literate Programming}, year = 1984}\n\n@misc{other}\n");
+//! let tex = "As \\cite{k84} shows.";
+//! let cited = bibkit::extract::extract(&[("refs.bib".into(), &refs)], &[&scan(tex, Kind::Tex, None)], Default::default());
+//! assert_eq!(cited.text, "@article{k84, author = {Knuth, Donald E.}, title = {Literate Programming}, year = 1984}\n");
+//!
+//! let renames = plan(&[("refs.bib".into(), &refs)], &Options::new(Pattern::default()).only(["k84"]));
+//! let map = Map::from_renames(&renames);
+//! rewrite_bib(&mut refs, 0, &renames, &map, false)?;
+//! let (tex, _) = rewrite_citations(tex, &scan(tex, Kind::Tex, None), Kind::Tex, &map);
+//! assert_eq!(tex, "As \\cite{knuth1984literate} shows.");
+//! assert!(refs.text().starts_with("@article{knuth1984literate,"));
+//! # Ok::<(), bibkit::edit::EditError>(())
+//! ```
+//!
 //! ## Limitations
 //!
 //! * The listing reader finds the title/author boundary by scoring how name-like the

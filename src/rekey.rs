@@ -18,18 +18,19 @@
 //! | any field name | that field's words (`[journal]`, `[number]`), BibTeX and BibLaTeX names alike |
 //!
 //! Words keep only their letters and digits (`GPT-4o` → `GPT4o`, `O'Brien` → `OBrien`).
-//! Modifiers apply in order: `:lower`, `:upper`, `:ascii` (transliterated to ASCII letters
+//! Modifiers apply in order (so `:ascii:lower`, not `:lower:ascii`, gives lowercase keys
+//! for every script): `:lower`, `:upper`, `:ascii` (transliterated to ASCII letters
 //! and digits: `Müller` → `Muller`, `Чайковский` → `Chaykovskiy`, `王` → `Wang`, `ひらがな`
 //! → `hiragana`, by the `any_ascii` tables), `:abbr` (each word's first letter:
 //! `[journal:abbr]` of "Journal of the ACM" is `JotA`). Characters a key cannot hold
 //! (white space, `{}(),=#%"'~\`) are dropped from the result.
 //!
-//! The default, [`DEFAULT_PATTERN`], is `[auth:lower:ascii][year][veryshorttitle:lower:ascii]`:
+//! The default, [`DEFAULT_PATTERN`], is `[auth:ascii:lower][year][veryshorttitle:ascii:lower]`:
 //! `knuth1984literate`, the keys [`crate::keys::KeyGenerator`] gives.
 //!
 //! [`plan`] gives every entry of a set of bibliographies its key by a pattern: entries
-//! whose key already matches (the pattern's key, or it with a letter suffix) and pinned
-//! keys are left alone; keys that come out equal get `a`, `b`, … in file order (the
+//! whose key already matches (the pattern's key, or it with a letter suffix), pinned
+//! keys and `@xdata` containers (named by entries, never cited) are left alone; keys that come out equal get `a`, `b`, … in file order (the
 //! bibliographies in the order given, entries in file order), the first keeping the bare
 //! key, and never a key another entry keeps. [`rewrite_bib`] and [`rewrite_citations`]
 //! apply a [`Map`] of old to new keys to a bibliography (keys, and the `crossref`, `xref`,
@@ -64,7 +65,7 @@ use crate::keys::KeyGenerator;
 use crate::model::{Entry, Name};
 
 /// The pattern `bibkit rekey` uses when none is given: today's generated keys.
-pub const DEFAULT_PATTERN: &str = "[auth:lower:ascii][year][veryshorttitle:lower:ascii]";
+pub const DEFAULT_PATTERN: &str = "[auth:ascii:lower][year][veryshorttitle:ascii:lower]";
 
 /// Words skipped by `shorttitle`, `veryshorttitle` and organisation names.
 const FUNCTION_WORDS: &[&str] = &[
@@ -399,6 +400,54 @@ fn select(sel: &Selector, entry: &Entry) -> Vec<String> {
     }
 }
 
+/// The `[rekey]` table of `bibkit.toml`: the pattern, and keys that never change.
+///
+/// ```
+/// use bibkit::rekey::RekeyConfig;
+/// let c = RekeyConfig::from_toml("[rekey]\npattern = \"[auth:lower][year]\"\npin = [\"knuth84\"]\n").unwrap();
+/// assert_eq!(c.pattern.as_deref(), Some("[auth:lower][year]"));
+/// assert_eq!(c.pin, ["knuth84"]);
+/// assert!(RekeyConfig::from_toml("[rekey]\npins = []\n").is_err());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RekeyConfig {
+    /// The pattern.
+    pub pattern: Option<String>,
+    /// Keys that never change.
+    pub pin: Vec<String>,
+}
+
+impl RekeyConfig {
+    /// Reads the `[rekey]` table (other tables are other commands').
+    ///
+    /// # Errors
+    /// The TOML error, or an unknown key in the table.
+    pub fn from_toml(text: &str) -> Result<RekeyConfig, String> {
+        #[derive(Default, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Table {
+            pattern: Option<String>,
+            #[serde(default)]
+            pin: Vec<String>,
+        }
+        #[derive(Default, serde::Deserialize)]
+        struct File {
+            rekey: Option<Table>,
+            #[serde(flatten)]
+            _rest: std::collections::BTreeMap<String, toml::Value>,
+        }
+        let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        let t = file.rekey.unwrap_or_default();
+        if let Some(p) = &t.pattern {
+            Pattern::parse(p).map_err(|e| format!("[rekey] pattern: {e}"))?;
+        }
+        Ok(RekeyConfig {
+            pattern: t.pattern,
+            pin: t.pin,
+        })
+    }
+}
+
 /// What [`plan`] re-keys and keeps.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -489,6 +538,11 @@ pub fn plan(bibs: &[(Arc<str>, &Document)], options: &Options) -> Vec<Rename> {
     let mut todo: Vec<(usize, usize, String, String)> = Vec::new();
     for (b, i, e) in entries(bibs) {
         let old = bibs[b].1.key(i).unwrap_or("").to_string();
+        // `@xdata` containers are not works: their keys are only named, never cited.
+        if e.kind == "xdata" {
+            keep.reserve(&old);
+            continue;
+        }
         let base = options.pattern.key_for(&e);
         let lower_old = old.to_lowercase();
         let chosen = only.is_empty() || only.contains(&lower_old);

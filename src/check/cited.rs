@@ -1375,11 +1375,20 @@ fn org_line(line: &str, offset: usize, out: &mut Vec<(String, usize)>, scan: &mu
     while i < b.len() {
         // org-cite: `[cite` `/style`? `:` … `]`.
         if line[i..].starts_with("[cite") {
+            // `[cite` then a style (`/t`, `/style/variant`), then `:`; the style is
+            // short and read only while it can be one, so a line of `[cite` costs each
+            // byte once.
             let after = i + "[cite".len();
-            let colon = line[after..]
-                .find(|c: char| c == ':' || c == ']' || c.is_whitespace())
-                .map(|n| after + n);
-            if let Some(colon) = colon.filter(|&c| b[c] == b':') {
+            let style = if b.get(after) == Some(&b'/') {
+                b[after..]
+                    .iter()
+                    .take_while(|&&c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'-' | b'_'))
+                    .count()
+            } else {
+                0
+            };
+            let colon = after + style;
+            if b.get(colon) == Some(&b':') {
                 let close = line[colon..].find(']').map_or(b.len(), |n| colon + n);
                 let body = &line[colon + 1..close];
                 let mut j = 0;
@@ -1440,9 +1449,7 @@ fn org_ref_keys(line: &str, start: usize, offset: usize, out: &mut Vec<(String, 
     if rest.starts_with('&') {
         // Version 3: to `]` or the end of the line (plain links end at white space, but
         // prefixes and suffixes may hold spaces only in bracketed ones).
-        let end = rest
-            .find([']', '\n'])
-            .unwrap_or(rest.len());
+        let end = rest.find([']', '\n']).unwrap_or(rest.len());
         let body = &rest[..end];
         let plain_end = body.find(char::is_whitespace).unwrap_or(body.len());
         let body = if line[..start].ends_with("[[cite:") || line[..start].contains("[[") {

@@ -33,6 +33,122 @@ pub(crate) enum Command {
     /// with syntax errors); `--check` prints a diff for each file that is not formatted and
     /// exits 1. Options come from the `[fmt]` table of `bibkit.toml`.
     Fmt(FmtArgs),
+    /// Write the entries that documents cite, with everything they need, as one `.bib`.
+    ///
+    /// The citations of each document's whole graph (chapters, `\nocite`, `\nocite{*}`,
+    /// pandoc's `nocite`) choose the entries; their `crossref`/`xref`/`xdata` targets,
+    /// `related`/`entryset` members, `ids` aliases, the `@string`s they use and every
+    /// `@preamble` come with them. Each block is copied byte for byte. Undefined citations
+    /// are reported as `bibkit check` reports them (exit status 1); the rest is still
+    /// written. Works as a filter before biber: `bibkit extract main.bcf -o cited.bib`.
+    Extract(ExtractArgs),
+    /// Give entries keys made by a pattern, and (with `--rewrite`) change every citation.
+    ///
+    /// Prints the old → new keys; `--diff` prints every file's change, `--write` makes
+    /// them (all files or none). Keys pinned in `bibkit.toml` (`[rekey] pin = [...]`) and
+    /// keys that already match the pattern stay; equal keys get `a`, `b`, … in file order.
+    /// Patterns: `[auth]`, `[authN]`, `[authors]`, `[authorsN]`, `[authEtAl]`, `[year]`,
+    /// `[shortyear]`, `[title]`, `[shorttitle]`, `[veryshorttitle]`, any field
+    /// (`[journal]`), with modifiers `:lower`, `:upper`, `:ascii`, `:abbr`, and literal
+    /// text; the default is `[auth:ascii:lower][year][veryshorttitle:ascii:lower]`.
+    Rekey(RekeyArgs),
+    /// Rename one key in the bibliographies and (with `--rewrite`) in every document that
+    /// cites it.
+    Rename(RenameArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExtractArgs {
+    /// The documents whose citations to take (`.tex`, `.aux`, `.bcf`, `.md`, `.qmd`,
+    /// `.typ`, `.org`); a part of a larger document stands for its main document.
+    #[arg(required = true)]
+    pub(crate) inputs: Vec<PathBuf>,
+    /// The bibliographies to take entries from, in order (default: those the documents
+    /// name).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub(crate) bib: Vec<PathBuf>,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "OUT")]
+    pub(crate) output: Option<PathBuf>,
+    /// Write through bibkit's model as BibTeX, BibLaTeX or CSL-JSON instead of copying
+    /// the blocks as written.
+    #[arg(long, value_enum)]
+    pub(crate) to: Option<OutputFormat>,
+    /// The order of the entries: as in the sources, or as first cited (the entries only
+    /// needed for `crossref` and the like come last).
+    #[arg(long, value_enum, default_value_t = ExtractOrder::Source)]
+    pub(crate) order: ExtractOrder,
+    /// The configuration file (default: `bibkit.toml` in the current directory, if any).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// The bibliographies' character encoding when it is not UTF-8 and they do not say.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) encoding: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExtractOrder {
+    /// File by file, in file order.
+    Source,
+    /// In the order the documents first cite them.
+    Citation,
+}
+
+/// What `rekey` and `rename` write.
+#[derive(Debug, clap::Args)]
+pub(crate) struct WriteArgs {
+    /// Also change the citations in every document of the project (`.tex`, Markdown,
+    /// Typst, Org; `.aux` files are LaTeX's and are left alone).
+    #[arg(long)]
+    pub(crate) rewrite: bool,
+    /// Keep each old key as an alias in the entry's `ids` field (biblatex), so documents
+    /// not rewritten still build.
+    #[arg(long)]
+    pub(crate) keep_alias: bool,
+    /// Make the changes: every file is checked, then all are written atomically (or none).
+    #[arg(long, conflicts_with = "diff")]
+    pub(crate) write: bool,
+    /// Print each file's change as a unified diff instead.
+    #[arg(long)]
+    pub(crate) diff: bool,
+    /// The configuration file (default: `bibkit.toml` in the current directory, if any).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RekeyArgs {
+    /// Bibliographies, documents or a project directory (default: the project in the
+    /// current directory).
+    pub(crate) inputs: Vec<PathBuf>,
+    /// The key pattern (default: `[rekey] pattern` in `bibkit.toml`, else
+    /// `[auth:ascii:lower][year][veryshorttitle:ascii:lower]`).
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) pattern: Option<String>,
+    /// Re-key only these entries.
+    #[arg(long, value_name = "KEY", num_args = 1..)]
+    pub(crate) only: Vec<String>,
+    /// Write the old → new keys to this file as a JSON object.
+    #[arg(long, value_name = "OUT.json")]
+    pub(crate) map: Option<PathBuf>,
+    /// Apply the old → new keys of this JSON object instead of a pattern.
+    #[arg(long, value_name = "MAP.json", conflicts_with_all = ["pattern", "only"])]
+    pub(crate) from_map: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) out: WriteArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RenameArgs {
+    /// The key to rename.
+    pub(crate) old: String,
+    /// Its new key.
+    pub(crate) new: String,
+    /// Bibliographies, documents or a project directory (default: the project in the
+    /// current directory).
+    pub(crate) inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) out: WriteArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -28,12 +28,12 @@ use super::common::{
 
 /// One bibliography and the documents checked against it.
 #[derive(Default, Clone)]
-struct Unit {
-    bibs: Vec<PathBuf>,
+pub(super) struct Unit {
+    pub(super) bibs: Vec<PathBuf>,
     /// Whether the bibliographies were named by documents (then they must be regular
     /// files).
-    named: bool,
-    graphs: Vec<Graph>,
+    pub(super) named: bool,
+    pub(super) graphs: Vec<Graph>,
 }
 
 pub(crate) fn run(args: &CheckArgs) -> ExitCode {
@@ -77,7 +77,12 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let units = match plan(args) {
+    let units = match plan(
+        &args.inputs,
+        &args.cited,
+        args.config.as_deref(),
+        "checking",
+    ) {
         Ok(u) => u,
         Err(code) => return code,
     };
@@ -510,7 +515,12 @@ fn save_fixed(
 }
 
 /// A unified diff of one file's fixes, with control characters escaped.
-fn write_diff(w: &mut dyn Write, name: &str, old: &str, new: &str) -> std::io::Result<()> {
+pub(super) fn write_diff(
+    w: &mut dyn Write,
+    name: &str,
+    old: &str,
+    new: &str,
+) -> std::io::Result<()> {
     let diff = similar::TextDiff::from_lines(old, new);
     let name = shown(name);
     writeln!(w, "--- a/{name}")?;
@@ -553,11 +563,16 @@ fn escape_keeping_tabs(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// What to check, from the inputs.
-fn plan(args: &CheckArgs) -> Result<Vec<Unit>, ExitCode> {
+pub(super) fn plan(
+    inputs: &[PathBuf],
+    cited: &[PathBuf],
+    config: Option<&Path>,
+    doing: &str,
+) -> Result<Vec<Unit>, ExitCode> {
     let mut bibs: Vec<PathBuf> = Vec::new();
-    let mut docs: Vec<PathBuf> = args.cited.clone();
+    let mut docs: Vec<PathBuf> = cited.to_vec();
     let mut dirs: Vec<PathBuf> = Vec::new();
-    for p in &args.inputs {
+    for p in inputs {
         if p.is_dir() {
             dirs.push(p.clone());
         } else if cited::Kind::from_path(p).is_some() {
@@ -566,12 +581,12 @@ fn plan(args: &CheckArgs) -> Result<Vec<Unit>, ExitCode> {
             bibs.push(p.clone());
         }
     }
-    if args.inputs.is_empty() && args.cited.is_empty() {
+    if inputs.is_empty() && cited.is_empty() {
         dirs.push(PathBuf::from("."));
     }
     let mut units = Vec::new();
     for dir in &dirs {
-        units.extend(discover(dir, args.config.as_deref())?);
+        units.extend(discover(dir, config)?);
     }
     if docs.is_empty() && bibs.is_empty() {
         return Ok(units);
@@ -582,7 +597,7 @@ fn plan(args: &CheckArgs) -> Result<Vec<Unit>, ExitCode> {
         let main = match project::root_of(doc, &disk) {
             Some(root) if !bibkit::io::same_file(&root, doc) => {
                 eprintln!(
-                    "bibkit: note: {} is part of {}; checking that document",
+                    "bibkit: note: {} is part of {}; {doing} that document",
                     shown(&doc.display().to_string()),
                     shown(&root.display().to_string())
                 );

@@ -5,7 +5,9 @@ pub(crate) mod args;
 mod check;
 pub(crate) mod common;
 mod convert;
+mod extract;
 mod fmt;
+mod rekey;
 
 use std::process::ExitCode;
 
@@ -17,5 +19,8 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Convert(args) => convert::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Extract(args) => extract::run(&args),
+        Command::Rekey(args) => rekey::run_rekey(&args),
+        Command::Rename(args) => rekey::run_rename(&args),
     }
 }

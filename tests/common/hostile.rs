@@ -479,6 +479,76 @@ pub fn time_attacks() -> Vec<Attack> {
             }
         ),
         attack!(
+            "typ-unclosed-cite/check",
+            "#cite(<k>, never closed",
+            4_000_000,
+            "bytes",
+            |n, d| {
+                let typ = write(d, "a.typ", repeated("#cite(<k0>, \"", n));
+                args(&["check", &tiny_refs(d), "--cited", &typ])
+            }
+        ),
+        attack!(
+            "typ-labels-and-refs/check",
+            "<label> @ref pairs on one line",
+            8_000_000,
+            "bytes",
+            |n, d| {
+                let typ = write(d, "a.typ", repeated("<k1> @k1 @k0 /* ", n));
+                args(&["check", &tiny_refs(d), "--cited", &typ])
+            }
+        ),
+        attack!(
+            "org-unclosed-cite/check",
+            "[cite/t:@k never closed, one line",
+            4_000_000,
+            "bytes",
+            |n, d| {
+                let org = write(d, "a.org", repeated("[cite/t[cite:@k0 ", n));
+                args(&["check", &tiny_refs(d), "--cited", &org])
+            }
+        ),
+        attack!(
+            "org-ref-links/check",
+            "cite:&k;&k links on one line",
+            8_000_000,
+            "bytes",
+            |n, d| {
+                let org = write(d, "a.org", repeated("citep:&k0;&k0 cite:k0,k0 ", n));
+                args(&["check", &tiny_refs(d), "--cited", &org])
+            }
+        ),
+        attack!(
+            "rekey-many-equal-keys/rekey",
+            "entries that all get one key",
+            200_000,
+            "entries",
+            |n, d| {
+                let mut bib = String::new();
+                for i in 0..n {
+                    let _ = writeln!(
+                        bib,
+                        "@misc{{e{i}, author = {{Same, A.}}, title = {{Same}}, year = 2000}}"
+                    );
+                }
+                args(&["rekey", &write(d, "a.bib", bib)])
+            }
+        ),
+        attack!(
+            "extract-long-crossref-chain/extract",
+            "a crossref chain through every entry",
+            200_000,
+            "entries",
+            |n, d| {
+                let mut bib = String::new();
+                for i in 0..n {
+                    let _ = writeln!(bib, "@misc{{e{i}, crossref = {{e{}}}}}", i + 1);
+                }
+                let tex = write(d, "a.tex", "\\cite{e0}");
+                args(&["extract", &tex, "--bib", &write(d, "a.bib", bib)])
+            }
+        ),
+        attack!(
             "font-switch-groups/convert",
             "{\\bf nested deep, and one after another",
             2_000_000,
