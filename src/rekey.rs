@@ -505,6 +505,14 @@ fn matches(key: &str, base: &str) -> bool {
 /// The entries of `bibs` as the model reads them, all files as one bibliography (macros
 /// of one file known in the next): (bibliography, block, entry).
 pub fn entries(bibs: &[(Arc<str>, &Document)]) -> Vec<(usize, usize, Entry)> {
+    let mut out = Vec::new();
+    each_entry(bibs, |b, i, e| out.push((b, i, e)));
+    out
+}
+
+/// Calls `f` with each entry of `bibs` in order, as [`entries`] gives them, one at a
+/// time (a large bibliography is never held as a model).
+fn each_entry(bibs: &[(Arc<str>, &Document)], mut f: impl FnMut(usize, usize, Entry)) {
     let lowering = Lowering::from_sources(
         bibs.iter().map(|(n, d)| (Some(n.clone()), d.text())),
         Reader::new(),
@@ -520,13 +528,12 @@ pub fn entries(bibs: &[(Arc<str>, &Document)]) -> Vec<(usize, usize, Entry)> {
                 .collect()
         })
         .collect();
-    (0..lowering.len())
-        .filter_map(|n| {
-            let s = lowering.source_of(n);
-            let block = *starts[s].get(&lowering.span(n).start)?;
-            Some((s, block, lowering.entry(n).0))
-        })
-        .collect()
+    for n in 0..lowering.len() {
+        let s = lowering.source_of(n);
+        if let Some(&block) = starts[s].get(&lowering.span(n).start) {
+            f(s, block, lowering.entry(n).0);
+        }
+    }
 }
 
 /// New keys for the entries of `bibs` by `options`; see the module docs. The renames come
@@ -536,12 +543,12 @@ pub fn plan(bibs: &[(Arc<str>, &Document)], options: &Options) -> Vec<Rename> {
     let (pinned, only) = (lower(&options.pinned), lower(&options.only));
     let mut keep = KeyGenerator::new();
     let mut todo: Vec<(usize, usize, String, String)> = Vec::new();
-    for (b, i, e) in entries(bibs) {
+    each_entry(bibs, |b, i, e| {
         let old = bibs[b].1.key(i).unwrap_or("").to_string();
         // `@xdata` containers are not works: their keys are only named, never cited.
         if e.kind == "xdata" {
             keep.reserve(&old);
-            continue;
+            return;
         }
         let base = options.pattern.key_for(&e);
         let lower_old = old.to_lowercase();
@@ -551,7 +558,7 @@ pub fn plan(bibs: &[(Arc<str>, &Document)], options: &Options) -> Vec<Rename> {
         } else {
             todo.push((b, i, old, base));
         }
-    }
+    });
     let mut renames = Vec::new();
     for (bib, block, old, base) in todo {
         let base = if base.is_empty() {

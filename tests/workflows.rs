@@ -275,3 +275,45 @@ fn nothing_is_written_when_a_file_cannot_be_read_whole() {
     now.insert("more.bib".into(), before["more.bib"].clone());
     assert_eq!(now, before);
 }
+
+#[test]
+fn extract_filters_for_biber_from_the_bcf() {
+    let dir = project();
+    let bcf = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bcf:controlfile version="3.10" bltxversion="3.19" xmlns:bcf="https://sourceforge.net/projects/biblatex">
+  <bcf:bibdata section="0">
+    <bcf:datasource type="file" datatype="bibtex" glob="false">strings.bib</bcf:datasource>
+    <bcf:datasource type="file" datatype="bibtex" glob="false">refs.bib</bcf:datasource>
+    <bcf:datasource type="file" datatype="bibtex" glob="false">more.bib</bcf:datasource>
+  </bcf:bibdata>
+  <bcf:section number="0">
+    <bcf:citekey order="1" intorder="1">wang2019b</bcf:citekey>
+    <bcf:citekey order="2" intorder="1">graph-hashing-survey</bcf:citekey>
+  </bcf:section>
+</bcf:controlfile>
+"#;
+    std::fs::write(dir.path().join("main.bcf"), bcf).unwrap();
+    let (_, err, code) = bibkit(dir.path(), &["extract", "main.bcf", "-o", "cited.bib"]);
+    assert_eq!(code, 0, "{err}");
+    let cited = std::fs::read_to_string(dir.path().join("cited.bib")).unwrap();
+    let keys: Vec<&str> = cited
+        .lines()
+        .filter_map(|l| l.strip_prefix('@'))
+        .filter_map(|l| l.split_once('{'))
+        .map(|(_, rest)| rest.trim_end_matches(','))
+        .collect();
+    // The cited entries (one by its `ids` alias), their crossref and xdata targets, the
+    // macros those use, the preamble.
+    assert_eq!(
+        keys,
+        [
+            "{\\providecommand{\\noopsort}[1]{}}}",
+            "aw = {Addison-} # {Wesley}}",
+            "wang2019b",
+            "ghs",
+            "hashing-series",
+            "icgh2019"
+        ]
+    );
+    assert!(err.contains("extracted 4 entries (2 for crossref"), "{err}");
+}
