@@ -208,6 +208,7 @@ mod api;
 pub mod check;
 pub mod convert;
 pub mod date;
+pub mod dedupe;
 pub mod diagnostic;
 pub mod edit;
 pub mod extract;

@@ -55,6 +55,41 @@ pub(crate) enum Command {
     /// Rename one key in the bibliographies and (with `--rewrite`) in every document that
     /// cites it.
     Rename(RenameArgs),
+    /// Find entries that describe the same work, with the reasons and a score.
+    ///
+    /// Identifiers first (DOI, arXiv id, PMID, ISBN-10/13, URL), then titles, authors and
+    /// years. Prints each group of duplicates (exit status 1 when there are any);
+    /// `--explain KEY1 KEY2` tells why two entries are or are not one work. Pairs listed
+    /// under `[dedupe] not-duplicate` in `bibkit.toml`, or named in a
+    /// `% bibkit: not-duplicate KEY1 KEY2` comment, are never joined.
+    Dedupe(DedupeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DedupeArgs {
+    /// Bibliographies, documents or a project directory (default: the project in the
+    /// current directory).
+    pub(crate) inputs: Vec<PathBuf>,
+    /// How to print the groups.
+    #[arg(long, value_enum, default_value_t = DedupeFormat::Human)]
+    pub(crate) format: DedupeFormat,
+    /// `lenient` (the default) or `strict` (identifiers or near-identical records only).
+    #[arg(long, value_name = "PROFILE")]
+    pub(crate) profile: Option<String>,
+    /// Explain the decision about two entries, and exit.
+    #[arg(long, num_args = 2, value_names = ["KEY1", "KEY2"])]
+    pub(crate) explain: Vec<String>,
+    /// The configuration file (default: `bibkit.toml` in the current directory, if any).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DedupeFormat {
+    /// One paragraph per group.
+    Human,
+    /// A JSON array of groups.
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

@@ -5,6 +5,7 @@ pub(crate) mod args;
 mod check;
 pub(crate) mod common;
 mod convert;
+mod dedupe;
 mod extract;
 mod fmt;
 mod rekey;
@@ -22,5 +23,6 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Extract(args) => extract::run(&args),
         Command::Rekey(args) => rekey::run_rekey(&args),
         Command::Rename(args) => rekey::run_rename(&args),
+        Command::Dedupe(args) => dedupe::run(&args),
     }
 }

@@ -535,6 +535,25 @@ pub fn time_attacks() -> Vec<Attack> {
             }
         ),
         attack!(
+            "dedupe-one-author-one-word/dedupe",
+            "entries sharing a first author and title words",
+            100_000,
+            "entries",
+            |n, d| {
+                let mut bib = String::new();
+                for i in 0..n {
+                    let _ = writeln!(
+                        bib,
+                        "@misc{{e{i}, author = {{Same, A. and Other{}, B.}}, title = {{Common words study number {i} of {}}}, year = {}}}",
+                        i % 97,
+                        i % 13,
+                        2000 + i % 3
+                    );
+                }
+                args(&["dedupe", &write(d, "a.bib", bib)])
+            }
+        ),
+        attack!(
             "extract-long-crossref-chain/extract",
             "a crossref chain through every entry",
             200_000,

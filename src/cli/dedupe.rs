@@ -1,0 +1,209 @@
+//! `bibkit dedupe`: the entries of a project's bibliographies that describe one work.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use bibkit::dedupe::{DedupeConfig, Profile, Record, compare, find, not_duplicate_comments};
+use bibkit::edit::Document;
+
+use super::args::{DedupeArgs, DedupeFormat};
+use super::check::plan as plan_units;
+use super::common::{
+    EXIT_FINDINGS, EXIT_TROUBLE, display_name, input_limits, load_config, load_input, shown,
+    write_failed,
+};
+
+/// One entry, where it is.
+struct Place {
+    file: Arc<str>,
+    line: u32,
+    key: String,
+}
+
+pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
+    let config = match load_config(
+        args.config.as_deref(),
+        DedupeConfig::from_toml,
+        DedupeConfig::default,
+    ) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let profile = match &args.profile {
+        None => config.profile(),
+        Some(name) => match Profile::named(name) {
+            Some(p) => p,
+            None => {
+                eprintln!("bibkit: --profile {}: not lenient or strict", shown(name));
+                return ExitCode::from(EXIT_TROUBLE);
+            }
+        },
+    };
+    let limits = match input_limits(args.config.as_deref()) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let units = match plan_units(&args.inputs, &[], args.config.as_deref(), "deduplicating") {
+        Ok(u) => u,
+        Err(code) => return code,
+    };
+    let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    for u in &units {
+        for b in &u.bibs {
+            if !paths.iter().any(|p| p == b || bibkit::io::same_file(p, b)) {
+                paths.push(b.clone());
+            }
+        }
+    }
+    // Every bibliography of the project, read as one.
+    let mut docs: Vec<(Arc<str>, Document)> = Vec::new();
+    for p in &paths {
+        match load_input(p, &limits, None, false) {
+            Ok(s) => docs.push((display_name(p), Document::parse(s.decoded.text))),
+            Err(()) => return ExitCode::from(EXIT_TROUBLE),
+        }
+    }
+    let refs: Vec<(Arc<str>, &Document)> = docs.iter().map(|(n, d)| (n.clone(), d)).collect();
+    let mut places: Vec<Place> = Vec::new();
+    let mut records: Vec<Record> = Vec::new();
+    let lines: Vec<bibkit::diagnostic::LineIndex> = docs
+        .iter()
+        .map(|(_, d)| bibkit::diagnostic::LineIndex::new(d.text()))
+        .collect();
+    for (b, i, e) in bibkit::rekey::entries(&refs) {
+        let (name, doc) = (&docs[b].0, &docs[b].1);
+        let start = doc.blocks()[i].span().start;
+        places.push(Place {
+            file: name.clone(),
+            line: lines[b].line_col(doc.text(), start).0,
+            key: doc.key(i).unwrap_or("").to_string(),
+        });
+        records.push(Record::from_entry(&e));
+    }
+    let comments: Vec<(String, String)> = docs
+        .iter()
+        .flat_map(|(_, d)| not_duplicate_comments(d.text()))
+        .collect();
+    let apart = |a: &str, b: &str| {
+        config.apart(a, b)
+            || comments.iter().any(|(x, y)| {
+                (x.eq_ignore_ascii_case(a) && y.eq_ignore_ascii_case(b))
+                    || (x.eq_ignore_ascii_case(b) && y.eq_ignore_ascii_case(a))
+            })
+    };
+    let mut out = std::io::stdout().lock();
+    if let [k1, k2] = args.explain.as_slice() {
+        let at = |k: &str| places.iter().position(|p| p.key.eq_ignore_ascii_case(k));
+        let (Some(i), Some(j)) = (at(k1), at(k2)) else {
+            eprintln!(
+                "bibkit: --explain: no entry `{}`",
+                shown(if at(k1).is_none() { k1 } else { k2 })
+            );
+            return ExitCode::from(EXIT_TROUBLE);
+        };
+        let v = compare(&records[i], &records[j], &profile);
+        let verdict = if apart(k1, k2) {
+            "not duplicates: marked `not-duplicate` (in bibkit.toml or a `% bibkit: not-duplicate` comment)".to_string()
+        } else if v.duplicate {
+            format!(
+                "duplicates (score {:.2} ≥ {:.2})",
+                v.score, profile.threshold
+            )
+        } else {
+            format!(
+                "not duplicates (score {:.2} < {:.2})",
+                v.score, profile.threshold
+            )
+        };
+        let reasons: Vec<String> = v.reasons.iter().map(|r| r.to_string()).collect();
+        let text = format!(
+            "`{}` ({}:{}) and `{}` ({}:{}): {verdict}\n  {}\n",
+            shown(&places[i].key),
+            shown(&places[i].file),
+            places[i].line,
+            shown(&places[j].key),
+            shown(&places[j].file),
+            places[j].line,
+            shown(&reasons.join("; "))
+        );
+        return match out.write_all(text.as_bytes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => write_failed(&e),
+        };
+    }
+    let groups = find(&records, &profile, |i, j| {
+        apart(&places[i].key, &places[j].key)
+    });
+    let written = match args.format {
+        DedupeFormat::Json => {
+            let list: Vec<serde_json::Value> = groups
+                .iter()
+                .map(|g| {
+                    serde_json::json!({
+                        "keys": g.members.iter().map(|&m| places[m].key.clone()).collect::<Vec<_>>(),
+                        "score": (g.score() * 1000.0).round() / 1000.0,
+                        "pairs": g.pairs.iter().map(|(a, b, v)| serde_json::json!({
+                            "a": places[*a].key,
+                            "b": places[*b].key,
+                            "score": (v.score * 1000.0).round() / 1000.0,
+                            "reasons": v.reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "[]".into());
+            s.push('\n');
+            out.write_all(s.as_bytes())
+        }
+        DedupeFormat::Human => {
+            let mut r = Ok(());
+            for g in &groups {
+                let first = &places[g.members[0]];
+                let mut text = format!(
+                    "{}:{}: {} look like one work (score {:.2})\n",
+                    shown(&first.file),
+                    first.line,
+                    g.members
+                        .iter()
+                        .map(|&m| format!("`{}`", shown(&places[m].key)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    g.score()
+                );
+                for (a, b, v) in &g.pairs {
+                    let reasons: Vec<String> = v.reasons.iter().map(|x| x.to_string()).collect();
+                    text.push_str(&format!(
+                        "  `{}` ({}:{}) ~ `{}` ({}:{}): {}\n",
+                        shown(&places[*a].key),
+                        shown(&places[*a].file),
+                        places[*a].line,
+                        shown(&places[*b].key),
+                        shown(&places[*b].file),
+                        places[*b].line,
+                        shown(&reasons.join("; "))
+                    ));
+                }
+                r = r.and_then(|()| out.write_all(text.as_bytes()));
+            }
+            r
+        }
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        return write_failed(&e);
+    }
+    let dupes: usize = groups.iter().map(|g| g.members.len() - 1).sum();
+    eprintln!(
+        "bibkit: {} group{} of duplicates ({} entr{} to merge) among {} entries",
+        groups.len(),
+        if groups.len() == 1 { "" } else { "s" },
+        dupes,
+        if dupes == 1 { "y" } else { "ies" },
+        records.len()
+    );
+    if groups.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FINDINGS)
+    }
+}

@@ -1,0 +1,881 @@
+//! Finding the entries that describe the same work, with the reasons.
+//!
+//! [`compare`] decides about two [`Record`]s (read from model entries with
+//! [`Record::from_entry`]), in order:
+//!
+//! 1. **Identifiers.** The same DOI (normalised: no resolver prefix, case folded), arXiv
+//!    id (with or without its version), PMID, ISBN (ISBN-10 and ISBN-13 are equal when
+//!    they name one book) or URL makes a duplicate; two different DOIs, arXiv ids or PMIDs
+//!    make two works.
+//! 2. **A score** from the fields: the titles (LaTeX decoded, case and accents folded,
+//!    punctuation dropped) by character trigrams, or by the words of the shorter one found
+//!    in the longer (a title with a subtitle, or one that swallowed its author list); the
+//!    author lists by family names, order-tolerant and tolerant of misspelt or truncated
+//!    lists; a year one apart or further apart lowers it; a title marked as an erratum,
+//!    reply or comment that the other is not lowers it; a short, generic title (`Editorial`,
+//!    `Keynote address`) needs the authors to agree.
+//!
+//! Every [`Verdict`] carries its score and its [`Reason`]s, for people (`same DOI`,
+//! `titles equal after normalisation`, `2 of 3 authors match`, `years differ by 1`).
+//! [`Profile::lenient`] (the default) and [`Profile::strict`] (systematic reviews:
+//! identifiers or near-identical records only) set the threshold. [`find`] groups the
+//! duplicates of a list of records, comparing only candidates that share a title word
+//! or a first author, so that its cost stays near-linear.
+//!
+//! ```
+//! use bibkit::dedupe::{compare, Profile, Record};
+//! use bibkit::edit::Document;
+//! let doc = Document::parse(
+//!     "@inproceedings{a, title = {Query Optimization by Predicate Move-Around},
+//!        author = {Inderpal Singh Mumick and Alon Y. Levy and Yehoshua Sagiv}, booktitle = {VLDB}, year = 1994}
+//!      @inproceedings{b, title = {Query optimization by predicate move-around},
+//!        author = {I. S. Mumick and A. Levy and Y. Sagiv}, booktitle = {Very Large Data Bases}, year = 1994}
+//!      @article{c, title = {Query Optimization by Predicate Move-Around}, author = {Mumick, I. S. and Levy, A.},
+//!        journal = {VLDB J.}, year = 1996}",
+//! );
+//! let r: Vec<Record> = doc.model().iter().map(|(_, e)| Record::from_entry(e)).collect();
+//! let same = compare(&r[0], &r[1], &Profile::lenient());
+//! assert!(same.duplicate);
+//! let reasons: Vec<String> = same.reasons.iter().map(|x| x.to_string()).collect();
+//! assert_eq!(reasons, ["titles equal after normalisation", "3 of 3 authors match"]);
+//! // The journal version two years later is another record.
+//! let later = compare(&r[0], &r[2], &Profile::lenient());
+//! assert!(!later.duplicate);
+//! assert!(later.reasons.iter().any(|x| x.to_string() == "years differ by 2"));
+//! ```
+
+use std::collections::HashMap;
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::model::{Entry, Name, Value};
+
+/// Words that carry no meaning for matching titles.
+const STOP: &[&str] = &[
+    "a", "an", "the", "on", "of", "in", "for", "to", "and", "or", "with", "by", "at", "from", "as",
+    "is", "are", "via",
+];
+
+/// Words that make a record about another one (an erratum of a paper is not the paper).
+const MARKERS: &[&str] = &[
+    "erratum",
+    "errata",
+    "corrigendum",
+    "retraction",
+    "retracted",
+    "reply",
+    "response",
+    "comment",
+    "comments",
+    "addendum",
+    "correction",
+];
+
+/// The `[dedupe]` table of `bibkit.toml`: the profile, its threshold, and pairs of keys
+/// that are never one work.
+///
+/// ```
+/// use bibkit::dedupe::DedupeConfig;
+/// let c = DedupeConfig::from_toml("[dedupe]\nprofile = \"strict\"\nthreshold = 0.9\nnot-duplicate = [[\"a\", \"b\"]]\n").unwrap();
+/// assert_eq!(c.profile().threshold, 0.9);
+/// assert!(c.apart("B", "a"));
+/// assert!(DedupeConfig::from_toml("[dedupe]\nprofile = \"eager\"\n").is_err());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DedupeConfig {
+    profile: Profile,
+    not_duplicate: Vec<(String, String)>,
+}
+
+impl DedupeConfig {
+    /// Reads the `[dedupe]` table (other tables are other commands').
+    ///
+    /// # Errors
+    /// The TOML error, an unknown key or profile, or a threshold outside 0–1.
+    pub fn from_toml(text: &str) -> Result<DedupeConfig, String> {
+        #[derive(Default, serde::Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+        struct Table {
+            profile: Option<String>,
+            threshold: Option<f64>,
+            #[serde(default)]
+            not_duplicate: Vec<(String, String)>,
+        }
+        #[derive(Default, serde::Deserialize)]
+        struct File {
+            dedupe: Option<Table>,
+            #[serde(flatten)]
+            _rest: std::collections::BTreeMap<String, toml::Value>,
+        }
+        let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        let t = file.dedupe.unwrap_or_default();
+        let mut profile = match t.profile.as_deref() {
+            None => Profile::lenient(),
+            Some(name) => Profile::named(name)
+                .ok_or_else(|| format!("[dedupe] profile `{name}`: not lenient or strict"))?,
+        };
+        if let Some(th) = t.threshold {
+            if !(0.0..=1.0).contains(&th) {
+                return Err(format!("[dedupe] threshold {th}: not between 0 and 1"));
+            }
+            profile.threshold = th;
+        }
+        Ok(DedupeConfig {
+            profile,
+            not_duplicate: t.not_duplicate,
+        })
+    }
+
+    /// The profile it sets.
+    pub fn profile(&self) -> Profile {
+        self.profile.clone()
+    }
+
+    /// Whether the configuration says `a` and `b` are two works (keys compared ignoring
+    /// case, in either order).
+    pub fn apart(&self, a: &str, b: &str) -> bool {
+        self.not_duplicate.iter().any(|(x, y)| {
+            (x.eq_ignore_ascii_case(a) && y.eq_ignore_ascii_case(b))
+                || (x.eq_ignore_ascii_case(b) && y.eq_ignore_ascii_case(a))
+        })
+    }
+}
+
+/// The pairs of keys a bibliography's `% bibkit: not-duplicate KEY1 KEY2 …` comments keep
+/// apart (every two keys of one comment).
+///
+/// ```
+/// let pairs = bibkit::dedupe::not_duplicate_comments("% bibkit: not-duplicate a b\n@misc{a}\n");
+/// assert_eq!(pairs, [("a".to_string(), "b".to_string())]);
+/// ```
+pub fn not_duplicate_comments(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line
+            .trim_start()
+            .strip_prefix('%')
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix("bibkit:"))
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix("not-duplicate"))
+        else {
+            continue;
+        };
+        let keys: Vec<&str> = rest
+            .split([' ', ',', '\t'])
+            .filter(|k| !k.is_empty())
+            .collect();
+        for (i, a) in keys.iter().enumerate() {
+            for b in &keys[i + 1..] {
+                out.push((a.to_string(), b.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// How eager [`compare`] is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// The score from which two records are one work.
+    pub threshold: f64,
+    /// How much of the score the title gives (the authors give the rest).
+    pub title_weight: f64,
+    /// What a year one apart takes off the score, and a year further apart.
+    pub year_one: f64,
+    /// See [`Profile::year_one`].
+    pub year_more: f64,
+}
+
+impl Profile {
+    /// For finding duplicates in a bibliography (`bibkit dedupe`, `check`): tuned on the
+    /// DBLP–ACM and DBLP–Scholar training pairs.
+    pub fn lenient() -> Profile {
+        Profile {
+            threshold: 0.75,
+            title_weight: 0.8,
+            year_one: 0.3,
+            year_more: 0.4,
+        }
+    }
+
+    /// For systematic reviews: identifiers, or records whose titles, authors and years
+    /// agree.
+    pub fn strict() -> Profile {
+        Profile {
+            threshold: 0.93,
+            ..Profile::lenient()
+        }
+    }
+
+    /// The profile a name gives (`lenient`, `strict`).
+    pub fn named(name: &str) -> Option<Profile> {
+        match name {
+            "lenient" => Some(Profile::lenient()),
+            "strict" => Some(Profile::strict()),
+            _ => None,
+        }
+    }
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile::lenient()
+    }
+}
+
+/// What [`compare`] reads of an entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    /// The title's words, folded.
+    words: Vec<String>,
+    /// The title's words but stop words.
+    content: Vec<String>,
+    /// The same, sorted, each once.
+    content_set: Vec<String>,
+    /// Character trigrams of the folded title, sorted, with counts.
+    grams: Vec<(u32, u16)>,
+    /// Family names of the authors (editors when there are none), folded to letters.
+    families: Vec<String>,
+    /// Their character bigrams, sorted.
+    family_grams: Vec<Vec<(char, char)>>,
+    year: Option<i64>,
+    doi: Option<String>,
+    arxiv: Option<String>,
+    pmid: Option<String>,
+    isbn: Option<String>,
+    url: Option<String>,
+}
+
+/// Lowercase letters and digits, accents dropped, as words.
+fn fold_words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in s.nfkd() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            cur.extend(c.to_lowercase());
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn trigrams(words: &[String]) -> Vec<(u32, u16)> {
+    let text: Vec<char> = format!(" {} ", words.join(" ")).chars().collect();
+    let mut counts: HashMap<u32, u16> = HashMap::new();
+    for w in text.windows(3) {
+        let h = (w[0] as u32).wrapping_mul(0x9E37_79B1)
+            ^ (w[1] as u32).wrapping_mul(0x85EB_CA77).rotate_left(11)
+            ^ (w[2] as u32).wrapping_mul(0xC2B2_AE3D).rotate_left(22);
+        *counts.entry(h).or_insert(0) += 1;
+    }
+    let mut v: Vec<(u32, u16)> = counts.into_iter().collect();
+    v.sort_unstable();
+    v
+}
+
+/// Dice similarity of two sorted gram lists.
+fn dice(a: &[(u32, u16)], b: &[(u32, u16)]) -> f64 {
+    let (total_a, total_b): (u32, u32) = (
+        a.iter().map(|x| x.1 as u32).sum(),
+        b.iter().map(|x| x.1 as u32).sum(),
+    );
+    if total_a == 0 || total_b == 0 {
+        return 0.0;
+    }
+    let (mut i, mut j, mut common) = (0, 0, 0u32);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += a[i].1.min(b[j].1) as u32;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    2.0 * common as f64 / (total_a + total_b) as f64
+}
+
+/// A word's character bigrams (with a space at each end), sorted.
+fn bigrams(s: &str) -> Vec<(char, char)> {
+    let c: Vec<char> = format!(" {s} ").chars().collect();
+    let mut v: Vec<(char, char)> = c.windows(2).map(|w| (w[0], w[1])).collect();
+    v.sort_unstable();
+    v
+}
+
+/// Dice similarity of two short words by their character bigrams (for misspelt names).
+fn name_similarity(x: &[(char, char)], y: &[(char, char)]) -> f64 {
+    let (mut i, mut j, mut common) = (0, 0, 0);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    2.0 * common as f64 / (x.len() + y.len()) as f64
+}
+
+fn plain(e: &Entry, field: &str) -> Option<String> {
+    e.get(field)
+        .map(Value::to_plain_string)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// A DOI without its resolver, lowercase.
+fn doi_key(s: &str) -> Option<String> {
+    let s = s.trim();
+    let lower = s.to_lowercase();
+    let at = lower.find("10.")?;
+    let d = lower[at..].trim_end_matches(['.', ',', ';']).to_string();
+    (d.len() > 3).then_some(d)
+}
+
+/// An arXiv id without its version (`2101.00001v2` → `2101.00001`; `hep-th/9901001`).
+fn arxiv_key(s: &str) -> Option<String> {
+    let s = s.trim().to_lowercase();
+    let s = s
+        .trim_start_matches("https://arxiv.org/abs/")
+        .trim_start_matches("http://arxiv.org/abs/")
+        .trim_start_matches("arxiv:");
+    let base = match s.rfind('v') {
+        Some(v) if v > 0 && s[v + 1..].bytes().all(|b| b.is_ascii_digit()) && v + 1 < s.len() => {
+            &s[..v]
+        }
+        _ => s,
+    };
+    (!base.is_empty()).then(|| base.to_string())
+}
+
+/// An ISBN as ISBN-13 digits (an ISBN-10 converted), when it is one.
+fn isbn_key(s: &str) -> Option<String> {
+    let d: String = s
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
+        .collect();
+    match d.len() {
+        13 => Some(d),
+        10 => {
+            let body = format!("978{}", &d[..9]);
+            let sum: u32 = body
+                .bytes()
+                .enumerate()
+                .map(|(i, b)| (b - b'0') as u32 * if i % 2 == 0 { 1 } else { 3 })
+                .sum();
+            Some(format!("{body}{}", (10 - sum % 10) % 10))
+        }
+        _ => None,
+    }
+}
+
+impl Record {
+    /// What [`compare`] reads of `e`.
+    pub fn from_entry(e: &Entry) -> Record {
+        let words = fold_words(&plain(e, "title").unwrap_or_default());
+        let content: Vec<String> = words
+            .iter()
+            .filter(|w| !STOP.contains(&w.as_str()))
+            .cloned()
+            .collect();
+        let families = ["author", "editor"]
+            .iter()
+            .filter_map(|f| e.names(f))
+            .map(|list| {
+                list.names
+                    .iter()
+                    .filter_map(|n| match n {
+                        Name::Person(p) => {
+                            let f = fold_words(&p.family).concat();
+                            (!f.is_empty()).then_some(f)
+                        }
+                        Name::Literal(s) => {
+                            let f = fold_words(s).concat();
+                            (!f.is_empty()).then_some(f)
+                        }
+                    })
+                    .collect::<Vec<String>>()
+            })
+            .find(|v| !v.is_empty())
+            .unwrap_or_default();
+        let year = e
+            .date_in("date")
+            .and_then(|d| d.start())
+            .map(|d| d.year)
+            .or_else(|| plain(e, "year").and_then(|y| y.parse().ok()));
+        let eprint_arxiv = plain(e, "eprinttype")
+            .is_some_and(|t| t.eq_ignore_ascii_case("arxiv"))
+            .then(|| plain(e, "eprint"))
+            .flatten();
+        let mut content_set = content.clone();
+        content_set.sort_unstable();
+        content_set.dedup();
+        Record {
+            content_set,
+            grams: trigrams(&words),
+            words,
+            content,
+            family_grams: families.iter().map(|f| bigrams(f)).collect(),
+            families,
+            year,
+            doi: plain(e, "doi").and_then(|d| doi_key(&d)),
+            arxiv: eprint_arxiv
+                .or_else(|| plain(e, "arxiv"))
+                .and_then(|a| arxiv_key(&a)),
+            pmid: plain(e, "pmid").filter(|p| p.bytes().all(|b| b.is_ascii_digit())),
+            isbn: plain(e, "isbn").and_then(|i| isbn_key(&i)),
+            url: plain(e, "url").map(|u| u.trim_end_matches('/').to_lowercase()),
+        }
+    }
+
+    /// The title's words without stop words (what [`find`] blocks on).
+    pub fn title_words(&self) -> &[String] {
+        &self.content
+    }
+
+    /// The first author's family name, folded.
+    pub fn first_family(&self) -> Option<&str> {
+        self.families.first().map(String::as_str)
+    }
+}
+
+/// Why [`compare`] decided as it did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// The same identifier (`DOI`, `arXiv id`, `PMID`, `ISBN`, `URL`).
+    SameIdentifier(&'static str),
+    /// Two different identifiers of one kind.
+    DifferentIdentifier(&'static str),
+    /// The titles are equal once folded.
+    TitlesEqual,
+    /// The titles are this alike (character trigrams, 0–1).
+    TitlesSimilar(f64),
+    /// The words of the shorter title are in the longer one (this share).
+    TitleContained(f64),
+    /// So many of the authors match (of the shorter list).
+    AuthorsMatch(usize, usize),
+    /// The years differ by this much.
+    YearsDiffer(i64),
+    /// One title says it is an erratum, a reply … and the other does not.
+    Marked(String),
+    /// A short title and no agreeing authors.
+    GenericTitle,
+    /// The titles have different numbers (`Part 1`, `Part 2`).
+    NumbersDiffer,
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::SameIdentifier(k) => write!(f, "same {k}"),
+            Reason::DifferentIdentifier(k) => write!(f, "different {k}s"),
+            Reason::TitlesEqual => f.write_str("titles equal after normalisation"),
+            Reason::TitlesSimilar(s) => write!(f, "titles {:.0} % alike", s * 100.0),
+            Reason::TitleContained(s) => write!(
+                f,
+                "{:.0} % of the shorter title's words are in the other",
+                s * 100.0
+            ),
+            Reason::AuthorsMatch(m, n) => write!(f, "{m} of {n} authors match"),
+            Reason::YearsDiffer(d) => write!(f, "years differ by {d}"),
+            Reason::Marked(w) => write!(f, "only one title is marked `{w}`"),
+            Reason::GenericTitle => f.write_str("a short title, and the authors do not agree"),
+            Reason::NumbersDiffer => f.write_str("the titles have different numbers"),
+        }
+    }
+}
+
+/// What [`compare`] decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Whether the two are one work.
+    pub duplicate: bool,
+    /// The score (1 for the same identifier, 0 for different ones).
+    pub score: f64,
+    /// Why, in the order weighed.
+    pub reasons: Vec<Reason>,
+}
+
+/// Authors matched one to one by family name (misspellings tolerated): (matched, the
+/// shorter list's length, the longer's).
+fn authors(a: &Record, b: &Record) -> Option<(usize, usize, usize)> {
+    if a.families.is_empty() || b.families.is_empty() {
+        return None;
+    }
+    let mut used = vec![false; b.families.len()];
+    let mut matched = 0;
+    for (x, xg) in a.families.iter().zip(&a.family_grams).take(64) {
+        let mut best: Option<(f64, usize)> = None;
+        for (j, (y, yg)) in b.families.iter().zip(&b.family_grams).enumerate().take(64) {
+            if used[j] {
+                continue;
+            }
+            let s = if x == y { 1.0 } else { name_similarity(xg, yg) };
+            if s > 0.55 && best.is_none_or(|(bs, _)| s > bs) {
+                best = Some((s, j));
+                if s == 1.0 {
+                    break;
+                }
+            }
+        }
+        if let Some((_, j)) = best {
+            used[j] = true;
+            matched += 1;
+        }
+    }
+    let (short, long) = (
+        a.families.len().min(b.families.len()),
+        a.families.len().max(b.families.len()),
+    );
+    Some((matched, short, long))
+}
+
+/// Decides whether `a` and `b` are one work; see the module docs.
+pub fn compare(a: &Record, b: &Record, profile: &Profile) -> Verdict {
+    judge(a, b, profile, true)
+}
+
+/// [`compare`]; without `full`, a pair whose titles are too far apart for any author
+/// agreement to make it a duplicate is decided without reading the authors.
+fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
+    let ids: [(&'static str, &Option<String>, &Option<String>, bool); 5] = [
+        ("DOI", &a.doi, &b.doi, true),
+        ("arXiv id", &a.arxiv, &b.arxiv, true),
+        ("PMID", &a.pmid, &b.pmid, true),
+        ("ISBN", &a.isbn, &b.isbn, false),
+        ("URL", &a.url, &b.url, false),
+    ];
+    for (kind, x, y, exclusive) in ids {
+        match (x, y) {
+            (Some(x), Some(y)) if x == y => {
+                return Verdict {
+                    duplicate: true,
+                    score: 1.0,
+                    reasons: vec![Reason::SameIdentifier(kind)],
+                };
+            }
+            (Some(_), Some(_)) if exclusive => {
+                return Verdict {
+                    duplicate: false,
+                    score: 0.0,
+                    reasons: vec![Reason::DifferentIdentifier(kind)],
+                };
+            }
+            _ => {}
+        }
+    }
+    let mut reasons = Vec::new();
+    let mut title = dice(&a.grams, &b.grams);
+    if a.words == b.words && !a.words.is_empty() {
+        title = 1.0;
+        reasons.push(Reason::TitlesEqual);
+    } else {
+        let contained = if a.content.len() >= 4 && b.content.len() >= 4 {
+            let (x, y) = (&a.content_set, &b.content_set);
+            let (mut i, mut j, mut common) = (0, 0, 0);
+            while i < x.len() && j < y.len() {
+                match x[i].cmp(&y[j]) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        common += 1;
+                        i += 1;
+                        j += 1;
+                    }
+                }
+            }
+            common as f64 / x.len().min(y.len()) as f64
+        } else {
+            0.0
+        };
+        if 0.9 * contained > title {
+            title = 0.9 * contained;
+            reasons.push(Reason::TitleContained(contained));
+        } else {
+            reasons.push(Reason::TitlesSimilar(title));
+        }
+    }
+    let mut score = title;
+    if !full && profile.title_weight * title + (1.0 - profile.title_weight) < profile.threshold {
+        return Verdict {
+            duplicate: false,
+            score: profile.title_weight * title,
+            reasons,
+        };
+    }
+    let au = authors(a, b);
+    let mut agree = 0.0;
+    if let Some((m, short, long)) = au {
+        agree = 0.7 * m as f64 / short as f64 + 0.3 * m as f64 / long as f64;
+        score = profile.title_weight * title + (1.0 - profile.title_weight) * agree;
+        reasons.push(Reason::AuthorsMatch(m, short));
+    }
+    if a.content.len().min(b.content.len()) < 4 && (au.is_none() || agree < 0.5) {
+        score -= 0.3;
+        reasons.push(Reason::GenericTitle);
+    }
+    if let (Some(x), Some(y)) = (a.year, b.year) {
+        let d = (x - y).abs();
+        if d > 0 {
+            score -= if d == 1 {
+                profile.year_one
+            } else {
+                profile.year_more
+            };
+            reasons.push(Reason::YearsDiffer(d));
+        }
+    }
+    // `Part 1` and `Part 2`, `… 2019` and `… 2020`: two works however alike the rest.
+    fn numbers(r: &Record) -> Vec<&str> {
+        let mut n: Vec<&str> = r
+            .words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
+            .collect();
+        n.sort_unstable();
+        n.dedup();
+        n
+    }
+    let (na, nb) = (numbers(a), numbers(b));
+    if !na.is_empty() && !nb.is_empty() && na != nb {
+        score -= 0.3;
+        reasons.push(Reason::NumbersDiffer);
+    }
+    let marked = |r: &Record| -> Vec<&'static str> {
+        MARKERS
+            .iter()
+            .copied()
+            .filter(|m| r.words.iter().any(|w| w == m))
+            .collect()
+    };
+    let (ma, mb) = (marked(a), marked(b));
+    if ma != mb {
+        let w = ma
+            .iter()
+            .chain(&mb)
+            .find(|w| !(ma.contains(w) && mb.contains(w)));
+        score -= 0.3;
+        reasons.push(Reason::Marked(w.map_or("", |w| w).to_string()));
+    }
+    let score = score.clamp(0.0, 1.0);
+    Verdict {
+        duplicate: score >= profile.threshold,
+        score,
+        reasons,
+    }
+}
+
+/// One group of duplicates found by [`find`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The records, by index, in order.
+    pub members: Vec<usize>,
+    /// The pairs that joined them (one per member but the first, not every pair): (earlier,
+    /// later, verdict).
+    pub pairs: Vec<(usize, usize, Verdict)>,
+}
+
+impl Group {
+    /// The lowest score of its pairs.
+    pub fn score(&self) -> f64 {
+        self.pairs.iter().map(|p| p.2.score).fold(1.0_f64, f64::min)
+    }
+}
+
+/// How many records one blocking word may gather before it is too common to block on.
+const BLOCK_CAP: usize = 64;
+
+/// The groups of duplicates among `records`: candidates share one of the two rarest
+/// words of their titles (of those another title has too), an identifier, or their first author's family name, and are
+/// compared once each; `keep_apart` says which pairs must never be joined (a "not a duplicate" memory).
+///
+/// ```
+/// use bibkit::dedupe::{find, Profile, Record};
+/// use bibkit::edit::Document;
+/// let doc = Document::parse("@misc{a, title = {Deep Graph Hashing}, author = {Li, Hua}, year = 2019}
+///   @misc{b, title = {Other Work}, author = {Roe, R.}, year = 2019}
+///   @misc{c, title = {Deep graph hashing}, author = {H. Li}, year = 2019}");
+/// let r: Vec<Record> = doc.model().iter().map(|(_, e)| Record::from_entry(e)).collect();
+/// let groups = find(&r, &Profile::lenient(), |_, _| false);
+/// assert_eq!(groups.len(), 1);
+/// assert_eq!(groups[0].members, [0, 2]);
+/// ```
+pub fn find(
+    records: &[Record],
+    profile: &Profile,
+    keep_apart: impl Fn(usize, usize) -> bool,
+) -> Vec<Group> {
+    // Document frequency of title words, to block on the rarest.
+    let mut df: crate::fxhash::FxHashMap<&str, usize> = Default::default();
+    for r in records {
+        for w in &r.content_set {
+            *df.entry(w.as_str()).or_insert(0) += 1;
+        }
+    }
+    // Blocks by (what, word): 0 a title word, 1 a first author, 2 an identifier.
+    let mut blocks: crate::fxhash::FxHashMap<(u8, &str), Vec<usize>> = Default::default();
+    for (i, r) in records.iter().enumerate() {
+        // A word no other title has pairs with nothing: the rarest of the others.
+        let mut words: Vec<&str> = r
+            .content_set
+            .iter()
+            .map(String::as_str)
+            .filter(|w| df.get(w).copied().unwrap_or(0) > 1)
+            .collect();
+        words.sort_unstable_by_key(|w| (df.get(w).copied().unwrap_or(0), *w));
+        for w in words.iter().take(2) {
+            blocks.entry((0, w)).or_default().push(i);
+        }
+        if let Some(f) = r.first_family() {
+            blocks.entry((1, f)).or_default().push(i);
+        }
+        for id in [&r.doi, &r.arxiv, &r.pmid, &r.isbn, &r.url]
+            .into_iter()
+            .flatten()
+        {
+            blocks.entry((2, id.as_str())).or_default().push(i);
+        }
+    }
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    for members in blocks.values() {
+        if members.len() < 2 {
+            continue;
+        }
+        // A word or a name that gathers too many records is compared among neighbours
+        // only (the records around each one in file order).
+        let window = if members.len() > BLOCK_CAP {
+            8
+        } else {
+            members.len()
+        };
+        for (k, &i) in members.iter().enumerate() {
+            for &j in members[k + 1..].iter().take(window) {
+                candidates.push((i, j));
+            }
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    // Union of the duplicate pairs, in order.
+    let mut parent: Vec<usize> = (0..records.len()).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    candidates.retain(|&(i, j)| !keep_apart(i, j));
+    // The pairs judged on all cores, a batch at a time; a pair already in one group is
+    // not judged (the pairs that joined it say why).
+    let mut found: Vec<(usize, usize, Verdict)> = Vec::new();
+    for batch in candidates.chunks(1 << 14) {
+        let todo: Vec<(usize, usize)> = batch
+            .iter()
+            .copied()
+            .filter(|&(i, j)| root(&mut parent, i) != root(&mut parent, j))
+            .collect();
+        let judged = |&(i, j): &(usize, usize)| {
+            let v = judge(&records[i], &records[j], profile, false);
+            v.duplicate.then_some((i, j, v))
+        };
+        #[cfg(feature = "parallel")]
+        let verdicts: Vec<(usize, usize, Verdict)> = {
+            use rayon::prelude::*;
+            todo.par_iter().filter_map(judged).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let verdicts: Vec<(usize, usize, Verdict)> = todo.iter().filter_map(judged).collect();
+        for (i, j, v) in verdicts {
+            let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+            if ri != rj {
+                parent[ri.max(rj)] = ri.min(rj);
+                found.push((i, j, v));
+            }
+        }
+    }
+    let mut groups: HashMap<usize, Group> = HashMap::new();
+    for (i, j, v) in found {
+        let r = root(&mut parent, i);
+        groups
+            .entry(r)
+            .or_insert_with(|| Group {
+                members: Vec::new(),
+                pairs: Vec::new(),
+            })
+            .pairs
+            .push((i, j, v));
+    }
+    let mut out: Vec<Group> = groups
+        .into_values()
+        .map(|mut g| {
+            let mut m: Vec<usize> = g.pairs.iter().flat_map(|p| [p.0, p.1]).collect();
+            m.sort_unstable();
+            m.dedup();
+            g.members = m;
+            g
+        })
+        .collect();
+    out.sort_by_key(|g| g.members[0]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(bib: &str) -> Record {
+        Record::from_entry(&crate::edit::Document::parse(bib).to_model(0).unwrap())
+    }
+
+    #[test]
+    fn identifiers_decide_first() {
+        let p = Profile::lenient();
+        let a = rec("@misc{a, title = {One}, doi = {https://doi.org/10.1000/ABC}}");
+        let b = rec("@misc{b, title = {Completely Different}, doi = {10.1000/abc}}");
+        assert_eq!(compare(&a, &b, &p).reasons, [Reason::SameIdentifier("DOI")]);
+        let c = rec("@misc{c, title = {One}, doi = {10.1000/xyz}}");
+        assert!(!compare(&a, &c, &p).duplicate);
+        let x = rec("@misc{x, title = {T}, eprinttype = {arxiv}, eprint = {2101.00001v2}}");
+        let y = rec("@misc{y, title = {U}, eprinttype = {arXiv}, eprint = {2101.00001}}");
+        assert!(compare(&x, &y, &p).duplicate);
+        let i10 = rec("@book{i, title = {A}, isbn = {0-201-13447-0}}");
+        let i13 = rec("@book{j, title = {B}, isbn = {978-0-201-13447-6}}");
+        assert_eq!(
+            compare(&i10, &i13, &p).reasons,
+            [Reason::SameIdentifier("ISBN")]
+        );
+    }
+
+    #[test]
+    fn errata_and_generic_titles_are_not_the_paper() {
+        let p = Profile::lenient();
+        let a = rec(
+            "@article{a, title = {A Database Model for Object Dynamics}, author = {Papazoglou, M. and Krämer, B.}, year = 1997}",
+        );
+        let b = rec(
+            "@article{b, title = {Erratum: A Database Model for Object Dynamics}, author = {Papazoglou, M. and Kraemer, B.}, year = 1997}",
+        );
+        let v = compare(&a, &b, &p);
+        assert!(!v.duplicate, "{v:?}");
+        assert!(v.reasons.contains(&Reason::Marked("erratum".into())));
+        let e1 = rec("@article{e, title = {Editorial}, author = {Snodgrass, R.}, year = 2001}");
+        let e2 = rec("@article{f, title = {Editorial}, author = {Ceri, S.}, year = 2001}");
+        assert!(!compare(&e1, &e2, &p).duplicate);
+    }
+}
