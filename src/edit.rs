@@ -465,6 +465,22 @@ impl Document {
         Some(self.blocks().get(i)?.fields.get(k)?.value)
     }
 
+    /// The bytes of field `k` of block `i`, from its name to the end of its value, and to
+    /// the end of the `,` after it when it has one.
+    ///
+    /// ```
+    /// let doc = bibkit::edit::Document::parse("@misc{a, year = 2000, note = {N}}");
+    /// let s = doc.field_extent(0, 0).unwrap();
+    /// assert_eq!(&doc.text()[s.start..s.end], "year = 2000,");
+    /// ```
+    pub fn field_extent(&self, i: usize, k: usize) -> Option<Span> {
+        let f = self.blocks().get(i)?.fields.get(k)?;
+        Some(Span::new(
+            f.name.start,
+            f.comma.map_or(f.value.end, |c| c.end),
+        ))
+    }
+
     /// The pieces of the value of field `k` of block `i`, in order (an empty list when
     /// there is no such field).
     ///

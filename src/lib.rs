@@ -220,6 +220,7 @@ pub mod interop;
 pub mod io;
 pub mod keys;
 pub mod latex;
+pub mod merge;
 pub mod model;
 pub mod name;
 pub mod project;

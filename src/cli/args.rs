@@ -63,6 +63,39 @@ pub(crate) enum Command {
     /// under `[dedupe] not-duplicate` in `bibkit.toml`, or named in a
     /// `% bibkit: not-duplicate KEY1 KEY2` comment, are never joined.
     Dedupe(DedupeArgs),
+    /// Compare two bibliographies by entry and field, ignoring layout and order.
+    ///
+    /// Prints the entries added, removed, re-keyed (the same fields under a new key) and
+    /// changed field by field; exit status 1 when they differ, as `diff`.
+    Diff(DiffArgs),
+    /// git's merge driver for `.bib` files: a three-way merge by entry and field.
+    ///
+    /// `bibkit merge-driver %O %A %B` writes the result to %A (atomically) and exits 0
+    /// when clean, 1 with conflicts, which are marked with git's markers inside the entry.
+    /// Set up with `*.bib merge=bibkit` in `.gitattributes` and
+    /// `git config merge.bibkit.driver "bibkit merge-driver %O %A %B"`.
+    MergeDriver(MergeDriverArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DiffArgs {
+    /// The old bibliography.
+    pub(crate) old: PathBuf,
+    /// The new bibliography.
+    pub(crate) new: PathBuf,
+    /// How to print the differences.
+    #[arg(long, value_enum, default_value_t = DedupeFormat::Human)]
+    pub(crate) format: DedupeFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct MergeDriverArgs {
+    /// The common ancestor (git's %O).
+    pub(crate) base: PathBuf,
+    /// Our version, where the result is written (git's %A).
+    pub(crate) ours: PathBuf,
+    /// Their version (git's %B).
+    pub(crate) theirs: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

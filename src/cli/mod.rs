@@ -6,6 +6,7 @@ mod check;
 pub(crate) mod common;
 mod convert;
 mod dedupe;
+mod diff;
 mod extract;
 mod fmt;
 mod rekey;
@@ -24,5 +25,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Rekey(args) => rekey::run_rekey(&args),
         Command::Rename(args) => rekey::run_rename(&args),
         Command::Dedupe(args) => dedupe::run(&args),
+        Command::Diff(args) => diff::run_diff(&args),
+        Command::MergeDriver(args) => diff::run_merge(&args),
     }
 }
