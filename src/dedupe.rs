@@ -879,3 +879,150 @@ mod tests {
         assert!(!compare(&e1, &e2, &p).duplicate);
     }
 }
+
+/// How [`merge_fields`] combines a group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Merge {
+    /// Fields to set on the kept entry: (name, raw value).
+    pub set: Vec<(String, String)>,
+    /// Its `ids` after the merge (its own aliases, the other keys and their aliases), or
+    /// `None` when it needs none.
+    pub ids: Option<String>,
+    /// For each member, the values it had that the merged entry does not (name, raw):
+    /// what merging it away would lose.
+    pub differing: Vec<Vec<(String, String)>>,
+}
+
+fn normal_value(raw: &str) -> String {
+    let t = raw.trim();
+    let inner = if t.len() >= 2
+        && (t.starts_with('{') && t.ends_with('}') || t.starts_with('"') && t.ends_with('"'))
+    {
+        &t[1..t.len() - 1]
+    } else {
+        t
+    };
+    inner
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Combines the fields of a group's members (key, fields as (lowercase name, raw value),
+/// in file order) into member `keep`, field by field: a field the kept entry lacks is
+/// taken from the first member that has it; the longest title wins; identifiers (DOI,
+/// URL, eprint, ISBN, ISSN, PMID …) and every other field keep the kept entry's value;
+/// the other keys (and their `ids`) become the kept entry's `ids`. What the others had
+/// and the merged entry does not is in [`Merge::differing`].
+///
+/// ```
+/// use bibkit::dedupe::merge_fields;
+/// let f = |v: &[(&str, &str)]| v.iter().map(|(n, r)| (n.to_string(), r.to_string())).collect::<Vec<_>>();
+/// let m = merge_fields(&[
+///     ("a".into(), f(&[("title", "{Graph Hashing}"), ("year", "2019")])),
+///     ("b".into(), f(&[("title", "{Graph Hashing: A Survey}"), ("doi", "{10.1/x}"), ("year", "2020")])),
+/// ], 0);
+/// assert_eq!(m.set, [("title".to_string(), "{Graph Hashing: A Survey}".to_string()), ("doi".to_string(), "{10.1/x}".to_string())]);
+/// assert_eq!(m.ids.as_deref(), Some("{b}"));
+/// assert_eq!(m.differing[1], [("year".to_string(), "2020".to_string())]);
+/// ```
+pub fn merge_fields(members: &[(String, Vec<(String, String)>)], keep: usize) -> Merge {
+    let kept = &members[keep].1;
+    let get = |fields: &[(String, String)], name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.clone())
+    };
+    // The merged value of every field, in the order they first appear (kept first).
+    let mut order: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
+    for (_, fields) in members {
+        for (n, _) in fields {
+            if !order.contains(&n.as_str()) {
+                order.push(n);
+            }
+        }
+    }
+    let mut merged: Vec<(String, String)> = Vec::new();
+    let mut set = Vec::new();
+    for name in order {
+        if name == "ids" {
+            continue;
+        }
+        let mine = get(kept, name);
+        let value = match (&mine, name) {
+            (Some(v), "title") => {
+                // The longest title (the one with its subtitle).
+                let mut best = v.clone();
+                for (_, fields) in members {
+                    if let Some(t) = get(fields, "title") {
+                        if normal_value(&t).len() > normal_value(&best).len() {
+                            best = t;
+                        }
+                    }
+                }
+                best
+            }
+            (Some(v), _) => v.clone(),
+            (None, _) => members
+                .iter()
+                .find_map(|(_, fields)| get(fields, name))
+                .unwrap_or_default(),
+        };
+        if mine.as_ref() != Some(&value) {
+            set.push((name.to_string(), value.clone()));
+        }
+        merged.push((name.to_string(), value));
+    }
+    let mut ids: Vec<String> = get(kept, "ids")
+        .map(|r| {
+            crate::extract::linked_keys(&r, true)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    for (i, (key, fields)) in members.iter().enumerate() {
+        if i == keep {
+            continue;
+        }
+        let mut more = vec![key.clone()];
+        if let Some(r) = get(fields, "ids") {
+            more.extend(
+                crate::extract::linked_keys(&r, true)
+                    .into_iter()
+                    .map(str::to_string),
+            );
+        }
+        for k in more {
+            if !k.is_empty()
+                && !k.eq_ignore_ascii_case(&members[keep].0)
+                && !ids.iter().any(|x| x.eq_ignore_ascii_case(&k))
+            {
+                ids.push(k);
+            }
+        }
+    }
+    let differing = members
+        .iter()
+        .map(|(_, fields)| {
+            fields
+                .iter()
+                .filter(|(n, _)| n != "ids")
+                .filter(|(n, r)| {
+                    merged
+                        .iter()
+                        .find(|(m, _)| m == n)
+                        .is_none_or(|(_, v)| normal_value(v) != normal_value(r))
+                })
+                .cloned()
+                .collect()
+        })
+        .collect();
+    Merge {
+        set,
+        ids: (!ids.is_empty()).then(|| format!("{{{}}}", ids.join(", "))),
+        differing,
+    }
+}

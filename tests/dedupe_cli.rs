@@ -75,3 +75,75 @@ fn json_groups_keep_file_order() {
     assert_eq!(groups[0]["pairs"][0]["reasons"][0], "same DOI");
     assert!(groups[4]["score"].as_f64().unwrap() < 1.0);
 }
+
+#[test]
+fn merge_keeps_one_entry_per_group_and_rewrites_citations() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for f in ["refs.bib", "bibkit.toml"] {
+        std::fs::copy(fixture().join(f), d.join(f)).unwrap();
+    }
+    std::fs::write(
+        d.join("paper.tex"),
+        "\\documentclass{article}\\begin{document}\\cite{doi-b,subtitle-b} and \\cite{paper}\\bibliography{refs}\\end{document}\n",
+    )
+    .unwrap();
+    let (diff, _, code) = bibkit(d, &["dedupe", "--merge", "--rewrite", "--diff"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("merge_diff", diff);
+    let before = std::fs::read_to_string(d.join("refs.bib")).unwrap();
+    let (_, err, code) = bibkit(d, &["dedupe", "--merge", "--rewrite", "--write"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("changed 5 entries merged into 5 and 2 citations in 2 files"),
+        "{err}"
+    );
+    let after = std::fs::read_to_string(d.join("refs.bib")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(d.join("paper.tex")).unwrap(),
+        "\\documentclass{article}\\begin{document}\\cite{doi-a,subtitle-a} and \\cite{paper}\\bibliography{refs}\\end{document}\n"
+    );
+    // Entries outside the groups are byte for byte as they were.
+    for key in [
+        "two-dois-a",
+        "journal-version",
+        "erratum",
+        "editorial-b",
+        "kept-b",
+        "toml-b",
+    ] {
+        let block = |t: &str| {
+            let at = t.find(&format!("{{{key},")).unwrap();
+            let end = at + t[at..].find("\n}\n").unwrap();
+            t[at..end].to_string()
+        };
+        assert_eq!(block(&before), block(&after), "{key}");
+    }
+    // Nothing left to merge, and the file still reads whole.
+    let (_, err, code) = bibkit(d, &["dedupe"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(bibkit::edit::Document::parse(after.as_str()).errors(), 0);
+    // `--unsafe` drops the merged-away entries' differing values too.
+    let dir2 = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture().join("refs.bib"), dir2.path().join("refs.bib")).unwrap();
+    let (_, err, code) = bibkit(
+        dir2.path(),
+        &[
+            "dedupe",
+            "refs.bib",
+            "--merge",
+            "--unsafe",
+            "--keep",
+            "most-fields",
+            "--write",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let unsafe_text = std::fs::read_to_string(dir2.path().join("refs.bib")).unwrap();
+    assert!(!unsafe_text.contains("was merged into"));
+    assert!(
+        unsafe_text.contains("ids        = {arxiv-v1}")
+            || unsafe_text.contains("ids        = {arxiv-v3}"),
+        "{unsafe_text}"
+    );
+}

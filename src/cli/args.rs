@@ -112,9 +112,28 @@ pub(crate) struct DedupeArgs {
     /// Explain the decision about two entries, and exit.
     #[arg(long, num_args = 2, value_names = ["KEY1", "KEY2"])]
     pub(crate) explain: Vec<String>,
-    /// The configuration file (default: `bibkit.toml` in the current directory, if any).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) config: Option<PathBuf>,
+    /// Merge each group into one entry: fields missing from it are taken from the others,
+    /// the longest title wins, the other keys become its `ids`; an entry merged away is
+    /// left as a comment with the values that differed (see `--unsafe`).
+    #[arg(long)]
+    pub(crate) merge: bool,
+    /// Which entry of a group stays: the first in file order, or the one with the most
+    /// fields.
+    #[arg(long, value_enum, default_value_t = KeepArg::First)]
+    pub(crate) keep: KeepArg,
+    /// With `--merge`: drop the entries merged away, values that differed too.
+    #[arg(long = "unsafe")]
+    pub(crate) drop_conflicts: bool,
+    #[command(flatten)]
+    pub(crate) out: WriteArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KeepArg {
+    /// The first in file order.
+    First,
+    /// The one with the most fields.
+    MostFields,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

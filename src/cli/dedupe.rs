@@ -19,11 +19,14 @@ struct Place {
     file: Arc<str>,
     line: u32,
     key: String,
+    /// Its bibliography and block.
+    bib: usize,
+    block: usize,
 }
 
 pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
     let config = match load_config(
-        args.config.as_deref(),
+        args.out.config.as_deref(),
         DedupeConfig::from_toml,
         DedupeConfig::default,
     ) {
@@ -40,28 +43,51 @@ pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
             }
         },
     };
-    let limits = match input_limits(args.config.as_deref()) {
+    let limits = match input_limits(args.out.config.as_deref()) {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let units = match plan_units(&args.inputs, &[], args.config.as_deref(), "deduplicating") {
+    let units = match plan_units(
+        &args.inputs,
+        &[],
+        args.out.config.as_deref(),
+        "deduplicating",
+    ) {
         Ok(u) => u,
         Err(code) => return code,
     };
-    let mut paths: Vec<std::path::PathBuf> = Vec::new();
-    for u in &units {
-        for b in &u.bibs {
-            if !paths.iter().any(|p| p == b || bibkit::io::same_file(p, b)) {
-                paths.push(b.clone());
+    // With `--merge`, the files are read to be rewritten (whole, or not at all).
+    let project = if args.merge {
+        match super::rekey::read_project(&args.inputs, &args.out) {
+            Ok(p) => Some(p),
+            Err(code) => return code,
+        }
+    } else {
+        None
+    };
+    let mut docs: Vec<(Arc<str>, Document)> = Vec::new();
+    match &project {
+        Some(p) => {
+            for b in &p.bibs {
+                docs.push((b.name.clone(), b.doc.clone()));
             }
         }
-    }
-    // Every bibliography of the project, read as one.
-    let mut docs: Vec<(Arc<str>, Document)> = Vec::new();
-    for p in &paths {
-        match load_input(p, &limits, None, false) {
-            Ok(s) => docs.push((display_name(p), Document::parse(s.decoded.text))),
-            Err(()) => return ExitCode::from(EXIT_TROUBLE),
+        None => {
+            let mut paths: Vec<std::path::PathBuf> = Vec::new();
+            for u in &units {
+                for b in &u.bibs {
+                    if !paths.iter().any(|p| p == b || bibkit::io::same_file(p, b)) {
+                        paths.push(b.clone());
+                    }
+                }
+            }
+            // Every bibliography of the project, read as one.
+            for p in &paths {
+                match load_input(p, &limits, None, false) {
+                    Ok(s) => docs.push((display_name(p), Document::parse(s.decoded.text))),
+                    Err(()) => return ExitCode::from(EXIT_TROUBLE),
+                }
+            }
         }
     }
     let refs: Vec<(Arc<str>, &Document)> = docs.iter().map(|(n, d)| (n.clone(), d)).collect();
@@ -78,6 +104,8 @@ pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
             file: name.clone(),
             line: lines[b].line_col(doc.text(), start).0,
             key: doc.key(i).unwrap_or("").to_string(),
+            bib: b,
+            block: i,
         });
         records.push(Record::from_entry(&e));
     }
@@ -135,6 +163,9 @@ pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
     let groups = find(&records, &profile, |i, j| {
         apart(&places[i].key, &places[j].key)
     });
+    if let Some(project) = &project {
+        return merge(project, &docs, &places, &groups, args);
+    }
     let written = match args.format {
         DedupeFormat::Json => {
             let list: Vec<serde_json::Value> = groups
@@ -206,4 +237,114 @@ pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
     } else {
         ExitCode::from(EXIT_FINDINGS)
     }
+}
+
+/// `--merge`: each group becomes its kept entry, with the fields of the others; the
+/// others become comments with what differed (or go, with `--unsafe`), and with
+/// `--rewrite` their citations cite the kept key.
+fn merge(
+    project: &super::rekey::Project,
+    docs: &[(Arc<str>, Document)],
+    places: &[Place],
+    groups: &[bibkit::dedupe::Group],
+    args: &DedupeArgs,
+) -> ExitCode {
+    use bibkit::edit::{Change, Value};
+    // Per bibliography: the fields to set on kept entries, and the blocks merged away with
+    // what replaces them.
+    let mut sets: Vec<Vec<(usize, String, String)>> = vec![Vec::new(); docs.len()];
+    let mut gone: Vec<Vec<(usize, String)>> = vec![Vec::new(); docs.len()];
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
+    for g in groups {
+        let members: Vec<(String, Vec<(String, String)>)> = g
+            .members
+            .iter()
+            .map(|&m| {
+                let p = &places[m];
+                let doc = &docs[p.bib].1;
+                let fields = (0..doc.blocks()[p.block].field_count())
+                    .filter_map(|k| doc.field(p.block, k))
+                    .map(|(n, r)| (n.to_ascii_lowercase(), r.to_string()))
+                    .collect();
+                (p.key.clone(), fields)
+            })
+            .collect();
+        let keep = match args.keep {
+            super::args::KeepArg::First => 0,
+            super::args::KeepArg::MostFields => {
+                let most = members.iter().map(|m| m.1.len()).max().unwrap_or(0);
+                members.iter().position(|m| m.1.len() == most).unwrap_or(0)
+            }
+        };
+        let plan = bibkit::dedupe::merge_fields(&members, keep);
+        let kept = &places[g.members[keep]];
+        for (name, value) in &plan.set {
+            sets[kept.bib].push((kept.block, name.clone(), value.clone()));
+        }
+        if let Some(ids) = &plan.ids {
+            sets[kept.bib].push((kept.block, "ids".into(), ids.clone()));
+        }
+        let mut merged_away = Vec::new();
+        for (n, &m) in g.members.iter().enumerate() {
+            if n == keep {
+                continue;
+            }
+            let p = &places[m];
+            merged_away.push(format!("`{}`", shown(&p.key)));
+            pairs.push((p.key.clone(), kept.key.clone()));
+            let lost = &plan.differing[n];
+            let text = if lost.is_empty() || args.drop_conflicts {
+                String::new()
+            } else {
+                let mut t = format!(
+                    "% bibkit: `{}` was merged into `{}`; its values that differed:",
+                    p.key, kept.key
+                );
+                for (name, raw) in lost {
+                    t.push_str(&format!("\n%   {name} = {}", raw.replace('\n', " ")));
+                }
+                t
+            };
+            gone[p.bib].push((p.block, text));
+        }
+        lines.push(format!(
+            "{} <- {}",
+            shown(&kept.key),
+            merged_away.join(", ")
+        ));
+    }
+    let map = bibkit::rekey::Map::from_pairs(pairs);
+    let edit = |b: usize, doc: &mut Document| -> Result<(), bibkit::edit::EditError> {
+        let mut batch = doc.batch();
+        for (block, name, value) in &sets[b] {
+            batch.set_field(*block, name, Value::raw(value.clone()))?;
+        }
+        batch.apply()?;
+        // The entries merged away: a comment in their place, or nothing.
+        let spans: Vec<bibkit::model::Span> = gone[b]
+            .iter()
+            .map(|(block, _)| doc.blocks()[*block].span())
+            .collect();
+        let mut batch = doc.batch();
+        for ((block, text), s) in gone[b].iter().zip(spans) {
+            if text.is_empty() {
+                batch.remove_block(*block)?;
+            } else {
+                batch.replace(Change {
+                    range: s.start..s.end,
+                    text: text.clone(),
+                })?;
+            }
+        }
+        batch.apply()?;
+        Ok(())
+    };
+    let merged: usize = groups.iter().map(|g| g.members.len() - 1).sum();
+    let what = format!(
+        "{merged} entr{} merged into {}",
+        if merged == 1 { "y" } else { "ies" },
+        groups.len()
+    );
+    super::rekey::apply_project(project, &edit, &map, &args.out, &what, &lines)
 }

@@ -17,18 +17,18 @@ use super::common::{EXIT_TROUBLE, display_name, input_limits, load_config, shown
 
 /// What a project is made of, for re-keying: its bibliographies (read, in order) and
 /// its documents.
-struct Project {
-    bibs: Vec<Bib>,
+pub(super) struct Project {
+    pub(super) bibs: Vec<Bib>,
     docs: Vec<Doc>,
 }
 
-struct Bib {
-    name: Arc<str>,
+pub(super) struct Bib {
+    pub(super) name: Arc<str>,
     snapshot: Snapshot,
-    doc: Document,
+    pub(super) doc: Document,
 }
 
-struct Doc {
+pub(super) struct Doc {
     name: Arc<str>,
     path: PathBuf,
     kind: Kind,
@@ -114,7 +114,7 @@ pub(crate) fn run_rename(args: &RenameArgs) -> ExitCode {
 }
 
 /// The bibliographies and documents of the inputs (as `bibkit check` finds them).
-fn read_project(inputs: &[PathBuf], out: &WriteArgs) -> Result<Project, ExitCode> {
+pub(super) fn read_project(inputs: &[PathBuf], out: &WriteArgs) -> Result<Project, ExitCode> {
     let limits = input_limits(out.config.as_deref())?;
     let units = plan_units(inputs, &[], out.config.as_deref(), "re-keying")?;
     let mut bib_paths: Vec<PathBuf> = Vec::new();
@@ -276,10 +276,54 @@ fn finish(
     map_out: Option<&PathBuf>,
 ) -> ExitCode {
     let map = Map::from_renames(renames);
+    if let Some(path) = map_out {
+        let object: serde_json::Map<String, serde_json::Value> = map
+            .pairs()
+            .iter()
+            .map(|(o, n)| (o.clone(), serde_json::Value::String(n.clone())))
+            .collect();
+        let mut json = serde_json::to_string_pretty(&serde_json::Value::Object(object))
+            .unwrap_or_else(|_| "{}".into());
+        json.push('\n');
+        if let Err(e) = bibkit::io::write_file(path, |w| w.write_all(json.as_bytes())) {
+            eprintln!("bibkit: {}", shown(&e.to_string()));
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+    }
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let lines: Vec<String> = renames
+        .iter()
+        .map(|r| {
+            let old = if r.old.is_empty() { "(no key)" } else { &r.old };
+            format!("{} -> {}", shown(old), shown(&r.new))
+        })
+        .collect();
+    apply_project(
+        project,
+        &|b, doc| rewrite_bib(doc, b, renames, &map, out.keep_alias).map(|_| ()),
+        &map,
+        out,
+        &plural(renames.len(), "key"),
+        &lines,
+    )
+}
+
+/// Edits the project's bibliographies with `edit_bib` (bibliography index, document)
+/// and, with `--rewrite`, the citations of its documents by `map`; then prints `lines`
+/// (without `--diff` or `--write`), the diffs, or writes every changed file together.
+/// `what` says what changes (`3 keys`).
+pub(super) fn apply_project(
+    project: &Project,
+    edit_bib: &dyn Fn(usize, &mut Document) -> Result<(), bibkit::edit::EditError>,
+    map: &Map,
+    out: &WriteArgs,
+    what: &str,
+    lines: &[String],
+) -> ExitCode {
     let mut changed: Vec<Changed> = Vec::new();
     for (b, bib) in project.bibs.iter().enumerate() {
         let mut doc = bib.doc.clone();
-        if let Err(e) = rewrite_bib(&mut doc, b, renames, &map, out.keep_alias) {
+        if let Err(e) = edit_bib(b, &mut doc) {
             eprintln!("bibkit: {}: {}", shown(&bib.name), shown(&e.to_string()));
             return ExitCode::from(EXIT_TROUBLE);
         }
@@ -297,7 +341,7 @@ fn finish(
             Ok(s) if s.bytes() == bib.snapshot.bytes() => s,
             _ => {
                 eprintln!(
-                    "bibkit: {}: changed while it was read; nothing is renamed",
+                    "bibkit: {}: changed while it was read; nothing is changed",
                     shown(&bib.name)
                 );
                 return ExitCode::from(EXIT_TROUBLE);
@@ -333,7 +377,7 @@ fn finish(
             };
             // Scanned again in the bytes that are replaced.
             let scan = bibkit::check::cited::scan(text, d.kind, Some(d.name.clone()));
-            let (new, edits) = bibkit::rekey::rewrite_citations(text, &scan, d.kind, &map);
+            let (new, edits) = bibkit::rekey::rewrite_citations(text, &scan, d.kind, map);
             if edits.is_empty() {
                 continue;
             }
@@ -347,24 +391,9 @@ fn finish(
             });
         }
     }
-    if let Some(path) = map_out {
-        let object: serde_json::Map<String, serde_json::Value> = map
-            .pairs()
-            .iter()
-            .map(|(o, n)| (o.clone(), serde_json::Value::String(n.clone())))
-            .collect();
-        let mut json = serde_json::to_string_pretty(&serde_json::Value::Object(object))
-            .unwrap_or_else(|_| "{}".into());
-        json.push('\n');
-        if let Err(e) = bibkit::io::write_file(path, |w| w.write_all(json.as_bytes())) {
-            eprintln!("bibkit: {}", shown(&e.to_string()));
-            return ExitCode::from(EXIT_TROUBLE);
-        }
-    }
     let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let summary = format!(
-        "{}{} in {}",
-        plural(renames.len(), "key"),
+        "{what}{} in {}",
         if out.rewrite {
             format!(" and {}", plural(citations, "citation"))
         } else {
@@ -395,9 +424,8 @@ fn finish(
         return ExitCode::SUCCESS;
     }
     let mut o = std::io::stdout().lock();
-    for r in renames {
-        let old = if r.old.is_empty() { "(no key)" } else { &r.old };
-        if let Err(e) = writeln!(o, "{} -> {}", shown(old), shown(&r.new)) {
+    for l in lines {
+        if let Err(e) = writeln!(o, "{l}") {
             return write_failed(&e);
         }
     }
