@@ -1072,17 +1072,51 @@ impl Batch<'_> {
         }
     }
 
-    /// Removes block `i` with the line break after it.
+    /// Removes block `i` with the line break after it, and one blank line beside it, so
+    /// that the blocks around it stay as far apart as they were from it.
+    ///
+    /// ```
+    /// use bibkit::edit::Document;
+    /// let mut doc = Document::parse("@misc{a}\n\n@misc{b}\n\n@misc{c}\n");
+    /// let mut batch = doc.batch();
+    /// batch.remove_block(1)?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "@misc{a}\n\n@misc{c}\n");
+    /// let mut batch = doc.batch();
+    /// batch.remove_block(1)?;
+    /// batch.apply()?;
+    /// assert_eq!(doc.text(), "@misc{a}\n");
+    /// # Ok::<(), bibkit::edit::EditError>(())
+    /// ```
     pub fn remove_block(&mut self, i: usize) -> Result<(), EditError> {
         let b = self.block(i)?;
         let text = &self.doc.text;
+        let line_break = |at: usize| -> usize {
+            if text[at..].starts_with("\r\n") {
+                2
+            } else if text[at..].starts_with(['\n', '\r']) {
+                1
+            } else {
+                0
+            }
+        };
+        let mut start = b.span.start;
         let mut end = b.span.end;
-        if text[end..].starts_with("\r\n") {
-            end += 2;
-        } else if text[end..].starts_with(['\n', '\r']) {
-            end += 1;
+        end += line_break(end);
+        let blank_after = line_break(end);
+        if blank_after > 0 {
+            // The blank line after it goes with it.
+            end += blank_after;
+        } else if end == text.len() {
+            // The last block: the blank line before it goes.
+            let before = &text[..start];
+            if before.ends_with("\r\n\r\n") {
+                start -= 2;
+            } else if before.ends_with("\n\n") {
+                start -= 1;
+            }
         }
-        let r = b.span.start..end;
+        let r = start..end;
         self.push(r, String::new())
     }
 

@@ -213,7 +213,8 @@ pub fn diff(old: &Document, new: &Document) -> Diff {
         .filter(|e| !ok.contains_key(&e.key.to_lowercase()))
         .collect();
     for r in removed {
-        match added.iter().position(|a| a.same(r)) {
+        // An entry with no fields says nothing to recognise it by.
+        match added.iter().position(|a| !r.fields.is_empty() && a.same(r)) {
             Some(p) => {
                 d.rekeyed.push((r.key.clone(), added[p].key.clone()));
                 added.remove(p);
