@@ -4,16 +4,19 @@
 //! [`Record::from_entry`]), in order:
 //!
 //! 1. **Identifiers.** The same DOI (normalised: no resolver prefix, case folded), arXiv
-//!    id (with or without its version), PMID, ISBN (ISBN-10 and ISBN-13 are equal when
-//!    they name one book) or URL makes a duplicate; two different DOIs, arXiv ids or PMIDs
-//!    make two works.
+//!    id (with or without its version), PMID, or — for two whole books — ISBN (ISBN-10 and
+//!    ISBN-13 are equal when they name one book) makes a duplicate; two different DOIs,
+//!    arXiv ids or PMIDs make two works. The same URL only adds to the score (the articles
+//!    of one issue often share its address).
 //! 2. **A score** from the fields: the titles (LaTeX decoded, case and accents folded,
 //!    punctuation dropped) by character trigrams, or by the words of the shorter one found
 //!    in the longer (a title with a subtitle, or one that swallowed its author list); the
 //!    author lists by family names, order-tolerant and tolerant of misspelt or truncated
 //!    lists; a year one apart or further apart lowers it; a title marked as an erratum,
-//!    reply or comment that the other is not lowers it; a short, generic title (`Editorial`,
-//!    `Keynote address`) needs the authors to agree.
+//!    reply or comment that the other is not lowers it, and so do titles with different
+//!    numbers (`Part 1`, `Part 2`) and different `volume`, `number`, `pages`, `edition`,
+//!    `chapter` or `part` fields; a short, generic title (`Editorial`, `Keynote address`)
+//!    needs the authors to agree.
 //!
 //! Every [`Verdict`] carries its score and its [`Reason`]s, for people (`same DOI`,
 //! `titles equal after normalisation`, `2 of 3 authors match`, `years differ by 1`).
@@ -174,6 +177,11 @@ pub fn not_duplicate_comments(text: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The fields whose values tell parts of one work apart (volume 1 and volume 2).
+const NUMBER_FIELDS: [&str; 7] = [
+    "volume", "number", "issue", "pages", "edition", "chapter", "part",
+];
+
 /// How eager [`compare`] is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
@@ -227,12 +235,16 @@ impl Default for Profile {
 /// What [`compare`] reads of an entry.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Record {
-    /// The title's words, folded.
-    words: Vec<String>,
-    /// The title's words but stop words.
-    content: Vec<String>,
-    /// The same, sorted, each once.
+    /// A hash of the title's words, folded (equal titles, once folded, have equal ones).
+    title_hash: u64,
+    /// Whether the title has words at all, and how many that are not stop words.
+    has_title: bool,
+    content_count: u32,
+    /// The title's words but stop words, sorted, each once.
     content_set: Vec<String>,
+    /// The title's markers (`erratum`, `reply` …) and numbers, sorted, each once.
+    markers: Vec<&'static str>,
+    title_numbers: Vec<String>,
     /// Character trigrams of the folded title, sorted, with counts.
     grams: Vec<(u32, u16)>,
     /// Family names of the authors (editors when there are none), folded to letters.
@@ -240,11 +252,18 @@ pub struct Record {
     /// Their character bigrams, sorted.
     family_grams: Vec<Vec<(char, char)>>,
     year: Option<i64>,
+    /// `volume`, `number`, `issue`, `pages`, `edition`, `chapter`, `part`, as written
+    /// (white space folded).
+    numbers: Vec<(&'static str, String)>,
     doi: Option<String>,
     arxiv: Option<String>,
     pmid: Option<String>,
     isbn: Option<String>,
     url: Option<String>,
+    /// Whether the entry is a whole book (its ISBN is its own, not its book's).
+    whole_book: bool,
+    /// Whether it is a part of something (an article, a chapter, a paper in proceedings).
+    part: bool,
 }
 
 /// Lowercase letters and digits, accents dropped, as words.
@@ -268,16 +287,31 @@ fn fold_words(s: &str) -> Vec<String> {
 }
 
 fn trigrams(words: &[String]) -> Vec<(u32, u16)> {
-    let text: Vec<char> = format!(" {} ", words.join(" ")).chars().collect();
-    let mut counts: HashMap<u32, u16> = HashMap::new();
-    for w in text.windows(3) {
-        let h = (w[0] as u32).wrapping_mul(0x9E37_79B1)
-            ^ (w[1] as u32).wrapping_mul(0x85EB_CA77).rotate_left(11)
-            ^ (w[2] as u32).wrapping_mul(0xC2B2_AE3D).rotate_left(22);
-        *counts.entry(h).or_insert(0) += 1;
+    let mut text: Vec<char> = vec![' '];
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            text.push(' ');
+        }
+        text.extend(w.chars());
     }
-    let mut v: Vec<(u32, u16)> = counts.into_iter().collect();
-    v.sort_unstable();
+    text.push(' ');
+    let mut hashes: Vec<u32> = text
+        .windows(3)
+        .map(|w| {
+            (w[0] as u32).wrapping_mul(0x9E37_79B1)
+                ^ (w[1] as u32).wrapping_mul(0x85EB_CA77).rotate_left(11)
+                ^ (w[2] as u32).wrapping_mul(0xC2B2_AE3D).rotate_left(22)
+        })
+        .collect();
+    hashes.sort_unstable();
+    let mut v: Vec<(u32, u16)> = Vec::with_capacity(hashes.len());
+    for h in hashes {
+        match v.last_mut() {
+            Some((last, n)) if *last == h => *n = n.saturating_add(1),
+            _ => v.push((h, 1)),
+        }
+    }
+    v.shrink_to_fit();
     v
 }
 
@@ -392,6 +426,22 @@ impl Record {
             .filter(|w| !STOP.contains(&w.as_str()))
             .cloned()
             .collect();
+        let markers: Vec<&'static str> = MARKERS
+            .iter()
+            .copied()
+            .filter(|m| words.iter().any(|w| w == m))
+            .collect();
+        let mut title_numbers: Vec<String> = words
+            .iter()
+            .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
+            .cloned()
+            .collect();
+        title_numbers.sort_unstable();
+        title_numbers.dedup();
+        let title_hash = {
+            use std::hash::{BuildHasher, BuildHasherDefault};
+            BuildHasherDefault::<crate::fxhash::FxHasher>::default().hash_one(&words)
+        };
         let families = ["author", "editor"]
             .iter()
             .filter_map(|f| e.names(f))
@@ -421,14 +471,25 @@ impl Record {
             .is_some_and(|t| t.eq_ignore_ascii_case("arxiv"))
             .then(|| plain(e, "eprint"))
             .flatten();
-        let mut content_set = content.clone();
+        let content_count = content.len() as u32;
+        let mut content_set = content;
         content_set.sort_unstable();
         content_set.dedup();
+        let numbers = NUMBER_FIELDS
+            .iter()
+            .filter_map(|&f| {
+                plain(e, f).map(|v| (f, v.split_whitespace().collect::<Vec<_>>().join(" ")))
+            })
+            .collect();
         Record {
+            numbers,
             content_set,
             grams: trigrams(&words),
-            words,
-            content,
+            title_hash,
+            has_title: !words.is_empty(),
+            content_count,
+            markers,
+            title_numbers,
             family_grams: families.iter().map(|f| bigrams(f)).collect(),
             families,
             year,
@@ -439,12 +500,37 @@ impl Record {
             pmid: plain(e, "pmid").filter(|p| p.bytes().all(|b| b.is_ascii_digit())),
             isbn: plain(e, "isbn").and_then(|i| isbn_key(&i)),
             url: plain(e, "url").map(|u| u.trim_end_matches('/').to_lowercase()),
+            whole_book: matches!(
+                e.kind.as_str(),
+                "book"
+                    | "mvbook"
+                    | "manual"
+                    | "proceedings"
+                    | "mvproceedings"
+                    | "collection"
+                    | "mvcollection"
+                    | "reference"
+                    | "mvreference"
+                    | "booklet"
+            ),
+            part: matches!(
+                e.kind.as_str(),
+                "article"
+                    | "inbook"
+                    | "incollection"
+                    | "inproceedings"
+                    | "conference"
+                    | "inreference"
+                    | "suppbook"
+                    | "suppcollection"
+                    | "suppperiodical"
+            ),
         }
     }
 
-    /// The title's words without stop words (what [`find`] blocks on).
+    /// The title's words without stop words, sorted, each once (what [`find`] blocks on).
     pub fn title_words(&self) -> &[String] {
-        &self.content
+        &self.content_set
     }
 
     /// The first author's family name, folded.
@@ -476,6 +562,10 @@ pub enum Reason {
     GenericTitle,
     /// The titles have different numbers (`Part 1`, `Part 2`).
     NumbersDiffer,
+    /// Both have these fields, with different values (`volume`, `pages` …).
+    FieldsDiffer(Vec<&'static str>),
+    /// One is a book or proceedings, the other a part of one.
+    WholeAndPart,
 }
 
 impl std::fmt::Display for Reason {
@@ -495,6 +585,10 @@ impl std::fmt::Display for Reason {
             Reason::Marked(w) => write!(f, "only one title is marked `{w}`"),
             Reason::GenericTitle => f.write_str("a short title, and the authors do not agree"),
             Reason::NumbersDiffer => f.write_str("the titles have different numbers"),
+            Reason::FieldsDiffer(fields) => write!(f, "{} differ", fields.join(", ")),
+            Reason::WholeAndPart => {
+                f.write_str("one is a book or proceedings, the other a part of one")
+            }
         }
     }
 }
@@ -544,6 +638,12 @@ fn authors(a: &Record, b: &Record) -> Option<(usize, usize, usize)> {
     Some((matched, short, long))
 }
 
+/// [`compare`] as the rules across entries of `check` use it: `full` reads every field
+/// even when the titles alone rule a duplicate out.
+pub(crate) fn judge_pair(a: &Record, b: &Record, profile: &Profile) -> Verdict {
+    judge(a, b, profile, false)
+}
+
 /// Decides whether `a` and `b` are one work; see the module docs.
 pub fn compare(a: &Record, b: &Record, profile: &Profile) -> Verdict {
     judge(a, b, profile, true)
@@ -552,12 +652,15 @@ pub fn compare(a: &Record, b: &Record, profile: &Profile) -> Verdict {
 /// [`compare`]; without `full`, a pair whose titles are too far apart for any author
 /// agreement to make it a duplicate is decided without reading the authors.
 fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
-    let ids: [(&'static str, &Option<String>, &Option<String>, bool); 5] = [
+    // An ISBN decides for two whole books only (the chapters of a book carry its ISBN);
+    // a URL never does (the articles of one issue share its address), it only adds.
+    let books = a.whole_book && b.whole_book;
+    let none = None;
+    let ids: [(&'static str, &Option<String>, &Option<String>, bool); 4] = [
         ("DOI", &a.doi, &b.doi, true),
         ("arXiv id", &a.arxiv, &b.arxiv, true),
         ("PMID", &a.pmid, &b.pmid, true),
-        ("ISBN", &a.isbn, &b.isbn, false),
-        ("URL", &a.url, &b.url, false),
+        ("ISBN", if books { &a.isbn } else { &none }, &b.isbn, false),
     ];
     for (kind, x, y, exclusive) in ids {
         match (x, y) {
@@ -580,11 +683,11 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
     }
     let mut reasons = Vec::new();
     let mut title = dice(&a.grams, &b.grams);
-    if a.words == b.words && !a.words.is_empty() {
+    if a.has_title && a.title_hash == b.title_hash && a.grams == b.grams {
         title = 1.0;
         reasons.push(Reason::TitlesEqual);
     } else {
-        let contained = if a.content.len() >= 4 && b.content.len() >= 4 {
+        let contained = if a.content_count >= 4 && b.content_count >= 4 {
             let (x, y) = (&a.content_set, &b.content_set);
             let (mut i, mut j, mut common) = (0, 0, 0);
             while i < x.len() && j < y.len() {
@@ -624,7 +727,7 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
         score = profile.title_weight * title + (1.0 - profile.title_weight) * agree;
         reasons.push(Reason::AuthorsMatch(m, short));
     }
-    if a.content.len().min(b.content.len()) < 4 && (au.is_none() || agree < 0.5) {
+    if a.content_count.min(b.content_count) < 4 && (au.is_none() || agree < 0.5) {
         score -= 0.3;
         reasons.push(Reason::GenericTitle);
     }
@@ -640,37 +743,38 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
         }
     }
     // `Part 1` and `Part 2`, `… 2019` and `… 2020`: two works however alike the rest.
-    fn numbers(r: &Record) -> Vec<&str> {
-        let mut n: Vec<&str> = r
-            .words
-            .iter()
-            .map(String::as_str)
-            .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
-            .collect();
-        n.sort_unstable();
-        n.dedup();
-        n
-    }
-    let (na, nb) = (numbers(a), numbers(b));
+    let (na, nb) = (&a.title_numbers, &b.title_numbers);
     if !na.is_empty() && !nb.is_empty() && na != nb {
         score -= 0.3;
         reasons.push(Reason::NumbersDiffer);
     }
-    let marked = |r: &Record| -> Vec<&'static str> {
-        MARKERS
-            .iter()
-            .copied()
-            .filter(|m| r.words.iter().any(|w| w == m))
-            .collect()
-    };
-    let (ma, mb) = (marked(a), marked(b));
+    // Volume 1 and volume 2 of one series, two chapters of one book.
+    let differ: Vec<&'static str> = a
+        .numbers
+        .iter()
+        .filter(|(f, v)| b.numbers.iter().any(|(g, w)| g == f && w != v))
+        .map(|(f, _)| *f)
+        .collect();
+    if !differ.is_empty() {
+        score -= 0.5;
+        reasons.push(Reason::FieldsDiffer(differ));
+    }
+    let (ma, mb) = (&a.markers, &b.markers);
     if ma != mb {
         let w = ma
             .iter()
-            .chain(&mb)
+            .chain(mb.iter())
             .find(|w| !(ma.contains(w) && mb.contains(w)));
         score -= 0.3;
         reasons.push(Reason::Marked(w.map_or("", |w| w).to_string()));
+    }
+    if (a.whole_book && b.part) || (a.part && b.whole_book) {
+        score -= 0.5;
+        reasons.push(Reason::WholeAndPart);
+    }
+    if a.url.is_some() && a.url == b.url {
+        score += 0.1;
+        reasons.push(Reason::SameIdentifier("URL"));
     }
     let score = score.clamp(0.0, 1.0);
     Verdict {

@@ -86,18 +86,12 @@ struct Extra {
     doi: Option<Box<str>>,
     /// First author's family name (folded) and year.
     work: Option<(Box<str>, i64)>,
+    /// What the duplicate finder compares ([`crate::dedupe`]), for entries with a work.
+    record: Option<Box<crate::dedupe::Record>>,
+    /// The title as compared (folded), for ordering large blocks.
     title: Box<str>,
-    /// The type, with BibTeX's aliases read as BibLaTeX's.
-    kind: Box<str>,
-    /// `volume`, `number`, … as written (index into [`NUMBER_FIELDS`]).
-    numbers: Box<[(u8, Box<str>)]>,
     parents: Box<[Box<str>]>,
 }
-
-/// The fields whose values tell parts of one work apart.
-const NUMBER_FIELDS: [&str; 7] = [
-    "volume", "number", "issue", "pages", "edition", "chapter", "part",
-];
 
 impl Bib {
     fn key(&self, i: usize) -> &str {
@@ -222,6 +216,10 @@ pub struct Checker {
     found: Vec<Diagnostic>,
     /// What the rules about one entry found in an earlier run, when remembering.
     memo: Option<Memo>,
+    /// How `duplicate-entry` finds duplicates, and the pairs it keeps apart.
+    dedupe: crate::dedupe::DedupeConfig,
+    /// The pairs the bibliographies' `% bibkit: not-duplicate` comments keep apart.
+    apart: Vec<(String, String)>,
 }
 
 /// What the rules about single entries found in one run of a [`Checker`], kept so that
@@ -298,7 +296,40 @@ impl Checker {
             encoding: Vec::new(),
             found: Vec::new(),
             memo: None,
+            dedupe: crate::dedupe::DedupeConfig::default(),
+            apart: Vec::new(),
         }
+    }
+
+    /// Finds `duplicate-entry` findings with this profile and "not a duplicate" memory
+    /// (the `[dedupe]` table of `bibkit.toml`); `% bibkit: not-duplicate KEY1 KEY2`
+    /// comments in the bibliographies are respected either way.
+    ///
+    /// ```
+    /// use bibkit::check::{Checker, Config};
+    /// use bibkit::dedupe::DedupeConfig;
+    /// let bib = "@article{a, author = {Doe, Jane}, title = {On Graphs and Trees}, year = 2001}\n@article{b, author = {Doe, J.}, title = {On graphs and trees}, year = 2001}";
+    /// let dupes = |c: &mut Checker| c.run().iter().filter(|d| d.rule == "duplicate-entry").count();
+    /// let mut c = Checker::new(Config::default());
+    /// c.add_bib("r.bib", bib);
+    /// assert_eq!(dupes(&mut c), 1);
+    /// let apart = DedupeConfig::from_toml("[dedupe]\nnot-duplicate = [[\"a\", \"b\"]]").unwrap();
+    /// let mut c = Checker::new(Config::default()).with_dedupe(apart);
+    /// c.add_bib("r.bib", bib);
+    /// assert_eq!(dupes(&mut c), 0);
+    /// ```
+    pub fn with_dedupe(mut self, dedupe: crate::dedupe::DedupeConfig) -> Self {
+        self.dedupe = dedupe;
+        self
+    }
+
+    /// Whether `a` and `b` are kept apart by the configuration or a comment.
+    fn apart(&self, a: &str, b: &str) -> bool {
+        self.dedupe.apart(a, b)
+            || self.apart.iter().any(|(x, y)| {
+                (x.eq_ignore_ascii_case(a) && y.eq_ignore_ascii_case(b))
+                    || (x.eq_ignore_ascii_case(b) && y.eq_ignore_ascii_case(a))
+            })
     }
 
     /// Remembers what the rules about single entries find, and reuses what `memo` (from
@@ -668,6 +699,11 @@ impl Checker {
     /// Runs every rule that is on and returns the findings, by file and position.
     pub fn run(&mut self) -> Vec<Diagnostic> {
         self.index();
+        self.apart = self
+            .bibs
+            .iter()
+            .flat_map(|b| crate::dedupe::not_duplicate_comments(&b.text))
+            .collect();
         let mut out = Findings {
             config: &self.config,
             list: Vec::new(),
@@ -830,7 +866,10 @@ impl Checker {
                     continue;
                 }
                 if let Some(doi) = x.doi.as_deref() {
-                    if let Some(&(fb, fi)) = by_doi.get(doi) {
+                    if let Some(&(fb, fi)) = by_doi
+                        .get(doi)
+                        .filter(|&&(fb, fi)| !self.apart(self.bibs[fb].key(fi), bib.key(i)))
+                    {
                         let key = bib.key(i);
                         out.push(
                             "duplicate-entry",
@@ -862,16 +901,18 @@ impl Checker {
         let mut blocks: Vec<Vec<(usize, usize)>> = blocks.into_values().collect();
         blocks.sort_unstable();
         for members in blocks {
-            for (later, first) in self.similar_in_block(&members) {
+            for (later, first, verdict) in self.similar_in_block(&members) {
                 let (lb, li) = members[later];
                 let (fb, fi) = members[first];
                 let lbib = &self.bibs[lb];
                 let key = lbib.key(li);
+                let reasons: Vec<String> = verdict.reasons.iter().map(|r| r.to_string()).collect();
                 out.push(
                     "duplicate-entry",
                     format!(
-                        "`{key}` looks like `{}`: the same first author, year and title",
-                        self.bibs[fb].key(fi)
+                        "`{key}` looks like `{}` ({}); `bibkit dedupe --merge` merges them",
+                        self.bibs[fb].key(fi),
+                        reasons.join("; ")
                     ),
                     lbib.file.clone(),
                     lbib.span(li),
@@ -882,13 +923,16 @@ impl Checker {
         }
     }
 
-    /// The pairs (later, earlier) of a block of entries by one first author and year whose
-    /// titles are nearly the same (and types and numbers agree). Each entry is compared
+    /// The pairs (later, earlier, verdict) of a block of entries by one first author and
+    /// year that the duplicate finder ([`crate::dedupe`]) calls one work. Each entry is compared
     /// with the earlier ones that are not duplicates themselves: all of them in a small
     /// block; in a large one, those next to it when the block is sorted by title and by
     /// reversed title (a sorted neighbourhood), so that the comparisons stay a few per
     /// entry however large the block is.
-    fn similar_in_block(&self, members: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    fn similar_in_block(
+        &self,
+        members: &[(usize, usize)],
+    ) -> Vec<(usize, usize, crate::dedupe::Verdict)> {
         const SMALL: usize = 32;
         const WINDOW: usize = 8;
         // Looked up once: sorting compares each member many times.
@@ -932,11 +976,18 @@ impl Checker {
                 Some(near) => Box::new(near[m].iter().copied().filter(move |&o| o < m)),
                 None => Box::new(0..m),
             };
-            let found = candidates
-                .filter(|&o| representative[o])
-                .find(|&o| !key(o).eq_ignore_ascii_case(key(m)) && similar(extra(m), extra(o)));
+            let found = candidates.filter(|&o| representative[o]).find_map(|o| {
+                if key(o).eq_ignore_ascii_case(key(m)) || self.apart(key(o), key(m)) {
+                    return None;
+                }
+                let (Some(a), Some(b)) = (&extra(o).record, &extra(m).record) else {
+                    return None;
+                };
+                let v = crate::dedupe::judge_pair(a, b, &self.dedupe.profile());
+                v.duplicate.then_some((o, v))
+            });
             match found {
-                Some(o) => pairs.push((m, o)),
+                Some((o, v)) => pairs.push((m, o, v)),
                 None => representative[m] = true,
             }
         }
@@ -1123,104 +1174,19 @@ fn summarize(e: &Entry, span: Span, ignored: bool, text: &str) -> (u8, Option<Ex
         return (flags, None);
     }
     let title = fields::title_key(e).into_boxed_str();
-    let numbers = NUMBER_FIELDS
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| {
-            e.get(f).map(|v| {
-                (
-                    i as u8,
-                    v.to_plain_string().trim().to_string().into_boxed_str(),
-                )
-            })
-        })
-        .collect();
-    let kind = match e.kind.as_str() {
-        "conference" => "inproceedings",
-        "electronic" | "www" => "online",
-        "techreport" => "report",
-        k => k,
-    };
+    let work = work.filter(|_| title.len() >= 8);
+    let record = work
+        .as_ref()
+        .map(|_| Box::new(crate::dedupe::Record::from_entry(e)));
     let extra = Extra {
         key: generated,
         doi,
-        work: work.filter(|_| title.len() >= 8),
+        work,
+        record,
         title,
-        kind: kind.into(),
-        numbers,
         parents: parents.into_iter().map(String::into_boxed_str).collect(),
     };
     (flags, Some(extra))
-}
-
-/// The most of a title that duplicate detection compares (edit distance costs the product
-/// of the lengths).
-const TITLE_COMPARED: usize = 512;
-
-/// Whether two entries of one block (first author, year) look like one work: the same type,
-/// the same numbers where both have them, titles at least 90 % alike.
-fn similar(a: &Extra, b: &Extra) -> bool {
-    if a.kind != b.kind {
-        return false;
-    }
-    let digits = |t: &str| -> Vec<String> {
-        t.split(' ')
-            .filter(|w| w.bytes().any(|c| c.is_ascii_digit()))
-            .map(str::to_string)
-            .collect()
-    };
-    if digits(&a.title) != digits(&b.title) {
-        return false;
-    }
-    let agree = a.numbers.iter().all(|(i, x)| {
-        b.numbers
-            .iter()
-            .find(|(j, _)| j == i)
-            .is_none_or(|(_, y)| x == y)
-    });
-    if !agree {
-        return false;
-    }
-    let cut = |t: &str| -> String { t.chars().take(TITLE_COMPARED).collect() };
-    let (ta, tb) = (cut(&a.title), cut(&b.title));
-    // A ratio of 0.9 needs lengths within a tenth of each other.
-    let (la, lb) = (ta.chars().count(), tb.chars().count());
-    if la.abs_diff(lb) * 10 > la.max(lb) {
-        return false;
-    }
-    // At least 90 % alike: an edit distance of at most a tenth of the longer title, which a
-    // band of the edit-distance table around its diagonal decides.
-    let (ca, cb): (Vec<char>, Vec<char>) = (ta.chars().collect(), tb.chars().collect());
-    within_edits(&ca, &cb, la.max(lb) / 10)
-}
-
-/// Whether the Levenshtein distance of `a` and `b` is at most `k`, computing only the
-/// cells within `k` of the diagonal: `(2k + 1) · len` steps instead of `len²`.
-fn within_edits(a: &[char], b: &[char], k: usize) -> bool {
-    let (n, m) = (a.len(), b.len());
-    if n.abs_diff(m) > k {
-        return false;
-    }
-    let far = k + 1;
-    let mut prev: Vec<usize> = (0..=m).map(|j| if j <= k { j } else { far }).collect();
-    let mut cur: Vec<usize> = vec![far; m + 1];
-    for i in 1..=n {
-        let lo = i.saturating_sub(k).max(1);
-        let hi = (i + k).min(m);
-        cur[lo - 1] = if lo == 1 && i <= k { i } else { far };
-        let mut best = cur[lo - 1];
-        for j in lo..=hi {
-            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
-            let v = sub.min(prev[j] + 1).min(cur[j - 1] + 1).min(far);
-            cur[j] = v;
-            best = best.min(v);
-        }
-        if best > k {
-            return false;
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[m] <= k
 }
 
 /// Where findings collect, with their configured levels.
@@ -1336,35 +1302,6 @@ mod tests {
         }
         found.extend(c.run());
         found
-    }
-
-    #[test]
-    fn banded_edit_distance_agrees_with_the_full_table() {
-        let words = [
-            "",
-            "a",
-            "ab",
-            "abc",
-            "kitten",
-            "sitting",
-            "saturday",
-            "sunday",
-            "flaw",
-            "lawn",
-            "intention",
-            "execution",
-            "ééa",
-            "aéé",
-        ];
-        for a in words {
-            for b in words {
-                let d = strsim::levenshtein(a, b);
-                let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-                for k in 0..10 {
-                    assert_eq!(within_edits(&ca, &cb, k), d <= k, "{a} {b} {k}");
-                }
-            }
-        }
     }
 
     #[test]

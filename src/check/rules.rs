@@ -161,7 +161,7 @@ pub const RULES: &[Rule] = &[
         id: "duplicate-entry",
         level: Level::Warning,
         style: false,
-        summary: "Two entries describe the same work: the same DOI, or the same first author, year and (nearly) the same title.",
+        summary: "Two entries describe the same work: the same DOI, or the same first author and year and what `bibkit dedupe` calls one work (titles, authors, numbers).",
         bad: ex(
             "@article{a, author = {Doe, Jane}, title = {On Graphs}, journal = {J}, year = 2001}\n@article{b, author = {Doe, J.}, title = {On graphs.}, journal = {J}, year = 2001}",
         ),

@@ -120,6 +120,11 @@ fn check_round(
     encodings: &HashMap<PathBuf, Option<&'static str>>,
     mut memos: Option<&mut Vec<Memo>>,
 ) -> Result<Round, ExitCode> {
+    let dedupe = load_config(
+        args.config.as_deref(),
+        bibkit::dedupe::DedupeConfig::from_toml,
+        bibkit::dedupe::DedupeConfig::default,
+    )?;
     let mut overridden: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     let several = units.len() > 1;
     let mut findings: Vec<Diagnostic> = Vec::new();
@@ -128,7 +133,7 @@ fn check_round(
     let mut read: Vec<(Arc<str>, PathBuf, Option<&'static str>)> = Vec::new();
     let cwd = std::env::current_dir().ok();
     for (u, unit) in units.into_iter().enumerate() {
-        let mut checker = Checker::new(config.clone());
+        let mut checker = Checker::new(config.clone()).with_dedupe(dedupe.clone());
         // What the last round found about the entries of this unit, to check only the
         // entries that changed.
         if let Some(memos) = memos.as_deref_mut() {
