@@ -137,11 +137,23 @@ impl DedupeConfig {
     /// Whether the configuration says `a` and `b` are two works (keys compared ignoring
     /// case, in either order).
     pub fn apart(&self, a: &str, b: &str) -> bool {
-        self.not_duplicate.iter().any(|(x, y)| {
-            (x.eq_ignore_ascii_case(a) && y.eq_ignore_ascii_case(b))
-                || (x.eq_ignore_ascii_case(b) && y.eq_ignore_ascii_case(a))
-        })
+        pair_listed(&self.not_duplicate, a, b)
     }
+}
+
+/// Whether `pairs` lists `a` and `b` together (keys compared ignoring case, in either
+/// order).
+///
+/// ```
+/// let pairs = [("a".to_string(), "B".to_string())];
+/// assert!(bibkit::dedupe::pair_listed(&pairs, "b", "A"));
+/// assert!(!bibkit::dedupe::pair_listed(&pairs, "a", "c"));
+/// ```
+pub fn pair_listed(pairs: &[(String, String)], a: &str, b: &str) -> bool {
+    pairs.iter().any(|(x, y)| {
+        (x.eq_ignore_ascii_case(a) && y.eq_ignore_ascii_case(b))
+            || (x.eq_ignore_ascii_case(b) && y.eq_ignore_ascii_case(a))
+    })
 }
 
 /// The pairs of keys a bibliography's `% bibkit: not-duplicate KEY1 KEY2 …` comments keep
@@ -315,6 +327,23 @@ fn trigrams(words: &[String]) -> Vec<(u32, u16)> {
     v
 }
 
+/// How many items two sorted lists have in common (an item twice in both counts twice).
+fn common<T: Ord>(x: &[T], y: &[T]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
 /// Dice similarity of two sorted gram lists.
 fn dice(a: &[(u32, u16)], b: &[(u32, u16)]) -> f64 {
     let (total_a, total_b): (u32, u32) = (
@@ -349,19 +378,7 @@ fn bigrams(s: &str) -> Vec<(char, char)> {
 
 /// Dice similarity of two short words by their character bigrams (for misspelt names).
 fn name_similarity(x: &[(char, char)], y: &[(char, char)]) -> f64 {
-    let (mut i, mut j, mut common) = (0, 0, 0);
-    while i < x.len() && j < y.len() {
-        match x[i].cmp(&y[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                common += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    2.0 * common as f64 / (x.len() + y.len()) as f64
+    2.0 * common(x, y) as f64 / (x.len() + y.len()) as f64
 }
 
 fn plain(e: &Entry, field: &str) -> Option<String> {
@@ -689,19 +706,7 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
     } else {
         let contained = if a.content_count >= 4 && b.content_count >= 4 {
             let (x, y) = (&a.content_set, &b.content_set);
-            let (mut i, mut j, mut common) = (0, 0, 0);
-            while i < x.len() && j < y.len() {
-                match x[i].cmp(&y[j]) {
-                    std::cmp::Ordering::Less => i += 1,
-                    std::cmp::Ordering::Greater => j += 1,
-                    std::cmp::Ordering::Equal => {
-                        common += 1;
-                        i += 1;
-                        j += 1;
-                    }
-                }
-            }
-            common as f64 / x.len().min(y.len()) as f64
+            common(x, y) as f64 / x.len().min(y.len()) as f64
         } else {
             0.0
         };
@@ -998,19 +1003,7 @@ pub struct Merge {
 }
 
 fn normal_value(raw: &str) -> String {
-    let t = raw.trim();
-    let inner = if t.len() >= 2
-        && (t.starts_with('{') && t.ends_with('}') || t.starts_with('"') && t.ends_with('"'))
-    {
-        &t[1..t.len() - 1]
-    } else {
-        t
-    };
-    inner
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    crate::merge::normal(raw).to_lowercase()
 }
 
 /// Combines the fields of a group's members (key, fields as (lowercase name, raw value),

@@ -97,7 +97,7 @@ impl Extracted {
 }
 
 /// The fields whose values name other entries, and whether they hold a list.
-const LINKS: [(&str, bool); 5] = [
+pub(crate) const LINKS: [(&str, bool); 5] = [
     ("crossref", false),
     ("xref", false),
     ("xdata", true),
@@ -105,24 +105,34 @@ const LINKS: [(&str, bool); 5] = [
     ("entryset", true),
 ];
 
-/// A field value's keys: the text inside its braces or quotes, split at commas when it is
-/// a list.
-pub(crate) fn linked_keys(raw: &str, list: bool) -> Vec<&str> {
-    let inner = raw
-        .strip_prefix('{')
-        .and_then(|r| r.strip_suffix('}'))
-        .or_else(|| raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')))
-        .unwrap_or(raw);
-    if list {
-        inner
-            .split(',')
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .collect()
+/// The keys inside a raw value (within its braces or quotes, split at commas when it is a
+/// list), with their byte offsets in `raw`.
+pub(crate) fn keys_in(raw: &str, list: bool) -> Vec<(usize, &str)> {
+    let (start, inner) = match raw.as_bytes().first() {
+        Some(b'{') | Some(b'"') if raw.len() >= 2 => (1, &raw[1..raw.len() - 1]),
+        _ => (0, raw),
+    };
+    let mut out = Vec::new();
+    let mut at = start;
+    let parts: Vec<&str> = if list {
+        inner.split(',').collect()
     } else {
-        let k = inner.trim();
-        if k.is_empty() { Vec::new() } else { vec![k] }
+        vec![inner]
+    };
+    for part in parts {
+        let lead = part.len() - part.trim_start().len();
+        let key = part.trim();
+        if !key.is_empty() {
+            out.push((at + lead, key));
+        }
+        at += part.len() + 1;
     }
+    out
+}
+
+/// A field value's keys (see [`keys_in`]).
+pub(crate) fn linked_keys(raw: &str, list: bool) -> Vec<&str> {
+    keys_in(raw, list).into_iter().map(|(_, k)| k).collect()
 }
 
 /// Extracts what `scans` cite from `bibs`; see the module docs.

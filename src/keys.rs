@@ -27,7 +27,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::model::{Entry, Name};
 
 /// Words skipped when choosing the title word of a key.
-const FUNCTION_WORDS: &[&str] = &[
+pub(crate) const FUNCTION_WORDS: &[&str] = &[
     "a", "an", "the", "on", "of", "in", "for", "to", "and", "or", "with", "by", "at", "from", "as",
     "is", "are", "via", "towards", "toward", "into", "about", "der", "die", "das", "le", "la",
     "les", "el", "los", "un", "une",
@@ -87,6 +87,20 @@ pub fn key_hash(key: &str) -> u64 {
     h.finish()
 }
 
+/// The year a key gives an entry: its `date`'s, else a four-digit `year`.
+pub(crate) fn key_year(entry: &Entry) -> Option<String> {
+    entry
+        .date_in("date")
+        .and_then(|d| d.start())
+        .map(|d| d.year.to_string())
+        .or_else(|| {
+            entry
+                .get("year")
+                .map(|v| v.to_plain_string())
+                .filter(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
 /// Generates unique `familyYEARword` keys. Taken keys are remembered by [`key_hash`], so
 /// reserving the keys of a large bibliography costs 8 bytes each.
 #[derive(Debug, Clone, Default)]
@@ -144,17 +158,7 @@ impl KeyGenerator {
             })
             .find(|s| !s.is_empty())
             .unwrap_or_else(|| "anon".to_string());
-        let year = entry
-            .date_in("date")
-            .and_then(|d| d.start())
-            .map(|d| d.year.to_string())
-            .or_else(|| {
-                entry
-                    .get("year")
-                    .map(|v| v.to_plain_string())
-                    .filter(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
-            })
-            .unwrap_or_default();
+        let year = key_year(entry).unwrap_or_default();
         let title = entry
             .get("title")
             .map(|v| v.to_plain_string())

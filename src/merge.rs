@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use crate::edit::{BlockKind, Change, Document, EditError, Value};
 
 /// A value as compared: no outer delimiters, white space runs as one space.
-fn normal(raw: &str) -> String {
+pub(crate) fn normal(raw: &str) -> String {
     let t = raw.trim();
     let inner = if (t.starts_with('{') && t.ends_with('}')
         || t.starts_with('"') && t.ends_with('"'))

@@ -60,19 +60,15 @@ use std::sync::Arc;
 
 use crate::check::cited::{Kind, Scan};
 use crate::edit::{BlockKind, Change, Document, EditError, Value};
+use crate::extract::{LINKS, keys_in};
 use crate::formats::bibtex::{Lowering, Reader};
-use crate::keys::KeyGenerator;
+// The words `shorttitle`, `veryshorttitle` and organisation names skip: those the
+// generated keys skip.
+use crate::keys::{FUNCTION_WORDS, KeyGenerator};
 use crate::model::{Entry, Name};
 
 /// The pattern `bibkit rekey` uses when none is given: today's generated keys.
 pub const DEFAULT_PATTERN: &str = "[auth:ascii:lower][year][veryshorttitle:ascii:lower]";
-
-/// Words skipped by `shorttitle`, `veryshorttitle` and organisation names.
-const FUNCTION_WORDS: &[&str] = &[
-    "a", "an", "the", "on", "of", "in", "for", "to", "and", "or", "with", "by", "at", "from", "as",
-    "is", "are", "via", "towards", "toward", "into", "about", "der", "die", "das", "le", "la",
-    "les", "el", "los", "un", "une",
-];
 
 /// A key pattern; see the module docs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,16 +316,7 @@ fn families(entry: &Entry) -> (Vec<String>, bool) {
 }
 
 fn year_of(entry: &Entry) -> Option<String> {
-    entry
-        .date_in("date")
-        .and_then(|d| d.start())
-        .map(|d| d.year.to_string())
-        .or_else(|| {
-            entry
-                .get("year")
-                .map(|v| v.to_plain_string())
-                .filter(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
-        })
+    crate::keys::key_year(entry)
 }
 
 fn title_words(entry: &Entry) -> Vec<String> {
@@ -626,40 +613,6 @@ impl Map {
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }
-}
-
-/// The fields that name other entries, and whether they hold a list.
-const LINKS: [(&str, bool); 5] = [
-    ("crossref", false),
-    ("xref", false),
-    ("xdata", true),
-    ("related", true),
-    ("entryset", true),
-];
-
-/// The keys inside a raw value (within its braces or quotes), with their byte offsets in
-/// `raw`.
-fn keys_in(raw: &str, list: bool) -> Vec<(usize, &str)> {
-    let (start, inner) = match raw.as_bytes().first() {
-        Some(b'{') | Some(b'"') if raw.len() >= 2 => (1, &raw[1..raw.len() - 1]),
-        _ => (0, raw),
-    };
-    let mut out = Vec::new();
-    let mut at = start;
-    let parts: Vec<&str> = if list {
-        inner.split(',').collect()
-    } else {
-        vec![inner]
-    };
-    for part in parts {
-        let lead = part.len() - part.trim_start().len();
-        let key = part.trim();
-        if !key.is_empty() {
-            out.push((at + lead, key));
-        }
-        at += part.len() + 1;
-    }
-    out
 }
 
 /// Applies `map` to bibliography `bib` of a [`plan`]: the renamed entries get their new

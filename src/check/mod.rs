@@ -325,11 +325,7 @@ impl Checker {
 
     /// Whether `a` and `b` are kept apart by the configuration or a comment.
     fn apart(&self, a: &str, b: &str) -> bool {
-        self.dedupe.apart(a, b)
-            || self.apart.iter().any(|(x, y)| {
-                (x.eq_ignore_ascii_case(a) && y.eq_ignore_ascii_case(b))
-                    || (x.eq_ignore_ascii_case(b) && y.eq_ignore_ascii_case(a))
-            })
+        self.dedupe.apart(a, b) || crate::dedupe::pair_listed(&self.apart, a, b)
     }
 
     /// Remembers what the rules about single entries find, and reuses what `memo` (from

@@ -113,13 +113,8 @@ pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
         .iter()
         .flat_map(|(_, d)| not_duplicate_comments(d.text()))
         .collect();
-    let apart = |a: &str, b: &str| {
-        config.apart(a, b)
-            || comments.iter().any(|(x, y)| {
-                (x.eq_ignore_ascii_case(a) && y.eq_ignore_ascii_case(b))
-                    || (x.eq_ignore_ascii_case(b) && y.eq_ignore_ascii_case(a))
-            })
-    };
+    let apart =
+        |a: &str, b: &str| config.apart(a, b) || bibkit::dedupe::pair_listed(&comments, a, b);
     let mut out = std::io::stdout().lock();
     if let [k1, k2] = args.explain.as_slice() {
         let at = |k: &str| places.iter().position(|p| p.key.eq_ignore_ascii_case(k));
