@@ -16,7 +16,15 @@
 //!    reply or comment that the other is not lowers it, and so do titles with different
 //!    numbers (`Part 1`, `Part 2`) and different `volume`, `number`, `pages`, `edition`,
 //!    `chapter` or `part` fields; a short, generic title (`Editorial`, `Keynote address`)
-//!    needs the authors to agree.
+//!    needs the authors to agree. Words of either record's author names are left out
+//!    when titles are compared word by word (a scraped title that swallowed the end of
+//!    its author list), and so is what is left of punctuation read in the wrong
+//!    encoding (`â€™`).
+//! 3. **Versions.** When the titles and most authors agree and only the year, or a
+//!    preprint (or a report) against a published record, tells the two apart, they are
+//!    two versions of one work ([`Verdict::versions`]): a preprint and its article, a
+//!    conference paper and its journal version. They are reported as such, never as
+//!    duplicates, and never merged.
 //!
 //! Every [`Verdict`] carries its score and its [`Reason`]s, for people (`same DOI`,
 //! `titles equal after normalisation`, `2 of 3 authors match`, `years differ by 1`).
@@ -41,9 +49,9 @@
 //! assert!(same.duplicate);
 //! let reasons: Vec<String> = same.reasons.iter().map(|x| x.to_string()).collect();
 //! assert_eq!(reasons, ["titles equal after normalisation", "3 of 3 authors match"]);
-//! // The journal version two years later is another record.
+//! // The journal version two years later is another record of the same work.
 //! let later = compare(&r[0], &r[2], &Profile::lenient());
-//! assert!(!later.duplicate);
+//! assert!(!later.duplicate && later.versions);
 //! assert!(later.reasons.iter().any(|x| x.to_string() == "years differ by 2"));
 //! ```
 
@@ -189,6 +197,24 @@ pub fn not_duplicate_comments(text: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The DOI prefix of arXiv's preprints.
+const ARXIV_DOI: &str = "10.48550/arxiv.";
+
+/// What a preprint server's name has in it.
+const PREPRINT_VENUES: &[&str] = &[
+    "arxiv",
+    "corr",
+    "biorxiv",
+    "medrxiv",
+    "chemrxiv",
+    "techrxiv",
+    "psyarxiv",
+    "ssrn",
+    "preprint",
+    "preprints",
+    "researchsquare",
+];
+
 /// The fields whose values tell parts of one work apart (volume 1 and volume 2).
 const NUMBER_FIELDS: [&str; 7] = [
     "volume", "number", "issue", "pages", "edition", "chapter", "part",
@@ -257,6 +283,8 @@ pub struct Record {
     /// The title's markers (`erratum`, `reply` …) and numbers, sorted, each once.
     markers: Vec<&'static str>,
     title_numbers: Vec<String>,
+    /// The number after `Part`, `Vol.` in the title (`II` read as 2).
+    title_part: Option<u32>,
     /// Character trigrams of the folded title, sorted, with counts.
     grams: Vec<(u32, u16)>,
     /// Family names of the authors (editors when there are none), folded to letters.
@@ -276,12 +304,39 @@ pub struct Record {
     whole_book: bool,
     /// Whether it is a part of something (an article, a chapter, a paper in proceedings).
     part: bool,
+    /// Whether it is a preprint or a report (not yet, or not, published), or a published
+    /// article, paper, chapter or book.
+    preprint: bool,
+    published: bool,
+}
+
+/// Whether the `â` at the start of `rest` is what is left of a punctuation mark whose
+/// UTF-8 bytes were read as Latin-1 or Windows-1252 (`â€™`, `â ??`).
+fn mojibake(rest: &str) -> bool {
+    let mut after = rest.chars().skip(1).skip_while(|c| *c == ' ');
+    matches!(after.next(), Some('€' | '?' | '\u{80}'..='\u{9f}') | None)
 }
 
 /// Lowercase letters and digits, accents dropped, as words.
 fn fold_words(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
+    let repaired: String;
+    let s = if s.contains('â') {
+        repaired = s
+            .char_indices()
+            .map(|(i, c)| {
+                if c == 'â' && mojibake(&s[i..]) {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        repaired.as_str()
+    } else {
+        s
+    };
     for c in s.nfkd() {
         if unicode_normalization::char::is_combining_mark(c) {
             continue;
@@ -413,6 +468,25 @@ fn arxiv_key(s: &str) -> Option<String> {
     (!base.is_empty()).then(|| base.to_string())
 }
 
+/// A part's number: digits, a Roman numeral up to 20, or a number word up to ten.
+fn part_number(w: &str) -> Option<u32> {
+    if let Ok(n) = w.parse::<u32>() {
+        return Some(n);
+    }
+    const ROMAN: [&str; 20] = [
+        "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv",
+        "xv", "xvi", "xvii", "xviii", "xix", "xx",
+    ];
+    const WORDS: [&str; 10] = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    ROMAN
+        .iter()
+        .position(|r| *r == w)
+        .or_else(|| WORDS.iter().position(|r| *r == w))
+        .map(|i| i as u32 + 1)
+}
+
 /// An ISBN as ISBN-13 digits (an ISBN-10 converted), when it is one.
 fn isbn_key(s: &str) -> Option<String> {
     let d: String = s
@@ -438,9 +512,14 @@ impl Record {
     /// What [`compare`] reads of `e`.
     pub fn from_entry(e: &Entry) -> Record {
         let words = fold_words(&plain(e, "title").unwrap_or_default());
+        // Stop words and lone letters (the `s` of `editor 's`, initials) say nothing.
         let content: Vec<String> = words
             .iter()
             .filter(|w| !STOP.contains(&w.as_str()))
+            .filter(|w| {
+                let mut c = w.chars();
+                c.next().is_some_and(|c| c.is_ascii_digit()) || c.next().is_some()
+            })
             .cloned()
             .collect();
         let markers: Vec<&'static str> = MARKERS
@@ -453,6 +532,12 @@ impl Record {
             .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
             .cloned()
             .collect();
+        // `Part 2`, `Part II`, `Vol. 3`: which part of a work the record is.
+        let title_part = words.windows(2).find_map(|w| {
+            matches!(w[0].as_str(), "part" | "vol" | "volume")
+                .then(|| part_number(&w[1]))
+                .flatten()
+        });
         title_numbers.sort_unstable();
         title_numbers.dedup();
         let title_hash = {
@@ -484,10 +569,33 @@ impl Record {
             .and_then(|d| d.start())
             .map(|d| d.year)
             .or_else(|| plain(e, "year").and_then(|y| y.parse().ok()));
-        let eprint_arxiv = plain(e, "eprinttype")
-            .is_some_and(|t| t.eq_ignore_ascii_case("arxiv"))
+        let eprint_arxiv = ["eprinttype", "archiveprefix"]
+            .iter()
+            .any(|f| plain(e, f).is_some_and(|t| t.eq_ignore_ascii_case("arxiv")))
             .then(|| plain(e, "eprint"))
             .flatten();
+        // arXiv's own DOIs name the preprint: they are its arXiv id.
+        let doi = plain(e, "doi").and_then(|d| doi_key(&d));
+        let arxiv_doi = doi
+            .as_deref()
+            .and_then(|d| d.strip_prefix(ARXIV_DOI))
+            .and_then(arxiv_key);
+        let venue: Vec<String> = ["journal", "journaltitle", "howpublished", "publisher"]
+            .iter()
+            .filter_map(|f| plain(e, f))
+            .flat_map(|v| {
+                let w = fold_words(&v);
+                let joined = w.concat();
+                w.into_iter().chain(std::iter::once(joined))
+            })
+            .collect();
+        // A preprint: unpublished, a report, or an online record or an article of a
+        // preprint server (an article that merely links its arXiv version is published).
+        let on_server = venue.iter().any(|w| PREPRINT_VENUES.contains(&w.as_str()));
+        let preprint = matches!(e.kind.as_str(), "unpublished" | "techreport" | "report")
+            || (matches!(e.kind.as_str(), "misc" | "online" | "electronic")
+                && (eprint_arxiv.is_some() || arxiv_doi.is_some() || on_server))
+            || (e.kind == "article" && on_server);
         let content_count = content.len() as u32;
         let mut content_set = content;
         content_set.sort_unstable();
@@ -499,6 +607,7 @@ impl Record {
             })
             .collect();
         Record {
+            title_part,
             numbers,
             content_set,
             grams: trigrams(&words),
@@ -510,10 +619,25 @@ impl Record {
             family_grams: families.iter().map(|f| bigrams(f)).collect(),
             families,
             year,
-            doi: plain(e, "doi").and_then(|d| doi_key(&d)),
+            preprint,
+            published: !preprint
+                && matches!(
+                    e.kind.as_str(),
+                    "article"
+                        | "inproceedings"
+                        | "conference"
+                        | "incollection"
+                        | "inbook"
+                        | "book"
+                        | "mvbook"
+                        | "phdthesis"
+                        | "thesis"
+                ),
+            doi: doi.filter(|d| !d.starts_with(ARXIV_DOI)),
             arxiv: eprint_arxiv
                 .or_else(|| plain(e, "arxiv"))
-                .and_then(|a| arxiv_key(&a)),
+                .and_then(|a| arxiv_key(&a))
+                .or(arxiv_doi),
             pmid: plain(e, "pmid").filter(|p| p.bytes().all(|b| b.is_ascii_digit())),
             isbn: plain(e, "isbn").and_then(|i| isbn_key(&i)),
             url: plain(e, "url").map(|u| u.trim_end_matches('/').to_lowercase()),
@@ -583,6 +707,11 @@ pub enum Reason {
     FieldsDiffer(Vec<&'static str>),
     /// One is a book or proceedings, the other a part of one.
     WholeAndPart,
+    /// One is a preprint or a report, the other published.
+    PreprintAndPublished,
+    /// Everything but the year or the stage of publication agrees: two versions of one
+    /// work (a preprint and the article, a conference paper and its journal version).
+    Versions,
 }
 
 impl std::fmt::Display for Reason {
@@ -606,6 +735,10 @@ impl std::fmt::Display for Reason {
             Reason::WholeAndPart => {
                 f.write_str("one is a book or proceedings, the other a part of one")
             }
+            Reason::PreprintAndPublished => {
+                f.write_str("one is a preprint or a report, the other published")
+            }
+            Reason::Versions => f.write_str("probably two versions of one work"),
         }
     }
 }
@@ -613,8 +746,12 @@ impl std::fmt::Display for Reason {
 /// What [`compare`] decided.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
-    /// Whether the two are one work.
+    /// Whether the two are one record of one work.
     pub duplicate: bool,
+    /// Whether they are two versions of one work — a preprint and its published version,
+    /// a paper and its journal version years later: reported as such, never merged
+    /// silently. Never true with [`Verdict::duplicate`].
+    pub versions: bool,
     /// The score (1 for the same identifier, 0 for different ones).
     pub score: f64,
     /// Why, in the order weighed.
@@ -684,6 +821,7 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
             (Some(x), Some(y)) if x == y => {
                 return Verdict {
                     duplicate: true,
+                    versions: false,
                     score: 1.0,
                     reasons: vec![Reason::SameIdentifier(kind)],
                 };
@@ -691,6 +829,7 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
             (Some(_), Some(_)) if exclusive => {
                 return Verdict {
                     duplicate: false,
+                    versions: false,
                     score: 0.0,
                     reasons: vec![Reason::DifferentIdentifier(kind)],
                 };
@@ -704,9 +843,18 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
         title = 1.0;
         reasons.push(Reason::TitlesEqual);
     } else {
-        let contained = if a.content_count >= 4 && b.content_count >= 4 {
-            let (x, y) = (&a.content_set, &b.content_set);
-            common(x, y) as f64 / x.len().min(y.len()) as f64
+        let contained = if a.content_count >= 3 && b.content_count >= 3 {
+            // A scraped title may have swallowed the end of its author list (`Suresha,
+            // and K. Ramamritham. Proxy-based acceleration …`): the authors' names in
+            // either title are left out of both.
+            let name = |w: &String| a.families.contains(w) || b.families.contains(w);
+            let x: Vec<&String> = a.content_set.iter().filter(|w| !name(w)).collect();
+            let y: Vec<&String> = b.content_set.iter().filter(|w| !name(w)).collect();
+            if x.len().min(y.len()) >= 3 {
+                common(&x, &y) as f64 / x.len().min(y.len()) as f64
+            } else {
+                0.0
+            }
         } else {
             0.0
         };
@@ -721,6 +869,7 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
     if !full && profile.title_weight * title + (1.0 - profile.title_weight) < profile.threshold {
         return Verdict {
             duplicate: false,
+            versions: false,
             score: profile.title_weight * title,
             reasons,
         };
@@ -736,10 +885,13 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
         score -= 0.3;
         reasons.push(Reason::GenericTitle);
     }
+    // What only tells two versions of one work apart: their years and whether one is a
+    // preprint.
+    let mut version_gap = 0.0;
     if let (Some(x), Some(y)) = (a.year, b.year) {
         let d = (x - y).abs();
         if d > 0 {
-            score -= if d == 1 {
+            version_gap = if d == 1 {
                 profile.year_one
             } else {
                 profile.year_more
@@ -747,9 +899,20 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
             reasons.push(Reason::YearsDiffer(d));
         }
     }
+    let stages_differ = (a.preprint && b.published) || (a.published && b.preprint);
+    if stages_differ {
+        reasons.push(Reason::PreprintAndPublished);
+    }
+    // Versions need the title and most authors to agree.
+    let strong = title >= 0.9 && au.is_some_and(|(m, short, _)| m > 0 && m * 4 >= short * 3);
+    score -= version_gap;
     // `Part 1` and `Part 2`, `… 2019` and `… 2020`: two works however alike the rest.
+    // (A number only one has is often a year or a count one source added.)
     let (na, nb) = (&a.title_numbers, &b.title_numbers);
-    if !na.is_empty() && !nb.is_empty() && na != nb {
+    let subset = |x: &[String], y: &[String]| x.iter().all(|n| y.contains(n));
+    if (!na.is_empty() && !nb.is_empty() && !subset(na, nb) && !subset(nb, na))
+        || matches!((a.title_part, b.title_part), (Some(x), Some(y)) if x != y)
+    {
         score -= 0.3;
         reasons.push(Reason::NumbersDiffer);
     }
@@ -782,8 +945,21 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
         reasons.push(Reason::SameIdentifier("URL"));
     }
     let score = score.clamp(0.0, 1.0);
+    let as_versions = (score + version_gap).clamp(0.0, 1.0);
+    if (stages_differ && score >= profile.threshold)
+        || (version_gap > 0.0 && strong && as_versions >= profile.threshold)
+    {
+        reasons.push(Reason::Versions);
+        return Verdict {
+            duplicate: false,
+            versions: true,
+            score: as_versions,
+            reasons,
+        };
+    }
     Verdict {
         duplicate: score >= profile.threshold,
+        versions: false,
         score,
         reasons,
     }
@@ -794,6 +970,9 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
 pub struct Group {
     /// The records, by index, in order.
     pub members: Vec<usize>,
+    /// Whether they are two versions of one work ([`Verdict::versions`]) rather than
+    /// duplicates: reported, never merged.
+    pub versions: bool,
     /// The pairs that joined them (one per member but the first, not every pair): (earlier,
     /// later, verdict).
     pub pairs: Vec<(usize, usize, Verdict)>,
@@ -810,8 +989,11 @@ impl Group {
 const BLOCK_CAP: usize = 64;
 
 /// The groups of duplicates among `records`: candidates share one of the two rarest
-/// words of their titles (of those another title has too), an identifier, or their first author's family name, and are
-/// compared once each; `keep_apart` says which pairs must never be joined (a "not a duplicate" memory).
+/// words of their titles (of those another title has too), an identifier, or their
+/// first author's family name, and are compared once each; `keep_apart` says which
+/// pairs must never be joined (a "not a duplicate" memory). Two versions of one work
+/// ([`Verdict::versions`]) are a group of their own, with [`Group::versions`] set, one
+/// for each two groups (or entries) they link.
 ///
 /// ```
 /// use bibkit::dedupe::{find, Profile, Record};
@@ -893,6 +1075,7 @@ pub fn find(
     // The pairs judged on all cores, a batch at a time; a pair already in one group is
     // not judged (the pairs that joined it say why).
     let mut found: Vec<(usize, usize, Verdict)> = Vec::new();
+    let mut versions: Vec<(usize, usize, Verdict)> = Vec::new();
     for batch in candidates.chunks(1 << 14) {
         let todo: Vec<(usize, usize)> = batch
             .iter()
@@ -901,7 +1084,7 @@ pub fn find(
             .collect();
         let judged = |&(i, j): &(usize, usize)| {
             let v = judge(&records[i], &records[j], profile, false);
-            v.duplicate.then_some((i, j, v))
+            (v.duplicate || v.versions).then_some((i, j, v))
         };
         #[cfg(feature = "parallel")]
         let verdicts: Vec<(usize, usize, Verdict)> = {
@@ -911,6 +1094,10 @@ pub fn find(
         #[cfg(not(feature = "parallel"))]
         let verdicts: Vec<(usize, usize, Verdict)> = todo.iter().filter_map(judged).collect();
         for (i, j, v) in verdicts {
+            if v.versions {
+                versions.push((i, j, v));
+                continue;
+            }
             let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
             if ri != rj {
                 parent[ri.max(rj)] = ri.min(rj);
@@ -925,6 +1112,7 @@ pub fn find(
             .entry(r)
             .or_insert_with(|| Group {
                 members: Vec::new(),
+                versions: false,
                 pairs: Vec::new(),
             })
             .pairs
@@ -940,7 +1128,19 @@ pub fn find(
             g
         })
         .collect();
-    out.sort_by_key(|g| g.members[0]);
+    // Versions: one pair for two groups (or entries), reported on their own.
+    let mut seen: std::collections::HashSet<(usize, usize)> = Default::default();
+    for (i, j, v) in versions {
+        let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+        if ri != rj && seen.insert((ri.min(rj), ri.max(rj))) {
+            out.push(Group {
+                members: vec![i, j],
+                versions: true,
+                pairs: vec![(i, j, v)],
+            });
+        }
+    }
+    out.sort_by_key(|g| (g.members[0], g.versions, g.members.get(1).copied()));
     out
 }
 
@@ -969,6 +1169,89 @@ mod tests {
             compare(&i10, &i13, &p).reasons,
             [Reason::SameIdentifier("ISBN")]
         );
+    }
+
+    #[test]
+    fn versions_are_reported_apart_from_duplicates() {
+        let p = Profile::lenient();
+        let pre = rec(
+            "@misc{a, title = {Learning to Cite}, author = {Okafor, N. and Lind, P.}, eprinttype = {arXiv}, eprint = {2403.01234}, year = 2024}",
+        );
+        let same_year = rec(
+            "@article{b, title = {Learning to cite}, author = {Okafor, Ngozi and Lind, Per}, journal = {J. Doc.}, year = 2024}",
+        );
+        let v = compare(&pre, &same_year, &p);
+        assert!(v.versions && !v.duplicate, "{v:?}");
+        assert!(v.reasons.contains(&Reason::PreprintAndPublished));
+        // arXiv's own DOI is the preprint's arXiv id, not a DOI that differs.
+        let doi = rec(
+            "@misc{c, title = {Learning to Cite}, author = {Okafor, N.}, doi = {10.48550/arXiv.2403.01234}}",
+        );
+        assert_eq!(
+            compare(&pre, &doi, &p).reasons,
+            [Reason::SameIdentifier("arXiv id")]
+        );
+        // An article that links its arXiv version, or of a journal whose name has
+        // `corr` in a word, is published.
+        for bib in [
+            "@article{d, title = {Learning to Cite}, author = {Okafor, N. and Lind, P.}, journal = {Corrosion Science}, year = 2024}",
+            "@article{d, title = {Learning to Cite}, author = {Okafor, N. and Lind, P.}, journal = {J. Doc.}, eprinttype = {arXiv}, eprint = {2403.01234}, year = 2024}",
+        ] {
+            let v = compare(&same_year, &rec(bib), &p);
+            assert!(v.duplicate, "{bib}: {v:?}");
+        }
+        // Years apart with a title that only half agrees: neither.
+        let other = rec(
+            "@article{e, title = {Learning to Cite Code in Papers}, author = {Okafor, N. and Lind, P.}, journal = {J. Doc.}, year = 2026}",
+        );
+        let v = compare(&same_year, &other, &p);
+        assert!(!v.versions && !v.duplicate, "{v:?}");
+    }
+
+    #[test]
+    fn parts_numbers_names_and_mojibake_in_titles() {
+        let p = Profile::lenient();
+        let t = |title: &str, author: &str| {
+            rec(&format!(
+                "@inproceedings{{x, title = {{{title}}}, author = {{{author}}}, year = 2002}}"
+            ))
+        };
+        let part1 = t(
+            "Database Tuning: Principles and Techniques (Part I)",
+            "Shasha, D.",
+        );
+        let part2 = t(
+            "Database tuning: principles and techniques (part II)",
+            "Shasha, D.",
+        );
+        let v = compare(&part1, &part2, &p);
+        assert!(
+            !v.duplicate && v.reasons.contains(&Reason::NumbersDiffer),
+            "{v:?}"
+        );
+        // A number only one title has (a version, a year) is not a different number.
+        let sql = t(
+            "SQL:1999, formerly known as SQL 3",
+            "Eisenberg, A. and Melton, J.",
+        );
+        let sql3 = t(
+            "SQL:1999, formerly known as SQL3",
+            "Eisenberg, A. and Melton, J.",
+        );
+        assert!(compare(&sql, &sql3, &p).duplicate);
+        // A title that swallowed its author list, and a quote read as Latin-1.
+        let clean = t(
+            "Proxy-Based Acceleration of Dynamically Generated Content",
+            "Datta, A. and Ramamritham, K.",
+        );
+        let scraped = t(
+            "Suresha, and K. Ramamritham. Proxy-based acceleration of dynamically generated contentâ€™",
+            "Datta, A.",
+        );
+        let v = compare(&clean, &scraped, &p);
+        assert!(v.duplicate, "{v:?}");
+        assert_eq!(fold_words("streamsâ ?? a new"), ["streams", "a", "new"]);
+        assert_eq!(fold_words("pâté"), ["pate"]);
     }
 
     #[test]

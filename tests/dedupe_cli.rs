@@ -1,6 +1,7 @@
 //! `bibkit dedupe` on a fixture with a pair for every rule (`tests/fixtures/dedupe`):
 //! identifiers (DOI with and without resolver, arXiv versions, ISBN-10 and -13, two
-//! different DOIs), initials, a journal version years later, an erratum, a generic
+//! different DOIs), initials, a journal version years later and a preprint and its
+//! article (versions of one work: reported, not merged), an erratum, a generic
 //! title, a subtitle, and pairs kept apart by a comment and by `bibkit.toml`.
 
 mod common;
@@ -27,6 +28,7 @@ fn every_rule_and_memory() {
     for (a, b) in [
         ("two-dois-a", "two-dois-b"),
         ("initials-a", "journal-version"),
+        ("preprint", "published"),
         ("paper", "erratum"),
         ("editorial-a", "editorial-b"),
         ("subtitle-a", "subtitle-b"),
@@ -69,11 +71,29 @@ fn json_groups_keep_file_order() {
             ["arxiv-v1", "arxiv-v3"],
             ["isbn-10", "isbn-13"],
             ["initials-a", "initials-b"],
-            ["subtitle-a", "subtitle-b"]
+            ["initials-a", "journal-version"],
+            ["subtitle-a", "subtitle-b"],
+            ["preprint", "published"],
+        ]
+    );
+    let relations: Vec<&str> = groups
+        .iter()
+        .map(|g| g["relation"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        relations,
+        [
+            "duplicates",
+            "duplicates",
+            "duplicates",
+            "duplicates",
+            "versions",
+            "duplicates",
+            "versions"
         ]
     );
     assert_eq!(groups[0]["pairs"][0]["reasons"][0], "same DOI");
-    assert!(groups[4]["score"].as_f64().unwrap() < 1.0);
+    assert!(groups[5]["score"].as_f64().unwrap() < 1.0);
 }
 
 #[test]
@@ -98,6 +118,11 @@ fn merge_keeps_one_entry_per_group_and_rewrites_citations() {
         err.contains("changed 5 entries merged into 5 and 2 citations in 2 files"),
         "{err}"
     );
+    // Versions of one work are named, and left as they are.
+    assert!(
+        err.contains("2 pairs of versions of one work (a preprint and its article, a paper and its journal version) not merged"),
+        "{err}"
+    );
     let after = std::fs::read_to_string(d.join("refs.bib")).unwrap();
     assert_eq!(
         std::fs::read_to_string(d.join("paper.tex")).unwrap(),
@@ -111,6 +136,8 @@ fn merge_keeps_one_entry_per_group_and_rewrites_citations() {
         "editorial-b",
         "kept-b",
         "toml-b",
+        "preprint",
+        "published",
     ] {
         let block = |t: &str| {
             let at = t.find(&format!("{{{key},")).unwrap();

@@ -133,6 +133,11 @@ pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
                 "duplicates (score {:.2} ≥ {:.2})",
                 v.score, profile.threshold
             )
+        } else if v.versions {
+            format!(
+                "two versions of one work (score {:.2} ≥ {:.2}): reported, not merged",
+                v.score, profile.threshold
+            )
         } else {
             format!(
                 "not duplicates (score {:.2} < {:.2})",
@@ -168,6 +173,7 @@ pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
                 .map(|g| {
                     serde_json::json!({
                         "keys": g.members.iter().map(|&m| places[m].key.clone()).collect::<Vec<_>>(),
+                        "relation": if g.versions { "versions" } else { "duplicates" },
                         "score": (g.score() * 1000.0).round() / 1000.0,
                         "pairs": g.pairs.iter().map(|(a, b, v)| serde_json::json!({
                             "a": places[*a].key,
@@ -187,7 +193,7 @@ pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
             for g in &groups {
                 let first = &places[g.members[0]];
                 let mut text = format!(
-                    "{}:{}: {} look like one work (score {:.2})\n",
+                    "{}:{}: {} look like {} (score {:.2})\n",
                     shown(&first.file),
                     first.line,
                     g.members
@@ -195,6 +201,11 @@ pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
                         .map(|&m| format!("`{}`", shown(&places[m].key)))
                         .collect::<Vec<_>>()
                         .join(", "),
+                    if g.versions {
+                        "two versions of one work, not merged"
+                    } else {
+                        "one work"
+                    },
                     g.score()
                 );
                 for (a, b, v) in &g.pairs {
@@ -218,16 +229,24 @@ pub(crate) fn run(args: &DedupeArgs) -> ExitCode {
     if let Err(e) = written.and_then(|()| out.flush()) {
         return write_failed(&e);
     }
-    let dupes: usize = groups.iter().map(|g| g.members.len() - 1).sum();
+    let same: Vec<&bibkit::dedupe::Group> = groups.iter().filter(|g| !g.versions).collect();
+    let versions = groups.len() - same.len();
+    let dupes: usize = same.iter().map(|g| g.members.len() - 1).sum();
     eprintln!(
-        "bibkit: {} group{} of duplicates ({} entr{} to merge) among {} entries",
-        groups.len(),
-        if groups.len() == 1 { "" } else { "s" },
+        "bibkit: {} group{} of duplicates ({} entr{} to merge){} among {} entries",
+        same.len(),
+        if same.len() == 1 { "" } else { "s" },
         dupes,
         if dupes == 1 { "y" } else { "ies" },
+        match versions {
+            0 => String::new(),
+            1 => ", 1 pair of versions of one work".to_string(),
+            n => format!(", {n} pairs of versions of one work"),
+        },
         records.len()
     );
-    if groups.is_empty() {
+    // Versions are worth knowing, not an error.
+    if same.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_FINDINGS)
@@ -251,7 +270,16 @@ fn merge(
     let mut gone: Vec<Vec<(usize, String)>> = vec![Vec::new(); docs.len()];
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut lines: Vec<String> = Vec::new();
-    for g in groups {
+    let versions = groups.iter().filter(|g| g.versions).count();
+    if versions > 0 {
+        eprintln!(
+            "bibkit: {versions} pair{} of versions of one work (a preprint and its article, a paper and its journal version) not merged; `bibkit dedupe` lists {}",
+            if versions == 1 { "" } else { "s" },
+            if versions == 1 { "it" } else { "them" }
+        );
+    }
+    let groups: Vec<&bibkit::dedupe::Group> = groups.iter().filter(|g| !g.versions).collect();
+    for g in &groups {
         let members: Vec<(String, Vec<(String, String)>)> = g
             .members
             .iter()
