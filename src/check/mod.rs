@@ -466,7 +466,8 @@ impl Checker {
                 .collect();
             let mut lowering =
                 Lowering::from_sources(sources.iter().map(|s| (s.file.clone(), s.text)), reader);
-            let (flags, extras, found) = self.check_all(&lowering, &sources, &mut memo);
+            let (flags, mut extras, found) = self.check_all(&lowering, &sources, &mut memo);
+            self.add_records(&lowering, &flags, &mut extras);
             // Invalid bytes: one finding per entry.
             let mut invalid = Vec::new();
             for (b, mine) in invalids.into_iter().enumerate() {
@@ -514,6 +515,45 @@ impl Checker {
         self.found = found;
         if memo.is_some() {
             self.memo = memo;
+        }
+    }
+
+    /// What the duplicate finder compares, for the entries `duplicate-entry` compares:
+    /// those that share their first author and year with another (lowered again, so that
+    /// the few that need it do not make every entry cost more).
+    fn add_records(&self, lowering: &Lowering<'_>, flags: &[u8], extras: &mut [(u32, Extra)]) {
+        if self.config.level("duplicate-entry") == Level::Off {
+            return;
+        }
+        let mut blocks: HashMap<(&str, i64), Vec<usize>> = HashMap::new();
+        for (at, (n, x)) in extras.iter().enumerate() {
+            let f = flags[*n as usize];
+            if f & IGNORED != 0 || f & RELATED != 0 || f & OWN_DOI == 0 && f & CHILD != 0 {
+                continue;
+            }
+            if let Some((family, year)) = &x.work {
+                blocks.entry((family, *year)).or_default().push(at);
+            }
+        }
+        let mut wanted: Vec<usize> = blocks
+            .into_values()
+            .filter(|m| m.len() > 1)
+            .flatten()
+            .collect();
+        wanted.sort_unstable();
+        let build = |&at: &usize| {
+            let (e, _) = lowering.entry(extras[at].0 as usize);
+            (at, Box::new(crate::dedupe::Record::from_entry(&e)))
+        };
+        #[cfg(feature = "parallel")]
+        let records: Vec<(usize, Box<crate::dedupe::Record>)> = {
+            use rayon::prelude::*;
+            wanted.par_iter().map(build).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let records: Vec<(usize, Box<crate::dedupe::Record>)> = wanted.iter().map(build).collect();
+        for (at, r) in records {
+            extras[at].1.record = Some(r);
         }
     }
 
@@ -1171,14 +1211,11 @@ fn summarize(e: &Entry, span: Span, ignored: bool, text: &str) -> (u8, Option<Ex
     }
     let title = fields::title_key(e).into_boxed_str();
     let work = work.filter(|_| title.len() >= 8);
-    let record = work
-        .as_ref()
-        .map(|_| Box::new(crate::dedupe::Record::from_entry(e)));
     let extra = Extra {
         key: generated,
         doi,
         work,
-        record,
+        record: None,
         title,
         parents: parents.into_iter().map(String::into_boxed_str).collect(),
     };
