@@ -19,7 +19,12 @@
 //!    needs the authors to agree. Words of either record's author names are left out
 //!    when titles are compared word by word (a scraped title that swallowed the end of
 //!    its author list), and so is what is left of punctuation read in the wrong
-//!    encoding (`â€™`).
+//!    encoding (`â€™`); titles whose words ran together are also compared without
+//!    their spaces. A shorter title found in a longer one takes 0.1 off when the longer
+//!    starts with words of its own (`An investigation into …`) or has words among the
+//!    shorter's (`Mining [generalized] association rules`), and so does a title named
+//!    before a colon (`MiniCon: …`) against one without the name, unless the rest is
+//!    the other title.
 //! 3. **Versions.** When the titles and most authors agree and only the year, or a
 //!    preprint (or a report) against a published record, tells the two apart, they are
 //!    two versions of one work ([`Verdict::versions`]): a preprint and its article, a
@@ -280,6 +285,17 @@ pub struct Record {
     content_count: u32,
     /// The title's words but stop words, sorted, each once.
     content_set: Vec<String>,
+    /// The same, in title order and as often as they come.
+    content: Vec<String>,
+    /// The title's words run together (for titles whose spaces were lost), and whether
+    /// one of them is long enough to be several.
+    squashed: Box<str>,
+    long_word: bool,
+    /// Every word of the title, sorted, each once.
+    word_set: Vec<String>,
+    /// A name the title starts with (`MiniCon: a scalable algorithm …`): its words,
+    /// and the trigrams of the rest.
+    head: Option<Box<Head>>,
     /// The title's markers (`erratum`, `reply` …) and numbers, sorted, each once.
     markers: Vec<&'static str>,
     title_numbers: Vec<String>,
@@ -508,6 +524,160 @@ fn isbn_key(s: &str) -> Option<String> {
     }
 }
 
+/// Words that say what kind of text a title is, not which work (`Tutorial: …`).
+const GENRES: &[&str] = &[
+    "tutorial",
+    "demo",
+    "demonstration",
+    "panel",
+    "keynote",
+    "invited",
+    "talk",
+    "editorial",
+    "review",
+    "introduction",
+    "poster",
+    "abstract",
+    "extended",
+    "preface",
+    "foreword",
+    "report",
+    "survey",
+    "overview",
+    "position",
+    "paper",
+    "short",
+    "erratum",
+    "correction",
+    "book",
+];
+
+/// A title's name (its words) and the trigrams of the rest, see [`title_head`].
+type Head = (Vec<String>, Vec<(u32, u16)>);
+
+/// The name a title starts with, before a colon (`MiniCon: …`, `The HB-tree: …`): one
+/// to three words that are not a genre (`Tutorial:`), a year, initials or the end of an
+/// author list; with the trigrams of the rest of the title.
+fn title_head(title: &str) -> Option<Box<Head>> {
+    let colon = title.find(':')?;
+    let (before, after) = (&title[..colon], &title[colon + 1..]);
+    if before.trim().is_empty() || before.len() > 40 || !after.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let raw = fold_words(before);
+    let words: Vec<String> = raw
+        .iter()
+        .filter(|w| !STOP.contains(&w.as_str()))
+        .cloned()
+        .collect();
+    let year = |w: &str| {
+        w.len() == 4
+            && (w.starts_with("19") || w.starts_with("20"))
+            && w.bytes().all(|b| b.is_ascii_digit())
+    };
+    let junk = words.is_empty()
+        || words.len() > 3
+        || raw
+            .iter()
+            .any(|w| w == "and" || w.chars().count() == 1 || year(w))
+        || words.iter().all(|w| GENRES.contains(&w.as_str()));
+    (!junk).then(|| Box::new((words, trigrams(&fold_words(after)))))
+}
+
+/// Whether two title words are one, misspelt, abbreviated or run into another word
+/// (`optimisation` and `optimization`, `algo` and `algorithms`, `anefficientdata`
+/// and `efficient`).
+fn alike(w: &str, o: &str) -> bool {
+    if w == o {
+        return true;
+    }
+    let (lw, lo) = (w.chars().count(), o.chars().count());
+    // (Words longer than any real run of words are compared only as they are.)
+    if lw.max(lo) > 256 {
+        return false;
+    }
+    if (lw >= 6 && o.contains(w)) || (lo >= 6 && w.contains(o)) {
+        return true;
+    }
+    if lw < 4 || lo < 4 {
+        return false;
+    }
+    if w.starts_with(o) || o.starts_with(w) {
+        return true;
+    }
+    // Dice similarity of their character bigrams (a space at each end), of at least
+    // 0.7: at most so many bigrams can differ.
+    let (nw, no) = (lw + 1, lo + 1);
+    if 10 * 2 * nw.min(no) < 7 * (nw + no) || nw > 48 || no > 48 {
+        return false;
+    }
+    let grams = |s: &str, out: &mut [(char, char); 48]| {
+        let mut prev = ' ';
+        let mut n = 0;
+        for c in s.chars().chain(std::iter::once(' ')) {
+            out[n] = (prev, c);
+            n += 1;
+            prev = c;
+        }
+        out[..n].sort_unstable();
+        n
+    };
+    let (mut x, mut y) = ([(' ', ' '); 48], [(' ', ' '); 48]);
+    let (n, m) = (grams(w, &mut x), grams(o, &mut y));
+    10 * 2 * common(&x[..n], &y[..m]) >= 7 * (n + m)
+}
+
+/// The words of `long` outside the alignment of `short` with it (in order, each word
+/// matched once, [`alike`]): those before the first matched word, and those between
+/// the first and the last. Numbers and words of one or two letters are not counted.
+fn unaligned<'a>(short: &[&String], long: &[&'a String]) -> (Vec<&'a str>, Vec<&'a str>) {
+    let (n, m) = (short.len().min(64), long.len().min(64));
+    // Longest common subsequence, by `alike`.
+    let same: Vec<Vec<bool>> = (0..n)
+        .map(|i| (0..m).map(|j| alike(short[i], long[j])).collect())
+        .collect();
+    let mut table = vec![vec![0u8; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            table[i][j] = if same[i][j] {
+                table[i + 1][j + 1] + 1
+            } else {
+                table[i + 1][j].max(table[i][j + 1])
+            };
+        }
+    }
+    let mut matched = vec![false; m];
+    let (mut i, mut j) = (0, 0);
+    while i < n && j < m {
+        if same[i][j] && table[i][j] == table[i + 1][j + 1] + 1 {
+            matched[j] = true;
+            i += 1;
+            j += 1;
+        } else if table[i + 1][j] >= table[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    let (Some(first), Some(last)) = (
+        matched.iter().position(|&x| x),
+        matched.iter().rposition(|&x| x),
+    ) else {
+        return (Vec::new(), Vec::new());
+    };
+    let counted = |w: &str| !w.bytes().all(|b| b.is_ascii_digit()) && w.chars().count() > 2;
+    let before = long[..first]
+        .iter()
+        .map(|w| w.as_str())
+        .filter(|w| counted(w))
+        .collect();
+    let inside = (first..=last)
+        .filter(|&k| !matched[k] && counted(long[k]))
+        .map(|k| long[k].as_str())
+        .collect();
+    (before, inside)
+}
+
 impl Record {
     /// What [`compare`] reads of `e`.
     pub fn from_entry(e: &Entry) -> Record {
@@ -597,9 +767,15 @@ impl Record {
                 && (eprint_arxiv.is_some() || arxiv_doi.is_some() || on_server))
             || (e.kind == "article" && on_server);
         let content_count = content.len() as u32;
-        let mut content_set = content;
+        let mut content_set = content.clone();
         content_set.sort_unstable();
         content_set.dedup();
+        let mut word_set = words.clone();
+        word_set.sort_unstable();
+        word_set.dedup();
+        let long_word = words.iter().any(|w| w.chars().count() >= 12);
+        let squashed = words.concat().into_boxed_str();
+        let head = title_head(&plain(e, "title").unwrap_or_default());
         let numbers = NUMBER_FIELDS
             .iter()
             .filter_map(|&f| {
@@ -610,6 +786,11 @@ impl Record {
             title_part,
             numbers,
             content_set,
+            content,
+            squashed,
+            long_word,
+            word_set,
+            head,
             grams: trigrams(&words),
             title_hash,
             has_title: !words.is_empty(),
@@ -709,6 +890,14 @@ pub enum Reason {
     WholeAndPart,
     /// One is a preprint or a report, the other published.
     PreprintAndPublished,
+    /// The titles are this alike once their spaces are ignored (words run together).
+    TitlesAlikeWithoutSpaces(f64),
+    /// The longer title starts with these words, which the shorter one lacks.
+    WordsBefore(String),
+    /// The longer title has these words among the shorter one's.
+    WordsInside(String),
+    /// One title starts with this name (before a colon); the other lacks it.
+    NameMissing(String),
     /// Everything but the year or the stage of publication agrees: two versions of one
     /// work (a preprint and the article, a conference paper and its journal version).
     Versions,
@@ -739,6 +928,12 @@ impl std::fmt::Display for Reason {
                 f.write_str("one is a preprint or a report, the other published")
             }
             Reason::Versions => f.write_str("probably two versions of one work"),
+            Reason::TitlesAlikeWithoutSpaces(x) => {
+                write!(f, "titles {:.0} % alike without their spaces", x * 100.0)
+            }
+            Reason::WordsBefore(w) => write!(f, "only one title starts with `{w}`"),
+            Reason::WordsInside(w) => write!(f, "only one title has `{w}` among the words"),
+            Reason::NameMissing(w) => write!(f, "only one title is named `{w}`"),
         }
     }
 }
@@ -839,10 +1034,25 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
     }
     let mut reasons = Vec::new();
     let mut title = dice(&a.grams, &b.grams);
+    let mut penalties: Vec<Reason> = Vec::new();
+    let mut squashed_won = false;
+    let mut contained_in = false;
     if a.has_title && a.title_hash == b.title_hash && a.grams == b.grams {
         title = 1.0;
         reasons.push(Reason::TitlesEqual);
     } else {
+        // Words run together (`integratingcontentsandstructures`): the titles without
+        // their spaces.
+        if (a.long_word || b.long_word) && a.squashed.len().max(b.squashed.len()) <= 1024 {
+            let squashed = dice(
+                &trigrams(&[a.squashed.to_string()]),
+                &trigrams(&[b.squashed.to_string()]),
+            );
+            if squashed > title + 0.1 {
+                title = squashed;
+                squashed_won = true;
+            }
+        }
         let contained = if a.content_count >= 3 && b.content_count >= 3 {
             // A scraped title may have swallowed the end of its author list (`Suresha,
             // and K. Ramamritham. Proxy-based acceleration …`): the authors' names in
@@ -860,7 +1070,10 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
         };
         if 0.9 * contained > title {
             title = 0.9 * contained;
+            contained_in = true;
             reasons.push(Reason::TitleContained(contained));
+        } else if squashed_won {
+            reasons.push(Reason::TitlesAlikeWithoutSpaces(title));
         } else {
             reasons.push(Reason::TitlesSimilar(title));
         }
@@ -873,6 +1086,37 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
             score: profile.title_weight * title,
             reasons,
         };
+    }
+    if contained_in {
+        // A shorter title inside a longer one is the same work with a subtitle, a
+        // source's additions or a cut; not when the longer one starts with words of its
+        // own (`An investigation into …`, `Fast algorithms for …`) or puts words among
+        // the other's (`Mining [generalized] association rules`).
+        let name = |w: &&String| !(a.families.contains(*w) || b.families.contains(*w));
+        let x: Vec<&String> = a.content.iter().filter(name).collect();
+        let y: Vec<&String> = b.content.iter().filter(name).collect();
+        let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+        let (before, inside) = unaligned(&short, &long);
+        if !before.is_empty() {
+            penalties.push(Reason::WordsBefore(before.join(" ")));
+        }
+        if !inside.is_empty() {
+            penalties.push(Reason::WordsInside(inside.join(" ")));
+        }
+    }
+    // A title named by its first words (`MiniCon: …`) against one without the name is
+    // another work, unless the rest is the other title.
+    for (x, y) in [(a, b), (b, a)] {
+        let Some(head) = x.head.as_deref() else {
+            continue;
+        };
+        let named = head
+            .0
+            .iter()
+            .any(|w| y.word_set.iter().any(|o| alike(w, o)) || y.families.contains(w));
+        if !named && dice(&head.1, &y.grams) < 0.9 {
+            penalties.push(Reason::NameMissing(head.0.join(" ")));
+        }
     }
     let au = authors(a, b);
     let mut agree = 0.0;
@@ -935,6 +1179,12 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
             .find(|w| !(ma.contains(w) && mb.contains(w)));
         score -= 0.3;
         reasons.push(Reason::Marked(w.map_or("", |w| w).to_string()));
+    }
+    // Each of these takes 0.1 off: words only the longer title has, a name only one
+    // has.
+    for p in penalties {
+        score -= 0.1;
+        reasons.push(p);
     }
     if (a.whole_book && b.part) || (a.part && b.whole_book) {
         score -= 0.5;
@@ -1252,6 +1502,64 @@ mod tests {
         assert!(v.duplicate, "{v:?}");
         assert_eq!(fold_words("streamsâ ?? a new"), ["streams", "a", "new"]);
         assert_eq!(fold_words("pâté"), ["pate"]);
+    }
+
+    #[test]
+    fn words_the_other_title_lacks() {
+        let p = Profile::lenient();
+        let t = |title: &str| {
+            rec(&format!(
+                "@inproceedings{{x, title = {{{title}}}, author = {{Haas, L. and Kossmann, D. and Ursu, I.}}, year = 1999}}"
+            ))
+        };
+        let base = t("Loading a Cache with Query Results");
+        let reason = |x: &Record, y: &Record| {
+            compare(x, y, &p)
+                .reasons
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+        };
+        // A subtitle or a cut is the same work; words before or among are not.
+        assert!(
+            compare(
+                &base,
+                &t("Loading a cache with query results: an evaluation"),
+                &p
+            )
+            .duplicate
+        );
+        let before = t("An Investigation into Loading a Cache with Query Results");
+        assert!(
+            reason(&base, &before)
+                .contains(&"only one title starts with `investigation into`".to_string())
+        );
+        let inside = t("Loading a Semantic Cache with Query Results");
+        assert!(
+            reason(&base, &inside)
+                .contains(&"only one title has `semantic` among the words".to_string())
+        );
+        // A title named before a colon, against one without the name.
+        let named = t("MiniCon: Loading Caches with Query Results");
+        let v = compare(
+            &named,
+            &t("Loading caches with query results in parallel"),
+            &p,
+        );
+        assert!(
+            v.reasons.contains(&Reason::NameMissing("minicon".into())),
+            "{v:?}"
+        );
+        // A name dropped by the source, the rest unchanged, is the same work; so is a
+        // genre label (`Tutorial:`).
+        assert!(compare(&named, &t("Loading caches with query results"), &p).duplicate);
+        let tutorial = t("Tutorial: Loading a Cache with Query Results");
+        assert!(!reason(&base, &tutorial).iter().any(|r| r.contains("named")));
+        // Words run together.
+        let run = t("Loadingacache withqueryresults");
+        let v = compare(&base, &run, &p);
+        assert!(v.duplicate, "{v:?}");
+        assert!(matches!(v.reasons[0], Reason::TitlesAlikeWithoutSpaces(_)));
     }
 
     #[test]

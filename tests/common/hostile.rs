@@ -554,6 +554,28 @@ pub fn time_attacks() -> Vec<Attack> {
             }
         ),
         attack!(
+            "dedupe-long-title-words/dedupe",
+            "near-identical titles of 64 long words, named before a colon",
+            2_000_000,
+            "bytes",
+            |n, d| {
+                let mut bib = String::new();
+                let len = (n / (40 * 64)).max(1);
+                for i in 0..40 {
+                    let words: Vec<String> = (0..64)
+                        .map(|w| format!("{}{}", "x".repeat(len), (w * 7 + i) % 64))
+                        .collect();
+                    let _ = writeln!(
+                        bib,
+                        "@misc{{e{i}, author = {{Same, A.}}, title = {{Name{}: {}}}, year = 2000}}",
+                        i % 3,
+                        words.join(" ")
+                    );
+                }
+                args(&["dedupe", &write(d, "a.bib", bib)])
+            }
+        ),
+        attack!(
             "extract-long-crossref-chain/extract",
             "a crossref chain through every entry",
             200_000,
