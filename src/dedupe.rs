@@ -1114,7 +1114,12 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
             .0
             .iter()
             .any(|w| y.word_set.iter().any(|o| alike(w, o)) || y.families.contains(w));
-        if !named && dice(&head.1, &y.grams) < 0.9 {
+        // (Once: the name may be the words the longer title starts with.)
+        let counted = penalties.iter().any(|p| match p {
+            Reason::WordsBefore(w) => head.0.iter().all(|h| w.split(' ').any(|x| x == h)),
+            _ => false,
+        });
+        if !named && !counted && dice(&head.1, &y.grams) < 0.9 {
             penalties.push(Reason::NameMissing(head.0.join(" ")));
         }
     }

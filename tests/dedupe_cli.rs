@@ -2,7 +2,8 @@
 //! identifiers (DOI with and without resolver, arXiv versions, ISBN-10 and -13, two
 //! different DOIs), initials, a journal version years later and a preprint and its
 //! article (versions of one work: reported, not merged), an erratum, a generic
-//! title, a subtitle, and pairs kept apart by a comment and by `bibkit.toml`.
+//! title, a subtitle, words only the longer title has, a name only one title has,
+//! words run together, and pairs kept apart by a comment and by `bibkit.toml`.
 
 mod common;
 
@@ -32,6 +33,9 @@ fn every_rule_and_memory() {
         ("paper", "erratum"),
         ("editorial-a", "editorial-b"),
         ("subtitle-a", "subtitle-b"),
+        ("rules-short", "rules-long"),
+        ("named", "unnamed"),
+        ("spaced", "unspaced"),
         ("kept-a", "kept-b"),
         ("toml-a", "toml-b"),
     ] {
@@ -74,6 +78,7 @@ fn json_groups_keep_file_order() {
             ["initials-a", "journal-version"],
             ["subtitle-a", "subtitle-b"],
             ["preprint", "published"],
+            ["spaced", "unspaced"],
         ]
     );
     let relations: Vec<&str> = groups
@@ -89,7 +94,8 @@ fn json_groups_keep_file_order() {
             "duplicates",
             "versions",
             "duplicates",
-            "versions"
+            "versions",
+            "duplicates"
         ]
     );
     assert_eq!(groups[0]["pairs"][0]["reasons"][0], "same DOI");
@@ -115,7 +121,7 @@ fn merge_keeps_one_entry_per_group_and_rewrites_citations() {
     let (_, err, code) = bibkit(d, &["dedupe", "--merge", "--rewrite", "--write"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("changed 5 entries merged into 5 and 2 citations in 2 files"),
+        err.contains("changed 6 entries merged into 6 and 2 citations in 2 files"),
         "{err}"
     );
     // Versions of one work are named, and left as they are.
@@ -138,6 +144,10 @@ fn merge_keeps_one_entry_per_group_and_rewrites_citations() {
         "toml-b",
         "preprint",
         "published",
+        "rules-short",
+        "rules-long",
+        "named",
+        "unnamed",
     ] {
         let block = |t: &str| {
             let at = t.find(&format!("{{{key},")).unwrap();
