@@ -184,3 +184,44 @@ fn merge_keeps_one_entry_per_group_and_rewrites_citations() {
         "{unsafe_text}"
     );
 }
+
+/// Merged without `--rewrite`, the merged-away keys live on as `ids` aliases, which
+/// biblatex resolves: `check` does not call their citations undefined, and counts the
+/// entry as cited.
+#[test]
+fn citations_of_merged_away_keys_resolve_through_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for f in ["refs.bib", "bibkit.toml"] {
+        std::fs::copy(fixture().join(f), d.join(f)).unwrap();
+    }
+    std::fs::write(
+        d.join("paper.tex"),
+        "\\documentclass{article}\\begin{document}\\cite{doi-b,subtitle-b,nowhere}\\bibliography{refs}\\end{document}\n",
+    )
+    .unwrap();
+    let (_, err, code) = bibkit(d, &["dedupe", "--merge", "--write"]);
+    assert_eq!(code, 0, "{err}");
+    let (out, err, _) = bibkit(d, &["check", "paper.tex", "--format", "json"]);
+    let findings: Vec<serde_json::Value> =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    let undefined: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "undefined-citation")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(undefined.len(), 1, "{undefined:?}");
+    assert!(undefined[0].contains("`nowhere`"), "{undefined:?}");
+    // The kept entries are cited through their aliases.
+    let unused: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "unused-entry")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        !unused
+            .iter()
+            .any(|m| m.contains("`doi-a`") || m.contains("`subtitle-a`")),
+        "{unused:?}"
+    );
+}

@@ -91,6 +91,8 @@ struct Extra {
     /// The title as compared (folded), for ordering large blocks.
     title: Box<str>,
     parents: Box<[Box<str>]>,
+    /// Its other keys (`ids`), which biblatex resolves citations of to it.
+    aliases: Box<[Box<str>]>,
 }
 
 impl Bib {
@@ -1046,6 +1048,14 @@ impl Checker {
                 entries.push((bib, i));
             }
         }
+        // Other keys of an entry (`ids = {old-key}`, what `bibkit dedupe --merge` leaves):
+        // biblatex resolves their citations to it.
+        for (n, &(bib, i)) in entries.iter().enumerate() {
+            for alias in bib.extra(i).map(|x| &x.aliases[..]).unwrap_or_default() {
+                exact.entry(alias).or_insert(n);
+                caseless.entry(alias.to_lowercase()).or_insert(alias);
+            }
+        }
         let mut used = vec![false; entries.len()];
         let mut all = false;
         // A key that is not defined is reported once, at its first citation, with the
@@ -1206,7 +1216,23 @@ fn summarize(e: &Entry, span: Span, ignored: bool, text: &str) -> (u8, Option<Ex
     let written_empty =
         crate::syntax::block_head(text, span.start).is_none_or(|(_, k)| k.is_empty());
     let generated = (written_empty && !e.key.is_empty()).then(|| e.key.clone().into_boxed_str());
-    if doi.is_none() && work.is_none() && parents.is_empty() && generated.is_none() {
+    let aliases: Box<[Box<str>]> = e
+        .get("ids")
+        .map(|v| {
+            v.to_plain_string()
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(Into::into)
+                .collect()
+        })
+        .unwrap_or_default();
+    if doi.is_none()
+        && work.is_none()
+        && parents.is_empty()
+        && generated.is_none()
+        && aliases.is_empty()
+    {
         return (flags, None);
     }
     let title = fields::title_key(e).into_boxed_str();
@@ -1218,6 +1244,7 @@ fn summarize(e: &Entry, span: Span, ignored: bool, text: &str) -> (u8, Option<Ex
         record: None,
         title,
         parents: parents.into_iter().map(String::into_boxed_str).collect(),
+        aliases,
     };
     (flags, Some(extra))
 }

@@ -173,7 +173,7 @@ pub const RULES: &[Rule] = &[
         id: "undefined-citation",
         level: Level::Error,
         style: false,
-        summary: "A document cites a key that no bibliography defines.",
+        summary: "A document cites a key that no bibliography defines (as a key, or among an entry's `ids`).",
         bad: cite("@misc{knuth84, title = {T}}", "\\cite{knuth85}"),
         good: cite("@misc{knuth84, title = {T}}", "\\cite{knuth84}"),
     },
