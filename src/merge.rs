@@ -353,15 +353,32 @@ pub fn merge3(base: &Document, ours: &Document, theirs: &Document) -> Result<Mer
         .iter()
         .filter(|x| !ok.contains_key(&x.key.to_lowercase()))
         .collect();
+    // Each side's model is read once, and only when something was added.
+    let model_of = |doc: &Document| -> std::collections::HashMap<usize, crate::model::Entry> {
+        doc.model().into_iter().collect()
+    };
+    let ours_model = if ours_added.is_empty() {
+        Default::default()
+    } else {
+        model_of(ours)
+    };
     let records: Vec<(&Item, crate::dedupe::Record)> = ours_added
         .iter()
         .filter_map(|x| {
             Some((
                 *x,
-                crate::dedupe::Record::from_entry(&ours.to_model(x.block)?),
+                crate::dedupe::Record::from_entry(ours_model.get(&x.block)?),
             ))
         })
         .collect();
+    let theirs_added = b.iter().any(|y| {
+        !ok.contains_key(&y.key.to_lowercase()) && !ak.contains_key(&y.key.to_lowercase())
+    });
+    let theirs_model = if theirs_added && !records.is_empty() {
+        model_of(theirs)
+    } else {
+        Default::default()
+    };
     for y in b.iter().filter(|y| !ok.contains_key(&y.key.to_lowercase())) {
         match ak.get(&y.key.to_lowercase()).map(|&i| &a[i]) {
             Some(x) => {
@@ -384,9 +401,9 @@ pub fn merge3(base: &Document, ours: &Document, theirs: &Document) -> Result<Mer
             }
             None => {
                 // The same work added under another key on our side: one entry.
-                let theirs_record = theirs
-                    .to_model(y.block)
-                    .map(|e| crate::dedupe::Record::from_entry(&e));
+                let theirs_record = theirs_model
+                    .get(&y.block)
+                    .map(crate::dedupe::Record::from_entry);
                 let duplicate = theirs_record.is_some_and(|r| {
                     records.iter().any(|(_, mine)| {
                         crate::dedupe::compare(mine, &r, &crate::dedupe::Profile::strict())

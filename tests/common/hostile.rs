@@ -576,6 +576,32 @@ pub fn time_attacks() -> Vec<Attack> {
             }
         ),
         attack!(
+            "merge-driver-both-add/merge-driver",
+            "both sides add many entries to one base",
+            20_000,
+            "entries",
+            |n, d| {
+                let entry = |tag: &str, i: usize| {
+                    format!(
+                        "@article{{{tag}{i}, title = {{A study of things number {i} by {tag}}}, author = {{Writer{}, Ann}}, year = {}}}\n\n",
+                        i % 50,
+                        2000 + i % 20
+                    )
+                };
+                let base: String = (0..n / 2).map(|i| entry("base", i)).collect();
+                let ours: String =
+                    base.clone() + &(0..n / 4).map(|i| entry("ours", i)).collect::<String>();
+                let theirs: String =
+                    base.clone() + &(0..n / 4).map(|i| entry("theirs", i)).collect::<String>();
+                let (o, a, b) = (
+                    write(d, "o.bib", base),
+                    write(d, "a.bib", ours),
+                    write(d, "b.bib", theirs),
+                );
+                args(&["merge-driver", &o, &a, &b])
+            }
+        ),
+        attack!(
             "extract-long-crossref-chain/extract",
             "a crossref chain through every entry",
             200_000,
