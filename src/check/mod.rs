@@ -1219,10 +1219,8 @@ fn summarize(e: &Entry, span: Span, ignored: bool, text: &str) -> (u8, Option<Ex
     let aliases: Box<[Box<str>]> = e
         .get("ids")
         .map(|v| {
-            v.to_plain_string()
-                .split(',')
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
+            crate::extract::linked_keys(&v.to_plain_string(), true)
+                .into_iter()
                 .map(Into::into)
                 .collect()
         })
