@@ -369,13 +369,13 @@ fn fold_words(s: &str) -> Vec<String> {
     out
 }
 
-fn trigrams(words: &[String]) -> Vec<(u32, u16)> {
+fn trigrams<S: AsRef<str>>(words: &[S]) -> Vec<(u32, u16)> {
     let mut text: Vec<char> = vec![' '];
     for (i, w) in words.iter().enumerate() {
         if i > 0 {
             text.push(' ');
         }
-        text.extend(w.chars());
+        text.extend(w.as_ref().chars());
     }
     text.push(' ');
     let mut hashes: Vec<u32> = text
@@ -681,7 +681,8 @@ fn unaligned<'a>(short: &[&String], long: &[&'a String]) -> (Vec<&'a str>, Vec<&
 impl Record {
     /// What [`compare`] reads of `e`.
     pub fn from_entry(e: &Entry) -> Record {
-        let words = fold_words(&plain(e, "title").unwrap_or_default());
+        let title = plain(e, "title").unwrap_or_default();
+        let words = fold_words(&title);
         // Stop words and lone letters (the `s` of `editor 's`, initials) say nothing.
         let content: Vec<String> = words
             .iter()
@@ -775,7 +776,7 @@ impl Record {
         word_set.dedup();
         let long_word = words.iter().any(|w| w.chars().count() >= 12);
         let squashed = words.concat().into_boxed_str();
-        let head = title_head(&plain(e, "title").unwrap_or_default());
+        let head = title_head(&title);
         let numbers = NUMBER_FIELDS
             .iter()
             .filter_map(|&f| {
@@ -1044,10 +1045,7 @@ fn judge(a: &Record, b: &Record, profile: &Profile, full: bool) -> Verdict {
         // Words run together (`integratingcontentsandstructures`): the titles without
         // their spaces.
         if (a.long_word || b.long_word) && a.squashed.len().max(b.squashed.len()) <= 1024 {
-            let squashed = dice(
-                &trigrams(&[a.squashed.to_string()]),
-                &trigrams(&[b.squashed.to_string()]),
-            );
+            let squashed = dice(&trigrams(&[&*a.squashed]), &trigrams(&[&*b.squashed]));
             if squashed > title + 0.1 {
                 title = squashed;
                 squashed_won = true;
