@@ -15,6 +15,21 @@ fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dedupe")
 }
 
+/// The fixture in a temporary directory, with a `paper.tex` whose body is `cites`.
+fn project(cites: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for f in ["refs.bib", "bibkit.toml"] {
+        std::fs::copy(fixture().join(f), d.join(f)).unwrap();
+    }
+    std::fs::write(
+        d.join("paper.tex"),
+        format!("\\documentclass{{article}}\\begin{{document}}{cites}\\bibliography{{refs}}\\end{{document}}\n"),
+    )
+    .unwrap();
+    dir
+}
+
 fn run(args: &[&str]) -> String {
     let (out, err, code) = bibkit(&fixture(), args);
     format!(
@@ -104,16 +119,8 @@ fn json_groups_keep_file_order() {
 
 #[test]
 fn merge_keeps_one_entry_per_group_and_rewrites_citations() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = project("\\cite{doi-b,subtitle-b} and \\cite{paper}");
     let d = dir.path();
-    for f in ["refs.bib", "bibkit.toml"] {
-        std::fs::copy(fixture().join(f), d.join(f)).unwrap();
-    }
-    std::fs::write(
-        d.join("paper.tex"),
-        "\\documentclass{article}\\begin{document}\\cite{doi-b,subtitle-b} and \\cite{paper}\\bibliography{refs}\\end{document}\n",
-    )
-    .unwrap();
     let (diff, _, code) = bibkit(d, &["dedupe", "--merge", "--rewrite", "--diff"]);
     assert_eq!(code, 0);
     insta::assert_snapshot!("merge_diff", diff);
@@ -190,16 +197,8 @@ fn merge_keeps_one_entry_per_group_and_rewrites_citations() {
 /// entry as cited.
 #[test]
 fn citations_of_merged_away_keys_resolve_through_ids() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = project("\\cite{doi-b,subtitle-b,nowhere}");
     let d = dir.path();
-    for f in ["refs.bib", "bibkit.toml"] {
-        std::fs::copy(fixture().join(f), d.join(f)).unwrap();
-    }
-    std::fs::write(
-        d.join("paper.tex"),
-        "\\documentclass{article}\\begin{document}\\cite{doi-b,subtitle-b,nowhere}\\bibliography{refs}\\end{document}\n",
-    )
-    .unwrap();
     let (_, err, code) = bibkit(d, &["dedupe", "--merge", "--write"]);
     assert_eq!(code, 0, "{err}");
     let (out, err, _) = bibkit(d, &["check", "paper.tex", "--format", "json"]);
