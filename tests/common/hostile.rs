@@ -576,6 +576,30 @@ pub fn time_attacks() -> Vec<Attack> {
             }
         ),
         attack!(
+            "dedupe-scraped-citations/dedupe",
+            "titles inside citations, cut at their commas, by long author lists",
+            2_000_000,
+            "bytes",
+            |n, d| {
+                let mut bib = String::new();
+                let names = (n / (40 * 40)).max(1);
+                for i in 0..40 {
+                    // Given names that are the other entries' family names, and titles
+                    // with as many cuts as are tried.
+                    let authors: Vec<String> = (0..names)
+                        .map(|k| format!("Family{} Given{}", (k + i) % names, k))
+                        .collect();
+                    let _ = writeln!(
+                        bib,
+                        "@misc{{e{i}, author = {{Same, A. and {}}}, title = {{Given{i}, Family{i}. Study, part {}. Scraped citations of records}}, year = 2000}}",
+                        authors.join(" and "),
+                        i % 3
+                    );
+                }
+                args(&["dedupe", &write(d, "a.bib", bib)])
+            }
+        ),
+        attack!(
             "merge-driver-both-add/merge-driver",
             "both sides add many entries to one base",
             20_000,
