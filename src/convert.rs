@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::formats::bibtex::{self, Lowering, Reader};
-use crate::formats::{csl_json, listing};
+use crate::formats::{csl_json, listing, ris};
 use crate::keys::{KeyGenerator, key_hash};
 use crate::model::{Comment, Entry};
 use crate::source::{self, Decoded};
@@ -37,6 +37,8 @@ pub enum Target {
     Bib(bibtex::WriteOptions),
     /// CSL-JSON.
     CslJson,
+    /// RIS (what it has no tag for is reported, see [`crate::formats::ris`]).
+    Ris,
 }
 
 /// One `.bib` input of [`Converter::bibtex_files`].
@@ -252,9 +254,22 @@ impl Invalid {
     }
 }
 
-/// Prints one entry (with the comments that precede it) with its leading separator.
-fn print(target: &Target, out: &mut String, e: &Entry, comments: &[&Comment], generated: bool) {
+/// Prints one entry (with the comments that precede it) with its leading separator;
+/// what the target has no place for goes into `losses`.
+fn print(
+    target: &Target,
+    out: &mut String,
+    e: &Entry,
+    comments: &[&Comment],
+    generated: bool,
+    losses: &mut Vec<Diagnostic>,
+) {
     match target {
+        Target::Ris => {
+            out.push('\n');
+            let (dropped, less) = ris::write_entry(out, e);
+            losses.extend(ris::losses(e, &dropped, less));
+        }
         Target::CslJson => {
             out.push_str(",\n");
             csl_json::write_item(out, e, "  ");
@@ -456,15 +471,16 @@ impl<W: Write> Converter<W> {
                 }
                 self.emit(&s, 0)?;
             }
-            Target::CslJson => {
+            Target::CslJson | Target::Ris => {
                 if !comments.is_empty() || !preambles.is_empty() {
                     let mut d = Diagnostic::new(
                         Severity::Info,
                         "not-written",
                         format!(
-                            "{} comment(s) and {} @preamble(s) have no place in CSL-JSON and are not written",
+                            "{} comment(s) and {} @preamble(s) have no place in {} and are not written",
                             comments.len(),
-                            preambles.len()
+                            preambles.len(),
+                            if self.csl() { "CSL-JSON" } else { "RIS" }
                         ),
                     );
                     d.file = file.clone();
@@ -544,7 +560,7 @@ impl<W: Write> Converter<W> {
                     s.try_reserve(bytes + bytes / 16 + 256)
                         .map_err(|_| crate::io::out_of_memory(bytes))?;
                     let cs = by_entry.get(&n).unwrap_or(&no_comments);
-                    print(target, &mut s, &e, cs, false);
+                    print(target, &mut s, &e, cs, false, &mut ds);
                     count += 1;
                 }
                 Ok((s, ds, count))
@@ -597,12 +613,56 @@ impl<W: Write> Converter<W> {
         }
         let mut parsed = reader.read_with_keys(&decoded.text, &mut self.keys);
         source::reject_invalid(&mut parsed, decoded, file.clone(), encoding);
-        self.entries(&parsed.bibliography.entries, true)?;
+        self.generated(parsed, &file)
+    }
+
+    /// Writes entries a reader gave generated keys, and returns the reader's diagnostics
+    /// with the losses of writing them, in input order.
+    fn generated(
+        &mut self,
+        parsed: crate::formats::Parsed,
+        file: &Option<Arc<str>>,
+    ) -> io::Result<Vec<Diagnostic>> {
+        let losses = self.entries(&parsed.bibliography.entries, true)?;
         for e in &parsed.bibliography.entries {
             let line = e.origin.as_ref().map_or(0, |o| o.line);
-            self.remember(key_hash(&e.key), &e.kind, &file, line);
+            self.remember(key_hash(&e.key), &e.kind, file, line);
         }
-        Ok(parsed.diagnostics)
+        let mut diags = parsed.diagnostics;
+        diags.extend(losses);
+        diags.sort_by_key(|d| d.span.start);
+        Ok(diags)
+    }
+
+    /// Converts one RIS input; its entries get generated keys unique across everything
+    /// written so far.
+    ///
+    /// ```
+    /// use bibkit::convert::{Converter, Target};
+    /// use bibkit::source::decode_utf8;
+    /// let ris = decode_utf8(b"TY  - JOUR\nAU  - Lovelace, Ada\nTI  - Notes\nPY  - 1843\nDB  - Some database\nER  - \n");
+    /// let mut conv = Converter::new(Vec::new(), Target::Bib(Default::default()));
+    /// let diags = conv.ris(&ris, Some("a.ris".into()), None).unwrap();
+    /// assert_eq!(diags[0].rule, "ris-dropped");
+    /// let out = String::from_utf8(conv.finish().unwrap()).unwrap();
+    /// assert!(out.starts_with("@article{lovelace1843notes,"));
+    /// ```
+    pub fn ris(
+        &mut self,
+        decoded: &Decoded,
+        file: Option<Arc<str>>,
+        encoding: Option<&str>,
+    ) -> io::Result<Vec<Diagnostic>> {
+        if decoded.unreadable() {
+            return Ok(source::invalid_diagnostics(decoded, file, encoding));
+        }
+        let mut reader = ris::RisReader::new();
+        if let Some(f) = &file {
+            reader = reader.file(f.clone());
+        }
+        let mut parsed = reader.read_with_keys(&decoded.text, &mut self.keys);
+        source::reject_invalid(&mut parsed, decoded, file.clone(), encoding);
+        self.generated(parsed, &file)
     }
 
     /// Converts one CSL-JSON input, writing entries as they are read: one item is held at a
@@ -714,7 +774,7 @@ impl<W: Write> Converter<W> {
                 self.give_unique_id(&mut e, &file, &mut diags);
             }
             n += 1;
-            print(&self.target, &mut out, &e, &[], false);
+            print(&self.target, &mut out, &e, &[], false, &mut diags);
             count += 1;
             if count >= BATCH || out.len() >= 1 << 20 {
                 self.emit(&out, count)?;
@@ -800,19 +860,23 @@ impl<W: Write> Converter<W> {
 
     /// Writes entries that are already in the model; `generated` marks entries bibkit made
     /// up (their titles get acronym protection in `.bib` output).
-    pub fn entries(&mut self, entries: &[Entry], generated: bool) -> io::Result<()> {
+    ///
+    /// Returns what the target has no place for (see [`Target::Ris`]).
+    pub fn entries(&mut self, entries: &[Entry], generated: bool) -> io::Result<Vec<Diagnostic>> {
         let mut s = String::new();
         let mut ignored = Vec::new();
+        let mut losses = Vec::new();
         for e in entries {
             if self.csl() {
                 let mut e = e.clone();
                 self.give_unique_id(&mut e, &None, &mut ignored);
-                print(&self.target, &mut s, &e, &[], generated);
+                print(&self.target, &mut s, &e, &[], generated, &mut losses);
             } else {
-                print(&self.target, &mut s, e, &[], generated);
+                print(&self.target, &mut s, e, &[], generated, &mut losses);
             }
         }
-        self.emit(&s, entries.len())
+        self.emit(&s, entries.len())?;
+        Ok(losses)
     }
 
     /// Closes the output and returns the writer.

@@ -4,7 +4,7 @@
 #[path = "../fuzz/common/checks.rs"]
 mod checks;
 
-use checks::{check_bib, check_csl, check_listing, check_scan, check_write};
+use checks::{check_bib, check_csl, check_listing, check_ris, check_scan, check_write};
 
 fn run(target: &str, check: fn(&[u8], &str)) -> usize {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -33,6 +33,11 @@ fn read_listing_regressions() {
 }
 
 #[test]
+fn read_ris_regressions() {
+    assert!(run("read_ris", check_ris) >= 4);
+}
+
+#[test]
 fn read_csl_regressions() {
     assert!(run("read_csl", check_csl) >= 3);
 }
@@ -50,7 +55,7 @@ fn scan_regressions() {
 /// The writer and scanner checks on the inputs of the other targets too.
 #[test]
 fn write_and_scan_on_every_regression() {
-    for target in ["read_bib", "read_csl", "read_listing"] {
+    for target in ["read_bib", "read_csl", "read_listing", "read_ris"] {
         run(target, check_write);
         run(target, check_scan);
     }

@@ -83,6 +83,42 @@ pub fn check_listing(data: &[u8], name: &str) {
     );
 }
 
+/// The RIS reader: every diagnostic has a line, the writer's output reads again without
+/// warnings to the same text, and its BibLaTeX output parses cleanly with the same number
+/// of entries.
+pub fn check_ris(data: &[u8], name: &str) {
+    let decoded = bibkit::source::decode_utf8(data);
+    let parsed = bibkit::formats::ris::read(&decoded.text);
+    for d in &parsed.diagnostics {
+        assert!(d.line >= 1, "{name}: diagnostic without a line: {d:?}");
+    }
+    let out = bibkit::formats::ris::to_string(&parsed.bibliography);
+    let again = bibkit::formats::ris::read(&out);
+    assert_eq!(
+        again.bibliography.len(),
+        parsed.bibliography.len(),
+        "{name}: entry count changed\n{out}"
+    );
+    assert!(
+        again
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == bibkit::diagnostic::Severity::Info),
+        "{name}: {:?}\n{out}",
+        again.diagnostics
+    );
+    assert_eq!(
+        out,
+        bibkit::formats::ris::to_string(&again.bibliography),
+        "{name}"
+    );
+    let bib = bibtex::write(&parsed.bibliography, &bibtex::WriteOptions::new());
+    assert!(
+        bibkit::syntax::parse(&bib).diagnostics().is_empty(),
+        "{name}: {bib}"
+    );
+}
+
 /// The CSL-JSON reader: output is valid JSON, reads again without errors to the same bytes,
 /// and its BibLaTeX output re-reads with the same number of entries.
 pub fn check_csl(data: &[u8], name: &str) {

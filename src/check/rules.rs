@@ -656,6 +656,41 @@ pub const MESSAGES: &[Message] = &[
         summary: "A CSL-JSON `custom` object holds a value that is not text or a number; it is written as JSON text.",
     },
     Message {
+        id: "ris-dropped",
+        commands: "convert",
+        summary: "A RIS tag the model has no place for, or a value kept in place of another, was not read (the message names the tag and the value).",
+    },
+    Message {
+        id: "ris-guessed",
+        commands: "convert",
+        summary: "A RIS reference type or date was read by a guess (a type written out, a date in free text).",
+    },
+    Message {
+        id: "ris-no-type",
+        commands: "convert",
+        summary: "A RIS record ended by `ER` has no `TY` line; it is skipped and the rest are read.",
+    },
+    Message {
+        id: "ris-missing-end",
+        commands: "convert",
+        summary: "A RIS record has no `ER` line; it ends at the end of the input.",
+    },
+    Message {
+        id: "ris-stray-end",
+        commands: "convert",
+        summary: "An `ER` line outside any RIS record.",
+    },
+    Message {
+        id: "ris-outside-record",
+        commands: "convert",
+        summary: "Lines before or between RIS records (a database's header, record numbers) were skipped.",
+    },
+    Message {
+        id: "ris-not-written",
+        commands: "convert, extract",
+        summary: "Fields RIS has no tag for, or a type it has no code for, in an entry written as RIS.",
+    },
+    Message {
         id: "listing-header",
         commands: "convert",
         summary: "A publication listing's header line is not a year or a subject header bibkit knows.",

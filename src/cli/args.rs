@@ -383,6 +383,8 @@ pub(crate) enum InputFormat {
     CslJson,
     /// A scraped publication listing (three lines per paper).
     Listing,
+    /// RIS (`.ris`, and the dialects databases export).
+    Ris,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -394,4 +396,6 @@ pub(crate) enum OutputFormat {
     /// CSL-JSON (also `csljson`, `json`).
     #[value(alias = "csljson", alias = "json")]
     CslJson,
+    /// RIS.
+    Ris,
 }

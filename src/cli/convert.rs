@@ -98,11 +98,13 @@ fn target(args: &ConvertArgs) -> Target {
             .map(str::to_ascii_lowercase);
         match ext.as_deref() {
             Some("json") => OutputFormat::CslJson,
+            Some("ris") => OutputFormat::Ris,
             _ => OutputFormat::Bibtex,
         }
     });
     let dialect = match to {
         OutputFormat::CslJson => return Target::CslJson,
+        OutputFormat::Ris => return Target::Ris,
         OutputFormat::Bibtex => bibtex::Dialect::Bibtex,
         OutputFormat::Biblatex => bibtex::Dialect::Biblatex,
     };
@@ -118,6 +120,7 @@ fn input_format(from: Option<InputFormat>, source: &Source) -> Option<Format> {
     match from {
         Some(InputFormat::Listing) => Some(Format::Listing),
         Some(InputFormat::CslJson) => Some(Format::CslJson),
+        Some(InputFormat::Ris) => Some(Format::Ris),
         Some(InputFormat::Bibtex | InputFormat::Biblatex) => Some(Format::Bibtex),
         None => source.format(),
     }
@@ -198,9 +201,12 @@ fn convert(
             Some(Format::CslJson) => {
                 conv.csl_json(&first.decoded, Some(first.name.clone()), first.encoding)?
             }
+            Some(Format::Ris) => {
+                conv.ris(&first.decoded, Some(first.name.clone()), first.encoding)?
+            }
             None => {
                 eprintln!(
-                    "bibkit: {}: cannot tell the input format; use --from bibtex, --from csl-json or --from listing",
+                    "bibkit: {}: cannot tell the input format; use --from bibtex, --from csl-json, --from ris or --from listing",
                     shown(&first.name)
                 );
                 outcome.trouble = true;

@@ -122,6 +122,7 @@ pub(crate) fn run(args: &ExtractArgs) -> ExitCode {
         Some(to) => {
             let target = match to {
                 OutputFormat::CslJson => Target::CslJson,
+                OutputFormat::Ris => Target::Ris,
                 OutputFormat::Bibtex => {
                     Target::Bib(bibtex::WriteOptions::new().dialect(bibtex::Dialect::Bibtex))
                 }
@@ -132,11 +133,17 @@ pub(crate) fn run(args: &ExtractArgs) -> ExitCode {
             let mut conv = Converter::new(Vec::new(), target);
             conv.last_input();
             let decoded = bibkit::source::decode_utf8(out.text.as_bytes());
+            // (What the target has no place for is said, as `convert` says it.)
             match conv
                 .bibtex(&decoded, Some("extracted".into()), None)
-                .and_then(|_| conv.finish())
+                .and_then(|diags| conv.finish().map(|bytes| (bytes, diags)))
             {
-                Ok(bytes) => bytes,
+                Ok((bytes, diags)) => {
+                    for d in diags.iter().filter(|d| d.rule == "ris-not-written") {
+                        anstream::eprintln!("{}", human(d, Some(&decoded.text)));
+                    }
+                    bytes
+                }
                 Err(e) => return write_failed(&e),
             }
         }

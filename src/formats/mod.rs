@@ -5,10 +5,12 @@
 //! | [`listing`] (scraped publication listings) | yes | — |
 //! | [`bibtex`] (BibTeX and BibLaTeX dialects) | yes | yes |
 //! | [`csl_json`] (CSL-JSON) | yes | yes |
+//! | [`ris`] (RIS, and the dialects databases export) | yes | yes |
 
 pub mod bibtex;
 pub mod csl_json;
 pub mod listing;
+pub mod ris;
 
 use std::path::Path;
 
@@ -91,6 +93,7 @@ pub fn read_source(source: &crate::project::Source, format: Option<Format>) -> P
         Format::Listing => listing::ListingReader::new()
             .file(source.name.clone())
             .read(text),
+        Format::Ris => ris::RisReader::new().file(source.name.clone()).read(text),
     };
     crate::source::reject_invalid(&mut parsed, decoded, name, source.encoding);
     parsed
@@ -107,6 +110,8 @@ pub enum Format {
     CslJson,
     /// A scraped publication listing (input only).
     Listing,
+    /// RIS.
+    Ris,
 }
 
 impl Format {
@@ -124,6 +129,7 @@ impl Format {
             "bib" | "bibtex" => Some(Format::Bibtex),
             "json" | "csl" | "csljson" => Some(Format::CslJson),
             "listing" => Some(Format::Listing),
+            "ris" => Some(Format::Ris),
             _ => None,
         }
     }
@@ -135,6 +141,7 @@ impl Format {
     /// assert_eq!(Format::sniff("CLOct 25, 2024\nA TitleAda Lovelace\nAbstract."), Some(Format::Listing));
     /// assert_eq!(Format::sniff(" [{\"id\": \"x\", \"type\": \"book\"}]"), Some(Format::CslJson));
     /// assert_eq!(Format::sniff("% refs\n@article{k, title={T}}"), Some(Format::Bibtex));
+    /// assert_eq!(Format::sniff("1.\nTY  - JOUR\nTI  - A title\nER  - \n"), Some(Format::Ris));
     /// assert_eq!(Format::sniff("hello"), None);
     /// ```
     pub fn sniff(text: &str) -> Option<Format> {
@@ -145,6 +152,9 @@ impl Format {
         }
         if listing::is_header(first) {
             return Some(Format::Listing);
+        }
+        if ris::sniff(text) {
+            return Some(Format::Ris);
         }
         let has_entry = text.lines().any(|l| {
             let l = l.trim_start();

@@ -576,6 +576,43 @@ pub fn time_attacks() -> Vec<Attack> {
             }
         ),
         attack!(
+            "ris-one-long-record/convert",
+            "one RIS record of continuation lines and repeated tags, never ended",
+            2_000_000,
+            "bytes",
+            |n, d| {
+                let mut ris = String::from("TY  - JOUR\n");
+                let mut i = 0;
+                while ris.len() < n {
+                    let _ = match i % 4 {
+                        0 => writeln!(ris, "KW  - keyword {i}"),
+                        1 => writeln!(ris, "continued keyword {i}"),
+                        2 => writeln!(ris, "AU  - Family{i}, Given"),
+                        _ => writeln!(ris, "TI  - Title {i}"),
+                    };
+                    i += 1;
+                }
+                args(&["convert", &write(d, "a.ris", ris), "--to", "ris"])
+            }
+        ),
+        attack!(
+            "ris-many-records/convert",
+            "RIS records whose tags each drop or guess something",
+            50_000,
+            "entries",
+            |n, d| {
+                let mut ris = String::new();
+                for i in 0..n {
+                    let _ = writeln!(
+                        ris,
+                        "1.\nTY  - Journal Article\nAU  - Same, A.\nTI  - Same title\nPY  - spring {}\nDB  - db\nSN  - x{i}\nUR  - a b c\nER  - {i}\n",
+                        1900 + i % 100
+                    );
+                }
+                args(&["convert", &write(d, "a.ris", ris), "--to", "biblatex"])
+            }
+        ),
+        attack!(
             "dedupe-scraped-citations/dedupe",
             "titles inside citations, cut at their commas, by long author lists",
             2_000_000,

@@ -1,0 +1,51 @@
+//! `bibkit convert` with RIS (`tests/fixtures/ris/export.txt`, an export with a vendor
+//! header, `1.` numbering, a type written out, a free-text date, a missing `ER` and
+//! tags the model has no place for): the format is told from the content, every loss
+//! is reported with its line, and `--to ris` says what RIS cannot hold.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::bibkit;
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ris")
+}
+
+#[test]
+fn ris_to_biblatex_reports_what_it_dropped_and_guessed() {
+    let (out, err, code) = bibkit(&fixture(), &["convert", "export.txt", "--to", "biblatex"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!(
+        "ris_to_biblatex",
+        format!("--- stdout\n{out}--- stderr\n{err}")
+    );
+    // Every line of the loss report names the file and a line.
+    for l in err.lines().filter(|l| l.contains("[ris-")) {
+        assert!(l.starts_with("export.txt:"), "{l}");
+    }
+}
+
+#[test]
+fn biblatex_to_ris_says_what_ris_cannot_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("refs.bib"),
+        "@misc{a, title = {Attention Everywhere}, author = {Okafor, N.}, eprint = {2101.00001}, eprinttype = {arxiv}, date = {2021-01-02/2021-02-03}}\n\
+         @manual{b, title = {Typesetting Notes}, organization = {Example Press}}\n",
+    )
+    .unwrap();
+    let (out, err, code) = bibkit(dir.path(), &["convert", "refs.bib", "-o", "refs.ris"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty());
+    let ris = std::fs::read_to_string(dir.path().join("refs.ris")).unwrap();
+    insta::assert_snapshot!(
+        "biblatex_to_ris",
+        format!("--- refs.ris\n{ris}--- stderr\n{err}")
+    );
+    // And it reads back.
+    let (_, err, code) = bibkit(dir.path(), &["convert", "refs.ris", "--to", "ris"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+}
