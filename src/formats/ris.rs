@@ -643,8 +643,14 @@ impl<'a> Lowering<'_, 'a> {
     }
 
     fn tag(&mut self, tag: &'a str, value: &str, at: usize, part: bool, code: &str) {
-        let value: String = value.nfc().collect();
-        let value = value.trim();
+        // (NFC only where it can change something.)
+        let normalised: std::borrow::Cow<'_, str> =
+            if value.is_ascii() || unicode_normalization::is_nfc(value) {
+                std::borrow::Cow::Borrowed(value)
+            } else {
+                std::borrow::Cow::Owned(value.nfc().collect())
+            };
+        let value = normalised.trim();
         // An empty value (`N2  -`) says nothing.
         if value.is_empty() {
             return;

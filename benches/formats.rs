@@ -1,0 +1,74 @@
+//! Throughput of the readers and writers of the conversion hub's formats, in MB/s: each
+//! reader on a large file made by repeating the corpus files of its format
+//! (`../shared/corpus/formats/<format>/`, skipped with a notice when absent), and each
+//! writer on what that read gave.
+//!
+//! ```sh
+//! cargo bench --bench formats
+//! ```
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+
+/// The corpus files of `format` (not the companions), repeated to about `size` bytes.
+fn repeated(format: &str, size: usize) -> Option<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/formats")
+        .join(format);
+    let Ok(list) = std::fs::read_dir(&dir) else {
+        eprintln!("SKIPPED {format}: {} not found", dir.display());
+        return None;
+    };
+    let mut files: Vec<PathBuf> = list
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            p.is_file() && !n.contains(".expected.") && !n.contains(".source.")
+        })
+        .collect();
+    files.sort();
+    let texts: Vec<String> = files
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect();
+    let mut out = String::new();
+    while out.len() < size && !texts.is_empty() {
+        for t in &texts {
+            out.push_str(t.trim_start_matches('\u{feff}'));
+            out.push_str("\n\n");
+        }
+    }
+    Some(out)
+}
+
+fn bench(c: &mut Criterion) {
+    if let Some(text) = repeated("ris", 20_000_000) {
+        let mut g = c.benchmark_group(format!("ris-{}MB", text.len() / 1_000_000));
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.sample_size(10);
+        g.measurement_time(Duration::from_secs(10));
+        g.bench_function("read", |b| {
+            b.iter_batched(
+                || (),
+                |()| bibkit::formats::ris::read(&text),
+                BatchSize::PerIteration,
+            )
+        });
+        let parsed = bibkit::formats::ris::read(&text);
+        eprintln!(
+            "ris: {} records, {} diagnostics",
+            parsed.bibliography.len(),
+            parsed.diagnostics.len()
+        );
+        g.bench_function("write", |b| {
+            b.iter(|| bibkit::formats::ris::to_string(&parsed.bibliography))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
