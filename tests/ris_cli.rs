@@ -49,3 +49,43 @@ fn biblatex_to_ris_says_what_ris_cannot_hold() {
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("warning"), "{err}");
 }
+
+#[test]
+fn the_loss_report_is_json_for_scripts() {
+    let (out, err, code) = bibkit(
+        &fixture(),
+        &[
+            "convert",
+            "export.txt",
+            "--to",
+            "csl-json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let items: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 3);
+    let report: Vec<serde_json::Value> = serde_json::from_str(&err).unwrap();
+    let rules: Vec<&str> = report.iter().map(|d| d["rule"].as_str().unwrap()).collect();
+    assert_eq!(
+        rules,
+        [
+            "ris-outside-record",
+            "ris-dropped",
+            "ris-dropped",
+            "ris-guessed",
+            "ris-guessed",
+            "ris-dropped",
+            "ris-missing-end"
+        ]
+    );
+    assert_eq!(report[1]["line"], 24);
+    assert_eq!(report[1]["key"], "okafor2021learning");
+    assert_eq!(report[1]["file"], "export.txt");
+    // Nothing to say is an empty array.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.bib"), "@misc{a, title = {T}}\n").unwrap();
+    let (_, err, code) = bibkit(dir.path(), &["convert", "a.bib", "--format", "json"]);
+    assert_eq!((code, err.trim()), (0, "[]"));
+}

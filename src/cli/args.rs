@@ -370,6 +370,19 @@ pub(crate) struct ConvertArgs {
     /// records that hold them.
     #[arg(long, conflicts_with = "encoding")]
     pub(crate) lossy: bool,
+    /// How the report of what was dropped, guessed or not read goes to standard error:
+    /// lines for people, or one JSON array of diagnostics for scripts.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub(crate) format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// `file:line:col: severity[id]: message`, with the source line.
+    Human,
+    /// A JSON array of diagnostics (`severity`, `rule`, `message`, `file`, `line`,
+    /// `column`, `span`, `key`).
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,7 +9,7 @@ use bibkit::diagnostic::Severity;
 use bibkit::formats::{Format, bibtex};
 use bibkit::project::Source;
 
-use super::args::{ConvertArgs, InputFormat, OutputFormat};
+use super::args::{ConvertArgs, InputFormat, OutputFormat, ReportFormat};
 use super::common::{
     EXIT_FINDINGS, EXIT_TROUBLE, encoding_arg, ensure_headroom, exit_status, input_limits,
     inputs_or_stdin, load_input, once_each, shown, write_failed,
@@ -30,14 +30,17 @@ pub(crate) fn run(args: &ConvertArgs) -> ExitCode {
     let output = args.output.as_deref().filter(|p| p.as_os_str() != "-");
     let mut read = Vec::with_capacity(inputs.len());
     let mut trouble = false;
+    let mut report = Report {
+        json: args.format == ReportFormat::Json,
+        held: Vec::new(),
+    };
     for path in once_each(&inputs) {
         match load_input(path, &limits, args.encoding.as_deref(), args.lossy) {
             Ok(source) => {
-                let mut stderr = std::io::stderr().lock();
                 for d in
                     bibkit::source::salvage_diagnostics(&source.decoded, Some(source.name.clone()))
                 {
-                    let _ = writeln!(stderr, "{}", d.render(Some(&source.decoded.text)));
+                    report.say(d, Some(&source.decoded.text));
                 }
                 let is_output = output.is_some_and(|o| bibkit::io::same_file(path, o));
                 let format = input_format(args.from, &source);
@@ -51,6 +54,7 @@ pub(crate) fn run(args: &ConvertArgs) -> ExitCode {
         }
     }
     if trouble {
+        report.finish();
         if let Some(o) = output {
             eprintln!(
                 "bibkit: {} is left as it was",
@@ -67,13 +71,15 @@ pub(crate) fn run(args: &ConvertArgs) -> ExitCode {
     let result = match output {
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-            convert(args, target, &read, &mut out, &mut outcome).and_then(|()| out.flush())
+            convert(args, target, &read, &mut out, &mut outcome, &mut report)
+                .and_then(|()| out.flush())
         }
         Some(path) => write_output(path, |w| {
-            convert(args, target, &read, w, &mut outcome)?;
+            convert(args, target, &read, w, &mut outcome, &mut report)?;
             Ok(!outcome.damaged_output)
         }),
     };
+    report.finish();
     match result {
         Ok(()) => exit_status(outcome.trouble, outcome.findings),
         Err(e) if e.to_string() == REFUSED => {
@@ -147,6 +153,32 @@ fn write_output(
 
 const REFUSED: &str = "bibkit: output refused";
 
+/// Where diagnostics go: to standard error as they come, or held for one JSON array.
+struct Report {
+    json: bool,
+    held: Vec<bibkit::diagnostic::Diagnostic>,
+}
+
+impl Report {
+    fn say(&mut self, d: bibkit::diagnostic::Diagnostic, text: Option<&str>) {
+        if self.json {
+            self.held.push(d);
+        } else {
+            let _ = writeln!(std::io::stderr().lock(), "{}", d.render(text));
+        }
+    }
+
+    /// Prints the JSON array (empty when nothing was said).
+    fn finish(&mut self) {
+        if self.json {
+            let held = std::mem::take(&mut self.held);
+            let json = serde_json::to_string_pretty(&held).unwrap_or_else(|_| "[]".into());
+            let _ = writeln!(std::io::stderr().lock(), "{json}");
+            self.json = false;
+        }
+    }
+}
+
 /// One input, loaded.
 struct Input {
     source: Source,
@@ -174,6 +206,7 @@ fn convert(
     inputs: &[Input],
     sink: &mut dyn Write,
     outcome: &mut Outcome,
+    report: &mut Report,
 ) -> std::io::Result<()> {
     let mut conv = Converter::new(sink, target).rekey(args.rekey);
     let is_bib = |d: &Input| matches!(d.format, Some(Format::Bibtex | Format::Biblatex));
@@ -214,8 +247,7 @@ fn convert(
                 continue;
             }
         };
-        let mut stderr = std::io::stderr().lock();
-        for d in &diags {
+        for d in diags {
             let input = match group {
                 [one] => Some(one),
                 _ => group
@@ -230,7 +262,7 @@ fn convert(
                 }
             }
             let text = input.map(|g| g.source.decoded.text.as_str());
-            let _ = writeln!(stderr, "{}", d.render(text));
+            report.say(d, text);
         }
     }
     conv.finish().map(|_| ())
