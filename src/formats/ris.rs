@@ -1053,7 +1053,9 @@ fn parse_date(s: &str) -> Option<(DatePart, bool)> {
 /// A RIS name: `Family, Given, Suffix` (a lowercase start of the family part is its
 /// particle: `van der Berg, Jan`), or given names first when there is no comma.
 fn parse_name(value: &str) -> Name {
-    let v = value.trim().trim_end_matches(',').trim();
+    let v = value
+        .trim_end_matches(|c: char| c == ',' || c.is_whitespace())
+        .trim_start();
     let mut parts = v.splitn(3, ',').map(str::trim);
     let family_part = parts.next().unwrap_or("");
     let Some(given) = parts.next() else {
@@ -1259,10 +1261,11 @@ pub fn write_entry(out: &mut String, e: &Entry) -> (Vec<String>, bool) {
                     Some((a, b))
                         if !a.trim().is_empty()
                             && !a.contains(['-', '–'])
-                            && !b.trim_start_matches('-').trim().is_empty() =>
+                            && !b.trim().is_empty()
+                            && !b.trim().starts_with(['-', '–']) =>
                     {
                         line(out, "SP", a.trim());
-                        line(out, "EP", b.trim_start_matches('-').trim());
+                        line(out, "EP", b.trim());
                     }
                     _ => line(out, "SP", &p),
                 }
