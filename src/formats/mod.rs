@@ -99,6 +99,44 @@ pub fn read_source(source: &crate::project::Source, format: Option<Format>) -> P
     parsed
 }
 
+/// Joins keywords into one `keywords` value: apart by commas, or by semicolons when one
+/// has a comma (MeSH's `Disease Models, Animal`); a lone keyword with a comma ends with a
+/// semicolon to say so. [`split_keywords`] reads it back.
+///
+/// ```
+/// use bibkit::formats::{join_keywords, split_keywords};
+/// let k = join_keywords(vec!["Disease Models, Animal".into(), "Mice".into()]);
+/// assert_eq!(k, "Disease Models, Animal; Mice");
+/// assert_eq!(split_keywords(&k), ["Disease Models, Animal", "Mice"]);
+/// assert_eq!(split_keywords(&join_keywords(vec!["a, b".into()])), ["a, b"]);
+/// assert_eq!(split_keywords("x, y"), ["x", "y"]);
+/// ```
+pub fn join_keywords(keywords: Vec<String>) -> String {
+    let sep = if keywords.iter().any(|k| k.contains(',')) {
+        "; "
+    } else {
+        ", "
+    };
+    let one = keywords.len() == 1;
+    let mut k = keywords.join(sep);
+    if one && sep == "; " {
+        k.push(';');
+    }
+    k
+}
+
+/// Splits a `keywords` value into its keywords: at semicolons when it has one, else at
+/// commas (the form [`join_keywords`] writes, and the forms `.bib` files use).
+pub fn split_keywords(value: &str) -> Vec<String> {
+    let sep = if value.contains(';') { ';' } else { ',' };
+    value
+        .split(sep)
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// The formats bibkit knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {

@@ -888,19 +888,7 @@ impl<'a> Lowering<'_, 'a> {
             self.entry.set(f, Value::Names(list));
         }
         if !self.keywords.is_empty() {
-            // Keywords apart by commas, or by semicolons when one has a comma (MeSH's
-            // `Disease Models, Animal`).
-            let sep = if self.keywords.iter().any(|k| k.contains(',')) {
-                "; "
-            } else {
-                ", "
-            };
-            let one = self.keywords.len() == 1;
-            let mut k = std::mem::take(&mut self.keywords).join(sep);
-            // (One keyword with a comma keeps a semicolon to say so.)
-            if one && sep == "; " {
-                k.push(';');
-            }
+            let k = super::join_keywords(std::mem::take(&mut self.keywords));
             self.entry.set("keywords", Value::text(k));
         }
         if let Some((d, _)) = self.date.take() {
@@ -1288,10 +1276,8 @@ pub fn write_entry(out: &mut String, e: &Entry) -> (Vec<String>, bool) {
             "type" => line(out, "M3", &text()),
             "label" => line(out, "LB", &text()),
             "keywords" => {
-                let t = text();
-                let sep = if t.contains(';') { ';' } else { ',' };
-                for k in t.split(sep).map(str::trim).filter(|k| !k.is_empty()) {
-                    line(out, "KW", k);
+                for k in super::split_keywords(&text()) {
+                    line(out, "KW", &k);
                 }
             }
             "abstract" => paragraphs(out, "AB", &text()),

@@ -25,6 +25,14 @@ pub struct Person {
     pub family: String,
     /// A generational or other suffix (`Jr.`, `III`).
     pub suffix: String,
+    /// The person's ORCID iD, as the bare `0000-0002-1825-0097` form (empty when not
+    /// known). Read from CFF, MEDLINE, EndNote, MODS and hayagriva; BibTeX has no place
+    /// for it, and writing it there is reported.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub orcid: String,
+    /// The person's affiliations, joined with `; ` (empty when not known).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub affiliation: String,
 }
 
 impl Person {
@@ -40,7 +48,21 @@ impl Person {
             particle: particle.into(),
             family: family.into(),
             suffix: suffix.into(),
+            orcid: String::new(),
+            affiliation: String::new(),
         }
+    }
+
+    /// Whether the person carries details beyond the name (an ORCID or affiliations).
+    ///
+    /// ```
+    /// let mut p = bibkit::model::Person::new("Ada", "", "Lovelace", "");
+    /// assert!(!p.has_details());
+    /// p.orcid = "0000-0002-1825-0097".into();
+    /// assert!(p.has_details());
+    /// ```
+    pub fn has_details(&self) -> bool {
+        !self.orcid.is_empty() || !self.affiliation.is_empty()
     }
 
     /// The particle and family name joined (`van der Maaten`).
