@@ -273,6 +273,7 @@ fn print(
         Target::CslJson => {
             out.push_str(",\n");
             csl_json::write_item(out, e, "  ");
+            losses.extend(person_details_lost(e, "CSL-JSON"));
         }
         Target::Bib(opts) => {
             let mut s = String::new();
@@ -286,8 +287,70 @@ fn print(
             out.push('\n');
             let opts = opts.clone().protect_acronyms(generated);
             bibtex::write_entry(out, e, &opts);
+            let format = match opts.get_dialect() {
+                bibtex::Dialect::Biblatex => "BibLaTeX",
+                _ => "BibTeX",
+            };
+            losses.extend(person_details_lost(e, format));
         }
     }
+}
+
+/// The loss report for the ORCIDs and affiliations of `e`'s persons, which `format` has
+/// no place for (one warning naming them, `not-written`), or nothing.
+///
+/// ```
+/// use bibkit::model::{Entry, Name, NameList, Person, Value};
+/// let mut ada = Person::new("Ada", "", "Lovelace", "");
+/// ada.orcid = "0000-0002-1825-0097".into();
+/// let mut e = Entry::new("book", "k");
+/// e.set("author", Value::Names(NameList { names: vec![Name::Person(ada)], truncated: false }));
+/// let d = bibkit::convert::person_details_lost(&e, "BibTeX").unwrap();
+/// assert_eq!(d.rule, "not-written");
+/// assert!(d.message.contains("ORCID 0000-0002-1825-0097 of Ada Lovelace (author)"));
+/// ```
+pub fn person_details_lost(e: &Entry, format: &str) -> Option<Diagnostic> {
+    let mut lost = Vec::new();
+    for f in &e.fields {
+        let crate::model::Value::Names(list) = &f.value else {
+            continue;
+        };
+        for name in &list.names {
+            let crate::model::Name::Person(p) = name else {
+                continue;
+            };
+            if !p.orcid.is_empty() {
+                lost.push(format!("ORCID {} of {name} ({})", p.orcid, f.name));
+            }
+            if !p.affiliation.is_empty() {
+                lost.push(format!(
+                    "affiliation `{}` of {name} ({})",
+                    p.affiliation, f.name
+                ));
+            }
+        }
+    }
+    if lost.is_empty() {
+        return None;
+    }
+    const SHOWN: usize = 3;
+    let more = lost.len().saturating_sub(SHOWN);
+    lost.truncate(SHOWN);
+    let mut list = lost.join("; ");
+    if more > 0 {
+        list.push_str(&format!(" and {more} more"));
+    }
+    let mut d = Diagnostic::new(
+        Severity::Warning,
+        "not-written",
+        format!("{format} has no place for the {list}; not written"),
+    )
+    .with_key(e.key.clone());
+    if let Some(o) = &e.origin {
+        d = d.at_line_col(o.span, o.line, o.column);
+        d.file = o.file.clone();
+    }
+    Some(d)
 }
 
 impl<W: Write> Converter<W> {
@@ -656,12 +719,68 @@ impl<W: Write> Converter<W> {
         if decoded.unreadable() {
             return Ok(source::invalid_diagnostics(decoded, file, encoding));
         }
-        let mut reader = ris::RisReader::new();
-        if let Some(f) = &file {
-            reader = reader.file(f.clone());
+        self.records(crate::formats::Format::Ris, decoded, file, encoding)
+    }
+
+    /// Converts one input of any format but BibTeX and CSL-JSON (which have their own
+    /// streaming paths, [`Converter::bibtex_files`] and [`Converter::csl_json`]): it is
+    /// read whole (see [`crate::formats::read_text`]), then written. Entries of formats
+    /// without keys get generated keys unique across everything written so far; keys an
+    /// input gives are kept (or replaced, with [`Converter::rekey`]) and checked against
+    /// the keys of earlier inputs. Returns the reader's diagnostics with the losses of
+    /// writing, in input order.
+    ///
+    /// ```
+    /// use bibkit::convert::{Converter, Target};
+    /// use bibkit::formats::Format;
+    /// use bibkit::source::decode_utf8;
+    /// let ris = decode_utf8(b"TY  - BOOK\nTI  - Notes\nPY  - 1843\nER  - \n");
+    /// let mut conv = Converter::new(Vec::new(), Target::CslJson);
+    /// let diags = conv.records(Format::Ris, &ris, None, None).unwrap();
+    /// assert!(diags.is_empty());
+    /// let out = String::from_utf8(conv.finish().unwrap()).unwrap();
+    /// assert!(out.contains(r#""type": "book""#));
+    /// ```
+    pub fn records(
+        &mut self,
+        format: crate::formats::Format,
+        decoded: &Decoded,
+        file: Option<Arc<str>>,
+        encoding: Option<&str>,
+    ) -> io::Result<Vec<Diagnostic>> {
+        use crate::formats::Format;
+        match format {
+            Format::Bibtex | Format::Biblatex => return self.bibtex(decoded, file, encoding),
+            Format::CslJson => return self.csl_json(decoded, file, encoding),
+            _ => {}
         }
-        let mut parsed = reader.read_with_keys(&decoded.text, &mut self.keys);
+        if decoded.unreadable() {
+            return Ok(source::invalid_diagnostics(decoded, file, encoding));
+        }
+        let mut parsed =
+            crate::formats::read_text(format, file.clone(), &decoded.text, &mut self.keys);
         source::reject_invalid(&mut parsed, decoded, file.clone(), encoding);
+        if format.has_keys() {
+            let mut diags = Vec::new();
+            if self.rekey {
+                let mut renamed = Rekeyed::default();
+                for e in &parsed.bibliography.entries {
+                    renamed.add(&e.key, self.keys.generate(e));
+                }
+                for (n, e) in parsed.bibliography.entries.iter_mut().enumerate() {
+                    renamed.apply(n, e);
+                }
+            } else {
+                // Read whole anyway: its keys are remembered even as the last input, so
+                // that two records of it with one key are reported.
+                let keep = std::mem::replace(&mut self.remember_keys, true);
+                for e in &parsed.bibliography.entries {
+                    self.check_and_remember(e, &file, &mut diags);
+                }
+                self.remember_keys = keep;
+            }
+            parsed.diagnostics.extend(diags);
+        }
         self.generated(parsed, &file)
     }
 

@@ -25,7 +25,9 @@ fn converts_the_shipped_example_to_bibtex() {
         .args(["convert", "examples/listing.txt"])
         .assert()
         .success()
-        .stderr("")
+        .stderr(
+            "examples/listing.txt: note[format-detected]: read as a publication listing (`--from listing`), told from its content\n",
+        )
         .stdout(predicate::str::contains("@misc{vaswani2017attention,"))
         .stdout(predicate::str::contains(
             "  author       = {Vaswani, Ashish and Shazeer, Noam and Parmar, Niki and others},",

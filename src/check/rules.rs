@@ -723,7 +723,12 @@ pub const MESSAGES: &[Message] = &[
     Message {
         id: "not-written",
         commands: "convert",
-        summary: "Something the input holds has no place in the output format (comments and `@preamble`s in CSL-JSON); it is not written.",
+        summary: "Something the input holds has no place in the output format (comments and `@preamble`s in CSL-JSON, the ORCIDs and affiliations of persons in BibTeX); it is not written.",
+    },
+    Message {
+        id: "format-detected",
+        commands: "convert",
+        summary: "An input's format was told from its content, not its file name (a `.txt` that is RIS, a `.ris` that is Web of Science tagged text); the note names it and the `--from` that says so.",
     },
     Message {
         id: "fmt-unsorted",

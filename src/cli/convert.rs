@@ -44,6 +44,11 @@ pub(crate) fn run(args: &ConvertArgs) -> ExitCode {
                 }
                 let is_output = output.is_some_and(|o| bibkit::io::same_file(path, o));
                 let format = input_format(args.from, &source);
+                if args.from.is_none() {
+                    if let Some(d) = detected(&source) {
+                        report.say(d, None);
+                    }
+                }
                 read.push(Input {
                     source,
                     format,
@@ -130,6 +135,29 @@ fn input_format(from: Option<InputFormat>, source: &Source) -> Option<Format> {
         Some(InputFormat::Bibtex | InputFormat::Biblatex) => Some(Format::Bibtex),
         None => source.format(),
     }
+}
+
+/// The note saying which format an input was read as, when its content told it.
+fn detected(source: &Source) -> Option<bibkit::diagnostic::Diagnostic> {
+    use bibkit::formats::Told;
+    let d = source.detect()?;
+    let message = match d.told {
+        Told::Extension => return None,
+        Told::Content => format!(
+            "read as {} (`--from {}`), told from its content",
+            d.format.name(),
+            d.format.id()
+        ),
+        Told::ContentNotExtension(by_name) => format!(
+            "read as {} (`--from {}`), told from its content: its extension says {}",
+            d.format.name(),
+            d.format.id(),
+            by_name.name()
+        ),
+    };
+    let mut d = bibkit::diagnostic::Diagnostic::new(Severity::Info, "format-detected", message);
+    d.file = Some(source.name.clone());
+    Some(d)
 }
 
 /// Writes `path` atomically with what `body` writes; `body` says `false` to keep the

@@ -82,21 +82,51 @@ pub fn read_source(source: &crate::project::Source, format: Option<Format>) -> P
             ..Parsed::default()
         };
     }
-    let text = &decoded.text;
-    let mut parsed = match format.or_else(|| source.format()).unwrap_or(Format::Bibtex) {
-        Format::Bibtex | Format::Biblatex => {
-            bibtex::Reader::new().file(source.name.clone()).read(text)
-        }
-        Format::CslJson => csl_json::CslReader::new()
-            .file(source.name.clone())
-            .read(text),
-        Format::Listing => listing::ListingReader::new()
-            .file(source.name.clone())
-            .read(text),
-        Format::Ris => ris::RisReader::new().file(source.name.clone()).read(text),
-    };
+    let format = format.or_else(|| source.format()).unwrap_or(Format::Bibtex);
+    let mut parsed = read_text(
+        format,
+        Some(source.name.clone()),
+        &decoded.text,
+        &mut crate::keys::KeyGenerator::new(),
+    );
     crate::source::reject_invalid(&mut parsed, decoded, name, source.encoding);
     parsed
+}
+
+/// Reads `text` as `format`, naming `file` in origins and diagnostics. Readers of formats
+/// without keys of their own (RIS, MEDLINE, listings, …) take keys from `keys`, so that
+/// keys stay unique across several inputs; the others keep the keys the input gives.
+///
+/// ```
+/// use bibkit::formats::{read_text, Format};
+/// use bibkit::keys::KeyGenerator;
+/// let mut keys = KeyGenerator::new();
+/// let ris = "TY  - BOOK\nAU  - Knuth, Donald\nTI  - The TeXbook\nPY  - 1984\nER  - \n";
+/// let parsed = read_text(Format::Ris, Some("a.ris".into()), ris, &mut keys);
+/// assert_eq!(parsed.bibliography.entries[0].key, "knuth1984texbook");
+/// let again = read_text(Format::Ris, None, ris, &mut keys);
+/// assert_eq!(again.bibliography.entries[0].key, "knuth1984texbooka");
+/// ```
+pub fn read_text(
+    format: Format,
+    file: Option<std::sync::Arc<str>>,
+    text: &str,
+    keys: &mut crate::keys::KeyGenerator,
+) -> Parsed {
+    macro_rules! with_file {
+        ($reader:expr) => {
+            match file {
+                Some(f) => $reader.file(f),
+                None => $reader,
+            }
+        };
+    }
+    match format {
+        Format::Bibtex | Format::Biblatex => with_file!(bibtex::Reader::new()).read(text),
+        Format::CslJson => with_file!(csl_json::CslReader::new()).read(text),
+        Format::Listing => with_file!(listing::ListingReader::new()).read_with_keys(text, keys),
+        Format::Ris => with_file!(ris::RisReader::new()).read_with_keys(text, keys),
+    }
 }
 
 /// Joins keywords into one `keywords` value: apart by commas, or by semicolons when one
@@ -137,6 +167,26 @@ pub fn split_keywords(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// A file's format as [`Format::detect`] tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detected {
+    /// The format.
+    pub format: Format,
+    /// What told it.
+    pub told: Told,
+}
+
+/// What told a file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Told {
+    /// The file name's extension.
+    Extension,
+    /// The content (the name says nothing).
+    Content,
+    /// The content, over an extension that says this other format.
+    ContentNotExtension(Format),
+}
+
 /// The formats bibkit knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -153,6 +203,19 @@ pub enum Format {
 }
 
 impl Format {
+    /// Whether records of this format carry keys of their own (BibTeX keys, CSL ids,
+    /// hayagriva keys, BibLaTeXML ids), which readers keep; readers of the other formats
+    /// generate keys.
+    ///
+    /// ```
+    /// use bibkit::formats::Format;
+    /// assert!(Format::CslJson.has_keys());
+    /// assert!(!Format::Ris.has_keys());
+    /// ```
+    pub fn has_keys(self) -> bool {
+        matches!(self, Format::Bibtex | Format::Biblatex | Format::CslJson)
+    }
+
     /// The format a file name's extension implies, if any.
     ///
     /// ```
@@ -169,6 +232,78 @@ impl Format {
             "listing" => Some(Format::Listing),
             "ris" => Some(Format::Ris),
             _ => None,
+        }
+    }
+
+    /// The format of a file named `path` holding `text`, and what told it. The content
+    /// decides when it is recognisably one format and the extension says another or
+    /// nothing (a `.txt` that is RIS, a `.ris` that is Web of Science tagged text, an
+    /// `.xml` that is EndNote or MODS); `.bib` and `.json` files are what their
+    /// extension says; else the extension decides.
+    ///
+    /// ```
+    /// use bibkit::formats::{Format, Told};
+    /// let ris = "TY  - JOUR\nTI  - A title\nER  - \n";
+    /// let d = Format::detect("export.txt".as_ref(), ris).unwrap();
+    /// assert_eq!((d.format, d.told), (Format::Ris, Told::Content));
+    /// let d = Format::detect("refs.bib".as_ref(), "").unwrap();
+    /// assert_eq!((d.format, d.told), (Format::Bibtex, Told::Extension));
+    /// let d = Format::detect("refs.ris".as_ref(), "[{\"id\": \"k\"}]").unwrap();
+    /// assert_eq!((d.format, d.told), (Format::CslJson, Told::ContentNotExtension(Format::Ris)));
+    /// assert_eq!(Format::detect("notes.txt".as_ref(), "hello"), None);
+    /// ```
+    pub fn detect(path: &Path, text: &str) -> Option<Detected> {
+        let by_name = Format::from_path(path);
+        if let Some(f @ (Format::Bibtex | Format::CslJson)) = by_name {
+            return Some(Detected {
+                format: f,
+                told: Told::Extension,
+            });
+        }
+        match (by_name, Format::sniff(text)) {
+            (Some(n), Some(c)) if n != c && c != Format::Bibtex => Some(Detected {
+                format: c,
+                told: Told::ContentNotExtension(n),
+            }),
+            (Some(n), _) => Some(Detected {
+                format: n,
+                told: Told::Extension,
+            }),
+            (None, Some(c)) => Some(Detected {
+                format: c,
+                told: Told::Content,
+            }),
+            (None, None) => None,
+        }
+    }
+
+    /// The format's name for people (`Web of Science tagged text`).
+    ///
+    /// ```
+    /// assert_eq!(bibkit::formats::Format::CslJson.name(), "CSL-JSON");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Bibtex => "BibTeX",
+            Format::Biblatex => "BibLaTeX",
+            Format::CslJson => "CSL-JSON",
+            Format::Listing => "a publication listing",
+            Format::Ris => "RIS",
+        }
+    }
+
+    /// The format's name on the command line (`--from`/`--to`).
+    ///
+    /// ```
+    /// assert_eq!(bibkit::formats::Format::CslJson.id(), "csl-json");
+    /// ```
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::Bibtex => "bibtex",
+            Format::Biblatex => "biblatex",
+            Format::CslJson => "csl-json",
+            Format::Listing => "listing",
+            Format::Ris => "ris",
         }
     }
 

@@ -93,7 +93,7 @@ impl Source {
         })
     }
 
-    /// Its format: from the extension, else from the content.
+    /// Its format, from its extension and its content (see [`Format::detect`]).
     ///
     /// ```
     /// use bibkit::{formats::Format, project::Source};
@@ -101,7 +101,12 @@ impl Source {
     /// assert_eq!(s.format(), Some(Format::CslJson));
     /// ```
     pub fn format(&self) -> Option<Format> {
-        Format::from_path(&self.path).or_else(|| Format::sniff(&self.decoded.text))
+        self.detect().map(|d| d.format)
+    }
+
+    /// Its format and what told it (see [`Format::detect`]).
+    pub fn detect(&self) -> Option<crate::formats::Detected> {
+        Format::detect(&self.path, &self.decoded.text)
     }
 
     /// It, as one file of a bibliography for [`crate::convert::Converter::bibtex_files`]
