@@ -39,6 +39,48 @@ pub enum Target {
     CslJson,
     /// RIS (what it has no tag for is reported, see [`crate::formats::ris`]).
     Ris,
+    /// A format written as one document once every entry is known (see
+    /// [`crate::formats::write_document`] for the formats that can be): entries are
+    /// held until [`Converter::finish_report`] writes them and reports what the format
+    /// had no place for.
+    Document(crate::formats::Format),
+}
+
+impl Target {
+    /// The target that writes `format`, if bibkit writes it.
+    ///
+    /// ```
+    /// use bibkit::convert::Target;
+    /// use bibkit::formats::Format;
+    /// assert!(matches!(Target::of(Format::Ris), Some(Target::Ris)));
+    /// assert!(Target::of(Format::Listing).is_none());
+    /// ```
+    pub fn of(format: crate::formats::Format) -> Option<Target> {
+        use crate::formats::Format;
+        match format {
+            Format::Bibtex => Some(Target::Bib(bibtex::WriteOptions::new())),
+            Format::Biblatex => Some(Target::Bib(
+                bibtex::WriteOptions::new().dialect(bibtex::Dialect::Biblatex),
+            )),
+            Format::CslJson => Some(Target::CslJson),
+            Format::Ris => Some(Target::Ris),
+            f if f.writable() => Some(Target::Document(f)),
+            _ => None,
+        }
+    }
+
+    /// The name of the format written, for messages.
+    fn name(&self) -> &'static str {
+        match self {
+            Target::Bib(o) => match o.get_dialect() {
+                bibtex::Dialect::Biblatex => "BibLaTeX",
+                _ => "BibTeX",
+            },
+            Target::CslJson => "CSL-JSON",
+            Target::Ris => "RIS",
+            Target::Document(f) => f.name(),
+        }
+    }
 }
 
 /// One `.bib` input of [`Converter::bibtex_files`].
@@ -59,6 +101,10 @@ struct Place {
     kind: u16,
     line: u32,
 }
+
+/// What one parallel task printed: the text, its diagnostics, how many entries, and
+/// (for [`Target::Document`]) the entries held instead of printed.
+type Printed = (String, Vec<Diagnostic>, usize, Vec<Entry>);
 
 /// Entries lowered and printed per parallel task.
 const CHUNK: usize = 256;
@@ -87,6 +133,8 @@ pub struct Converter<W: Write> {
     rekey: bool,
     /// CSL-JSON ids written so far: each item gets one no earlier item has.
     csl_ids: HashSet<String>,
+    /// For [`Target::Document`]: the entries to write at the end.
+    held: Vec<Entry>,
 }
 
 impl<W: Write> Converter<W> {
@@ -105,6 +153,7 @@ impl<W: Write> Converter<W> {
             started: false,
             rekey: false,
             csl_ids: HashSet::default(),
+            held: Vec::new(),
         }
     }
 
@@ -146,6 +195,12 @@ impl<W: Write> Converter<W> {
         self.remember_keys = false;
     }
 
+    /// Holds entries for a [`Target::Document`] (they are counted as written).
+    fn hold(&mut self, entries: Vec<Entry>) {
+        self.written += entries.len();
+        self.held.extend(entries);
+    }
+
     /// How many entries were written.
     pub fn written(&self) -> usize {
         self.written
@@ -155,10 +210,14 @@ impl<W: Write> Converter<W> {
         matches!(self.target, Target::CslJson)
     }
 
+    fn document(&self) -> bool {
+        matches!(self.target, Target::Document(_))
+    }
+
     /// Writes one chunk of printed entries; each entry in `s` starts with a separator
     /// (`",\n"` for CSL-JSON, `"\n"` for `.bib`) that the first entry of the output drops.
     fn emit(&mut self, s: &str, count: usize) -> io::Result<()> {
-        if s.is_empty() {
+        if s.is_empty() || self.document() {
             return Ok(());
         }
         if self.started {
@@ -265,6 +324,7 @@ fn print(
     losses: &mut Vec<Diagnostic>,
 ) {
     match target {
+        Target::Document(_) => {}
         Target::Ris => {
             out.push('\n');
             let (dropped, less) = ris::write_entry(out, e);
@@ -534,7 +594,7 @@ impl<W: Write> Converter<W> {
                 }
                 self.emit(&s, 0)?;
             }
-            Target::CslJson | Target::Ris => {
+            Target::CslJson | Target::Ris | Target::Document(_) => {
                 if !comments.is_empty() || !preambles.is_empty() {
                     let mut d = Diagnostic::new(
                         Severity::Info,
@@ -543,7 +603,7 @@ impl<W: Write> Converter<W> {
                             "{} comment(s) and {} @preamble(s) have no place in {} and are not written",
                             comments.len(),
                             preambles.len(),
-                            if self.csl() { "CSL-JSON" } else { "RIS" }
+                            self.target.name()
                         ),
                     );
                     d.file = file.clone();
@@ -600,10 +660,12 @@ impl<W: Write> Converter<W> {
                 .map(|s| (s, (s + CHUNK).min(end)))
                 .collect();
             let target = &self.target;
-            let work = |&(a, b): &(usize, usize)| -> io::Result<(String, Vec<Diagnostic>, usize)> {
+            let document = self.document();
+            let work = |&(a, b): &(usize, usize)| -> io::Result<Printed> {
                 let mut s = String::new();
                 let mut ds = Vec::new();
                 let mut count = 0;
+                let mut held = Vec::new();
                 for n in a..b {
                     if skip.contains(&n) {
                         continue;
@@ -616,6 +678,11 @@ impl<W: Write> Converter<W> {
                         e.set("id", crate::model::Value::text(id.clone()));
                     }
                     ds.extend(d);
+                    if document {
+                        held.push(e);
+                        count += 1;
+                        continue;
+                    }
                     // Room for about the entry's own size, once it is lowered: a string grown
                     // by doubling holds up to three times a large entry's text while it
                     // copies.
@@ -626,18 +693,18 @@ impl<W: Write> Converter<W> {
                     print(target, &mut s, &e, cs, false, &mut ds);
                     count += 1;
                 }
-                Ok((s, ds, count))
+                Ok((s, ds, count, held))
             };
             #[cfg(feature = "parallel")]
-            let results: Vec<(String, Vec<Diagnostic>, usize)> = {
+            let results: Vec<Printed> = {
                 use rayon::prelude::*;
                 chunks.par_iter().map(work).collect::<io::Result<_>>()?
             };
             #[cfg(not(feature = "parallel"))]
-            let results: Vec<(String, Vec<Diagnostic>, usize)> =
-                chunks.iter().map(work).collect::<io::Result<_>>()?;
-            for (s, ds, count) in results {
+            let results: Vec<Printed> = chunks.iter().map(work).collect::<io::Result<_>>()?;
+            for (s, ds, count, held) in results {
                 self.emit(&s, count)?;
+                self.hold(held);
                 diags.extend(ds);
             }
             start = end;
@@ -893,6 +960,10 @@ impl<W: Write> Converter<W> {
                 self.give_unique_id(&mut e, &file, &mut diags);
             }
             n += 1;
+            if self.document() {
+                self.hold(vec![e]);
+                return Ok(());
+            }
             print(&self.target, &mut out, &e, &[], false, &mut diags);
             count += 1;
             if count >= BATCH || out.len() >= 1 << 20 {
@@ -982,6 +1053,10 @@ impl<W: Write> Converter<W> {
     ///
     /// Returns what the target has no place for (see [`Target::Ris`]).
     pub fn entries(&mut self, entries: &[Entry], generated: bool) -> io::Result<Vec<Diagnostic>> {
+        if self.document() {
+            self.hold(entries.to_vec());
+            return Ok(Vec::new());
+        }
         let mut s = String::new();
         let mut ignored = Vec::new();
         let mut losses = Vec::new();
@@ -998,13 +1073,44 @@ impl<W: Write> Converter<W> {
         Ok(losses)
     }
 
-    /// Closes the output and returns the writer.
-    pub fn finish(mut self) -> io::Result<W> {
+    /// Closes the output and returns the writer. For a [`Target::Document`], what the
+    /// format had no place for is lost here: use [`Converter::finish_report`].
+    pub fn finish(self) -> io::Result<W> {
+        self.finish_report().map(|(w, _)| w)
+    }
+
+    /// Closes the output and returns the writer with the loss report of writing a
+    /// [`Target::Document`] (empty for the other targets, whose losses come with each
+    /// input's diagnostics).
+    ///
+    /// ```
+    /// use bibkit::convert::{Converter, Target};
+    /// use bibkit::formats::Format;
+    /// use bibkit::source::decode_utf8;
+    /// let mut conv = Converter::new(Vec::new(), Target::Document(Format::Ris));
+    /// conv.bibtex(&decode_utf8(b"@book{k, title = {T}, year = 2001}"), None, None).unwrap();
+    /// let (out, losses) = conv.finish_report().unwrap();
+    /// assert!(String::from_utf8(out).unwrap().starts_with("TY  - BOOK"));
+    /// assert!(losses.is_empty());
+    /// ```
+    pub fn finish_report(mut self) -> io::Result<(W, Vec<Diagnostic>)> {
+        let mut losses = Vec::new();
+        if let Target::Document(format) = self.target {
+            let held = std::mem::take(&mut self.held);
+            let Some((text, l)) = crate::formats::write_document(format, &held) else {
+                return Err(io::Error::other(format!(
+                    "bibkit does not write {}",
+                    format.name()
+                )));
+            };
+            self.out.write_all(text.as_bytes())?;
+            losses = l;
+        }
         if self.csl() {
             self.out
                 .write_all(if self.started { b"\n]\n" } else { b"[]\n" })?;
         }
         self.out.flush()?;
-        Ok(self.out)
+        Ok((self.out, losses))
     }
 }

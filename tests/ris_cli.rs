@@ -71,6 +71,7 @@ fn the_loss_report_is_json_for_scripts() {
     assert_eq!(
         rules,
         [
+            "format-detected",
             "ris-outside-record",
             "ris-dropped",
             "ris-dropped",
@@ -80,9 +81,9 @@ fn the_loss_report_is_json_for_scripts() {
             "ris-missing-end"
         ]
     );
-    assert_eq!(report[1]["line"], 24);
-    assert_eq!(report[1]["key"], "okafor2021learning");
-    assert_eq!(report[1]["file"], "export.txt");
+    assert_eq!(report[2]["line"], 24);
+    assert_eq!(report[2]["key"], "okafor2021learning");
+    assert_eq!(report[2]["file"], "export.txt");
     // Nothing to say is an empty array.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.bib"), "@misc{a, title = {T}}\n").unwrap();

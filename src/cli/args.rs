@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use bibkit::formats::Format;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Read, normalise and write bibliographies.
@@ -398,6 +399,40 @@ pub(crate) enum InputFormat {
     Listing,
     /// RIS (`.ris`, and the dialects databases export).
     Ris,
+}
+
+impl InputFormat {
+    /// The format it names.
+    pub(crate) fn format(self) -> Format {
+        match self {
+            InputFormat::Bibtex | InputFormat::Biblatex => Format::Bibtex,
+            InputFormat::CslJson => Format::CslJson,
+            InputFormat::Listing => Format::Listing,
+            InputFormat::Ris => Format::Ris,
+        }
+    }
+}
+
+/// The `--from` names, for messages (`bibtex, biblatex, …`).
+pub(crate) fn input_format_names() -> String {
+    InputFormat::value_variants()
+        .iter()
+        .filter_map(|v| v.to_possible_value())
+        .map(|v| v.get_name().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl OutputFormat {
+    /// The format it names.
+    pub(crate) fn format(self) -> Format {
+        match self {
+            OutputFormat::Bibtex => Format::Bibtex,
+            OutputFormat::Biblatex => Format::Biblatex,
+            OutputFormat::CslJson => Format::CslJson,
+            OutputFormat::Ris => Format::Ris,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -100,39 +100,34 @@ pub(crate) fn run(args: &ConvertArgs) -> ExitCode {
 
 /// The output format: `--to`, else from the `-o` file's extension, else BibTeX.
 fn target(args: &ConvertArgs) -> Target {
-    let to = args.to.unwrap_or_else(|| {
-        let ext = args
-            .output
+    let to = args.to.map(OutputFormat::format).unwrap_or_else(|| {
+        args.output
             .as_deref()
-            .and_then(|o| o.extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        match ext.as_deref() {
-            Some("json") => OutputFormat::CslJson,
-            Some("ris") => OutputFormat::Ris,
-            _ => OutputFormat::Bibtex,
-        }
+            .and_then(Format::from_path)
+            .filter(|f| f.writable())
+            .unwrap_or(Format::Bibtex)
     });
-    let dialect = match to {
-        OutputFormat::CslJson => return Target::CslJson,
-        OutputFormat::Ris => return Target::Ris,
-        OutputFormat::Bibtex => bibtex::Dialect::Bibtex,
-        OutputFormat::Biblatex => bibtex::Dialect::Biblatex,
-    };
-    Target::Bib(
-        bibtex::WriteOptions::new()
-            .dialect(dialect)
-            .ascii(args.ascii),
-    )
+    match to {
+        Format::Bibtex | Format::Biblatex => {
+            let dialect = if to == Format::Biblatex {
+                bibtex::Dialect::Biblatex
+            } else {
+                bibtex::Dialect::Bibtex
+            };
+            Target::Bib(
+                bibtex::WriteOptions::new()
+                    .dialect(dialect)
+                    .ascii(args.ascii),
+            )
+        }
+        f => Target::of(f).unwrap_or(Target::Bib(bibtex::WriteOptions::new())),
+    }
 }
 
 /// The input's format: `--from`, else from its name or content.
 fn input_format(from: Option<InputFormat>, source: &Source) -> Option<Format> {
     match from {
-        Some(InputFormat::Listing) => Some(Format::Listing),
-        Some(InputFormat::CslJson) => Some(Format::CslJson),
-        Some(InputFormat::Ris) => Some(Format::Ris),
-        Some(InputFormat::Bibtex | InputFormat::Biblatex) => Some(Format::Bibtex),
+        Some(f) => Some(f.format()),
         None => source.format(),
     }
 }
@@ -262,13 +257,17 @@ fn convert(
             Some(Format::CslJson) => {
                 conv.csl_json(&first.decoded, Some(first.name.clone()), first.encoding)?
             }
-            Some(Format::Ris) => {
-                conv.ris(&first.decoded, Some(first.name.clone()), first.encoding)?
-            }
+            Some(format) => conv.records(
+                format,
+                &first.decoded,
+                Some(first.name.clone()),
+                first.encoding,
+            )?,
             None => {
                 eprintln!(
-                    "bibkit: {}: cannot tell the input format; use --from bibtex, --from csl-json, --from ris or --from listing",
-                    shown(&first.name)
+                    "bibkit: {}: cannot tell the input format; use --from with one of {}",
+                    shown(&first.name),
+                    super::args::input_format_names()
                 );
                 outcome.trouble = true;
                 outcome.damaged_output |= group[0].is_output;
@@ -293,5 +292,13 @@ fn convert(
             report.say(d, text);
         }
     }
-    conv.finish().map(|_| ())
+    let (_, losses) = conv.finish_report()?;
+    for d in losses {
+        let text = inputs
+            .iter()
+            .find(|g| d.file.as_ref() == Some(&g.source.name))
+            .map(|g| g.source.decoded.text.as_str());
+        report.say(d, text);
+    }
+    Ok(())
 }

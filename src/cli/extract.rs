@@ -9,10 +9,10 @@ use bibkit::check::cited::Scan;
 use bibkit::convert::{Converter, Target};
 use bibkit::edit::Document;
 use bibkit::extract::{Order, extract};
-use bibkit::formats::bibtex;
+
 use bibkit::project::{self, Disk};
 
-use super::args::{ExtractArgs, ExtractOrder, OutputFormat};
+use super::args::{ExtractArgs, ExtractOrder};
 use super::common::{
     EXIT_TROUBLE, display_name, encoding_arg, exit_status, human, input_limits, load_input,
     once_each, shown, write_failed,
@@ -120,26 +120,21 @@ pub(crate) fn run(args: &ExtractArgs) -> ExitCode {
     let body: Vec<u8> = match args.to {
         None => out.text.into_bytes(),
         Some(to) => {
-            let target = match to {
-                OutputFormat::CslJson => Target::CslJson,
-                OutputFormat::Ris => Target::Ris,
-                OutputFormat::Bibtex => {
-                    Target::Bib(bibtex::WriteOptions::new().dialect(bibtex::Dialect::Bibtex))
-                }
-                OutputFormat::Biblatex => {
-                    Target::Bib(bibtex::WriteOptions::new().dialect(bibtex::Dialect::Biblatex))
-                }
-            };
+            let target = Target::of(to.format()).unwrap_or(Target::CslJson);
             let mut conv = Converter::new(Vec::new(), target);
             conv.last_input();
             let decoded = bibkit::source::decode_utf8(out.text.as_bytes());
             // (What the target has no place for is said, as `convert` says it.)
             match conv
                 .bibtex(&decoded, Some("extracted".into()), None)
-                .and_then(|diags| conv.finish().map(|bytes| (bytes, diags)))
-            {
+                .and_then(|mut diags| {
+                    conv.finish_report().map(|(bytes, losses)| {
+                        diags.extend(losses);
+                        (bytes, diags)
+                    })
+                }) {
                 Ok((bytes, diags)) => {
-                    for d in diags.iter().filter(|d| d.rule == "ris-not-written") {
+                    for d in diags.iter().filter(|d| d.rule.ends_with("not-written")) {
                         anstream::eprintln!("{}", human(d, Some(&decoded.text)));
                     }
                     bytes

@@ -129,6 +129,62 @@ pub fn read_text(
     }
 }
 
+/// Writes `entries` as one document of `format`, with the loss report (what the format
+/// has no place for, one diagnostic per entry at the entry's origin); `None` for the
+/// formats bibkit only reads.
+///
+/// ```
+/// use bibkit::formats::{write_document, Format};
+/// let bib = bibkit::formats::bibtex::read("@book{k, title = {T}, year = 2001, langid = {english}}");
+/// let (ris, losses) = write_document(Format::Ris, &bib.bibliography.entries).unwrap();
+/// assert!(ris.starts_with("TY  - BOOK"));
+/// assert_eq!(losses[0].rule, "ris-not-written");
+/// assert!(write_document(Format::Listing, &[]).is_none());
+/// ```
+pub fn write_document(
+    format: Format,
+    entries: &[crate::model::Entry],
+) -> Option<(String, Vec<Diagnostic>)> {
+    Some(match format {
+        Format::Bibtex | Format::Biblatex => {
+            let dialect = if format == Format::Biblatex {
+                bibtex::Dialect::Biblatex
+            } else {
+                bibtex::Dialect::Bibtex
+            };
+            let opts = bibtex::WriteOptions::new().dialect(dialect);
+            let mut out = String::new();
+            for (i, e) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                bibtex::write_entry(&mut out, e, &opts);
+            }
+            (out, Vec::new())
+        }
+        Format::CslJson => {
+            let bib = Bibliography {
+                entries: entries.to_vec(),
+                ..Bibliography::default()
+            };
+            (csl_json::to_string(&bib), Vec::new())
+        }
+        Format::Ris => {
+            let mut out = String::new();
+            let mut losses = Vec::new();
+            for (i, e) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                let (dropped, less) = ris::write_entry(&mut out, e);
+                losses.extend(ris::losses(e, &dropped, less));
+            }
+            (out, losses)
+        }
+        Format::Listing => return None,
+    })
+}
+
 /// Joins keywords into one `keywords` value: apart by commas, or by semicolons when one
 /// has a comma (MeSH's `Disease Models, Animal`); a lone keyword with a comma ends with a
 /// semicolon to say so. [`split_keywords`] reads it back.
@@ -275,6 +331,17 @@ impl Format {
             }),
             (None, None) => None,
         }
+    }
+
+    /// Whether bibkit writes this format (see [`write_document`]).
+    ///
+    /// ```
+    /// use bibkit::formats::Format;
+    /// assert!(Format::Ris.writable());
+    /// assert!(!Format::Listing.writable());
+    /// ```
+    pub fn writable(self) -> bool {
+        !matches!(self, Format::Listing)
     }
 
     /// The format's name for people (`Web of Science tagged text`).
