@@ -333,6 +333,26 @@ impl Format {
         }
     }
 
+    /// Every format, in the order of `--from`'s list.
+    pub const ALL: &'static [Format] = &[
+        Format::Bibtex,
+        Format::Biblatex,
+        Format::CslJson,
+        Format::Listing,
+        Format::Ris,
+    ];
+
+    /// The format named `id` on the command line (see [`Format::id`]).
+    ///
+    /// ```
+    /// use bibkit::formats::Format;
+    /// assert_eq!(Format::from_id("ris"), Some(Format::Ris));
+    /// assert_eq!(Format::from_id("word"), None);
+    /// ```
+    pub fn from_id(id: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.id() == id)
+    }
+
     /// Whether bibkit writes this format (see [`write_document`]).
     ///
     /// ```
