@@ -167,17 +167,9 @@ fn normalise(field: &str, expected: &str, ours: &str) -> (String, String) {
         }
         // LANGUAGE_CODES: ERIC writes `LA  - English`; CoLRev normalises it to `eng`,
         // bibkit keeps what the record says.
-        "language" => {
-            if e == "eng" && o.eq_ignore_ascii_case("english") {
-                e = o.clone();
-            }
-        }
+        "language" if e == "eng" && o.eq_ignore_ascii_case("english") => e = o.clone(),
         // ALL_GRANTS: JabRef keeps the last `GR` line, bibkit all of them, joined by `; `.
-        "grantno" => {
-            if o.split("; ").any(|g| g == e) {
-                e = o.clone();
-            }
-        }
+        "grantno" if o.split("; ").any(|g| g == e) => e = o.clone(),
         // ERIC_END_PAGE: not a difference of reading — CoLRev's expected `pages = {1--9}`
         // takes `PG`, as bibkit does (the `SO` says p1-10, which both drop).
         _ => {}
