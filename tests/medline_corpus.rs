@@ -423,8 +423,22 @@ fn hostile_inputs_read_in_linear_time() {
     };
     // One line of a megabyte, and no line ends at all.
     let line = |n: usize| format!("TI  - {}", "x".repeat(n));
+    // One record of many ids, ISSNs, unknown tags and second values, each dropped once.
+    let ids = |n: usize| {
+        let mut s = String::from("PMID- 1\nPT  - Journal Article\n");
+        let mut i = 0;
+        while s.len() < n {
+            s.push_str(&format!(
+                "AID - S{i} [pii]\nLID - S{i} [pii]\nIS  - {i:04}-0000 (Print)\nX{} - y\nVI  - {i}\n",
+                i % 100
+            ));
+            i += 1;
+        }
+        s
+    };
     for (what, make) in [
-        ("long", &long as &dyn Fn(usize) -> String),
+        ("ids", &ids as &dyn Fn(usize) -> String),
+        ("long", &long),
         ("many", &many),
         ("authors", &authors),
         ("line", &line),

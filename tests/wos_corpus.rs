@@ -330,8 +330,34 @@ fn hostile_inputs_read_in_linear_time() {
         s
     };
     let line = |n: usize| format!("PT J\nAB {}", "x".repeat(n));
+    // One record: every author in one address list, many addresses for one author, many
+    // ORCIDs and many repeated tags.
+    let one = |n: usize| {
+        let k = n / 60;
+        let mut s = String::from("PT J\nAF ");
+        for j in 0..k {
+            s.push_str(&format!("Family{j}, Given\n   "));
+        }
+        s.push_str("\nC1 [");
+        for j in 0..k {
+            s.push_str(&format!("Family{j}, G; "));
+        }
+        s.push_str("] Place\n");
+        for j in 0..k / 4 {
+            s.push_str(&format!(
+                "   [Family0, Given] Place {j}\nEI 1234-{j}\nXY {j}\nCR r{j}\n"
+            ));
+        }
+        s.push_str("OI ");
+        for j in 0..k / 4 {
+            s.push_str(&format!("Family{j}, Given/0000-0002-1825-0097; "));
+        }
+        s.push_str("\nER\n");
+        s
+    };
     for (what, make) in [
-        ("authors", &authors as &dyn Fn(usize) -> String),
+        ("one", &one as &dyn Fn(usize) -> String),
+        ("authors", &authors),
         ("many", &many),
         ("long", &long),
         ("line", &line),

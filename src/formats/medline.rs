@@ -50,6 +50,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::formats::Parsed;
+use crate::fxhash::FxHashSet;
 use crate::keys::KeyGenerator;
 use crate::model::{Date, DatePart, Entry, Name, NameList, Origin, Person, RangeEnd, Span, Value};
 
@@ -441,6 +442,8 @@ struct Lowering<'r, 'a> {
     /// Tags dropped, each once with its first line, and values not kept.
     dropped: Vec<(String, usize)>,
     first_dropped: Option<usize>,
+    /// What `dropped` has already (tags, ids, ISSNs), so that each is said once.
+    said: FxHashSet<String>,
 }
 
 impl<'r, 'a> Lowering<'r, 'a> {
@@ -461,6 +464,7 @@ impl<'r, 'a> Lowering<'r, 'a> {
             issns: Vec::new(),
             dropped: Vec::new(),
             first_dropped: None,
+            said: FxHashSet::default(),
         }
     }
 
@@ -639,7 +643,7 @@ impl<'r, 'a> Lowering<'r, 'a> {
             // The type was read before the tags.
             "PT" => {}
             _ => {
-                if !self.dropped.iter().any(|(t, _)| t == tag) {
+                if self.said.insert(tag.to_string()) {
                     self.drop_tag(tag.to_string(), at);
                 }
             }
@@ -692,13 +696,8 @@ impl<'r, 'a> Lowering<'r, 'a> {
             "pmc" => self.field(tag, "pmcid", Value::text(id), at),
             _ => {
                 // The same id as `AID` and `LID` give is one drop.
-                let what = format!("`{tag}` `{}`", shorten(value, 40));
-                let same = self
-                    .dropped
-                    .iter()
-                    .any(|(w, _)| w.ends_with(&what[what.find(' ').unwrap_or(0)..]));
-                if !same {
-                    self.drop_tag(what, at);
+                if self.said.insert(value.to_string()) {
+                    self.drop_tag(format!("`{tag}` `{}`", shorten(value, 40)), at);
                 }
             }
         }
@@ -790,7 +789,7 @@ impl<'r, 'a> Lowering<'r, 'a> {
         if let Some(best) = issns.iter().min_by_key(|(_, k, _)| rank(k)) {
             let best = best.0.clone();
             for (n, k, at) in &issns {
-                if *n != best && !self.dropped.iter().any(|(w, _)| w.contains(n.as_str())) {
+                if *n != best && self.said.insert(n.clone()) {
                     let k = if k.is_empty() {
                         "another".to_string()
                     } else {

@@ -46,6 +46,7 @@ use std::sync::Arc;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::formats::Parsed;
 use crate::formats::medline::{Line, expand_pages, initials, nfc, orcid, shorten, split_lines};
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::keys::KeyGenerator;
 use crate::model::{Date, DatePart, Entry, Name, NameList, Origin, Person, Span, Value};
 
@@ -377,7 +378,25 @@ impl Lowering<'_, '_> {
             };
             values.push((tag, joined, items, *at));
         }
-        let get = |t: &str| values.iter().find(|v| v.0 == t && !v.1.is_empty());
+        // The first non-empty value of each tag, found once.
+        let mut firsts: FxHashMap<&str, usize> = FxHashMap::default();
+        for (i, v) in values.iter().enumerate() {
+            if !v.1.is_empty() {
+                firsts.entry(v.0).or_insert(i);
+            }
+        }
+        let get = |t: &str| firsts.get(t).map(|&i| &values[i]);
+        let has_sn = get("SN").is_some();
+        let has_fu = get("FU").is_some();
+        let has_pi = get("PI").is_some();
+        let has_se = get("SE").is_some();
+        let cited: usize = values
+            .iter()
+            .filter(|v| v.0 == "CR")
+            .map(|v| v.2.len())
+            .sum();
+        let mut said_cited = false;
+        let mut said: FxHashSet<&str> = FxHashSet::default();
         // The type.
         let pt = get("PT")
             .map(|v| v.1.to_ascii_uppercase())
@@ -464,13 +483,19 @@ impl Lowering<'_, '_> {
             .flat_map(|v| names_of(&v.2, true))
             .collect();
         // Addresses and iDs.
+        let (author_index, editor_index) = (NameIndex::new(&authors), NameIndex::new(&editors));
+        let mut seen_addresses = FxHashSet::default();
         for v in values.iter().filter(|v| v.0 == "C1") {
             for item in &v.2 {
-                self.address(item, &mut authors, v.3);
+                self.address(item, &mut authors, &author_index, &mut seen_addresses, v.3);
             }
         }
         for v in values.iter().filter(|v| matches!(v.0, "OI" | "RI")) {
-            self.ids(v.0, &v.1, &mut authors, &mut editors, v.3);
+            let mut names = [
+                (&mut authors[..], &author_index),
+                (&mut editors[..], &editor_index),
+            ];
+            self.ids(v.0, &v.1, &mut names, v.3);
         }
         // Everything else.
         let mut keywords = Vec::new();
@@ -494,7 +519,7 @@ impl Lowering<'_, '_> {
                         "book" => "series",
                         _ => "booktitle",
                     };
-                    if f == "series" && get("SE").is_some() {
+                    if f == "series" && has_se {
                         self.drop_tag(format!("`SO` `{}`", shorten(value, 30)), at);
                     } else {
                         self.field(tag, f, Value::text(value), at);
@@ -522,7 +547,7 @@ impl Lowering<'_, '_> {
                 "PM" => self.field(tag, "pmid", Value::text(value), at),
                 "SN" => self.field(tag, "issn", Value::text(value), at),
                 "EI" => {
-                    if get("SN").is_some() {
+                    if has_sn {
                         self.drop_tag(format!("`EI` `{value}` (the electronic ISSN)"), at);
                     } else {
                         self.field(tag, "issn", Value::text(value), at);
@@ -539,7 +564,7 @@ impl Lowering<'_, '_> {
                 ),
                 "FU" => self.field(tag, "funding", Value::text(value), at),
                 "FX" => {
-                    if get("FU").is_some() {
+                    if has_fu {
                         self.drop_tag("`FX` (the funding text)".to_string(), at);
                     } else {
                         self.field(tag, "funding", Value::text(value), at);
@@ -548,7 +573,7 @@ impl Lowering<'_, '_> {
                 "PU" => self.field(tag, "publisher", Value::text(value), at),
                 "PI" => self.field(tag, "location", Value::text(value), at),
                 "PA" => {
-                    if get("PI").is_some() {
+                    if has_pi {
                         self.drop_tag("`PA` (the publisher's address)".to_string(), at);
                     } else {
                         self.field(tag, "location", Value::text(value), at);
@@ -565,11 +590,13 @@ impl Lowering<'_, '_> {
                 "LA" => self.field(tag, "language", Value::text(value), at),
                 "UR" => self.field(tag, "url", Value::Verbatim(value.to_string()), at),
                 "CR" => {
-                    let n = values.iter().find(|v| v.0 == "CR").map_or(0, |v| v.2.len());
-                    self.drop_tag(format!("`CR` ({n} cited references)"), at);
+                    if !said_cited {
+                        said_cited = true;
+                        self.drop_tag(format!("`CR` ({cited} cited references)"), at);
+                    }
                 }
                 _ => {
-                    if !self.dropped.iter().any(|(t, _)| t == tag) {
+                    if said.insert(tag) {
                         self.drop_tag(tag.to_string(), at);
                     }
                 }
@@ -633,7 +660,14 @@ impl Lowering<'_, '_> {
 
     /// `C1 [Family, Given; …] Institution, City, Country.`: the address is the
     /// affiliation of the persons named (of the only author when it names none).
-    fn address(&mut self, item: &str, authors: &mut [Name], at: usize) {
+    fn address(
+        &mut self,
+        item: &str,
+        authors: &mut [Name],
+        index: &NameIndex,
+        seen: &mut FxHashSet<(usize, String)>,
+        at: usize,
+    ) {
         let (who, address) = match item.strip_prefix('[').and_then(|r| r.split_once(']')) {
             Some((who, address)) => (Some(who), address.trim()),
             None => (None, item.trim()),
@@ -641,18 +675,21 @@ impl Lowering<'_, '_> {
         if address.is_empty() {
             return;
         }
-        let add = |p: &mut Person| {
-            if !p.affiliation.split("; ").any(|a| a == address) {
-                if !p.affiliation.is_empty() {
-                    p.affiliation.push_str("; ");
+        // (Each address once a person, found without rescanning the affiliations.)
+        let mut add = |authors: &mut [Name], i: usize| {
+            if let Some(p) = person_at(authors, Some(i)) {
+                if seen.insert((i, address.to_string())) {
+                    if !p.affiliation.is_empty() {
+                        p.affiliation.push_str("; ");
+                    }
+                    p.affiliation.push_str(address);
                 }
-                p.affiliation.push_str(address);
             }
         };
         match who {
             None => {
-                if let [Name::Person(p)] = authors {
-                    add(p);
+                if let [Name::Person(_)] = authors {
+                    add(authors, 0);
                 } else {
                     self.drop_tag(
                         format!(
@@ -666,9 +703,9 @@ impl Lowering<'_, '_> {
             Some(who) => {
                 let mut missed = Vec::new();
                 for name in who.split(';').map(str::trim).filter(|n| !n.is_empty()) {
-                    match find(authors, name) {
-                        Some(p) => add(p),
-                        None => missed.push(name),
+                    match index.find(name) {
+                        Some(i) if matches!(authors[i], Name::Person(_)) => add(authors, i),
+                        _ => missed.push(name),
                     }
                 }
                 if !missed.is_empty() {
@@ -690,8 +727,7 @@ impl Lowering<'_, '_> {
         &mut self,
         tag: &str,
         value: &str,
-        authors: &mut [Name],
-        editors: &mut [Name],
+        names: &mut [(&mut [Name], &NameIndex); 2],
         at: usize,
     ) {
         let mut other = 0;
@@ -705,7 +741,12 @@ impl Lowering<'_, '_> {
                 other += 1;
                 continue;
             };
-            match find(authors, name).or_else(|| find(editors, name)) {
+            let [(authors, ai), (editors, ei)] = names;
+            let found = match ai.find(name) {
+                Some(i) => person_at(authors, Some(i)),
+                None => person_at(editors, ei.find(name)),
+            };
+            match found {
                 Some(p) if p.orcid.is_empty() || p.orcid == id => p.orcid = id,
                 _ => self.drop_tag(format!("`{tag}` `{}`", shorten(item, 40)), at),
             }
@@ -754,11 +795,10 @@ impl Lowering<'_, '_> {
 
     fn done(mut self) -> (Entry, Vec<Diagnostic>) {
         if let Some(&(_, at)) = self.dropped.first() {
-            let mut seen: Vec<&str> = Vec::new();
+            let mut seen: FxHashSet<&str> = FxHashSet::default();
             let mut list = Vec::new();
             for (w, at) in &self.dropped {
-                if !seen.contains(&w.as_str()) {
-                    seen.push(w);
+                if seen.insert(w.as_str()) {
                     list.push(format!("{w} (line {})", self.lines[*at].number));
                 }
             }
@@ -769,45 +809,57 @@ impl Lowering<'_, '_> {
     }
 }
 
-/// The person in `names` that `name` (`Family, Given` or `Family, GI`, any case) names.
-fn find<'n>(names: &'n mut [Name], name: &str) -> Option<&'n mut Person> {
-    let key = |family: &str, given: &str| -> (String, String) {
-        let f: String = family
-            .chars()
+/// A record's persons by name, to find the one an address or an iD names in constant
+/// time: by family and given names (letters and digits, lowercase), and by family name and
+/// first initial (`Hu, S. Z.` for `Hu, Shengzhi`).
+struct NameIndex {
+    full: FxHashMap<(String, String), usize>,
+    initial: FxHashMap<(String, char), usize>,
+}
+
+fn name_key(family: &str, given: &str) -> (String, String) {
+    let norm = |s: &str| -> String {
+        s.chars()
             .filter(|c| c.is_alphanumeric())
             .flat_map(char::to_lowercase)
-            .collect();
-        let g: String = given
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
-        (f, g)
+            .collect()
     };
-    let (family, given) = match name.split_once(',') {
-        Some((f, g)) => (f.trim(), g.trim()),
-        None => (name.trim(), ""),
-    };
-    let want = key(family, given);
-    let mut initial_match = None;
-    for (i, n) in names.iter().enumerate() {
-        let Name::Person(p) = n else { continue };
-        let have = key(&p.family_with_particle(), &p.given);
-        if have == want {
-            initial_match = Some((i, true));
-            break;
+    (norm(family), norm(given))
+}
+
+impl NameIndex {
+    fn new(names: &[Name]) -> Self {
+        let mut full = FxHashMap::default();
+        let mut initial = FxHashMap::default();
+        for (i, n) in names.iter().enumerate() {
+            let Name::Person(p) = n else { continue };
+            let (f, g) = name_key(&p.family_with_particle(), &p.given);
+            if let Some(c) = g.chars().next() {
+                initial.entry((f.clone(), c)).or_insert(i);
+            }
+            full.entry((f, g)).or_insert(i);
         }
-        // `Hu, S. Z.` for `Hu, Shengzhi`: the family and the first initial.
-        if initial_match.is_none()
-            && have.0 == want.0
-            && have.1.chars().next().is_some()
-            && have.1.chars().next() == want.1.chars().next()
-        {
-            initial_match = Some((i, false));
-        }
+        NameIndex { full, initial }
     }
-    let (i, _) = initial_match?;
-    match &mut names[i] {
+
+    /// The index of the person `name` (`Family, Given` or `Family, GI`, any case) names.
+    fn find(&self, name: &str) -> Option<usize> {
+        let (family, given) = match name.split_once(',') {
+            Some((f, g)) => (f.trim(), g.trim()),
+            None => (name.trim(), ""),
+        };
+        let want = name_key(family, given);
+        if let Some(&i) = self.full.get(&want) {
+            return Some(i);
+        }
+        let c = want.1.chars().next()?;
+        self.initial.get(&(want.0, c)).copied()
+    }
+}
+
+/// The person at `i` of `names`, when it is one.
+fn person_at(names: &mut [Name], i: Option<usize>) -> Option<&mut Person> {
+    match names.get_mut(i?)? {
         Name::Person(p) => Some(p),
         Name::Literal(_) => None,
     }
