@@ -14,8 +14,11 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 
 /// The corpus files of `format` (not the companions), repeated to about `size` bytes.
 fn repeated(format: &str, size: usize) -> Option<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/formats")
+    // (`BIBKIT_CORPUS` names a corpus elsewhere.)
+    let dir = std::env::var_os("BIBKIT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
+        .join("formats")
         .join(format);
     let Ok(list) = std::fs::read_dir(&dir) else {
         eprintln!("SKIPPED {format}: {} not found", dir.display());
@@ -70,5 +73,31 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// A reader without a writer, on its corpus repeated to about 20 MB.
+fn bench_reader(c: &mut Criterion, format: &str, read: fn(&str) -> bibkit::formats::Parsed) {
+    let Some(text) = repeated(format, 20_000_000) else {
+        return;
+    };
+    let mut g = c.benchmark_group(format!("{format}-{}MB", text.len() / 1_000_000));
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(10));
+    g.bench_function("read", |b| {
+        b.iter_batched(|| (), |()| read(&text), BatchSize::PerIteration)
+    });
+    let parsed = read(&text);
+    eprintln!(
+        "{format}: {} records, {} diagnostics",
+        parsed.bibliography.len(),
+        parsed.diagnostics.len()
+    );
+    g.finish();
+}
+
+fn readers(c: &mut Criterion) {
+    bench_reader(c, "medline", bibkit::formats::medline::read);
+    bench_reader(c, "wos", bibkit::formats::wos::read);
+}
+
+criterion_group!(benches, bench, readers);
 criterion_main!(benches);

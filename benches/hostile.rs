@@ -20,6 +20,7 @@ mod common;
 #[path = "../tests/common/hostile.rs"]
 mod hostile;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -163,6 +164,138 @@ fn growth_n(a: &Attack) -> usize {
     }
 }
 
+/// Hostile inputs for the readers the command line does not reach yet (MEDLINE, Web of
+/// Science), timed in this process: an id, what it does, and a generator for n bytes.
+type ReaderAttack = (
+    &'static str,
+    &'static str,
+    fn(usize) -> String,
+    fn(&str) -> usize,
+);
+
+fn reader_attacks() -> Vec<ReaderAttack> {
+    fn medline(s: &str) -> usize {
+        bibkit::formats::medline::read(s).bibliography.len()
+    }
+    fn wos(s: &str) -> usize {
+        bibkit::formats::wos::read(s).bibliography.len()
+    }
+    vec![
+        (
+            "medline-one-long-record/read",
+            "one MEDLINE record of continuation lines, authors with affiliations and repeated tags",
+            |n| {
+                let mut s = String::from("PMID- 1\n");
+                let mut i = 0;
+                while s.len() < n {
+                    let _ = match i % 4 {
+                        0 => writeln!(s, "FAU - Family{i}, Given\nAU  - Family{i} G"),
+                        1 => writeln!(s, "AD  - Place {i}\n      continued {i}"),
+                        2 => writeln!(s, "XX{} - dropped {i}", i % 10),
+                        _ => writeln!(s, "TI  - Title {i}"),
+                    };
+                    i += 1;
+                }
+                s
+            },
+            medline,
+        ),
+        (
+            "medline-many-records/read",
+            "MEDLINE records whose tags each drop or guess something",
+            |n| {
+                let mut s = String::new();
+                let mut i = 0;
+                while s.len() < n {
+                    let _ = writeln!(
+                        s,
+                        "PMID- {i}\nPT  - Odd\nDP  - 20{:02} 06 10\nIS  - 1234-5678 (Print)\nIS  - 9999-000{} (Electronic)\nAD  - nobody\nAID - x{i} [pii]\n",
+                        i % 100,
+                        i % 10
+                    );
+                    i += 1;
+                }
+                s
+            },
+            medline,
+        ),
+        (
+            "wos-many-authors/read",
+            "WoS records of many authors named in addresses and ORCID lists",
+            |n| {
+                let mut s = String::from("FN x\nVR 1.0\n");
+                let mut i = 0;
+                while s.len() < n {
+                    s.push_str("PT J\nAF ");
+                    for j in 0..200 {
+                        let _ = write!(s, "Family{j}, Given\n   ");
+                    }
+                    let _ = writeln!(
+                        s,
+                        "\nC1 [Family0, Given; Family199, Given] Place {i}\nOI Family7, Given/0000-0002-1825-0097\nTI T\nER"
+                    );
+                    i += 1;
+                }
+                s.push_str("EF\n");
+                s
+            },
+            wos,
+        ),
+        (
+            "wos-broken-records/read",
+            "WoS records without `ER`, with broken tag lines and stray lines",
+            |n| {
+                let mut s = String::new();
+                let mut i = 0;
+                while s.len() < n {
+                    let _ = writeln!(
+                        s,
+                        "PT K\nAUGilles, H\nPD 9 {}\nPY 2006\nCR a\n   b\nAU stray\nER\nTI no type\nER",
+                        i % 28 + 1
+                    );
+                    i += 1;
+                }
+                s
+            },
+            wos,
+        ),
+    ]
+}
+
+/// Times each reader attack at n and 4n bytes in this process and prints the growth.
+fn readers(selected: &dyn Fn(&str) -> bool) {
+    let time = |read: fn(&str) -> usize, s: &str| {
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(read(s));
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
+    };
+    let mut header = false;
+    for (id, about, make, read) in reader_attacks() {
+        if !selected(id) {
+            continue;
+        }
+        if !header {
+            println!();
+            println!("| reader attack (in process) | n | t(n) | t(4n) | exponent |");
+            println!("|---|---|---|---|---|");
+            header = true;
+        }
+        let n = 5_000_000;
+        let (small, big) = (make(n), make(4 * n));
+        let (a, b) = (time(read, &small), time(read, &big));
+        println!(
+            "| `{id}` ({about}) | {n} bytes | {:.3} s | {:.3} s | {:.2} |",
+            a,
+            b,
+            (b / a.max(1e-6)).ln() / 4f64.ln()
+        );
+    }
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -172,6 +305,7 @@ fn main() {
     let runs = env_num("BIBKIT_HOSTILE_RUNS", 3);
     let timeout = Duration::from_secs(env_num("BIBKIT_HOSTILE_TIMEOUT", 60));
     let selected = |id: &str| filter.is_empty() || filter.iter().any(|f| id.contains(f.as_str()));
+    readers(&selected);
     println!("binary: {}", bin.display());
     println!();
     println!(

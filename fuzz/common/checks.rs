@@ -119,6 +119,45 @@ pub fn check_ris(data: &[u8], name: &str) {
     );
 }
 
+/// A reader without a writer (MEDLINE, Web of Science): no panic, every diagnostic has a
+/// line, every entry a key, and its BibLaTeX re-reads without errors to as many entries
+/// with the same keys and types.
+fn check_reader(data: &[u8], name: &str, read: fn(&str) -> bibkit::formats::Parsed) {
+    let decoded = bibkit::source::decode_utf8(data);
+    let parsed = read(&decoded.text);
+    for d in &parsed.diagnostics {
+        assert!(d.line >= 1, "{name}: diagnostic without a line: {d:?}");
+    }
+    for e in &parsed.bibliography.entries {
+        assert!(!e.key.is_empty(), "{name}: entry without a key: {e:?}");
+    }
+    let opts = WriteOptions::new().dialect(Dialect::Biblatex);
+    let bib = bibtex::write(&parsed.bibliography, &opts);
+    let back = bibtex::read(&bib);
+    assert!(!back.has_errors(), "{name}: {:?}\n{bib}", back.diagnostics);
+    let kinds = |b: &bibkit::model::Bibliography| -> Vec<(String, String)> {
+        b.entries
+            .iter()
+            .map(|e| (e.key.clone(), e.kind.clone()))
+            .collect()
+    };
+    assert_eq!(
+        kinds(&back.bibliography),
+        kinds(&parsed.bibliography),
+        "{name}\n{bib}"
+    );
+}
+
+/// The MEDLINE reader (see [`check_reader`]).
+pub fn check_medline(data: &[u8], name: &str) {
+    check_reader(data, name, bibkit::formats::medline::read);
+}
+
+/// The Web of Science reader (see [`check_reader`]).
+pub fn check_wos(data: &[u8], name: &str) {
+    check_reader(data, name, bibkit::formats::wos::read);
+}
+
 /// The CSL-JSON reader: output is valid JSON, reads again without errors to the same bytes,
 /// and its BibLaTeX output re-reads with the same number of entries.
 pub fn check_csl(data: &[u8], name: &str) {

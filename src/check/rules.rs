@@ -691,6 +691,46 @@ pub const MESSAGES: &[Message] = &[
         summary: "Fields RIS has no tag for, or a type it has no code for, in an entry written as RIS.",
     },
     Message {
+        id: "medline-dropped",
+        commands: "convert",
+        summary: "MEDLINE tags the model has no place for (`OWN`, `STAT`, `PHST`, …) and values kept in place of others; one warning per record lists them with their lines.",
+    },
+    Message {
+        id: "medline-guessed",
+        commands: "convert",
+        summary: "A MEDLINE publication type or date was read by a guess (an unknown `PT`, a `DP` date in numbers or free text).",
+    },
+    Message {
+        id: "medline-no-record",
+        commands: "convert",
+        summary: "The input has text but no MEDLINE record (no line is a tag line such as `PMID- 123`).",
+    },
+    Message {
+        id: "wos-dropped",
+        commands: "convert",
+        summary: "Web of Science tags the model has no place for (`CR`, `TC`, `WC`, ResearcherIDs, …), values kept in place of others and lines that are no tag lines; one warning per record lists them with their lines.",
+    },
+    Message {
+        id: "wos-guessed",
+        commands: "convert",
+        summary: "A Web of Science publication type or date was read by a guess (a `PT` other than J, B, S, P; a `PD` month in numbers).",
+    },
+    Message {
+        id: "wos-no-type",
+        commands: "convert",
+        summary: "A Web of Science record ended by `ER` has no `PT` line; it is skipped and the rest are read.",
+    },
+    Message {
+        id: "wos-missing-end",
+        commands: "convert",
+        summary: "A Web of Science record has no `ER` line; it ends where the next `PT` or the input does.",
+    },
+    Message {
+        id: "wos-truncated",
+        commands: "convert",
+        summary: "A Web of Science export has its `FN` header but no closing `EF` line: it was cut short, and records may be missing.",
+    },
+    Message {
         id: "listing-header",
         commands: "convert",
         summary: "A publication listing's header line is not a year or a subject header bibkit knows.",

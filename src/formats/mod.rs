@@ -6,11 +6,15 @@
 //! | [`bibtex`] (BibTeX and BibLaTeX dialects) | yes | yes |
 //! | [`csl_json`] (CSL-JSON) | yes | yes |
 //! | [`ris`] (RIS, and the dialects databases export) | yes | yes |
+//! | [`medline`] (PubMed MEDLINE / `.nbib`) | yes | — |
+//! | [`wos`] (Web of Science tagged text) | yes | — |
 
 pub mod bibtex;
 pub mod csl_json;
 pub mod listing;
+pub mod medline;
 pub mod ris;
+pub mod wos;
 
 use std::path::Path;
 

@@ -273,13 +273,18 @@ pub(crate) fn split_tag(text: &str) -> Option<(&str, &str)> {
     Some((code, value.trim()))
 }
 
-/// Whether `text` looks like RIS: one of its first 40 non-blank lines is a `TY` line.
+/// Whether `text` looks like RIS: one of its first 40 non-blank lines is a `TY` line, and
+/// it is not Web of Science tagged text (which starts with `FN`, `VR` or `PT J`).
 ///
 /// ```
 /// assert!(bibkit::formats::ris::sniff("Provider: JSTOR\n\nTY  - JOUR\nER  - \n"));
 /// assert!(!bibkit::formats::ris::sniff("@article{k, title = {TY  - JOUR}}"));
+/// assert!(!bibkit::formats::ris::sniff("FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTY  - JOUR\n"));
 /// ```
 pub fn sniff(text: &str) -> bool {
+    if super::wos::sniff(text) {
+        return false;
+    }
     text.trim_start_matches('\u{feff}')
         .lines()
         .map(|l| l.trim_start_matches('\u{feff}'))
@@ -947,7 +952,7 @@ fn refines(a: &DatePart, b: &DatePart) -> bool {
 }
 
 /// A DOI without its resolver or `doi:` prefix.
-fn doi(value: &str) -> &str {
+pub(crate) fn doi(value: &str) -> &str {
     let v = value.trim();
     for p in [
         "https://doi.org/",
@@ -1040,7 +1045,7 @@ fn parse_date(s: &str) -> Option<(DatePart, bool)> {
 
 /// A RIS name: `Family, Given, Suffix` (a lowercase start of the family part is its
 /// particle: `van der Berg, Jan`), or given names first when there is no comma.
-fn parse_name(value: &str) -> Name {
+pub(crate) fn parse_name(value: &str) -> Name {
     let v = value
         .trim_end_matches(|c: char| c == ',' || c.is_whitespace())
         .trim_start();
