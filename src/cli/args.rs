@@ -399,6 +399,11 @@ pub(crate) enum InputFormat {
     Listing,
     /// RIS (`.ris`, and the dialects databases export).
     Ris,
+    /// MEDLINE / PubMed (`.nbib`).
+    #[value(alias = "nbib", alias = "pubmed")]
+    Medline,
+    /// Web of Science tagged text (`FN`, `PT J`, `AU`, `ER`).
+    Wos,
 }
 
 impl InputFormat {
@@ -409,6 +414,8 @@ impl InputFormat {
             InputFormat::CslJson => Format::CslJson,
             InputFormat::Listing => Format::Listing,
             InputFormat::Ris => Format::Ris,
+            InputFormat::Medline => Format::Medline,
+            InputFormat::Wos => Format::Wos,
         }
     }
 }

@@ -130,6 +130,8 @@ pub fn read_text(
         Format::CslJson => with_file!(csl_json::CslReader::new()).read(text),
         Format::Listing => with_file!(listing::ListingReader::new()).read_with_keys(text, keys),
         Format::Ris => with_file!(ris::RisReader::new()).read_with_keys(text, keys),
+        Format::Medline => with_file!(medline::MedlineReader::new()).read_with_keys(text, keys),
+        Format::Wos => with_file!(wos::WosReader::new()).read_with_keys(text, keys),
     }
 }
 
@@ -185,7 +187,7 @@ pub fn write_document(
             }
             (out, losses)
         }
-        Format::Listing => return None,
+        Format::Listing | Format::Medline | Format::Wos => return None,
     })
 }
 
@@ -260,6 +262,10 @@ pub enum Format {
     Listing,
     /// RIS.
     Ris,
+    /// MEDLINE / PubMed `.nbib` (input only).
+    Medline,
+    /// Web of Science tagged text (input only).
+    Wos,
 }
 
 impl Format {
@@ -291,6 +297,8 @@ impl Format {
             "json" | "csl" | "csljson" => Some(Format::CslJson),
             "listing" => Some(Format::Listing),
             "ris" => Some(Format::Ris),
+            "nbib" | "medline" => Some(Format::Medline),
+            "ciw" => Some(Format::Wos),
             _ => None,
         }
     }
@@ -344,6 +352,8 @@ impl Format {
         Format::CslJson,
         Format::Listing,
         Format::Ris,
+        Format::Medline,
+        Format::Wos,
     ];
 
     /// The format named `id` on the command line (see [`Format::id`]).
@@ -365,7 +375,7 @@ impl Format {
     /// assert!(!Format::Listing.writable());
     /// ```
     pub fn writable(self) -> bool {
-        !matches!(self, Format::Listing)
+        !matches!(self, Format::Listing | Format::Medline | Format::Wos)
     }
 
     /// The format's name for people (`Web of Science tagged text`).
@@ -380,6 +390,8 @@ impl Format {
             Format::CslJson => "CSL-JSON",
             Format::Listing => "a publication listing",
             Format::Ris => "RIS",
+            Format::Medline => "MEDLINE",
+            Format::Wos => "Web of Science tagged text",
         }
     }
 
@@ -395,6 +407,8 @@ impl Format {
             Format::CslJson => "csl-json",
             Format::Listing => "listing",
             Format::Ris => "ris",
+            Format::Medline => "medline",
+            Format::Wos => "wos",
         }
     }
 
@@ -417,8 +431,14 @@ impl Format {
         if listing::is_header(first) {
             return Some(Format::Listing);
         }
+        if wos::sniff(text) {
+            return Some(Format::Wos);
+        }
         if ris::sniff(text) {
             return Some(Format::Ris);
+        }
+        if medline::sniff(text) {
+            return Some(Format::Medline);
         }
         let has_entry = text.lines().any(|l| {
             let l = l.trim_start();
