@@ -329,6 +329,7 @@ fn print(
             out.push('\n');
             let (dropped, less) = ris::write_entry(out, e);
             losses.extend(ris::losses(e, &dropped, less));
+            losses.extend(person_details_lost(e, "RIS"));
         }
         Target::CslJson => {
             out.push_str(",\n");
@@ -827,6 +828,10 @@ impl<W: Write> Converter<W> {
         let mut parsed =
             crate::formats::read_text(format, file.clone(), &decoded.text, &mut self.keys);
         source::reject_invalid(&mut parsed, decoded, file.clone(), encoding);
+        // Written in the order `.bib` files list fields, not the order of the input's tags.
+        for e in &mut parsed.bibliography.entries {
+            crate::fmt::sort_entry_fields(e);
+        }
         if format.has_keys() {
             let mut diags = Vec::new();
             if self.rekey {

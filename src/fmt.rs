@@ -696,6 +696,20 @@ fn value(tree: &Tree<'_>, f: &FieldNode, out: &mut Out) {
     }
 }
 
+/// Sorts an entry's fields into [`FIELD_ORDER`] (fields not listed after them, in their
+/// own order), as entries read from other formats are written.
+///
+/// ```
+/// let mut e = bibkit::model::Entry::new("book", "k");
+/// e.set("year", bibkit::model::Value::text("2001"));
+/// e.set("title", bibkit::model::Value::text("T"));
+/// bibkit::fmt::sort_entry_fields(&mut e);
+/// assert_eq!(e.fields[0].name.as_ref(), "title");
+/// ```
+pub fn sort_entry_fields(e: &mut crate::model::Entry) {
+    e.fields.sort_by_key(|f| field_rank(&f.name));
+}
+
 /// A field's position in [`FIELD_ORDER`].
 fn field_rank(name: &str) -> usize {
     FIELD_ORDER

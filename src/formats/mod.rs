@@ -184,6 +184,7 @@ pub fn write_document(
                 }
                 let (dropped, less) = ris::write_entry(&mut out, e);
                 losses.extend(ris::losses(e, &dropped, less));
+                losses.extend(crate::convert::person_details_lost(e, "RIS"));
             }
             (out, losses)
         }
