@@ -140,9 +140,15 @@ impl WosReader {
                 continue;
             }
             if ended {
-                let o = outside.get_or_insert((i, 0));
-                o.1 += 1;
-                continue;
+                // Exports joined one after another (`cat a.txt b.txt`): a header or a
+                // record after `EF` starts reading again.
+                if matches!(split_tag(t), Some(("FN" | "VR" | "PT", _))) {
+                    ended = false;
+                } else {
+                    let o = outside.get_or_insert((i, 0));
+                    o.1 += 1;
+                    continue;
+                }
             }
             match split_tag(t) {
                 Some(("FN" | "VR", _)) if raw.is_none() => header = true,
@@ -1015,6 +1021,12 @@ mod tests {
         assert!(rules.contains(&("wos-truncated", 12)), "{rules:?}");
         let p = read("PT J\nTI One\nER\n");
         assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+        // Two exports joined.
+        let p =
+            read("FN x\nVR 1.0\nPT J\nTI One\nER\nEF\nFN x\nVR 1.0\nPT J\nTI Two\nER\nEF\nafter\n");
+        assert_eq!(p.bibliography.len(), 2);
+        let rules: Vec<_> = p.diagnostics.iter().map(|d| (d.rule, d.line)).collect();
+        assert_eq!(rules, [("wos-dropped", 13)]);
     }
 
     #[test]
