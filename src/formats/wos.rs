@@ -324,6 +324,10 @@ impl WosReader {
     }
 }
 
+/// A tag's value: the tag, its text (lines joined), its items (a list tag's lines) and
+/// the index of its first line.
+type TagValue<'a> = (&'a str, Cow<'a, str>, Vec<Cow<'a, str>>, usize);
+
 /// Tags whose continuation lines are items of a list (one name or address a line).
 fn is_list(tag: &str) -> bool {
     matches!(
@@ -369,8 +373,7 @@ impl Lowering<'_, '_> {
         // Values: list items, or wrapped text joined with spaces.
         // (Borrowed from the input where NFC changes nothing; cited references, which
         // are dropped, only counted.)
-        let mut values: Vec<(&str, Cow<'_, str>, Vec<Cow<'_, str>>, usize)> =
-            Vec::with_capacity(r.tags.len());
+        let mut values: Vec<TagValue<'_>> = Vec::with_capacity(r.tags.len());
         for (tag, parts, at) in &r.tags {
             let (joined, items) = if *tag == "CR" {
                 (
