@@ -262,7 +262,8 @@ fn reader_attacks() -> Vec<ReaderAttack> {
     ]
 }
 
-/// Times each reader attack at n and 4n bytes in this process and prints the growth.
+/// Times each reader attack at n and 4n bytes in this process (n = `BIBKIT_READER_N`,
+/// default 5,000,000) and prints the growth.
 fn readers(selected: &dyn Fn(&str) -> bool) {
     let time = |read: fn(&str) -> usize, s: &str| {
         (0..3)
@@ -284,7 +285,7 @@ fn readers(selected: &dyn Fn(&str) -> bool) {
             println!("|---|---|---|---|---|");
             header = true;
         }
-        let n = 5_000_000;
+        let n = env_num("BIBKIT_READER_N", 5_000_000) as usize;
         let (small, big) = (make(n), make(4 * n));
         let (a, b) = (time(read, &small), time(read, &big));
         println!(

@@ -41,6 +41,7 @@
 //! assert!(parsed.diagnostics.is_empty());
 //! ```
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -140,9 +141,15 @@ impl WosReader {
                 continue;
             }
             if ended {
-                let o = outside.get_or_insert((i, 0));
-                o.1 += 1;
-                continue;
+                // Exports joined one after another (`cat a.txt b.txt`): a header or a
+                // record after `EF` starts reading again.
+                if matches!(split_tag(t), Some(("FN" | "VR" | "PT", _))) {
+                    ended = false;
+                } else {
+                    let o = outside.get_or_insert((i, 0));
+                    o.1 += 1;
+                    continue;
+                }
             }
             match split_tag(t) {
                 Some(("FN" | "VR", _)) if raw.is_none() => header = true,
@@ -317,6 +324,10 @@ impl WosReader {
     }
 }
 
+/// A tag's value: the tag, its text (lines joined), its items (a list tag's lines) and
+/// the index of its first line.
+type TagValue<'a> = (&'a str, Cow<'a, str>, Vec<Cow<'a, str>>, usize);
+
 /// Tags whose continuation lines are items of a list (one name or address a line).
 fn is_list(tag: &str) -> bool {
     matches!(
@@ -360,21 +371,28 @@ impl Lowering<'_, '_> {
 
     fn lower(&mut self, r: &Raw<'_>) {
         // Values: list items, or wrapped text joined with spaces.
-        let mut values: Vec<(&str, String, Vec<String>, usize)> = Vec::with_capacity(r.tags.len());
+        // (Borrowed from the input where NFC changes nothing; cited references, which
+        // are dropped, only counted.)
+        let mut values: Vec<TagValue<'_>> = Vec::with_capacity(r.tags.len());
         for (tag, parts, at) in &r.tags {
-            let items: Vec<String> = if is_list(tag) {
-                parts
+            let (joined, items) = if *tag == "CR" {
+                (
+                    Cow::Borrowed(if parts.len() > 1 { "…" } else { parts[0] }),
+                    Vec::new(),
+                )
+            } else if is_list(tag) {
+                let items: Vec<Cow<'_, str>> = parts
                     .iter()
-                    .map(|p| nfc(p).trim().to_string())
+                    .map(|p| nfc(p.trim()))
                     .filter(|p| !p.is_empty())
-                    .collect()
+                    .collect();
+                let joined = if items.is_empty() { "" } else { "…" };
+                (Cow::Borrowed(joined), items)
+            } else if parts.len() == 1 {
+                (nfc(parts[0].trim()), Vec::new())
             } else {
-                Vec::new()
-            };
-            let joined = if parts.len() == 1 {
-                nfc(parts[0]).trim().to_string()
-            } else {
-                nfc(&parts.join(" ")).trim().to_string()
+                let joined = nfc(&parts.join(" ")).trim().to_string();
+                (Cow::Owned(joined), Vec::new())
             };
             values.push((tag, joined, items, *at));
         }
@@ -390,10 +408,11 @@ impl Lowering<'_, '_> {
         let has_fu = get("FU").is_some();
         let has_pi = get("PI").is_some();
         let has_se = get("SE").is_some();
-        let cited: usize = values
+        let cited: usize = r
+            .tags
             .iter()
             .filter(|v| v.0 == "CR")
-            .map(|v| v.2.len())
+            .map(|v| v.1.len())
             .sum();
         let mut said_cited = false;
         let mut said: FxHashSet<&str> = FxHashSet::default();
@@ -443,7 +462,7 @@ impl Lowering<'_, '_> {
         let full = values.iter().find(|v| v.0 == "AF" && !v.2.is_empty());
         let short = values.iter().find(|v| v.0 == "AU" && !v.2.is_empty());
         let mut authors: Vec<Name> = Vec::new();
-        let names_of = |items: &[String], full: bool| -> Vec<Name> {
+        let names_of = |items: &[Cow<'_, str>], full: bool| -> Vec<Name> {
             items
                 .iter()
                 .flat_map(|i| i.split(';'))
@@ -474,7 +493,7 @@ impl Lowering<'_, '_> {
         }
         for v in values.iter().filter(|v| matches!(v.0, "CA" | "GP")) {
             for g in &v.2 {
-                authors.push(Name::Literal(g.clone()));
+                authors.push(Name::Literal(g.to_string()));
             }
         }
         let mut editors: Vec<Name> = values
@@ -506,7 +525,7 @@ impl Lowering<'_, '_> {
         let mut ps: Option<(&str, usize)> = None;
         let shortj = get("JI").is_some();
         for (tag, value, _, at) in &values {
-            let (tag, value, at) = (*tag, value.as_str(), *at);
+            let (tag, value, at) = (*tag, value.as_ref(), *at);
             if value.is_empty() || value == "-" {
                 continue;
             }
@@ -1015,6 +1034,12 @@ mod tests {
         assert!(rules.contains(&("wos-truncated", 12)), "{rules:?}");
         let p = read("PT J\nTI One\nER\n");
         assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+        // Two exports joined.
+        let p =
+            read("FN x\nVR 1.0\nPT J\nTI One\nER\nEF\nFN x\nVR 1.0\nPT J\nTI Two\nER\nEF\nafter\n");
+        assert_eq!(p.bibliography.len(), 2);
+        let rules: Vec<_> = p.diagnostics.iter().map(|d| (d.rule, d.line)).collect();
+        assert_eq!(rules, [("wos-dropped", 13)]);
     }
 
     #[test]
