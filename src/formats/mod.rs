@@ -6,9 +6,13 @@
 //! | [`bibtex`] (BibTeX and BibLaTeX dialects) | yes | yes |
 //! | [`csl_json`] (CSL-JSON) | yes | yes |
 //! | [`ris`] (RIS, and the dialects databases export) | yes | yes |
+//! | [`endnote`] (EndNote tagged, refer/BibIX) | yes | — |
+//! | [`endnote_xml`] (EndNote XML) | yes | yes |
 
 pub mod bibtex;
 pub mod csl_json;
+pub mod endnote;
+pub mod endnote_xml;
 pub mod listing;
 pub mod ris;
 

@@ -1,0 +1,1 @@
+//! EndNote XML (placeholder)
