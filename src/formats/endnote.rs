@@ -533,7 +533,7 @@ impl Builder<'_, '_> {
                 }
             }
             Role::Keywords => {
-                for k in value.split(['\n', '\r', ';']) {
+                for k in value.split(['\r', ';']) {
                     let k = one_line(k);
                     if !k.is_empty() {
                         self.keywords.push(k);
@@ -604,9 +604,8 @@ impl Builder<'_, '_> {
                 }
             }
             Role::Url => {
-                let mut urls = value
-                    .split(|c: char| c.is_whitespace() || c == ';')
-                    .filter(|u| !u.is_empty());
+                // One URL a line (`<Go to ISI>://…` has spaces).
+                let mut urls = value.split('\r').map(one_line).filter(|u| !u.is_empty());
                 if let Some(u) = urls.next() {
                     if self.has("url") {
                         self.field(what, "url", Value::Verbatim(u.to_string()), at);
@@ -614,7 +613,7 @@ impl Builder<'_, '_> {
                         self.entry.set("url", Value::Verbatim(u.to_string()));
                     }
                 }
-                let rest: Vec<&str> = urls.collect();
+                let rest: Vec<String> = urls.collect();
                 if !rest.is_empty() {
                     self.dropped(
                         at,
@@ -857,11 +856,11 @@ pub(crate) fn one_line(s: &str) -> String {
     out
 }
 
-/// Paragraphs: the value's lines (`\n` or EndNote's `\r`), each on one line, apart by a
-/// blank line.
+/// Paragraphs: the value's lines (apart by EndNote's line break, `\r`), each on one
+/// line, apart by a blank line.
 fn paragraphs(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for p in s.split(['\r', '\n']) {
+    for p in s.split('\r') {
         let p = one_line(p);
         if p.is_empty() {
             continue;
@@ -1133,8 +1132,9 @@ impl EndnoteReader {
                 }) {
                     // A line without a tag continues the value before it.
                     Some((v, rend)) => {
+                        // (`\r` is a line break the value keeps, as EndNote XML's.)
                         let sep = match v.role {
-                            Role::Paragraphs(_) | Role::Keywords | Role::Names(..) => "\n",
+                            Role::Paragraphs(_) | Role::Keywords => "\r",
                             _ => " ",
                         };
                         v.value.push_str(sep);
