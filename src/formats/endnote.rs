@@ -253,22 +253,27 @@ pub(crate) struct RawRecord {
 /// The rule ids of one format.
 #[derive(Clone, Copy)]
 pub(crate) struct Rules {
-    pub dropped: &'static str,
-    pub guessed: &'static str,
-    pub empty: &'static str,
+    /// EndNote XML's ids (`endnote-xml-…`), else the tagged format's.
+    pub xml: bool,
     /// How the type is spoken of (`%0`, `<ref-type>`).
     pub type_tag: &'static str,
 }
 
 pub(crate) const TAGGED: Rules = Rules {
-    dropped: "endnote-dropped",
-    guessed: "endnote-guessed",
-    empty: "endnote-empty-record",
+    xml: false,
     type_tag: "`%0`",
 };
 
 /// Text as the model keeps it: NFC (normalised only where it can change something).
 pub(crate) fn nfc(value: &str) -> Cow<'_, str> {
+    // Control characters (XML cannot hold them) as spaces; EndNote's `\r` is kept.
+    if value.contains(|c: char| c.is_control() && c != '\r') {
+        let clean: String = value
+            .chars()
+            .map(|c| if c.is_control() && c != '\r' { ' ' } else { c })
+            .collect();
+        return Cow::Owned(nfc(&clean).into_owned());
+    }
     if value.is_ascii() || unicode_normalization::is_nfc(value) {
         Cow::Borrowed(value)
     } else {
@@ -315,13 +320,27 @@ impl Lowerer<'_> {
         let has_type = r.type_name.as_ref().is_some_and(|t| !t.0.trim().is_empty())
             || r.type_number.as_ref().is_some_and(|t| !t.trim().is_empty());
         if !has_type && r.values.iter().all(|v| v.value.trim().is_empty()) {
-            out.diagnostics.push(self.diag(
-                Severity::Error,
-                self.rules.empty,
-                format!("a record with no type and no fields; skipped (a record starts with {} and its type)", self.rules.type_tag),
-                r.start,
-                r.end,
-            ));
+            let message = format!(
+                "a record with no type and no fields; skipped (a record starts with {} and its type)",
+                self.rules.type_tag
+            );
+            out.diagnostics.push(if self.rules.xml {
+                self.diag(
+                    Severity::Error,
+                    "endnote-xml-empty-record",
+                    message,
+                    r.start,
+                    r.end,
+                )
+            } else {
+                self.diag(
+                    Severity::Error,
+                    "endnote-empty-record",
+                    message,
+                    r.start,
+                    r.end,
+                )
+            });
             return;
         }
         let mut b = Builder {
@@ -435,11 +454,19 @@ impl Builder<'_, '_> {
     }
 
     fn guessed(&mut self, at: usize, message: String) {
-        self.report(Severity::Info, self.lowerer.rules.guessed, at, message);
+        if self.lowerer.rules.xml {
+            self.report(Severity::Info, "endnote-xml-guessed", at, message);
+        } else {
+            self.report(Severity::Info, "endnote-guessed", at, message);
+        }
     }
 
     fn dropped(&mut self, at: usize, message: String) {
-        self.report(Severity::Warning, self.lowerer.rules.dropped, at, message);
+        if self.lowerer.rules.xml {
+            self.report(Severity::Warning, "endnote-xml-dropped", at, message);
+        } else {
+            self.report(Severity::Warning, "endnote-dropped", at, message);
+        }
     }
 
     fn has(&self, name: &str) -> bool {

@@ -61,9 +61,7 @@ use crate::keys::KeyGenerator;
 use crate::model::{Bibliography, Date, DatePart, Entry, Name, Value};
 
 const RULES: Rules = Rules {
-    dropped: "endnote-xml-dropped",
-    guessed: "endnote-xml-guessed",
-    empty: "endnote-xml-empty-record",
+    xml: true,
     type_tag: "`<ref-type>`",
 };
 
@@ -359,7 +357,7 @@ impl EndnoteXmlReader {
                                 } else {
                                     out.diagnostics.push(lowerer.diag(
                                         Severity::Warning,
-                                        RULES.dropped,
+                                        "endnote-xml-dropped",
                                         format!(
                                             "`<{name}>` ({what}) has no place in the model; dropped{}",
                                             content.map(|c| format!(": `{}`", shorten(&c, 60))).unwrap_or_default()
@@ -472,7 +470,7 @@ impl EndnoteXmlReader {
                                     if current.is_some() {
                                         out.diagnostics.push(lowerer.diag(
                                             Severity::Warning,
-                                            RULES.dropped,
+                                            "endnote-xml-dropped",
                                             format!("`&{}`: an entity XML does not define; kept as written", shorten(&name, 30)),
                                             pos,
                                             pos,
@@ -786,13 +784,9 @@ fn styled(out: &mut String, name: &str, value: &str, lost: &mut bool) {
     out.push('>');
 }
 
-/// `YYYY-MM-DD` with the parts known.
+/// A date as EDTF (`2015-03-03`, `2020-21` for spring 2020).
 fn iso(p: &DatePart) -> String {
-    match (p.month, p.day) {
-        (Some(m), Some(d)) => format!("{:04}-{m:02}-{d:02}", p.year),
-        (Some(m), None) => format!("{:04}-{m:02}", p.year),
-        _ => format!("{:04}", p.year),
-    }
+    Date::Single(p.clone()).to_string()
 }
 
 /// Writes one entry as a `<record>` (on one line, with a line end). Returns the fields
@@ -959,7 +953,9 @@ pub fn write_entry(out: &mut String, e: &Entry) -> (Vec<String>, bool) {
                     let mut l = false;
                     out.push_str("<dates>");
                     styled(out, "year", &format!("{:04}", p.year), &mut l);
-                    if p.month.is_some() {
+                    // (A month, day, season or qualifier as EDTF, which reads back as
+                    // sure as ISO.)
+                    if *p != DatePart::year(p.year) {
                         out.push_str("<pub-dates>");
                         styled(out, "date", &iso(p), &mut l);
                         out.push_str("</pub-dates>");
@@ -967,9 +963,6 @@ pub fn write_entry(out: &mut String, e: &Entry) -> (Vec<String>, bool) {
                     out.push_str("</dates>");
                     if !matches!(**d, Date::Single(_)) {
                         lost.push("date (its end)".into());
-                    }
-                    if p.time.is_some() {
-                        lost.push("date (its time)".into());
                     }
                 }
                 None => dropped.push("date".into()),
