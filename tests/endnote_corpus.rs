@@ -568,7 +568,10 @@ fn the_writer_reads_back_to_itself_also_through_biblatex() {
             let thrice = endnote_xml::to_string(&back.bibliography);
             // A line break in a note or an abstract is a space to LaTeX: the `.bib` file
             // keeps the words, not the breaks.
-            if thrice.replace("&#xD;", " ") != once.replace("&#xD;", " ") {
+            // And BibLaTeX has no place for an author's affiliation (EndNote's author
+            // address).
+            let comparable = |x: &str| without(&x.replace("&#xD;", " "), "auth-address");
+            if comparable(&thrice) != comparable(&once) {
                 failures.push(format!(
                     "{file}: EndNote XML → BibLaTeX → EndNote XML differs\n{once}\n---\n{thrice}\n{bib}"
                 ));
@@ -577,6 +580,24 @@ fn the_writer_reads_back_to_itself_also_through_biblatex() {
     }
     say(format!("round trips: {n} entries"));
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `xml` without its `<name>` elements.
+fn without(xml: &str, name: &str) -> String {
+    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+    let mut out = String::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(&open) {
+        out.push_str(&rest[..i]);
+        match rest[i..].find(&close) {
+            Some(j) => rest = &rest[i + j + close.len()..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[test]

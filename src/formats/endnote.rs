@@ -155,6 +155,8 @@ pub(crate) enum Role {
     /// A name list; `true` when one value may name several people (tagged lines).
     Names(&'static str, bool),
     Keywords,
+    /// The authors' address: the affiliation of a sole author.
+    Affiliation,
     Year,
     /// The date in free text (`%8`, `<pub-dates><date>`).
     Date,
@@ -211,7 +213,7 @@ fn tag_role(tag: char) -> Role {
         'F' => Field("label"),
         'M' => Field("accession"),
         '~' => Field("database"),
-        '+' => Dropped("author address"),
+        '+' => Affiliation,
         'H' => Dropped("translated author"),
         'Q' => Dropped("translated title"),
         'L' => Dropped("call number"),
@@ -349,6 +351,7 @@ impl Lowerer<'_> {
             diags: Vec::new(),
             names: Vec::new(),
             keywords: Vec::new(),
+            affiliation: None,
             year: None,
             date: None,
         };
@@ -441,6 +444,8 @@ struct Builder<'l, 'a> {
     diags: Vec<Diagnostic>,
     names: Vec<(&'static str, NameList)>,
     keywords: Vec<String>,
+    /// The author address and where.
+    affiliation: Option<(String, usize)>,
     /// The year (`%D`, `<year>`) and where.
     year: Option<(String, usize)>,
     /// The date in free text and where.
@@ -564,6 +569,22 @@ impl Builder<'_, '_> {
                     let k = one_line(k);
                     if !k.is_empty() {
                         self.keywords.push(k);
+                    }
+                }
+            }
+            Role::Affiliation => {
+                let a = value
+                    .split('\r')
+                    .map(one_line)
+                    .filter(|a| !a.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                match &mut self.affiliation {
+                    None => self.affiliation = Some((a, at)),
+                    Some((old, _)) if *old == a => {}
+                    Some((old, _)) => {
+                        old.push_str("; ");
+                        old.push_str(&a);
                     }
                 }
             }
@@ -717,6 +738,29 @@ impl Builder<'_, '_> {
 
     /// The entry, with its names, keywords and date, and what was said about it.
     fn done(mut self) -> (Entry, Vec<Diagnostic>) {
+        if let Some((a, at)) = self.affiliation.take() {
+            // An address is a sole author's affiliation; of several, whose is not said.
+            match self.names.iter_mut().find(|(f, _)| *f == "author") {
+                Some((_, list))
+                    if list.names.len() == 1 && matches!(list.names[0], Name::Person(_)) =>
+                {
+                    if let Name::Person(p) = &mut list.names[0] {
+                        p.affiliation = a;
+                    }
+                }
+                Some((_, list)) => {
+                    let n = list.names.len();
+                    self.dropped(at, format!("the author address is not said to be one of the {n} authors'; dropped: `{}`", shorten(&a, 60)));
+                }
+                None => self.dropped(
+                    at,
+                    format!(
+                        "an author address without an author; dropped: `{}`",
+                        shorten(&a, 60)
+                    ),
+                ),
+            }
+        }
         let names = std::mem::take(&mut self.names);
         for (f, list) in names {
             self.entry.set(f, Value::Names(list));

@@ -131,7 +131,8 @@ fn classify(parent: El, name: &str) -> Result<El, &'static str> {
             "language" => v(Role::Field("language")),
             "remote-database-name" => v(Role::Field("database")),
             "access-date" => v(Role::AccessDate),
-            "auth-address" | "auth-affiliation" => Err("author address"),
+            "auth-address" => v(Role::Affiliation),
+            "auth-affiliation" => Err("author affiliation"),
             "call-num" => Err("call number"),
             "custom1" | "custom2" | "custom3" | "custom4" | "custom5" | "custom6" | "custom7" => {
                 Err("custom field")
@@ -842,13 +843,17 @@ pub fn write_entry(out: &mut String, e: &Entry) -> (Vec<String>, bool) {
             match v {
                 Value::Names(list) => {
                     for n in &list.names {
-                        let t = match n {
-                            Name::Person(p) if p.has_details() => {
-                                lost.push(format!("{f} (ORCID or affiliation)"));
-                                name_text(n)
+                        let sole = f == "author" && list.names.len() == 1;
+                        match n {
+                            Name::Person(p) if !p.orcid.is_empty() => {
+                                lost.push(format!("{f} (ORCID)"));
                             }
-                            _ => name_text(n),
-                        };
+                            Name::Person(p) if !p.affiliation.is_empty() && !sole => {
+                                lost.push(format!("{f} (affiliation)"));
+                            }
+                            _ => {}
+                        }
+                        let t = name_text(n);
                         styled(out, "author", &one_line(&t), &mut l);
                     }
                     if list.truncated {
@@ -865,6 +870,20 @@ pub fn write_entry(out: &mut String, e: &Entry) -> (Vec<String>, bool) {
             }
         }
         out.push_str("</contributors>");
+    }
+    // A sole author's affiliation, as EndNote's author address.
+    if let Some(Value::Names(list)) = get("author") {
+        if let [Name::Person(p)] = list.names.as_slice() {
+            if !p.affiliation.is_empty() {
+                simple(
+                    out,
+                    &mut lost,
+                    "auth-address",
+                    "author",
+                    Some(one_line(&p.affiliation)),
+                );
+            }
+        }
     }
     // Titles.
     let mut titles: Vec<(&str, String, &str)> = Vec::new();
