@@ -510,7 +510,10 @@ fn jabref_export_and_bibkit_export_agree() {
 }
 
 /// Fields compared in round trips: all but where they came from.
-fn fields(es: &[Entry]) -> Vec<(String, String, Vec<(String, String)>)> {
+/// An entry's key, type and fields (name and value, printed), for comparing.
+type Compared = (String, String, Vec<(String, String)>);
+
+fn fields(es: &[Entry]) -> Vec<Compared> {
     es.iter()
         .map(|e| {
             (e.key.clone(), e.kind.clone(), {

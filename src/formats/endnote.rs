@@ -52,9 +52,12 @@ use crate::formats::Parsed;
 use crate::keys::KeyGenerator;
 use crate::model::{Date, DatePart, Entry, Name, NameList, Origin, Person, Span, Value};
 
+/// A row of [`TYPES`].
+pub(crate) type TypeRow = (&'static str, u32, &'static str, Option<&'static str>);
+
 /// EndNote's reference types: the name, the number EndNote XML gives it, the entry type
 /// it becomes, and the `entrysubtype` it also sets.
-pub(crate) const TYPES: &[(&str, u32, &str, Option<&str>)] = &[
+pub(crate) const TYPES: &[TypeRow] = &[
     ("Journal Article", 17, "article", None),
     ("Magazine Article", 19, "article", Some("magazine")),
     ("Newspaper Article", 23, "article", Some("newspaper")),
@@ -122,10 +125,7 @@ pub(crate) fn is_part(kind: &str) -> bool {
 pub(crate) fn find_type(
     name: Option<&str>,
     number: Option<&str>,
-) -> Option<(
-    &'static (&'static str, u32, &'static str, Option<&'static str>),
-    bool,
-)> {
+) -> Option<(&'static TypeRow, bool)> {
     if let Some(n) = name {
         let n: String = n.split_whitespace().collect::<Vec<_>>().join(" ");
         if let Some(t) = TYPES.iter().find(|t| t.0 == n) {

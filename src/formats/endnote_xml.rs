@@ -265,16 +265,11 @@ impl EndnoteXmlReader {
         let mut base = 0;
         let mut first = true;
         // Read from the start; after a syntax error, again from the next `<record`.
-        loop {
-            match self.read_part(&lowerer, base, first, keys, &mut out) {
-                Some(error_at) => {
-                    first = false;
-                    let from = error_at.max(base + 1).min(text.len());
-                    match find_record(text, from) {
-                        Some(next) => base = next,
-                        None => break,
-                    }
-                }
+        while let Some(error_at) = self.read_part(&lowerer, base, first, keys, &mut out) {
+            first = false;
+            let from = error_at.max(base + 1).min(text.len());
+            match find_record(text, from) {
+                Some(next) => base = next,
                 None => break,
             }
         }
