@@ -177,6 +177,29 @@ pub(crate) enum Role {
     Dropped(&'static str),
 }
 
+/// `%A` and the like as messages name them, for the printable ASCII tags.
+const TAG_NAMES: [&str; 94] = [
+    "`%!`", "`%\"`", "`%#`", "`%$`", "`%%`", "`%&`", "`%'`", "`%(`", "`%)`", "`%*`", "`%+`",
+    "`%,`", "`%-`", "`%.`", "`%/`", "`%0`", "`%1`", "`%2`", "`%3`", "`%4`", "`%5`", "`%6`", "`%7`",
+    "`%8`", "`%9`", "`%:`", "`%;`", "`%<`", "`%=`", "`%>`", "`%?`", "`%@`", "`%A`", "`%B`", "`%C`",
+    "`%D`", "`%E`", "`%F`", "`%G`", "`%H`", "`%I`", "`%J`", "`%K`", "`%L`", "`%M`", "`%N`", "`%O`",
+    "`%P`", "`%Q`", "`%R`", "`%S`", "`%T`", "`%U`", "`%V`", "`%W`", "`%X`", "`%Y`", "`%Z`", "`%[`",
+    "`%\\`", "`%]`", "`%^`", "`%_`", "`%``", "`%a`", "`%b`", "`%c`", "`%d`", "`%e`", "`%f`",
+    "`%g`", "`%h`", "`%i`", "`%j`", "`%k`", "`%l`", "`%m`", "`%n`", "`%o`", "`%p`", "`%q`", "`%r`",
+    "`%s`", "`%t`", "`%u`", "`%v`", "`%w`", "`%x`", "`%y`", "`%z`", "`%{`", "`%|`", "`%}`", "`%~`",
+];
+
+/// How messages name a tag (without an allocation for the usual ones).
+fn tag_name(tag: char) -> Cow<'static, str> {
+    match (tag as usize)
+        .checked_sub(0x21)
+        .and_then(|i| TAG_NAMES.get(i))
+    {
+        Some(n) => Cow::Borrowed(n),
+        None => Cow::Owned(format!("`%{tag}`")),
+    }
+}
+
 /// The role of a tagged-format tag (the character after `%`).
 fn tag_role(tag: char) -> Role {
     use Role::*;
@@ -347,6 +370,7 @@ impl Lowerer<'_> {
         }
         let mut b = Builder {
             lowerer: self,
+            kind: "misc",
             entry: Entry::new(String::new(), "misc"),
             diags: Vec::new(),
             names: Vec::new(),
@@ -369,6 +393,7 @@ impl Lowerer<'_> {
         match find_type(name, number) {
             Some((t, guessed)) => {
                 b.entry.kind = t.2.into();
+                b.kind = t.2;
                 if let Some(sub) = t.3 {
                     b.entry.set("entrysubtype", Value::text(sub));
                 }
@@ -409,6 +434,7 @@ impl Lowerer<'_> {
                 };
                 let t = TYPES.iter().find(|t| t.0 == kind).expect("a type");
                 b.entry.kind = t.2.into();
+                b.kind = t.2;
                 b.guessed(
                     r.start,
                     format!(
@@ -440,6 +466,8 @@ impl Lowerer<'_> {
 /// One record being lowered.
 struct Builder<'l, 'a> {
     lowerer: &'l Lowerer<'a>,
+    /// The entry's type (as `entry.kind`, without a borrow of the entry).
+    kind: &'static str,
     entry: Entry,
     diags: Vec<Diagnostic>,
     names: Vec<(&'static str, NameList)>,
@@ -505,7 +533,7 @@ impl Builder<'_, '_> {
         }
         let what: &str = &v.name;
         let at = v.at;
-        let kind = self.entry.kind.clone();
+        let kind = self.kind;
         match v.role {
             Role::Field(f) => {
                 let one = one_line(value);
@@ -674,7 +702,7 @@ impl Builder<'_, '_> {
             }
             Role::Serial => {
                 let book = matches!(
-                    kind.as_str(),
+                    kind,
                     "book" | "collection" | "reference" | "incollection" | "inproceedings"
                 );
                 for n in value
@@ -703,7 +731,7 @@ impl Builder<'_, '_> {
             Role::Container => {
                 let f = if kind == "article" || kind == "periodical" {
                     "journaltitle"
-                } else if is_part(&kind) {
+                } else if is_part(kind) {
                     "booktitle"
                 } else {
                     "series"
@@ -713,10 +741,10 @@ impl Builder<'_, '_> {
             Role::Journal => {
                 let f = if kind == "article"
                     || kind == "periodical"
-                    || !self.has("journaltitle") && !is_part(&kind) && kind != "book"
+                    || !self.has("journaltitle") && !is_part(kind) && kind != "book"
                 {
                     "journaltitle"
-                } else if is_part(&kind) {
+                } else if is_part(kind) {
                     "booktitle"
                 } else {
                     "series"
@@ -1191,7 +1219,7 @@ impl EndnoteReader {
                             role: tag_role(tag),
                             value: value.to_string(),
                             at,
-                            name: Cow::Owned(format!("`%{tag}`")),
+                            name: tag_name(tag),
                         });
                         r.end = end;
                     }
