@@ -291,8 +291,10 @@ pub(crate) const TAGGED: Rules = Rules {
 
 /// Text as the model keeps it: NFC (normalised only where it can change something).
 pub(crate) fn nfc(value: &str) -> Cow<'_, str> {
-    // Control characters (XML cannot hold them) as spaces; EndNote's `\r` is kept.
-    if value.contains(|c: char| c.is_control() && c != '\r') {
+    // Control characters (XML cannot hold them) as spaces; EndNote's `\r` is kept. (A
+    // look at the bytes first: C1 controls are not ASCII.)
+    let ascii_control = value.bytes().any(|b| b < 0x20 && b != b'\r' || b == 0x7f);
+    if ascii_control || !value.is_ascii() && value.chars().any(|c| c.is_control() && c != '\r') {
         let clean: String = value
             .chars()
             .map(|c| if c.is_control() && c != '\r' { ' ' } else { c })
@@ -945,6 +947,16 @@ fn is_iso(s: &str) -> bool {
 
 /// Text on one line: runs of white space (line breaks too) as one space, trimmed.
 pub(crate) fn one_line(s: &str) -> String {
+    // Most values are on one line already.
+    let b = s.as_bytes();
+    if s.is_ascii()
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && !b.iter().any(|&c| c < b' ')
+        && !b.windows(2).any(|w| w == b"  ")
+    {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
         if !out.is_empty() {
