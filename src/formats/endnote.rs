@@ -257,9 +257,10 @@ fn tag_role(tag: char) -> Role {
 
 /// One value of a record, with the byte offset it starts at and how it was named in the
 /// input (`%B`, `<secondary-title>`), for messages.
-pub(crate) struct RawValue {
+pub(crate) struct RawValue<'a> {
     pub role: Role,
-    pub value: String,
+    /// (Borrowed from the input where it is one line of it.)
+    pub value: Cow<'a, str>,
     pub at: usize,
     pub name: Cow<'static, str>,
 }
@@ -267,10 +268,10 @@ pub(crate) struct RawValue {
 /// A record before lowering: its type (name or number, and where), its values, and its
 /// byte span.
 #[derive(Default)]
-pub(crate) struct RawRecord {
+pub(crate) struct RawRecord<'a> {
     pub type_name: Option<(String, usize)>,
     pub type_number: Option<String>,
-    pub values: Vec<RawValue>,
+    pub values: Vec<RawValue<'a>>,
     pub start: usize,
     pub end: usize,
 }
@@ -343,7 +344,7 @@ impl Lowerer<'_> {
     }
 
     /// Lowers `r` into an entry and pushes it (or reports it when it holds nothing).
-    pub(crate) fn finish(&self, r: RawRecord, keys: &mut KeyGenerator, out: &mut Parsed) {
+    pub(crate) fn finish(&self, r: RawRecord<'_>, keys: &mut KeyGenerator, out: &mut Parsed) {
         let has_type = r.type_name.as_ref().is_some_and(|t| !t.0.trim().is_empty())
             || r.type_number.as_ref().is_some_and(|t| !t.trim().is_empty());
         if !has_type && r.values.iter().all(|v| v.value.trim().is_empty()) {
@@ -527,7 +528,7 @@ impl Builder<'_, '_> {
         }
     }
 
-    fn value(&mut self, v: &RawValue) {
+    fn value(&mut self, v: &RawValue<'_>) {
         let normalised = nfc(&v.value);
         let value = normalised.trim();
         if value.is_empty() {
@@ -1189,7 +1190,7 @@ impl EndnoteReader {
             rules: TAGGED,
         };
         let mut out = Parsed::default();
-        let mut record: Option<RawRecord> = None;
+        let mut record: Option<RawRecord<'_>> = None;
         // Whether the last tag line may be continued (no blank line since).
         let mut open = false;
         let mut outside: Option<(usize, usize, usize)> = None;
@@ -1229,7 +1230,7 @@ impl EndnoteReader {
                         });
                         r.values.push(RawValue {
                             role: tag_role(tag),
-                            value: value.to_string(),
+                            value: Cow::Borrowed(value),
                             at,
                             name: tag_name(tag),
                         });
@@ -1248,8 +1249,9 @@ impl EndnoteReader {
                             Role::Paragraphs(_) | Role::Keywords => "\r",
                             _ => " ",
                         };
-                        v.value.push_str(sep);
-                        v.value.push_str(line.trim());
+                        let more = v.value.to_mut();
+                        more.push_str(sep);
+                        more.push_str(line.trim());
                         *rend = end;
                     }
                     None => {

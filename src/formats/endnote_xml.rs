@@ -291,7 +291,7 @@ impl EndnoteXmlReader {
         let mut reader = Reader::from_str(text);
         reader.config_mut().check_end_names = true;
         let mut stack: Vec<El> = Vec::new();
-        let mut record: Option<RawRecord> = None;
+        let mut record: Option<RawRecord<'static>> = None;
         let mut current: Option<Current> = None;
         let mut type_text: Option<String> = None;
         let mut seen_root = !first;
@@ -526,7 +526,7 @@ impl EndnoteXmlReader {
         el: El,
         parent: El,
         stack: &mut [El],
-        record: &mut Option<RawRecord>,
+        record: &mut Option<RawRecord<'static>>,
         current: &mut Option<Current>,
         type_text: &mut Option<String>,
         lowerer: &Lowerer<'_>,
@@ -540,7 +540,7 @@ impl EndnoteXmlReader {
                 if let Some(r) = record.as_mut() {
                     r.values.push(RawValue {
                         role: c.role,
-                        value: c.text,
+                        value: Cow::Owned(c.text),
                         at: c.at,
                         name: Cow::Owned(format!("`<{}>`", c.name)),
                     });
