@@ -71,6 +71,68 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
+    if let Some(text) = repeated("endnote-tagged", 20_000_000) {
+        let mut g = c.benchmark_group(format!("endnote-{}MB", text.len() / 1_000_000));
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.sample_size(10);
+        g.measurement_time(Duration::from_secs(10));
+        g.bench_function("read", |b| {
+            b.iter_batched(
+                || (),
+                |()| bibkit::formats::endnote::read(&text),
+                BatchSize::PerIteration,
+            )
+        });
+        let parsed = bibkit::formats::endnote::read(&text);
+        eprintln!(
+            "endnote: {} records, {} diagnostics",
+            parsed.bibliography.len(),
+            parsed.diagnostics.len()
+        );
+        g.finish();
+    }
+    // One document of the records of every corpus file (documents cannot be repeated
+    // end to end).
+    if let Some(files) = repeated("endnote-xml", 1) {
+        let mut records = Vec::new();
+        let mut rest = files.as_str();
+        while let Some(i) = rest.find("<record>") {
+            let Some(j) = rest[i..].find("</record>") else {
+                break;
+            };
+            records.push(&rest[i..i + j + 9]);
+            rest = &rest[i + j + 9..];
+        }
+        let mut text = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xml><records>\n");
+        while text.len() < 20_000_000 && !records.is_empty() {
+            for r in &records {
+                text.push_str(r);
+                text.push('\n');
+            }
+        }
+        text.push_str("</records></xml>\n");
+        let mut g = c.benchmark_group(format!("endnote-xml-{}MB", text.len() / 1_000_000));
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.sample_size(10);
+        g.measurement_time(Duration::from_secs(10));
+        g.bench_function("read", |b| {
+            b.iter_batched(
+                || (),
+                |()| bibkit::formats::endnote_xml::read(&text),
+                BatchSize::PerIteration,
+            )
+        });
+        let parsed = bibkit::formats::endnote_xml::read(&text);
+        eprintln!(
+            "endnote-xml: {} records, {} diagnostics",
+            parsed.bibliography.len(),
+            parsed.diagnostics.len()
+        );
+        g.bench_function("write", |b| {
+            b.iter(|| bibkit::formats::endnote_xml::to_string(&parsed.bibliography))
+        });
+        g.finish();
+    }
 }
 
 /// A reader without a writer, on its corpus repeated to about 20 MB.

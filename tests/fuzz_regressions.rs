@@ -5,8 +5,8 @@
 mod checks;
 
 use checks::{
-    check_bib, check_csl, check_listing, check_medline, check_ris, check_scan, check_wos,
-    check_write,
+    check_bib, check_csl, check_endnote, check_endnote_xml, check_listing, check_medline,
+    check_ris, check_scan, check_wos, check_write,
 };
 
 fn run(target: &str, check: fn(&[u8], &str)) -> usize {
@@ -51,6 +51,16 @@ fn read_wos_regressions() {
 }
 
 #[test]
+fn read_endnote_regressions() {
+    assert!(run("read_endnote", check_endnote) >= 4);
+}
+
+#[test]
+fn read_endnote_xml_regressions() {
+    assert!(run("read_endnote_xml", check_endnote_xml) >= 4);
+}
+
+#[test]
 fn read_csl_regressions() {
     assert!(run("read_csl", check_csl) >= 3);
 }
@@ -75,6 +85,8 @@ fn write_and_scan_on_every_regression() {
         "read_ris",
         "read_medline",
         "read_wos",
+        "read_endnote",
+        "read_endnote_xml",
     ] {
         run(target, check_write);
         run(target, check_scan);

@@ -158,6 +158,65 @@ pub fn check_wos(data: &[u8], name: &str) {
     check_reader(data, name, bibkit::formats::wos::read);
 }
 
+/// The EndNote tagged reader: every diagnostic has a line, and the EndNote XML writer's
+/// output of what it read is checked as [`check_endnote_xml`] checks it.
+pub fn check_endnote(data: &[u8], name: &str) {
+    let decoded = bibkit::source::decode_utf8(data);
+    let parsed = bibkit::formats::endnote::read(&decoded.text);
+    for d in &parsed.diagnostics {
+        assert!(d.line >= 1, "{name}: diagnostic without a line: {d:?}");
+    }
+    check_endnote_xml_output(&parsed.bibliography, name);
+}
+
+/// The EndNote XML reader: every diagnostic has a line, the writer's output reads again
+/// without warnings to the same fields and the same text, and its BibTeX output parses
+/// cleanly.
+pub fn check_endnote_xml(data: &[u8], name: &str) {
+    let decoded = bibkit::source::decode_utf8(data);
+    let parsed = bibkit::formats::endnote_xml::read(&decoded.text);
+    for d in &parsed.diagnostics {
+        assert!(d.line >= 1, "{name}: diagnostic without a line: {d:?}");
+    }
+    check_endnote_xml_output(&parsed.bibliography, name);
+}
+
+fn check_endnote_xml_output(bib: &bibkit::model::Bibliography, name: &str) {
+    use bibkit::formats::endnote_xml;
+    let out = endnote_xml::to_string(bib);
+    assert!(
+        endnote_xml::sniff(&out),
+        "{name}: output not sniffed\n{out}"
+    );
+    let again = endnote_xml::read(&out);
+    assert_eq!(
+        again.bibliography.len(),
+        bib.len(),
+        "{name}: entry count changed\n{out}"
+    );
+    assert!(
+        again
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == bibkit::diagnostic::Severity::Info),
+        "{name}: {:?}\n{out}",
+        again.diagnostics
+    );
+    for (a, b) in bib.entries.iter().zip(&again.bibliography.entries) {
+        let mut x: Vec<_> = a.fields.iter().map(|f| (&f.name, &f.value)).collect();
+        let mut y: Vec<_> = b.fields.iter().map(|f| (&f.name, &f.value)).collect();
+        x.sort_by(|p, q| p.0.cmp(q.0));
+        y.sort_by(|p, q| p.0.cmp(q.0));
+        assert_eq!((&a.kind, x), (&b.kind, y), "{name}\n{out}");
+    }
+    assert_eq!(out, endnote_xml::to_string(&again.bibliography), "{name}");
+    let bib = bibtex::write(bib, &bibtex::WriteOptions::new());
+    assert!(
+        bibkit::syntax::parse(&bib).diagnostics().is_empty(),
+        "{name}: {bib}"
+    );
+}
+
 /// The CSL-JSON reader: output is valid JSON, reads again without errors to the same bytes,
 /// and its BibLaTeX output re-reads with the same number of entries.
 pub fn check_csl(data: &[u8], name: &str) {

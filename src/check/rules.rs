@@ -731,6 +731,51 @@ pub const MESSAGES: &[Message] = &[
         summary: "A Web of Science export has its `FN` header but no closing `EF` line: it was cut short, and records may be missing.",
     },
     Message {
+        id: "endnote-dropped",
+        commands: "convert",
+        summary: "An EndNote tag the model has no place for, or a value kept in place of another, was not read (the message names the tag and the value).",
+    },
+    Message {
+        id: "endnote-guessed",
+        commands: "convert",
+        summary: "An EndNote reference type, a date or a name list was read by a guess (a record without `%0`, a date in free text, several people on one line).",
+    },
+    Message {
+        id: "endnote-empty-record",
+        commands: "convert",
+        summary: "An EndNote record has neither a type nor any field; it is skipped and the rest are read.",
+    },
+    Message {
+        id: "endnote-xml-dropped",
+        commands: "convert",
+        summary: "An EndNote XML element the model has no place for, or a value kept in place of another, was not read (the message names the element and the value).",
+    },
+    Message {
+        id: "endnote-xml-guessed",
+        commands: "convert",
+        summary: "An EndNote XML reference type or date was read by a guess (a record without `<ref-type>`, an unknown type name, a date in free text).",
+    },
+    Message {
+        id: "endnote-xml-empty-record",
+        commands: "convert",
+        summary: "An EndNote XML `<record>` has neither a type nor any value; it is skipped and the rest are read.",
+    },
+    Message {
+        id: "endnote-xml-syntax",
+        commands: "convert",
+        summary: "EndNote XML that is not well-formed (or ends inside a record): the record it is in is skipped, and reading goes on at the next `<record>`.",
+    },
+    Message {
+        id: "endnote-xml-not-endnote",
+        commands: "convert",
+        summary: "An XML document whose root is not EndNote's `<xml>` (or `<records>`); nothing is read from it.",
+    },
+    Message {
+        id: "endnote-xml-not-written",
+        commands: "convert, extract",
+        summary: "Fields EndNote XML has no element for, or a type it has no reference type for, in an entry written as EndNote XML.",
+    },
+    Message {
         id: "listing-header",
         commands: "convert",
         summary: "A publication listing's header line is not a year or a subject header bibkit knows.",

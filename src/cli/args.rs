@@ -404,6 +404,11 @@ pub(crate) enum InputFormat {
     Medline,
     /// Web of Science tagged text (`FN`, `PT J`, `AU`, `ER`).
     Wos,
+    /// EndNote's tagged format (`.enw`; `%0`, `%A`, `%T`) and refer.
+    #[value(alias = "enw", alias = "refer")]
+    Endnote,
+    /// EndNote XML (`<xml><records>`).
+    EndnoteXml,
 }
 
 impl InputFormat {
@@ -416,6 +421,8 @@ impl InputFormat {
             InputFormat::Ris => Format::Ris,
             InputFormat::Medline => Format::Medline,
             InputFormat::Wos => Format::Wos,
+            InputFormat::Endnote => Format::Endnote,
+            InputFormat::EndnoteXml => Format::EndnoteXml,
         }
     }
 }
@@ -438,6 +445,7 @@ impl OutputFormat {
             OutputFormat::Biblatex => Format::Biblatex,
             OutputFormat::CslJson => Format::CslJson,
             OutputFormat::Ris => Format::Ris,
+            OutputFormat::EndnoteXml => Format::EndnoteXml,
         }
     }
 }
@@ -453,4 +461,6 @@ pub(crate) enum OutputFormat {
     CslJson,
     /// RIS.
     Ris,
+    /// EndNote XML.
+    EndnoteXml,
 }

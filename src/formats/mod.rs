@@ -8,9 +8,13 @@
 //! | [`ris`] (RIS, and the dialects databases export) | yes | yes |
 //! | [`medline`] (PubMed MEDLINE / `.nbib`) | yes | — |
 //! | [`wos`] (Web of Science tagged text) | yes | — |
+//! | [`endnote`] (EndNote tagged, refer/BibIX) | yes | — |
+//! | [`endnote_xml`] (EndNote XML) | yes | yes |
 
 pub mod bibtex;
 pub mod csl_json;
+pub mod endnote;
+pub mod endnote_xml;
 pub mod listing;
 pub mod medline;
 pub mod ris;
@@ -132,6 +136,10 @@ pub fn read_text(
         Format::Ris => with_file!(ris::RisReader::new()).read_with_keys(text, keys),
         Format::Medline => with_file!(medline::MedlineReader::new()).read_with_keys(text, keys),
         Format::Wos => with_file!(wos::WosReader::new()).read_with_keys(text, keys),
+        Format::Endnote => with_file!(endnote::EndnoteReader::new()).read_with_keys(text, keys),
+        Format::EndnoteXml => {
+            with_file!(endnote_xml::EndnoteXmlReader::new()).read_with_keys(text, keys)
+        }
     }
 }
 
@@ -188,7 +196,16 @@ pub fn write_document(
             }
             (out, losses)
         }
-        Format::Listing | Format::Medline | Format::Wos => return None,
+        Format::EndnoteXml => {
+            let (out, mut losses) = endnote_xml::write(entries);
+            losses.extend(
+                entries
+                    .iter()
+                    .filter_map(|e| crate::convert::person_details_lost(e, "EndNote XML")),
+            );
+            (out, losses)
+        }
+        Format::Listing | Format::Medline | Format::Wos | Format::Endnote => return None,
     })
 }
 
@@ -267,6 +284,10 @@ pub enum Format {
     Medline,
     /// Web of Science tagged text (input only).
     Wos,
+    /// EndNote's tagged format and refer (`%A`, `%T`; input only).
+    Endnote,
+    /// EndNote XML.
+    EndnoteXml,
 }
 
 impl Format {
@@ -300,6 +321,7 @@ impl Format {
             "ris" => Some(Format::Ris),
             "nbib" | "medline" => Some(Format::Medline),
             "ciw" => Some(Format::Wos),
+            "enw" | "refer" => Some(Format::Endnote),
             _ => None,
         }
     }
@@ -355,6 +377,8 @@ impl Format {
         Format::Ris,
         Format::Medline,
         Format::Wos,
+        Format::Endnote,
+        Format::EndnoteXml,
     ];
 
     /// The format named `id` on the command line (see [`Format::id`]).
@@ -376,7 +400,10 @@ impl Format {
     /// assert!(!Format::Listing.writable());
     /// ```
     pub fn writable(self) -> bool {
-        !matches!(self, Format::Listing | Format::Medline | Format::Wos)
+        !matches!(
+            self,
+            Format::Listing | Format::Medline | Format::Wos | Format::Endnote
+        )
     }
 
     /// The format's name for people (`Web of Science tagged text`).
@@ -393,6 +420,8 @@ impl Format {
             Format::Ris => "RIS",
             Format::Medline => "MEDLINE",
             Format::Wos => "Web of Science tagged text",
+            Format::Endnote => "EndNote tagged text",
+            Format::EndnoteXml => "EndNote XML",
         }
     }
 
@@ -410,6 +439,8 @@ impl Format {
             Format::Ris => "ris",
             Format::Medline => "medline",
             Format::Wos => "wos",
+            Format::Endnote => "endnote",
+            Format::EndnoteXml => "endnote-xml",
         }
     }
 
@@ -440,6 +471,14 @@ impl Format {
         }
         if medline::sniff(text) {
             return Some(Format::Medline);
+        }
+        if first.starts_with('%') && endnote::sniff(text) {
+            return Some(Format::Endnote);
+        }
+        if first.starts_with('<') {
+            if endnote_xml::sniff(text) {
+                return Some(Format::EndnoteXml);
+            }
         }
         let has_entry = text.lines().any(|l| {
             let l = l.trim_start();

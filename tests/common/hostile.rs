@@ -613,6 +613,80 @@ pub fn time_attacks() -> Vec<Attack> {
             }
         ),
         attack!(
+            "endnote-many-records/convert",
+            "EndNote tagged records whose tags each drop or guess something, and empty ones",
+            50_000,
+            "entries",
+            |n, d| {
+                let mut enw = String::new();
+                for i in 0..n {
+                    let _ = writeln!(
+                        enw,
+                        "%0 Nope\n%A Same, A. and Other{i}, B.; Org,\n%T Same title\n%D spring\n%8 x {}\n%K a\nb; c\n%L call {i}\n\n%0\n",
+                        1900 + i % 100
+                    );
+                }
+                args(&["convert", &write(d, "a.enw", enw), "--to", "biblatex"])
+            }
+        ),
+        attack!(
+            "endnote-xml-deep-nesting/convert",
+            "one EndNote XML record with a title of nested styles and an unknown element nested as deep",
+            2_000_000,
+            "bytes",
+            |n, d| {
+                let k = n / 16;
+                let xml = format!(
+                    "<xml><records><record><titles><title>{}x{}</title></titles><custom1>{}y{}</custom1></record></records></xml>",
+                    "<style>".repeat(k / 2),
+                    "</style>".repeat(k / 2),
+                    "<a>".repeat(k),
+                    "</a>".repeat(k)
+                );
+                args(&["convert", &write(d, "a.xml", xml), "--to", "biblatex"])
+            }
+        ),
+        attack!(
+            "endnote-xml-one-huge-record/convert",
+            "one EndNote XML record of keywords, authors and dropped elements",
+            2_000_000,
+            "bytes",
+            |n, d| {
+                let mut xml = String::from("<xml><records><record><ref-type>17</ref-type>");
+                let mut i = 0;
+                while xml.len() < n {
+                    let _ = write!(
+                        xml,
+                        "<keywords><keyword><style>k{i}</style></keyword></keywords><contributors><authors><author>Family{i}, G.</author></authors></contributors><custom1>c{i}</custom1>"
+                    );
+                    i += 1;
+                }
+                xml.push_str("</record></records></xml>");
+                args(&["convert", &write(d, "a.xml", xml), "--to", "biblatex"])
+            }
+        ),
+        attack!(
+            "endnote-xml-broken-records/convert",
+            "EndNote XML records, every other one not well-formed (each error read past)",
+            50_000,
+            "entries",
+            |n, d| {
+                let mut xml = String::from("<xml><records>\n");
+                for i in 0..n {
+                    if i % 2 == 0 {
+                        let _ = writeln!(
+                            xml,
+                            "<record><ref-type name=\"Nope\">99</ref-type><titles><title>T {i}</title></titles><dates><year>spring</year></dates></record>"
+                        );
+                    } else {
+                        xml.push_str("<record><titles><title>T</titels></record>\n");
+                    }
+                }
+                xml.push_str("</records></xml>\n");
+                args(&["convert", &write(d, "a.xml", xml), "--to", "biblatex"])
+            }
+        ),
+        attack!(
             "dedupe-scraped-citations/dedupe",
             "titles inside citations, cut at their commas, by long author lists",
             2_000_000,
