@@ -196,15 +196,7 @@ pub fn write_document(
             }
             (out, losses)
         }
-        Format::EndnoteXml => {
-            let (out, mut losses) = endnote_xml::write(entries);
-            losses.extend(
-                entries
-                    .iter()
-                    .filter_map(|e| crate::convert::person_details_lost(e, "EndNote XML")),
-            );
-            (out, losses)
-        }
+        Format::EndnoteXml => endnote_xml::write(entries),
         Format::Listing | Format::Medline | Format::Wos | Format::Endnote => return None,
     })
 }
