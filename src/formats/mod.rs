@@ -6,8 +6,10 @@
 //! | [`bibtex`] (BibTeX and BibLaTeX dialects) | yes | yes |
 //! | [`csl_json`] (CSL-JSON) | yes | yes |
 //! | [`ris`] (RIS, and the dialects databases export) | yes | yes |
+//! | [`cff`] (CITATION.cff, Citation File Format 1.2.0 and 1.3.0) | yes | yes |
 
 pub mod bibtex;
+pub mod cff;
 pub mod csl_json;
 pub mod listing;
 pub mod ris;
