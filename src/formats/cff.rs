@@ -323,6 +323,50 @@ pub fn sniff(text: &str) -> bool {
         .any(|l| l.starts_with("cff-version:") || l.starts_with("\"cff-version\":"))
 }
 
+/// `base` with the continuation lines of the quoted scalar that starts at `index`
+/// indented past its key's line (`None` when no quoted scalar starts there).
+fn reindent(base: &str, index: usize) -> Option<String> {
+    let b = base.as_bytes();
+    let q = *b.get(index)?;
+    if q != b'"' && q != b'\'' {
+        return None;
+    }
+    let line_start = base[..index].rfind('\n').map_or(0, |i| i + 1);
+    let indent = b[line_start..].iter().take_while(|&&c| c == b' ').count();
+    let mut i = index + 1;
+    let mut end = None;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if q == b'"' => i += 2,
+            c if c == q => {
+                if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                } else {
+                    end = Some(i);
+                    break;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    let end = end.unwrap_or(b.len());
+    let mut out = String::with_capacity(base.len() + 64);
+    let mut last = 0;
+    let mut changed = false;
+    for nl in memchr::memchr_iter(b'\n', &b[index..end]) {
+        let ls = index + nl + 1;
+        let cur = b[ls..].iter().take_while(|&&c| c == b' ').count();
+        if cur <= indent {
+            out.push_str(&base[last..ls]);
+            out.extend(std::iter::repeat_n(' ', indent + 1 - cur));
+            last = ls;
+            changed = true;
+        }
+    }
+    out.push_str(&base[last..]);
+    changed.then_some(out)
+}
+
 fn floor_boundary(s: &str, i: usize) -> usize {
     let mut i = i.min(s.len());
     while !s.is_char_boundary(i) {
@@ -554,7 +598,39 @@ impl CffReader {
             d.file = self.file.clone();
             d
         };
-        let tree = match build(text) {
+        let mut fixed = None;
+        let mut built = build(text);
+        // PyYAML takes the continuation lines of a quoted scalar at the indentation of
+        // its key (the CFF examples have them); yaml-rust2 wants them indented further.
+        // Read such a file as if they were, by indenting the lines it stops at.
+        let mut tries = 0;
+        while let Err(e) = &built {
+            if e.message != "invalid indentation in quoted scalar"
+                || tries >= 16
+                || text.len() > 1 << 20
+            {
+                break;
+            }
+            let base = fixed.as_deref().unwrap_or(text);
+            let Some(t) = reindent(base, e.index) else {
+                break;
+            };
+            tries += 1;
+            built = build(&t);
+            fixed = Some(t);
+        }
+        if tries > 0 && built.is_ok() {
+            out.diagnostics.push(diag(
+                Severity::Info,
+                "cff-guessed",
+                format!(
+                    "{tries} quoted value{} continued on lines less indented than YAML allows; read as if indented",
+                    if tries == 1 { "" } else { "s" }
+                ),
+                (0, 1, 1),
+            ));
+        }
+        let tree = match built {
             Ok(Some(t)) => t,
             Ok(None) => {
                 out.diagnostics.push(diag(
@@ -867,6 +943,16 @@ impl<'a> Walk<'a> {
             &*URL_12
         };
         let s = self.pattern(i, what, p, "a URL")?;
+        if self.ver == Some(Ver::V12) && !is_uri(&s) {
+            let n = self.get(i);
+            self.invalid(
+                n,
+                format!(
+                    "`{what}` has characters a URI may not have: `{}`",
+                    shorten(&s, 60)
+                ),
+            );
+        }
         Some(s)
     }
 
@@ -1739,7 +1825,8 @@ impl<'a> Walk<'a> {
             e.set("date", Value::date(Date::Single(d)));
         }
         match (start, end) {
-            (Some(s), Some(t)) => e.set("pages", Value::text(format!("{s}–{t}"))),
+            (Some(s), Some(t)) if s != t => e.set("pages", Value::text(format!("{s}–{t}"))),
+            (Some(s), Some(_)) => e.set("pages", Value::text(s)),
             (Some(s), None) => e.set("pages", Value::text(s)),
             (None, Some(t)) => e.set("pages", Value::text(t)),
             _ => {}
@@ -1782,9 +1869,35 @@ impl<'a> Walk<'a> {
                 "date-start" => s = self.date(v, key),
                 "date-end" => t = self.date(v, key),
                 "address" | "region" | "country" | "post-code" | "alias" | "email" | "tel"
-                | "fax" | "website" | "orcid" => {
-                    if key == "country" {
-                        self.pattern(v, key, &COUNTRY, "a two-letter country code");
+                | "fax" | "website" => {
+                    match key {
+                        "country" => {
+                            self.pattern(v, key, &COUNTRY, "a two-letter country code");
+                        }
+                        "email" => {
+                            self.pattern(v, key, &EMAIL, "an e-mail address");
+                        }
+                        "website" => {
+                            self.url(v, key);
+                        }
+                        "post-code" => {
+                            self.text(v, key, Num::Any);
+                        }
+                        _ => {
+                            self.text(v, key, Num::No);
+                        }
+                    }
+                    rest = true;
+                }
+                "orcid" if self.ver != Some(Ver::V13) => {
+                    self.pattern(v, key, &ORCID_12, "an ORCID URL");
+                    rest = true;
+                }
+                "ror" | "affiliation" if self.ver == Some(Ver::V13) => {
+                    if key == "ror" {
+                        self.pattern(v, key, &ROR, "a ROR id");
+                    } else {
+                        self.affiliation(v);
                     }
                     rest = true;
                 }
@@ -1907,8 +2020,15 @@ impl<'e> Out<'e> {
 }
 
 fn ok_url(u: &str) -> Option<String> {
-    (URL_12.is_match(u) && URL_13.is_match(u) && u.is_ascii() && url::Url::parse(u).is_ok())
+    (URL_12.is_match(u) && URL_13.is_match(u) && is_uri(u) && url::Url::parse(u).is_ok())
         .then(|| u.to_string())
+}
+
+/// Whether `u` has only the characters an RFC 3986 URI may have (the schema's
+/// `format: uri`).
+fn is_uri(u: &str) -> bool {
+    u.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&c))
 }
 
 fn ok_doi(d: &str) -> Option<String> {
@@ -1918,7 +2038,12 @@ fn ok_doi(d: &str) -> Option<String> {
 
 fn ok_date(p: &DatePart) -> Option<String> {
     match (p.month, p.day) {
-        (Some(m), Some(d)) if (0..=9999).contains(&p.year) && p.season.is_none() => {
+        (Some(m), Some(d))
+            if (0..=9999).contains(&p.year)
+                && p.season.is_none()
+                && p.unspecified == 0
+                && crate::date::checked(p.year, Some(m), Some(d)).is_some() =>
+        {
             Some(format!("{:04}-{m:02}-{d:02}", p.year))
         }
         _ => None,
@@ -2182,7 +2307,7 @@ fn write_reference(e: &Entry) -> (Hash, Vec<String>) {
                     );
                 }
                 o.put("year", Yaml::Integer(p.year));
-                if let Some(m) = p.month {
+                if let Some(m) = p.month.filter(|m| (1..=12).contains(m)) {
                     o.put("month", Yaml::Integer(i64::from(m)));
                 }
                 if p.season.is_some() || p.approximate || p.uncertain {
@@ -2273,7 +2398,17 @@ fn write_reference(e: &Entry) -> (Hash, Vec<String>) {
         }
     }
     o.checked("isbn", "isbn", |s| {
-        (ISBN_12.is_match(s) && ISBN_13.is_match(s)).then(|| s.to_string())
+        if ISBN_12.is_match(s) && ISBN_13.is_match(s) {
+            return Some(s.to_string());
+        }
+        // An ISBN-10 ending in X is too short for 1.2.0's pattern without its hyphens.
+        let h = s
+            .parse::<isbn::Isbn10>()
+            .ok()?
+            .hyphenate()
+            .ok()?
+            .to_string();
+        (ISBN_12.is_match(&h) && ISBN_13.is_match(&h)).then_some(h)
     });
     o.checked("issn", "issn", |s| {
         let s = if s.len() == 8 && s.is_ascii() {
