@@ -334,11 +334,16 @@ fn compare(
 /// Field agreement with cffconvert's and ruby-cff's BibTeX, and cffconvert's RIS, of
 /// the same files. Deliberate differences (not counted as agreement, listed here):
 ///
-/// * cffconvert and ruby-cff write the repository or the `identifiers` URL in `url`
-///   where bibkit keeps `repository-code` in `repository` and `url` for `url`;
+/// * cffconvert and ruby-cff write the repository in `url` where bibkit keeps
+///   `repository-code` in `repository`: a URL agrees when it is either;
 /// * ruby-cff cites the `preferred-citation`, cffconvert the root: the companion is
 ///   compared with the entry whose title it has;
-/// * BibTeX `journal` is `journaltitle` after reading as BibLaTeX: compared as such.
+/// * BibTeX `journal` is `journaltitle` after reading as BibLaTeX: compared as such;
+/// * cffconvert ends RIS records with a bare `ER` line, which bibkit's RIS reader takes
+///   as a continuation of the title (`The title ER`): 7 titles;
+/// * ruby-cff dates a conference paper by its conference's `date-start` (2015) where
+///   bibkit takes the reference's own `year` (2016);
+/// * cffconvert takes an `identifiers` URL before the `url` key (2 URLs).
 #[test]
 fn fields_agree_with_cffconvert_and_ruby_cff() {
     let Some(corpus) = corpus("fields_agree_with_cffconvert_and_ruby_cff") else {
@@ -367,12 +372,16 @@ fn fields_agree_with_cffconvert_and_ruby_cff() {
             files += 1;
             // The entry the companion describes: the one with its title.
             let title = |e: &Entry| e.title().map(|s| s.to_lowercase().replace(['{', '}'], ""));
-            let ours = parsed
-                .bibliography
-                .entries
+            let es = &parsed.bibliography.entries;
+            let ours = es
                 .iter()
-                .find(|e| title(e) == title(t))
-                .or(parsed.bibliography.entries.first());
+                .find(|e| title(e) == title(t) && e.kind == t.kind)
+                .or_else(|| {
+                    es.iter()
+                        .find(|e| title(e) == title(t) && e.kind != "software")
+                })
+                .or_else(|| es.iter().find(|e| title(e) == title(t)))
+                .or(es.first());
             if let Some(o) = ours {
                 compare(o, t, &mut tally, &mut diffs, &format!("{stem}.{ext}"));
             }
@@ -387,7 +396,7 @@ fn fields_agree_with_cffconvert_and_ruby_cff() {
     );
     assert!(files >= 40, "{files} companions");
     assert!(
-        agree as f64 >= 0.80 * total as f64,
+        agree as f64 >= 0.90 * total as f64,
         "{agree}/{total} fields agree"
     );
 }
@@ -670,4 +679,36 @@ fn hostile_inputs_read_in_linear_time() {
         );
         let _ = cff::write(&parsed.bibliography.entries);
     }
+}
+
+#[path = "../fuzz/common/checks.rs"]
+#[allow(dead_code)]
+mod checks;
+
+/// The fuzz target's checks on every corpus file, whole, cut at a few places and with a
+/// few bytes changed.
+#[test]
+fn fuzz_checks_hold_on_cut_and_changed_corpus_files() {
+    let Some(corpus) = corpus("fuzz_checks_hold_on_cut_and_changed_corpus_files") else {
+        return;
+    };
+    let mut n = 0;
+    for (file, _, _, _) in manifest(&corpus) {
+        let bytes = std::fs::read(corpus.join("formats").join(&file)).unwrap();
+        checks::check_cff(&bytes, &file);
+        for k in 1..6 {
+            let cut = bytes.len() * k / 6;
+            checks::check_cff(&bytes[..cut], &format!("{file} cut at {cut}"));
+            let mut changed = bytes.clone();
+            for (j, b) in [b':', b'-', b'&', b'*', b'"', b'\n'].iter().enumerate() {
+                let at = (cut + j * 37) % changed.len().max(1);
+                if let Some(c) = changed.get_mut(at) {
+                    *c = *b;
+                }
+            }
+            checks::check_cff(&changed, &format!("{file} changed near {cut}"));
+            n += 2;
+        }
+    }
+    assert!(n > 1000, "{n} inputs");
 }
