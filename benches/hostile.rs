@@ -317,7 +317,7 @@ fn cff_attack(id: &str, n: usize) -> String {
             s.push_str("l0: &l0 [{name: x}]\n");
             for i in 1..=n {
                 let prev = format!("*l{}", i - 1);
-                let _ = writeln!(s, "l{i}: &l{i} [{}]", vec![prev.as_str(); 10].join(", "));
+                let _ = writeln!(s, "l{i}: &l{i} [{}]", [prev.as_str(); 10].join(", "));
             }
             let _ = writeln!(s, "authors: *l{n}\nkeywords: *l{n}");
         }

@@ -626,7 +626,7 @@ fn hostile_inputs_read_in_linear_time() {
         let prev = format!("*l{}", i - 1);
         bomb.push_str(&format!(
             "l{i}: &l{i} [{}]\n",
-            vec![prev.as_str(); 10].join(", ")
+            [prev.as_str(); 10].join(", ")
         ));
     }
     bomb.push_str("authors: *l9\nreferences:\n");
@@ -637,7 +637,7 @@ fn hostile_inputs_read_in_linear_time() {
     // References by alias, each with many authors by alias.
     let mut fan = String::from(head);
     fan.push_str("authors: &a [");
-    fan.push_str(&vec!["{name: x}"; 3000].join(", "));
+    fan.push_str(&["{name: x}"; 3000].join(", "));
     fan.push_str("]\nreferences:\n  - &r {type: book, title: t, authors: *a}\n");
     for _ in 0..3000 {
         fan.push_str("  - *r\n");

@@ -1261,6 +1261,7 @@ impl<'a> Walk<'a> {
                 self.invalid(n, format!("the required key `{req}` is missing"));
             }
         }
+        let first_diag = self.diags.len();
         let mut work = Draft {
             kind: "software".into(),
             fields: Vec::new(),
@@ -1311,7 +1312,10 @@ impl<'a> Walk<'a> {
                 }
                 "preferred-citation" => {
                     if matches!(self.get(v).kind, Kind::Map(_)) {
-                        preferred = self.reference(v, key);
+                        let at = self.diags.len();
+                        preferred = self
+                            .reference(v, key)
+                            .map(|(d, n)| (d, n, at..self.diags.len()));
                     } else {
                         let vn = self.get(v);
                         self.unusable(vn, key, "a reference (a mapping)");
@@ -1321,7 +1325,9 @@ impl<'a> Walk<'a> {
                     if let Some(items) = self.list(v, key) {
                         for &j in items {
                             if matches!(self.get(j).kind, Kind::Map(_)) {
-                                references.extend(self.reference(j, key));
+                                let at = self.diags.len();
+                                let r = self.reference(j, key);
+                                references.extend(r.map(|(d, n)| (d, n, at..self.diags.len())));
                             } else {
                                 let jn = self.get(j);
                                 self.unusable(jn, key, "a list of references");
@@ -1351,18 +1357,31 @@ impl<'a> Walk<'a> {
             }
         }
         let mut work = self.finish(work, n, keys);
-        if let Some((pref, node)) = preferred {
+        let mut entries = Vec::new();
+        if let Some((pref, node, range)) = preferred {
             let pref = self.finish(pref, node, keys);
             work.set("related", Value::Verbatim(pref.key.clone()));
-            out.bibliography.entries.push(work);
-            out.bibliography.entries.push(pref);
-        } else {
-            out.bibliography.entries.push(work);
+            entries.push((pref, range));
         }
-        for (r, node) in references {
+        for (r, node, range) in references {
             let e = self.finish(r, node, keys);
-            out.bibliography.entries.push(e);
+            entries.push((e, range));
         }
+        // Each diagnostic names the entry it is about.
+        for (e, range) in &entries {
+            for d in &mut self.diags[range.clone()] {
+                d.key = Some(e.key.clone());
+            }
+        }
+        for d in &mut self.diags[first_diag..] {
+            if d.key.is_none() {
+                d.key = Some(work.key.clone());
+            }
+        }
+        out.bibliography.entries.push(work);
+        out.bibliography
+            .entries
+            .extend(entries.into_iter().map(|(e, _)| e));
     }
 
     fn finish(&mut self, d: Draft, n: &Node, keys: &mut KeyGenerator) -> Entry {
@@ -2685,6 +2704,76 @@ mod tests {
         assert!(p.bibliography.is_empty());
         let p = read("- a\n- b\n");
         assert!(p.has_errors());
+    }
+
+    #[test]
+    fn one_paper_becomes_the_preferred_citation_of_a_copied_root() {
+        let bib = crate::formats::bibtex::read(
+            "@article{k, author = {Doe, Jane and Roe, R.}, title = {A Paper}, journal = {J}, year = 2020, month = mar, doi = {10.1234/x}, eprint = {2001.1}}",
+        )
+        .bibliography;
+        let (out, losses) = write(&bib.entries);
+        assert!(out.starts_with("cff-version: 1.2.0\n"), "{out}");
+        assert!(
+            out.contains("title: A Paper\nauthors:\n  - family-names: Doe\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("preferred-citation:\n  type: article\n  title: A Paper\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("  year: 2020\n  month: 3\n  journal: J\n"),
+            "{out}"
+        );
+        assert_eq!(losses.len(), 2, "{losses:?}");
+        assert_eq!(losses[0].severity, Severity::Info);
+        assert!(losses[1].message.contains("`eprint`"), "{losses:?}");
+        // Read back: the root (software) and the paper.
+        let back = read(&out);
+        assert!(back.diagnostics.is_empty(), "{:?}", back.diagnostics);
+        assert_eq!(back.bibliography.entries[1].kind, "article");
+    }
+
+    #[test]
+    fn software_is_the_root_and_the_rest_are_references() {
+        let bib = crate::formats::bibtex::read(
+            "@book{b, author = {A, B}, title = {Book}, year = 1999, isbn = {not an isbn}}\n\
+             @software{s, author = {Lab}, title = {Tool}, date = {2021-02-03}, version = {2.0}, url = {https://x.org}, license = {MIT}}\n\
+             @misc{m, title = {No author}}",
+        )
+        .bibliography;
+        let (out, losses) = write(&bib.entries);
+        assert!(out.contains("title: Tool\n"), "{out}");
+        assert!(out.contains("date-released: 2021-02-03\n"), "{out}");
+        assert!(out.contains("references:\n  - type: book\n"), "{out}");
+        assert!(out.contains("authors:\n      - name: anonymous\n"), "{out}");
+        assert!(
+            losses
+                .iter()
+                .any(|d| d.key.as_deref() == Some("b") && d.message.contains("isbn"))
+        );
+        let back = read(&out);
+        assert!(back.diagnostics.is_empty(), "{:?}", back.diagnostics);
+        assert_eq!(back.bibliography.len(), 3);
+        assert!(back.bibliography.entries[2].get("author").is_none());
+    }
+
+    #[test]
+    fn diagnostics_name_their_entry() {
+        let p = read(
+            "cff-version: 1.2.0\nmessage: m\ntitle: T\nauthors: [{name: A}]\nfoo: 1\nreferences:\n  - {type: book, title: B, authors: [{name: C}], bar: 2}\n",
+        );
+        let keys: Vec<_> = p
+            .diagnostics
+            .iter()
+            .map(|d| d.key.clone().unwrap())
+            .collect();
+        let entries = &p.bibliography.entries;
+        assert!(
+            keys.contains(&entries[0].key) && keys.contains(&entries[1].key),
+            "{keys:?}"
+        );
     }
 
     #[test]
