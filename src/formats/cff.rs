@@ -444,6 +444,18 @@ fn scalar_kind(value: &str, style: TScalarStyle, tag: Option<&yaml_rust2::parser
         }
         return Sk::Str;
     }
+    // Most values are text: only what starts like a number, a boolean or a null can be
+    // one (the loader's `Yaml::from_str` decides those).
+    let could = value.bytes().next().is_none_or(|b| {
+        b.is_ascii_digit()
+            || matches!(
+                b,
+                b'+' | b'-' | b'.' | b'~' | b'n' | b't' | b'T' | b'f' | b'F' | b'i' | b'I' | b'N'
+            )
+    });
+    if !could {
+        return Sk::Str;
+    }
     match Yaml::from_str(value) {
         Yaml::Integer(_) => Sk::Int,
         Yaml::Real(_) => Sk::Real,
@@ -665,7 +677,7 @@ impl CffReader {
             ver: None,
             diags: Vec::new(),
             visits: Cell::new(0),
-            budget: 4 * tree.nodes.len() + 10_000,
+            budget: 8 * tree.nodes.len() + 10_000,
             exhausted: Cell::new(false),
         };
         w.document(tree.root, keys, &mut out);
@@ -851,15 +863,22 @@ impl<'a> Walk<'a> {
             return Vec::new();
         };
         let mut out: Vec<(&'a str, &'a Node, usize)> = Vec::with_capacity(pairs.len());
-        let mut seen: HashMap<&'a str, usize> = HashMap::new();
+        // (Small mappings, nearly all of them, are searched; large ones hashed.)
+        let mut seen: crate::fxhash::FxHashMap<&'a str, usize> = Default::default();
+        let small = pairs.len() <= 24;
         for &(k, v) in pairs {
             let kn = self.get(k);
             let key = match &kn.kind {
                 Kind::Scalar(s, _) => s.as_str(),
                 _ => "",
             };
-            match seen.get(key) {
-                Some(&i) => {
+            let found = if small {
+                out.iter().position(|(x, _, _)| *x == key)
+            } else {
+                seen.get(key).copied()
+            };
+            match found {
+                Some(i) => {
                     self.dropped(
                         kn,
                         format!(
@@ -871,7 +890,9 @@ impl<'a> Walk<'a> {
                     out[i].1 = kn;
                 }
                 None => {
-                    seen.insert(key, out.len());
+                    if !small {
+                        seen.insert(key, out.len());
+                    }
                     out.push((key, kn, v));
                 }
             }
