@@ -2798,6 +2798,27 @@ mod tests {
     }
 
     #[test]
+    fn underindented_quotes_and_deep_nesting_are_read() {
+        let mut s = String::from(
+            "cff-version: 1.2.0\nmessage: m\ntitle: T\nauthors:\n  - family-names: x\n    affiliation: \"a\n",
+        );
+        for i in 0..1000 {
+            s.push_str(&format!("    line {i}\n"));
+        }
+        s.push_str("    end\"\n");
+        let p = read(&s);
+        assert!(!p.has_errors(), "{:?}", p.diagnostics);
+        assert_eq!(p.diagnostics[0].rule, "cff-guessed");
+        let deep = format!(
+            "cff-version: 1.2.0\nmessage: m\ntitle: T\nauthors: [{{name: x}}]\nkeywords:\n  {}x\n",
+            "- ".repeat(5000)
+        );
+        let p = read(&deep);
+        assert_eq!(p.bibliography.len(), 1);
+        assert!(p.has_errors());
+    }
+
+    #[test]
     fn aliases_are_budgeted() {
         let mut s = String::from("cff-version: 1.2.0\nmessage: m\ntitle: T\na0: &a0 {name: x}\n");
         s.push_str("p: &p [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]\n");
