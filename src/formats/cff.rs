@@ -40,7 +40,16 @@
 //! `location`, `eventtitle`, `venue` and `eventdate` (the `conference`), `edition`,
 //! `isbn`, `issn`, `pmcid`, `urldate`, `note`, `language`, `type` (`thesis-type`),
 //! `pubstate` (`status`), `shorttitle` (`abbreviation`), `volumes`, `origdate`,
-//! `issuetitle`, `database`. Persons keep `orcid` (bare) and `affiliation`.
+//! `issuetitle`, `database`. Persons keep `orcid` (bare) and `affiliation` (1.3.0's
+//! affiliation entities by their names, "; "-joined); entities (`name:`) are literal
+//! names, and a person with only an `alias` is that alias. The root's
+//! `repository-artifact` is its `url` when it has none. Reference types map to BibLaTeX
+//! types (`conference-paper` → `inproceedings`, `edited-work` → `collection`, `pamphlet`
+//! → `booklet`, …); a CFF type that shares its entry type with another (`slides`,
+//! `database`, `software-code`, `magazine-article`) is kept in `entrysubtype`, so that it
+//! is written back. A quoted value continued on lines no more indented than its key
+//! (which PyYAML takes and yaml-rust2 does not; the CFF examples have one) is read as if
+//! they were indented, with a `cff-guessed` note.
 //!
 //! ```
 //! let parsed = bibkit::formats::cff::read(
