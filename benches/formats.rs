@@ -133,6 +133,80 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
+    // A CITATION.cff file is one document: the corpus files read one by one, the list
+    // repeated to about 20 MB.
+    if let Some(files) = documents("cff", ".cff", 20_000_000) {
+        let bytes: usize = files.iter().map(String::len).sum();
+        let mut g = c.benchmark_group(format!("cff-{}MB", bytes / 1_000_000));
+        g.throughput(Throughput::Bytes(bytes as u64));
+        g.sample_size(10);
+        g.measurement_time(Duration::from_secs(10));
+        g.bench_function("read", |b| {
+            b.iter(|| {
+                files
+                    .iter()
+                    .map(|t| bibkit::formats::cff::read(t).bibliography.len())
+                    .sum::<usize>()
+            })
+        });
+        let parsed: Vec<_> = files
+            .iter()
+            .map(|t| bibkit::formats::cff::read(t).bibliography)
+            .collect();
+        eprintln!(
+            "cff: {} files, {} entries",
+            files.len(),
+            parsed.iter().map(|b| b.len()).sum::<usize>()
+        );
+        g.bench_function("write", |b| {
+            b.iter(|| {
+                parsed
+                    .iter()
+                    .map(|b| bibkit::formats::cff::write(&b.entries).0.len())
+                    .sum::<usize>()
+            })
+        });
+        g.finish();
+    }
+}
+
+/// The corpus files of `format` whose names end in `ext`, each a document of its own,
+/// the list repeated to about `size` bytes.
+fn documents(format: &str, ext: &str, size: usize) -> Option<Vec<String>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/formats")
+        .join(format);
+    let dir = if dir.is_dir() {
+        dir
+    } else {
+        // A git worktree one folder further down.
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/corpus/formats")
+            .join(format)
+    };
+    let Ok(list) = std::fs::read_dir(&dir) else {
+        eprintln!("SKIPPED {format}: {} not found", dir.display());
+        return None;
+    };
+    let mut files: Vec<PathBuf> = list
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.to_string_lossy().ends_with(ext))
+        .collect();
+    files.sort();
+    let texts: Vec<String> = files
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect();
+    let mut out = Vec::new();
+    let mut total = 0;
+    while total < size && !texts.is_empty() {
+        for t in &texts {
+            total += t.len();
+            out.push(t.clone());
+        }
+    }
+    Some(out)
 }
 
 /// A reader without a writer, on its corpus repeated to about 20 MB.

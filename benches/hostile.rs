@@ -352,6 +352,7 @@ fn main() {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+    cff_attacks(&selected, runs);
     println!();
     println!("| input | command | time | peak | peak / input | exit |");
     println!("|---|---|---|---|---|---|");
@@ -426,5 +427,98 @@ fn main() {
             );
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// A hostile CITATION.cff of size `n` for each attack on the CFF reader.
+fn cff_attack(id: &str, n: usize) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from("cff-version: 1.2.0\nmessage: m\ntitle: T\n");
+    match id {
+        // n references by alias, each with the same n authors by alias: n² names
+        // without the reader's budget.
+        "cff-alias-fanout" => {
+            s.push_str("authors: &a [");
+            for i in 0..n {
+                let _ = write!(s, "{{name: n{i}}}, ");
+            }
+            s.push_str("]\nreferences:\n  - &r {type: book, title: t, authors: *a}\n");
+            for _ in 0..n {
+                s.push_str("  - *r\n");
+            }
+        }
+        // Lists of ten aliases to the list before, n levels of them at the end.
+        "cff-alias-bomb" => {
+            s.push_str("l0: &l0 [{name: x}]\n");
+            for i in 1..=n {
+                let prev = format!("*l{}", i - 1);
+                let _ = writeln!(s, "l{i}: &l{i} [{}]", [prev.as_str(); 10].join(", "));
+            }
+            let _ = writeln!(s, "authors: *l{n}\nkeywords: *l{n}");
+        }
+        "cff-many-authors" => {
+            s.push_str("authors:\n");
+            for i in 0..n {
+                let _ = writeln!(
+                    s,
+                    "  - family-names: F{i}\n    given-names: G\n    orcid: https://orcid.org/0000-0002-1825-0097\n    email: x@y"
+                );
+            }
+        }
+        // Quoted values continued on under-indented lines (read by re-indenting).
+        "cff-underindented-quotes" => {
+            s.push_str("authors:\n  - family-names: x\n    affiliation: \"a\n");
+            for i in 0..n {
+                let _ = writeln!(s, "    line {i}");
+            }
+            s.push_str("    end\"\n");
+        }
+        _ => {
+            // Block sequences nested n deep on one line (`- - - … x`).
+            s.push_str("authors: [{name: x}]\nkeywords:\n  ");
+            for _ in 0..n {
+                s.push_str("- ");
+            }
+            s.push_str("x\n");
+        }
+    }
+    s
+}
+
+/// The CFF reader's attacks, run in process (the reader is not yet behind `convert`):
+/// the growth exponent of reading each at n and 4n.
+fn cff_attacks(selected: &dyn Fn(&str) -> bool, runs: u64) {
+    for (id, n) in [
+        ("cff-alias-fanout", 5_000),
+        ("cff-alias-bomb", 2_000),
+        ("cff-many-authors", 20_000),
+        // (Under the 1 MiB up to which the reader re-indents.)
+        ("cff-underindented-quotes", 10_000),
+        ("cff-deep-nesting", 20_000),
+    ] {
+        if !selected(id) {
+            continue;
+        }
+        let time = |n: usize| {
+            let text = cff_attack(id, n);
+            let mut best = f64::MAX;
+            for _ in 0..runs.max(1) {
+                let t = Instant::now();
+                let parsed = bibkit::formats::cff::read(&text);
+                std::hint::black_box(&parsed);
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            (best, text.len())
+        };
+        let (small, _) = time(n);
+        let (big, bytes) = time(4 * n);
+        println!(
+            "| `{id}/read` (in process) | {n} items | {:.3} s | {:.3} s | {:.2} | 4n = {} | {:.3} s | — | — |",
+            small,
+            big,
+            (big / small.max(1e-4)).ln() / 4f64.ln(),
+            mb(bytes as u64),
+            big,
+        );
     }
 }

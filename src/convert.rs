@@ -524,7 +524,8 @@ impl<W: Write> Converter<W> {
                 readable.push(input);
             }
         }
-        let reader = Reader::new().resolve_crossrefs(self.csl());
+        // Formats without cross-references get what an entry inherits written into it.
+        let reader = Reader::new().resolve_crossrefs(!matches!(self.target, Target::Bib(_)));
         // Indexed a segment at a time, each entry lowered from its own bytes: the whole
         // syntax tree is never held.
         let lowering = Lowering::from_sources(

@@ -5,8 +5,8 @@
 mod checks;
 
 use checks::{
-    check_bib, check_csl, check_endnote, check_endnote_xml, check_listing, check_medline,
-    check_ris, check_scan, check_wos, check_write,
+    check_bib, check_cff, check_csl, check_endnote, check_endnote_xml, check_listing,
+    check_medline, check_ris, check_scan, check_wos, check_write,
 };
 
 fn run(target: &str, check: fn(&[u8], &str)) -> usize {
@@ -61,6 +61,11 @@ fn read_endnote_xml_regressions() {
 }
 
 #[test]
+fn read_cff_regressions() {
+    assert!(run("read_cff", check_cff) >= 4);
+}
+
+#[test]
 fn read_csl_regressions() {
     assert!(run("read_csl", check_csl) >= 3);
 }
@@ -87,6 +92,7 @@ fn write_and_scan_on_every_regression() {
         "read_wos",
         "read_endnote",
         "read_endnote_xml",
+        "read_cff",
     ] {
         run(target, check_write);
         run(target, check_scan);

@@ -43,7 +43,7 @@ fn core(e: &Entry) -> (String, Vec<String>, String, String) {
             .names
             .iter()
             .map(|n| match n {
-                bibkit::model::Name::Person(p) => p.family.clone(),
+                bibkit::model::Name::Person(p) => p.family_with_particle(),
                 bibkit::model::Name::Literal(s) => s.clone(),
             })
             .collect(),
@@ -109,17 +109,38 @@ fn every_corpus_file_survives_every_writer() {
                 ));
                 continue;
             }
-            let got = &back.bibliography.entries;
-            if got.len() != entries.len() {
+            // A writer may leave out a whole entry, saying so (CFF writes a repeated
+            // reference once).
+            let whole: std::collections::HashSet<&str> = losses
+                .iter()
+                .filter(|d| d.message.contains("the whole entry"))
+                .filter_map(|d| d.key.as_deref())
+                .collect();
+            let kept: Vec<&Entry> = entries
+                .iter()
+                .filter(|e| !whole.contains(e.key.as_str()))
+                .collect();
+            let mut got = &back.bibliography.entries[..];
+            // CFF describes one work: with no software or dataset entry to be it, the
+            // writer makes a root from the first entry (saying so), which reads back as
+            // one record more.
+            let copied_root = to == Format::Cff
+                && losses
+                    .iter()
+                    .any(|d| d.message.starts_with("no software or dataset entry"));
+            if copied_root && got.len() == kept.len() + 1 {
+                got = &got[1..];
+            }
+            if got.len() != kept.len() {
                 failures.push(format!(
                     "{file} → {}: {} records back of {}",
                     to.id(),
                     got.len(),
-                    entries.len()
+                    kept.len()
                 ));
                 continue;
             }
-            for (a, b) in entries.iter().zip(got) {
+            for (a, b) in kept.iter().zip(got) {
                 let (ca, cb) = (core(a), core(b));
                 if ca != cb {
                     // A difference must have been reported.

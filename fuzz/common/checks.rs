@@ -217,6 +217,46 @@ fn check_endnote_xml_output(bib: &bibkit::model::Bibliography, name: &str) {
     );
 }
 
+/// The CITATION.cff reader: no panic, every diagnostic has a line, the writer's output
+/// reads back without errors or warnings to at most as many entries (identical
+/// references are written once), and is a fixed point (written again, the same bytes);
+/// the entries' BibTeX parses.
+pub fn check_cff(data: &[u8], name: &str) {
+    let decoded = bibkit::source::decode_utf8(data);
+    let parsed = bibkit::formats::cff::read(&decoded.text);
+    for d in &parsed.diagnostics {
+        assert!(d.line >= 1, "{name}: diagnostic without a line: {d:?}");
+    }
+    let (out, _) = bibkit::formats::cff::write(&parsed.bibliography.entries);
+    if parsed.bibliography.is_empty() {
+        assert!(out.is_empty(), "{name}: output without entries\n{out}");
+        return;
+    }
+    let again = bibkit::formats::cff::read(&out);
+    assert!(
+        again
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == bibkit::diagnostic::Severity::Info),
+        "{name}: {:?}\n{out}",
+        again.diagnostics
+    );
+    assert!(
+        again.bibliography.len() <= parsed.bibliography.len() + 1,
+        "{name}: entry count grew\n{out}"
+    );
+    assert_eq!(
+        out,
+        bibkit::formats::cff::write(&again.bibliography.entries).0,
+        "{name}: not a fixed point"
+    );
+    let bib = bibtex::write(&parsed.bibliography, &bibtex::WriteOptions::new());
+    assert!(
+        bibkit::syntax::parse(&bib).diagnostics().is_empty(),
+        "{name}: {bib}"
+    );
+}
+
 /// The CSL-JSON reader: output is valid JSON, reads again without errors to the same bytes,
 /// and its BibLaTeX output re-reads with the same number of entries.
 pub fn check_csl(data: &[u8], name: &str) {

@@ -776,6 +776,31 @@ pub const MESSAGES: &[Message] = &[
         summary: "Fields EndNote XML has no element for, or a type it has no reference type for, in an entry written as EndNote XML.",
     },
     Message {
+        id: "cff-invalid",
+        commands: "convert",
+        summary: "A CITATION.cff file breaks the CFF schema of the version it declares (a missing required key, a value of the wrong type, a date, DOI, ORCID or URL that does not match its pattern, a key the schema does not allow), or is not YAML or not a mapping; the line says where. What can be read is still read.",
+    },
+    Message {
+        id: "cff-dropped",
+        commands: "convert",
+        summary: "A CITATION.cff key or value with no place in bibkit's model (an unknown key, `contact`, a person's e-mail, a further identifier), dropped; the line says where.",
+    },
+    Message {
+        id: "cff-guessed",
+        commands: "convert",
+        summary: "A CITATION.cff value read by a guess: a type that is not a CFF type (`phdthesis`), a date not in `YYYY-MM-DD` form, a quoted value continued on lines less indented than YAML allows.",
+    },
+    Message {
+        id: "cff-version",
+        commands: "convert",
+        summary: "A CITATION.cff file declares a `cff-version` other than 1.2.0 or 1.3.0 (or none); it is read by the same rules without checking it against a schema.",
+    },
+    Message {
+        id: "cff-not-written",
+        commands: "convert",
+        summary: "Fields CITATION.cff has no key for, or values its schema cannot hold (a DOI, URL, ORCID, licence or date that does not fit), in an entry written as CFF; also says when the root of the document copies an entry that is not software.",
+    },
+    Message {
         id: "listing-header",
         commands: "convert",
         summary: "A publication listing's header line is not a year or a subject header bibkit knows.",

@@ -409,6 +409,8 @@ pub(crate) enum InputFormat {
     Endnote,
     /// EndNote XML (`<xml><records>`).
     EndnoteXml,
+    /// CITATION.cff (Citation File Format 1.2.0, and 1.3.0).
+    Cff,
 }
 
 impl InputFormat {
@@ -423,6 +425,7 @@ impl InputFormat {
             InputFormat::Wos => Format::Wos,
             InputFormat::Endnote => Format::Endnote,
             InputFormat::EndnoteXml => Format::EndnoteXml,
+            InputFormat::Cff => Format::Cff,
         }
     }
 }
@@ -446,6 +449,7 @@ impl OutputFormat {
             OutputFormat::CslJson => Format::CslJson,
             OutputFormat::Ris => Format::Ris,
             OutputFormat::EndnoteXml => Format::EndnoteXml,
+            OutputFormat::Cff => Format::Cff,
         }
     }
 }
@@ -463,4 +467,7 @@ pub(crate) enum OutputFormat {
     Ris,
     /// EndNote XML.
     EndnoteXml,
+    /// CITATION.cff 1.2.0: the first software or dataset entry is the work, the others
+    /// its `references` (the first entry its `preferred-citation` when none is software).
+    Cff,
 }

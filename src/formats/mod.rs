@@ -10,8 +10,10 @@
 //! | [`wos`] (Web of Science tagged text) | yes | — |
 //! | [`endnote`] (EndNote tagged, refer/BibIX) | yes | — |
 //! | [`endnote_xml`] (EndNote XML) | yes | yes |
+//! | [`cff`] (CITATION.cff, Citation File Format 1.2.0 and 1.3.0) | yes | yes |
 
 pub mod bibtex;
+pub mod cff;
 pub mod csl_json;
 pub mod endnote;
 pub mod endnote_xml;
@@ -140,6 +142,7 @@ pub fn read_text(
         Format::EndnoteXml => {
             with_file!(endnote_xml::EndnoteXmlReader::new()).read_with_keys(text, keys)
         }
+        Format::Cff => with_file!(cff::CffReader::new()).read_with_keys(text, keys),
     }
 }
 
@@ -197,6 +200,7 @@ pub fn write_document(
             (out, losses)
         }
         Format::EndnoteXml => endnote_xml::write(entries),
+        Format::Cff => cff::write(entries),
         Format::Listing | Format::Medline | Format::Wos | Format::Endnote => return None,
     })
 }
@@ -280,6 +284,8 @@ pub enum Format {
     Endnote,
     /// EndNote XML.
     EndnoteXml,
+    /// CITATION.cff (Citation File Format).
+    Cff,
 }
 
 impl Format {
@@ -314,6 +320,7 @@ impl Format {
             "nbib" | "medline" => Some(Format::Medline),
             "ciw" => Some(Format::Wos),
             "enw" | "refer" => Some(Format::Endnote),
+            "cff" => Some(Format::Cff),
             _ => None,
         }
     }
@@ -371,6 +378,7 @@ impl Format {
         Format::Wos,
         Format::Endnote,
         Format::EndnoteXml,
+        Format::Cff,
     ];
 
     /// The format named `id` on the command line (see [`Format::id`]).
@@ -414,6 +422,7 @@ impl Format {
             Format::Wos => "Web of Science tagged text",
             Format::Endnote => "EndNote tagged text",
             Format::EndnoteXml => "EndNote XML",
+            Format::Cff => "CITATION.cff",
         }
     }
 
@@ -433,6 +442,7 @@ impl Format {
             Format::Wos => "wos",
             Format::Endnote => "endnote",
             Format::EndnoteXml => "endnote-xml",
+            Format::Cff => "cff",
         }
     }
 
@@ -451,6 +461,9 @@ impl Format {
         let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
         if first.starts_with('[') || first.starts_with('{') {
             return Some(Format::CslJson);
+        }
+        if cff::sniff(text) {
+            return Some(Format::Cff);
         }
         if listing::is_header(first) {
             return Some(Format::Listing);

@@ -269,6 +269,10 @@ fn tag_line(input: &str) -> IResult<&str, &str> {
 
 /// The tag and value of a tag line, if `text` is one.
 pub(crate) fn split_tag(text: &str) -> Option<(&str, &str)> {
+    // A bare `ER` ends a record too (as some writers end them, with no `  - `).
+    if text.trim_end() == "ER" {
+        return Some(("ER", ""));
+    }
     let (value, code) = tag_line(text).ok()?;
     Some((code, value.trim()))
 }
@@ -1319,6 +1323,33 @@ pub fn losses(e: &Entry, dropped: &[String], less: bool) -> Vec<Diagnostic> {
             format!("RIS has no type `{}`; written as `GEN`", e.kind),
         )));
     }
+    // RIS has no mark for an organisation: `AU  - Example Group` reads back as a person
+    // (given `Example`, family `Group`), as every RIS reader takes it.
+    let orgs: Vec<String> = e
+        .fields
+        .iter()
+        .filter_map(|f| match &f.value {
+            crate::model::Value::Names(list) => Some(list),
+            _ => None,
+        })
+        .flat_map(|list| &list.names)
+        .filter_map(|n| match n {
+            Name::Literal(s) if s.contains(|c: char| c.is_whitespace() || c == ',') => {
+                Some(format!("`{s}`"))
+            }
+            _ => None,
+        })
+        .collect();
+    if !orgs.is_empty() {
+        out.push(at(Diagnostic::new(
+            Severity::Info,
+            "ris-not-written",
+            format!(
+                "RIS cannot mark {} as an organisation; written as is, it reads back as a person's name",
+                orgs.join(", ")
+            ),
+        )));
+    }
     if !dropped.is_empty() {
         out.push(at(Diagnostic::new(
             Severity::Warning,
@@ -1412,4 +1443,21 @@ pub fn to_string(bib: &Bibliography) -> String {
         write_entry(&mut out, e);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_bare_er_line_ends_the_record() {
+        let parsed =
+            super::read("TY  - COMP\nTI  - cffconvert\nER\nTY  - JOUR\nTI  - Next\nER  - \n");
+        let titles: Vec<String> = parsed
+            .bibliography
+            .entries
+            .iter()
+            .map(|e| e.get("title").unwrap().to_plain_string())
+            .collect();
+        assert_eq!(titles, ["cffconvert", "Next"]);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    }
 }
