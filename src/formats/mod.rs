@@ -6,10 +6,14 @@
 //! | [`bibtex`] (BibTeX and BibLaTeX dialects) | yes | yes |
 //! | [`csl_json`] (CSL-JSON) | yes | yes |
 //! | [`ris`] (RIS, and the dialects databases export) | yes | yes |
+//! | [`mods`] (MODS 3.x, Library of Congress) | yes | — |
+//! | [`biblatexml`] (biber's BibLaTeXML, and its 2009–2011 dialect) | yes | — |
 
+pub mod biblatexml;
 pub mod bibtex;
 pub mod csl_json;
 pub mod listing;
+pub mod mods;
 pub mod ris;
 
 use std::path::Path;
