@@ -195,7 +195,8 @@ impl<'a> Doc<'a> {
                     }
                     let qname = rebase(text, lossy(e.name().as_ref()));
                     let mut attrs = Vec::new();
-                    for a in e.attributes() {
+                    // (No duplicate check: it is quadratic in the attributes; the first wins.)
+                    for a in e.attributes().with_checks(false) {
                         let a = match a {
                             Ok(a) => a,
                             Err(err) => {
