@@ -115,7 +115,7 @@ impl BiblatexmlReader {
             out.diagnostics.push(cx.diag(
                 Severity::Warning,
                 "biblatexml-dropped",
-                format!("{what}: custom entities are never expanded; dropped"),
+                what.clone(),
                 *pos,
             ));
         }

@@ -73,8 +73,8 @@ pub(crate) struct Doc<'a> {
     pub(crate) nodes: Vec<Node<'a>>,
     /// Byte offsets of line starts, for line numbers.
     lines: Vec<usize>,
-    /// Entity references that were not expanded (custom entities), and the DOCTYPE's
-    /// entity declarations: (offset, what).
+    /// Entity references that were not expanded (custom entities, bad character
+    /// references), and the DOCTYPE's entity declarations: (offset, message).
     pub(crate) unexpanded: Vec<(usize, String)>,
 }
 
@@ -216,7 +216,7 @@ impl<'a> Doc<'a> {
                                 // An entity the document declares itself: not expanded.
                                 doc.unexpanded.push((
                                     before,
-                                    format!("an entity reference in attribute `{key}`"),
+                                    format!("attribute `{key}` refers to an entity the document declares itself, or to a character XML does not allow: custom entities are never expanded, so its value is kept as written"),
                                 ));
                                 Cow::Owned(lossy(&a.value).into_owned())
                             }
@@ -277,10 +277,17 @@ impl<'a> Doc<'a> {
                                 push_text(&mut doc.nodes[p as usize], s);
                             }
                         }
-                        None => doc.unexpanded.push((
-                            before,
-                            format!("the entity reference `&{};`", shorten(&lossy(&r), 40)),
-                        )),
+                        None => {
+                            let name = shorten(&lossy(&r), 40);
+                            let what = if r.is_char_ref() {
+                                format!("`&{name};` is not a character XML allows; dropped")
+                            } else {
+                                format!(
+                                    "the reference to entity `&{name};`: custom entities are never expanded; dropped"
+                                )
+                            };
+                            doc.unexpanded.push((before, what));
+                        }
                     }
                 }
                 Event::DocType(d) => {
@@ -288,7 +295,7 @@ impl<'a> Doc<'a> {
                     if d.contains("<!ENTITY") {
                         doc.unexpanded.push((
                             before,
-                            "the DOCTYPE declares entities; they are not expanded".into(),
+                            "the DOCTYPE declares entities: custom entities are never expanded, and references to them are dropped".into(),
                         ));
                     }
                 }
@@ -642,12 +649,8 @@ impl ModsReader {
             prefix: "mods",
         };
         for (pos, what) in &doc.unexpanded {
-            out.diagnostics.push(cx.diag(
-                Severity::Warning,
-                "mods-dropped",
-                format!("{what}: custom entities are never expanded; dropped"),
-                *pos,
-            ));
+            out.diagnostics
+                .push(cx.diag(Severity::Warning, "mods-dropped", what.clone(), *pos));
         }
         if let Some(root) = doc.nodes.first() {
             let name = root.name();
@@ -664,27 +667,22 @@ impl ModsReader {
                 return out;
             }
         }
-        for i in 0..doc.nodes.len() as u32 {
+        // The records: the root, or the collection's `mods` children. (A `mods`
+        // anywhere else is reported by the record that holds it.)
+        let records: Vec<u32> = match doc.nodes.first() {
+            Some(root) if root.name() == "mods" => vec![0],
+            Some(root) => root.children().collect(),
+            None => Vec::new(),
+        };
+        for i in records {
             let n = doc.node(i);
             if n.name() != "mods" {
-                continue;
-            }
-            let top = n.parent == u32::MAX
-                || doc.node(n.parent).name() == "modsCollection"
-                    && doc.node(n.parent).parent == u32::MAX;
-            if !top {
-                if n.parent != u32::MAX && doc.node(n.parent).name() != "relatedItem" {
-                    out.diagnostics.push(cx.diag(
-                        Severity::Warning,
-                        "mods-dropped",
-                        format!(
-                            "`<{}>` inside `<{}>` is not a record of the collection; dropped",
-                            n.qname,
-                            doc.node(n.parent).qname
-                        ),
-                        n.pos,
-                    ));
-                }
+                out.diagnostics.push(cx.diag(
+                    Severity::Warning,
+                    "mods-dropped",
+                    format!("`<{}>` in the collection is not a record; dropped", n.qname),
+                    n.pos,
+                ));
                 continue;
             }
             if n.end == usize::MAX {
