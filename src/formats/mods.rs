@@ -86,8 +86,6 @@ pub(crate) struct Node<'a> {
     pub(crate) pos: usize,
     /// Offset one past its end tag (`usize::MAX` while it is open: a truncated input).
     pub(crate) end: usize,
-    /// The parent (`u32::MAX` for the root).
-    pub(crate) parent: u32,
     /// Attributes: qualified name, value (entities decoded).
     pub(crate) attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     /// Text and child elements, in order.
@@ -232,7 +230,6 @@ impl<'a> Doc<'a> {
                         } else {
                             usize::MAX
                         },
-                        parent,
                         attrs,
                         content: Vec::new(),
                     });
