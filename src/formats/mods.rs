@@ -990,17 +990,12 @@ impl Rec<'_, '_, '_> {
                 "(about the record, not the work) has no place in the model",
             ),
             _ => {
-                let where_ = match level {
-                    Level::Main => "",
-                    Level::Host => " in the host item",
-                    Level::Series => " in the series",
+                let why = match level {
+                    Level::Main => "has no place in the model",
+                    Level::Host => "in the host item has no place in the model",
+                    Level::Series => "in the series has no place in the model",
                 };
-                self.drop_element(
-                    c,
-                    &format!("{where_} has no place in the model")
-                        .trim_start()
-                        .to_string(),
-                );
+                self.drop_element(c, why);
             }
         }
     }
