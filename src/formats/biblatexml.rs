@@ -52,7 +52,7 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::formats::Parsed;
-use crate::formats::mods::{Cx, Doc, local, root_element, shorten};
+use crate::formats::mods::{Cx, Doc, local, locate, root_element, shorten};
 use crate::keys::KeyGenerator;
 use crate::model::{Date, Entry, Name, NameList, Origin, Person, RangeEnd, Span, Value};
 
@@ -132,8 +132,8 @@ impl BiblatexmlReader {
                 ));
                 return out;
             }
-            let old =
-                root.prefix() == Some("bib") || doc.nodes.iter().any(|n| n.name() == "person");
+            let old = root.prefix() == Some("bib")
+                || doc.nodes.iter().any(|n| !n.text && n.name() == "person");
             if old {
                 out.diagnostics.push(cx.diag(
                     Severity::Warning,
@@ -143,7 +143,7 @@ impl BiblatexmlReader {
                 ));
             }
             // Entries: the root's `entry` children.
-            let entries: Vec<u32> = root.children().collect();
+            let entries: Vec<u32> = doc.children(0).collect();
             for i in entries {
                 let n = doc.node(i);
                 if n.name() != "entry" {
@@ -176,7 +176,7 @@ impl BiblatexmlReader {
             out.diagnostics
                 .push(cx.diag(Severity::Error, "biblatexml-syntax", e.message, e.pos));
         }
-        out.diagnostics.sort_by_key(|d| d.span.start);
+        locate(text, &mut out);
         out
     }
 
@@ -201,7 +201,7 @@ impl BiblatexmlReader {
             diags: Vec::new(),
             annotations: Vec::new(),
         };
-        for c in n.children().collect::<Vec<_>>() {
+        for c in doc.children(i) {
             l.element(c);
         }
         let Lower {
@@ -224,8 +224,9 @@ impl BiblatexmlReader {
         entry.origin = Some(Origin {
             file: self.file.clone(),
             span: Span::new(n.pos, n.end),
-            line: doc.line(n.pos),
-            column: doc.column(n.pos),
+            // (Lines and columns are found in one pass at the end: `locate`.)
+            line: 0,
+            column: 0,
         });
         let id = n.attr("id").map(str::trim).unwrap_or("");
         entry.key = if id.is_empty() {
@@ -402,7 +403,9 @@ impl Lower<'_, '_, '_> {
         if value.is_empty() {
             return;
         }
-        let value = if is_verbatim(&f) {
+        let value = if f == "doi" {
+            Value::Verbatim(crate::formats::mods::bare_doi(&value).to_string())
+        } else if is_verbatim(&f) {
             Value::Verbatim(value)
         } else {
             Value::text(value)
@@ -416,7 +419,7 @@ impl Lower<'_, '_, '_> {
         let doc = self.cx.doc;
         let list = doc.kid(c, "list").unwrap_or(c);
         let mut out = Vec::new();
-        for i in doc.node(list).children() {
+        for i in doc.children(list) {
             let n = doc.node(i);
             if !matches!(n.name(), "item" | "key") {
                 continue;
@@ -453,7 +456,7 @@ impl Lower<'_, '_, '_> {
                 self.report(Severity::Info, "biblatexml-dropped", c, msg);
             }
         }
-        for p in n.children().collect::<Vec<_>>() {
+        for p in doc.children(c) {
             let pn = doc.node(p);
             match pn.name() {
                 "name" | "person" => {
@@ -506,7 +509,7 @@ impl Lower<'_, '_, '_> {
                 self.report(Severity::Info, "biblatexml-dropped", p, msg);
             }
         }
-        for c in doc.node(p).children().collect::<Vec<_>>() {
+        for c in doc.children(p) {
             let cn = doc.node(c);
             // A part of parts (`<namepart type="given"><namepart>Павел</namepart>…`).
             let inner: Vec<String> = doc

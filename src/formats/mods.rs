@@ -78,24 +78,25 @@ pub(crate) struct Doc<'a> {
     pub(crate) unexpanded: Vec<(usize, String)>,
 }
 
-/// One element.
+/// No node (the end of a list of children).
+const NONE: u32 = u32::MAX;
+
+/// One element, or a run of text (`text`: then `qname` holds the text). Children are a
+/// linked list (`first`, `next`), so that building the tree allocates nothing per node.
 pub(crate) struct Node<'a> {
-    /// The qualified name as written (`mods:title`).
+    /// The qualified name as written (`mods:title`), or a text node's text.
     pub(crate) qname: Cow<'a, str>,
+    /// Whether this is text, not an element.
+    pub(crate) text: bool,
+    first: u32,
+    last: u32,
+    next: u32,
     /// Offset of the `<` that opens it.
     pub(crate) pos: usize,
     /// Offset one past its end tag (`usize::MAX` while it is open: a truncated input).
     pub(crate) end: usize,
     /// Attributes: qualified name, value (entities decoded).
     pub(crate) attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
-    /// Text and child elements, in order.
-    pub(crate) content: Vec<Item<'a>>,
-}
-
-/// A piece of an element's content.
-pub(crate) enum Item<'a> {
-    Text(Cow<'a, str>),
-    Child(u32),
 }
 
 /// Why a document could not be read whole: where, and what.
@@ -124,14 +125,6 @@ impl<'a> Node<'a> {
                 !k.starts_with("xmlns") && local(k) == name
             })
             .map(|(_, v)| v.as_ref())
-    }
-
-    /// The child elements' indices.
-    pub(crate) fn children(&self) -> impl Iterator<Item = u32> + '_ {
-        self.content.iter().filter_map(|i| match i {
-            Item::Child(c) => Some(*c),
-            Item::Text(_) => None,
-        })
     }
 }
 
@@ -224,6 +217,10 @@ impl<'a> Doc<'a> {
                     let id = doc.nodes.len() as u32;
                     doc.nodes.push(Node {
                         qname,
+                        text: false,
+                        first: NONE,
+                        last: NONE,
+                        next: NONE,
                         pos: before,
                         end: if empty {
                             reader.buffer_position() as usize
@@ -231,10 +228,9 @@ impl<'a> Doc<'a> {
                             usize::MAX
                         },
                         attrs,
-                        content: Vec::new(),
                     });
                     if let Some(&p) = open.last() {
-                        doc.nodes[p as usize].content.push(Item::Child(id));
+                        doc.append(p, id);
                     }
                     if !empty {
                         open.push(id);
@@ -248,14 +244,14 @@ impl<'a> Doc<'a> {
                 Event::Text(t) => {
                     if let Some(&p) = open.last() {
                         if let Ok(s) = t.xml10_content() {
-                            push_text(&mut doc.nodes[p as usize], rebase(text, s));
+                            doc.push_text(p, before, rebase(text, s));
                         }
                     }
                 }
                 Event::CData(t) => {
                     if let Some(&p) = open.last() {
                         if let Ok(s) = t.xml10_content() {
-                            push_text(&mut doc.nodes[p as usize], rebase(text, s));
+                            doc.push_text(p, before, rebase(text, s));
                         }
                     }
                 }
@@ -271,7 +267,7 @@ impl<'a> Doc<'a> {
                     match resolved {
                         Some(s) => {
                             if let Some(&p) = open.last() {
-                                push_text(&mut doc.nodes[p as usize], s);
+                                doc.push_text(p, before, s);
                             }
                         }
                         None => {
@@ -332,19 +328,9 @@ impl<'a> Doc<'a> {
         self.lines.partition_point(|&s| s <= pos) as u32
     }
 
-    /// The 1-based column (in characters) of byte offset `pos`.
-    pub(crate) fn column(&self, pos: usize) -> u32 {
-        let start = self.lines[self.line(pos).saturating_sub(1) as usize];
-        let pos = pos.min(self.text.len());
-        self.text
-            .get(start..pos)
-            .map_or(1, |s| s.chars().count() as u32 + 1)
-    }
-
     /// The children of `i` with local name `name`.
     pub(crate) fn kids<'s>(&'s self, i: u32, name: &'s str) -> impl Iterator<Item = u32> + 's {
-        self.node(i)
-            .children()
+        self.children(i)
             .filter(move |&c| self.node(c).name() == name)
     }
 
@@ -356,22 +342,36 @@ impl<'a> Doc<'a> {
     /// All text inside `i`, in document order (markup dropped), whitespace collapsed
     /// (a blank line kept as a paragraph break), NFC. No recursion: an explicit stack.
     pub(crate) fn text_of(&self, i: u32) -> String {
+        let first = self.nodes[i as usize].first;
+        if first == NONE {
+            return String::new();
+        }
+        let f = &self.nodes[first as usize];
+        if f.text && f.next == NONE {
+            return clean(&f.qname);
+        }
         let mut raw = String::new();
-        let mut stack: Vec<(u32, usize)> = vec![(i, 0)];
-        while let Some((n, at)) = stack.pop() {
-            let node = self.node(n);
-            match node.content.get(at) {
-                Some(item) => {
-                    stack.push((n, at + 1));
-                    match item {
-                        Item::Text(t) => raw.push_str(t),
-                        Item::Child(c) => {
-                            raw.push(BOUNDARY);
-                            stack.push((*c, 0));
-                        }
+        let mut stack: Vec<u32> = Vec::new();
+        let mut at = first;
+        loop {
+            if at == NONE {
+                match stack.pop() {
+                    Some(next) => {
+                        raw.push(BOUNDARY);
+                        at = next;
+                        continue;
                     }
+                    None => break,
                 }
-                None => raw.push(BOUNDARY),
+            }
+            let n = &self.nodes[at as usize];
+            if n.text {
+                raw.push_str(&n.qname);
+                at = n.next;
+            } else {
+                raw.push(BOUNDARY);
+                stack.push(n.next);
+                at = n.first;
             }
         }
         clean(&raw)
@@ -385,11 +385,67 @@ impl<'a> Doc<'a> {
     }
 }
 
-fn push_text<'a>(node: &mut Node<'a>, s: Cow<'a, str>) {
-    if let Some(Item::Text(t)) = node.content.last_mut() {
-        t.to_mut().push_str(&s);
-    } else {
-        node.content.push(Item::Text(s));
+impl<'a> Doc<'a> {
+    /// Makes `child` the last child of `parent`.
+    fn append(&mut self, parent: u32, child: u32) {
+        let last = self.nodes[parent as usize].last;
+        if last == NONE {
+            self.nodes[parent as usize].first = child;
+        } else {
+            self.nodes[last as usize].next = child;
+        }
+        self.nodes[parent as usize].last = child;
+    }
+
+    /// Appends text to `parent` (to its last text node when it ends with one).
+    fn push_text(&mut self, parent: u32, pos: usize, s: Cow<'a, str>) {
+        let last = self.nodes[parent as usize].last;
+        if last != NONE && self.nodes[last as usize].text {
+            self.nodes[last as usize].qname.to_mut().push_str(&s);
+            return;
+        }
+        let id = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            qname: s,
+            text: true,
+            first: NONE,
+            last: NONE,
+            next: NONE,
+            pos,
+            end: pos,
+            attrs: Vec::new(),
+        });
+        self.append(parent, id);
+    }
+
+    /// The child elements of `i`, in order.
+    pub(crate) fn children(&self, i: u32) -> Children<'_, 'a> {
+        Children {
+            doc: self,
+            at: self.nodes[i as usize].first,
+        }
+    }
+}
+
+/// The child elements of a node (see [`Doc::children`]).
+pub(crate) struct Children<'d, 'a> {
+    doc: &'d Doc<'a>,
+    at: u32,
+}
+
+impl Iterator for Children<'_, '_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        while self.at != NONE {
+            let i = self.at;
+            let n = &self.doc.nodes[i as usize];
+            self.at = n.next;
+            if !n.text {
+                return Some(i);
+            }
+        }
+        None
     }
 }
 
@@ -417,6 +473,20 @@ const BOUNDARY: char = '\u{1}';
 /// Text with XML's layout whitespace collapsed: runs of white space become one space, or
 /// a paragraph break (`\n\n`) where they hold a blank line; trimmed; NFC.
 pub(crate) fn clean(raw: &str) -> String {
+    // Already clean: no white space but single spaces inside, ASCII (or NFC).
+    let b = raw.as_bytes();
+    let tidy = !b.is_empty()
+        && b[0] != b' '
+        && b[b.len() - 1] != b' '
+        && !b.iter().any(|&c| c < b' ' || c == 0x7f)
+        && memchr::memmem::find(b, b"  ").is_none();
+    if tidy
+        && (raw.is_ascii()
+            || unicode_normalization::is_nfc(raw)
+                && !raw.contains(|c: char| c.is_whitespace() && c != ' '))
+    {
+        return raw.to_string();
+    }
     let mut out = String::with_capacity(raw.len());
     let mut gap: Option<bool> = None; // Some(paragraph?) while in white space
     let mut newlines = 0;
@@ -452,6 +522,24 @@ pub(crate) fn shorten(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
+    }
+}
+
+/// Sets the lines and columns of the diagnostics and the entries' origins, in one pass
+/// each over the text (diagnostics are made with line 0; finding each line and column
+/// apart would cost the length of its line, quadratic on a one-line document).
+pub(crate) fn locate(text: &str, out: &mut Parsed) {
+    crate::diagnostic::locate(text, &mut out.diagnostics);
+    let mut cursor = crate::diagnostic::Cursor::new(text);
+    for o in out
+        .bibliography
+        .entries
+        .iter_mut()
+        .filter_map(|e| e.origin.as_mut())
+    {
+        let (line, column) = cursor.seek(o.span.start);
+        o.line = line;
+        o.column = column;
     }
 }
 
@@ -668,7 +756,7 @@ impl ModsReader {
         // anywhere else is reported by the record that holds it.)
         let records: Vec<u32> = match doc.nodes.first() {
             Some(root) if root.name() == "mods" => vec![0],
-            Some(root) => root.children().collect(),
+            Some(_) => doc.children(0).collect(),
             None => Vec::new(),
         };
         for i in records {
@@ -698,7 +786,7 @@ impl ModsReader {
             out.diagnostics
                 .push(cx.diag(Severity::Error, "mods-syntax", e.message, e.pos));
         }
-        out.diagnostics.sort_by_key(|d| d.span.start);
+        locate(text, &mut out);
         out
     }
 
@@ -728,7 +816,7 @@ impl ModsReader {
                 r.own_key = Some(id.trim().to_string());
             }
         }
-        for c in doc.node(m).children().collect::<Vec<_>>() {
+        for c in doc.children(m) {
             r.element(c, Level::Main);
         }
         let (mut e, diags) = r.done();
@@ -736,8 +824,9 @@ impl ModsReader {
         e.origin = Some(Origin {
             file: self.file.clone(),
             span: Span::new(n.pos, n.end),
-            line: doc.line(n.pos),
-            column: doc.column(n.pos),
+            // (Lines and columns are found in one pass at the end: `locate`.)
+            line: 0,
+            column: 0,
         });
         let own = std::mem::take(&mut e.key);
         e.key = if !own.is_empty() && !keys.is_taken(&own) {
@@ -792,8 +881,8 @@ impl Cx<'_, '_> {
             .map_or(self.doc.text.len(), |i| pos + i + 1);
         let mut d = Diagnostic::new(severity, rule, message).at_line_col(
             Span::new(pos, end.max(pos)),
-            self.doc.line(pos),
-            self.doc.column(pos),
+            0,
+            0,
         );
         d.file = self.file.clone();
         d
@@ -1030,7 +1119,7 @@ impl Rec<'_, '_, '_> {
             }
             return;
         };
-        for c in doc.node(t).children().collect::<Vec<_>>() {
+        for c in doc.children(t) {
             match doc.node(c).name() {
                 "title" | "subTitle" | "nonSort" => {}
                 _ => self.drop_element(c, "of a title has no place in the model"),
@@ -1082,7 +1171,7 @@ impl Rec<'_, '_, '_> {
         let mut orcid = String::new();
         let mut affiliations: Vec<String> = Vec::new();
         let mut display = None;
-        for c in node.children().collect::<Vec<_>>() {
+        for c in doc.children(n) {
             let cn = doc.node(c);
             let text = doc.text_of(c);
             match cn.name() {
@@ -1241,7 +1330,7 @@ impl Rec<'_, '_, '_> {
         let mut end: Option<(DatePart, bool, u32)> = None;
         let mut single: Vec<(Date, bool, u32)> = Vec::new();
         let mut key_dates: Vec<(Date, bool, u32)> = Vec::new();
-        for c in doc.node(o).children().collect::<Vec<_>>() {
+        for c in doc.children(o) {
             let cn = doc.node(c);
             let text = doc.text_of(c);
             let name = cn.name().to_string();
@@ -1387,14 +1476,14 @@ impl Rec<'_, '_, '_> {
             ..Host::default()
         });
         let doc = self.cx.doc;
-        for c in doc.node(h).children().collect::<Vec<_>>() {
+        for c in doc.children(h) {
             self.element(c, Level::Host);
         }
     }
 
     fn series_item(&mut self, s: u32) {
         let doc = self.cx.doc;
-        for c in doc.node(s).children().collect::<Vec<_>>() {
+        for c in doc.children(s) {
             match doc.node(c).name() {
                 "titleInfo" | "part" => self.element(c, Level::Series),
                 "identifier" => self.element(c, Level::Series),
@@ -1407,7 +1496,7 @@ impl Rec<'_, '_, '_> {
     /// A `part`: volume, issue, pages, date.
     fn part(&mut self, p: u32) {
         let doc = self.cx.doc;
-        for c in doc.node(p).children().collect::<Vec<_>>() {
+        for c in doc.children(p) {
             let cn = doc.node(c);
             match cn.name() {
                 "detail" => {
@@ -1460,7 +1549,7 @@ impl Rec<'_, '_, '_> {
     /// A series' `part`: its number in the series.
     fn series_part(&mut self, p: u32) {
         let doc = self.cx.doc;
-        for c in doc.node(p).children().collect::<Vec<_>>() {
+        for c in doc.children(p) {
             match doc
                 .kid_text(c, "number")
                 .filter(|_| doc.node(c).name() == "detail")
@@ -1574,7 +1663,7 @@ impl Rec<'_, '_, '_> {
 
     fn location(&mut self, l: u32) {
         let doc = self.cx.doc;
-        for c in doc.node(l).children().collect::<Vec<_>>() {
+        for c in doc.children(l) {
             let text = doc.text_of(c);
             if text.is_empty() {
                 continue;
@@ -1597,7 +1686,7 @@ impl Rec<'_, '_, '_> {
 
     fn subject(&mut self, s: u32) {
         let doc = self.cx.doc;
-        for c in doc.node(s).children().collect::<Vec<_>>() {
+        for c in doc.children(s) {
             let text = doc.text_of(c);
             if text.is_empty() {
                 continue;
@@ -1635,7 +1724,7 @@ impl Rec<'_, '_, '_> {
 
     fn physical(&mut self, p: u32) {
         let doc = self.cx.doc;
-        for c in doc.node(p).children().collect::<Vec<_>>() {
+        for c in doc.children(p) {
             match doc.node(c).name() {
                 "extent" => self.extent(c, true),
                 _ if doc.text_of(c).is_empty() => {}
