@@ -88,6 +88,9 @@ pub(crate) struct Node<'a> {
     pub(crate) qname: Cow<'a, str>,
     /// Whether this is text, not an element.
     pub(crate) text: bool,
+    /// White space follows this element in its parent (kept as a flag, not as a text
+    /// node: layout between elements is most of an XML file's text).
+    space_after: bool,
     first: u32,
     last: u32,
     next: u32,
@@ -141,7 +144,7 @@ impl<'a> Doc<'a> {
         use quick_xml::events::Event;
         let mut doc = Doc {
             text,
-            nodes: Vec::new(),
+            nodes: Vec::with_capacity(text.len() / 48),
             lines: std::iter::once(0)
                 .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
                 .collect(),
@@ -218,6 +221,7 @@ impl<'a> Doc<'a> {
                     doc.nodes.push(Node {
                         qname,
                         text: false,
+                        space_after: false,
                         first: NONE,
                         last: NONE,
                         next: NONE,
@@ -351,14 +355,19 @@ impl<'a> Doc<'a> {
             return clean(&f.qname);
         }
         let mut raw = String::new();
+        // The elements entered and not yet left.
         let mut stack: Vec<u32> = Vec::new();
         let mut at = first;
         loop {
             if at == NONE {
                 match stack.pop() {
-                    Some(next) => {
+                    Some(left) => {
                         raw.push(BOUNDARY);
-                        at = next;
+                        let n = &self.nodes[left as usize];
+                        if n.space_after {
+                            raw.push(' ');
+                        }
+                        at = n.next;
                         continue;
                     }
                     None => break,
@@ -370,7 +379,7 @@ impl<'a> Doc<'a> {
                 at = n.next;
             } else {
                 raw.push(BOUNDARY);
-                stack.push(n.next);
+                stack.push(at);
                 at = n.first;
             }
         }
@@ -404,10 +413,18 @@ impl<'a> Doc<'a> {
             self.nodes[last as usize].qname.to_mut().push_str(&s);
             return;
         }
+        if s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+            // Layout: a space after the element before it, nothing at the start.
+            if last != NONE {
+                self.nodes[last as usize].space_after = true;
+            }
+            return;
+        }
         let id = self.nodes.len() as u32;
         self.nodes.push(Node {
             qname: s,
             text: true,
+            space_after: false,
             first: NONE,
             last: NONE,
             next: NONE,
