@@ -81,9 +81,11 @@ fn xml_collection(
     close: &str,
     read: fn(&str) -> bibkit::formats::Parsed,
 ) -> Option<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/formats")
-        .join(format);
+    // (`BIBKIT_CORPUS_DIR` names the corpus when the work tree is elsewhere.)
+    let corpus = std::env::var_os("BIBKIT_CORPUS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let dir = corpus.join("formats").join(format);
     let Ok(list) = std::fs::read_dir(&dir) else {
         eprintln!("SKIPPED {format}: {} not found", dir.display());
         return None;
