@@ -893,9 +893,12 @@ impl Cx<'_, '_> {
         message: impl Into<String>,
         pos: usize,
     ) -> Diagnostic {
-        let end = self.doc.text[pos.min(self.doc.text.len())..]
-            .find('>')
-            .map_or(self.doc.text.len(), |i| pos + i + 1);
+        // The span: the tag (or reference) at `pos`, looked for in a bounded window so
+        // that many diagnostics in one long run of text cost linear time.
+        let pos = pos.min(self.doc.text.len());
+        let b = self.doc.text.as_bytes();
+        let window = &b[pos..b.len().min(pos + 512)];
+        let end = memchr::memchr2(b'>', b';', window).map_or(pos, |i| pos + i + 1);
         let mut d = Diagnostic::new(severity, rule, message).at_line_col(
             Span::new(pos, end.max(pos)),
             0,
