@@ -235,5 +235,111 @@ fn readers(c: &mut Criterion) {
     bench_reader(c, "wos", bibkit::formats::wos::read);
 }
 
-criterion_group!(benches, bench, readers);
+/// The records of the corpus files of an XML `format` (their text, as the reader's
+/// origins delimit them) in one document of about `size` bytes: `open`, the records
+/// repeated, `close`. (The files themselves are whole documents, which cannot be
+/// concatenated.)
+fn xml_collection(
+    format: &str,
+    size: usize,
+    open: &str,
+    close: &str,
+    read: fn(&str) -> bibkit::formats::Parsed,
+) -> Option<String> {
+    // (`BIBKIT_CORPUS_DIR` names the corpus when the work tree is elsewhere.)
+    let corpus = std::env::var_os("BIBKIT_CORPUS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let dir = corpus.join("formats").join(format);
+    let Ok(list) = std::fs::read_dir(&dir) else {
+        eprintln!("SKIPPED {format}: {} not found", dir.display());
+        return None;
+    };
+    let mut files: Vec<PathBuf> = list
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "xml" || x == "bltxml"))
+        .collect();
+    files.sort();
+    let mut records = Vec::new();
+    for p in files {
+        let bytes = std::fs::read(&p).ok()?;
+        let text = match bibkit::formats::mods::declared_encoding(&bytes) {
+            Some(enc) => bibkit::source::decode(&bytes, Some(&enc))?.text,
+            None => String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        for e in read(&text).bibliography.entries {
+            if let Some(o) = e.origin {
+                records.push(text[o.span.start..o.span.end].to_string());
+            }
+        }
+    }
+    let mut out = String::from(open);
+    while out.len() < size && !records.is_empty() {
+        for r in &records {
+            out.push_str(r);
+            out.push('\n');
+        }
+    }
+    out.push_str(close);
+    Some(out)
+}
+
+fn bench_xml(c: &mut Criterion) {
+    let mods_doc = xml_collection(
+        "mods",
+        20_000_000,
+        "<?xml version=\"1.0\"?>\n<mods:modsCollection xmlns:mods=\"http://www.loc.gov/mods/v3\" xmlns=\"http://www.loc.gov/mods/v3\">\n",
+        "</mods:modsCollection>\n",
+        bibkit::formats::mods::read,
+    );
+    if let Some(text) = mods_doc {
+        let mut g = c.benchmark_group(format!("mods-{}MB", text.len() / 1_000_000));
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.sample_size(10);
+        g.measurement_time(Duration::from_secs(10));
+        g.bench_function("read", |b| {
+            b.iter_batched(
+                || (),
+                |()| bibkit::formats::mods::read(&text),
+                BatchSize::PerIteration,
+            )
+        });
+        let parsed = bibkit::formats::mods::read(&text);
+        eprintln!(
+            "mods: {} records, {} diagnostics",
+            parsed.bibliography.len(),
+            parsed.diagnostics.len()
+        );
+        g.finish();
+    }
+    let bltx = xml_collection(
+        "biblatexml",
+        20_000_000,
+        "<?xml version=\"1.0\"?>\n<bltx:entries xmlns:bltx=\"http://biblatex-biber.sourceforge.net/biblatexml\" xmlns:bib=\"http://biblatex-biber.sourceforge.net/biblatexml\">\n",
+        "</bltx:entries>\n",
+        bibkit::formats::biblatexml::read,
+    );
+    if let Some(text) = bltx {
+        let mut g = c.benchmark_group(format!("biblatexml-{}MB", text.len() / 1_000_000));
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.sample_size(10);
+        g.measurement_time(Duration::from_secs(10));
+        g.bench_function("read", |b| {
+            b.iter_batched(
+                || (),
+                |()| bibkit::formats::biblatexml::read(&text),
+                BatchSize::PerIteration,
+            )
+        });
+        let parsed = bibkit::formats::biblatexml::read(&text);
+        eprintln!(
+            "biblatexml: {} records, {} diagnostics",
+            parsed.bibliography.len(),
+            parsed.diagnostics.len()
+        );
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench, readers, bench_xml);
 criterion_main!(benches);

@@ -353,6 +353,7 @@ fn main() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     cff_attacks(&selected, runs);
+    xml_attacks(&selected);
     println!();
     println!("| input | command | time | peak | peak / input | exit |");
     println!("|---|---|---|---|---|---|");
@@ -519,6 +520,178 @@ fn cff_attacks(selected: &dyn Fn(&str) -> bool, runs: u64) {
             (big / small.max(1e-4)).ln() / 4f64.ln(),
             mb(bytes as u64),
             big,
+        );
+    }
+}
+
+/// The XML readers' attacks, timed in this process (the readers are not yet behind a
+/// command): (id, unit, n, generator, reader).
+type XmlAttack = (
+    &'static str,
+    &'static str,
+    usize,
+    fn(usize) -> String,
+    fn(&str) -> bibkit::formats::Parsed,
+);
+
+fn xml_attacks(selected: &dyn Fn(&str) -> bool) {
+    use bibkit::formats::{biblatexml, mods};
+    const BLTX: &str = "http://biblatex-biber.sourceforge.net/biblatexml";
+    let attacks: Vec<XmlAttack> = vec![
+        (
+            "mods-nested-related-items",
+            "levels",
+            50_000,
+            |n| {
+                format!(
+                    "<mods><titleInfo><title>T</title></titleInfo>{}{}</mods>",
+                    "<relatedItem type=\"host\"><titleInfo><title>H</title></titleInfo>".repeat(n),
+                    "</relatedItem>".repeat(n)
+                )
+            },
+            mods::read,
+        ),
+        (
+            "mods-nested-markup-in-a-title",
+            "levels",
+            50_000,
+            |n| {
+                format!(
+                    "<mods><titleInfo><title>{}x{}</title></titleInfo></mods>",
+                    "<i>a ".repeat(n),
+                    "</i>".repeat(n)
+                )
+            },
+            mods::read,
+        ),
+        (
+            "mods-entity-bomb",
+            "references",
+            100_000,
+            |n| {
+                let mut s = String::from("<!DOCTYPE mods [<!ENTITY a \"aaaaaaaaaa\">");
+                for i in 1..10 {
+                    s.push_str(&format!(
+                        "<!ENTITY a{i} \"{}\">",
+                        format!("&a{};", i - 1).repeat(10)
+                    ));
+                }
+                s.push_str("]><mods><titleInfo><title>");
+                s.push_str(&"&a9;".repeat(n));
+                s.push_str("</title></titleInfo></mods>");
+                s
+            },
+            mods::read,
+        ),
+        (
+            "mods-many-dropped-elements",
+            "elements",
+            100_000,
+            |n| {
+                let mut s = String::from("<modsCollection><mods>");
+                for i in 0..n {
+                    s.push_str(&format!("<classification>c{i}</classification><identifier type=\"local\">{i}</identifier>"));
+                }
+                s.push_str("</mods></modsCollection>");
+                s
+            },
+            mods::read,
+        ),
+        (
+            "mods-many-names-and-subjects",
+            "names",
+            50_000,
+            |n| {
+                let mut s = String::from("<mods>");
+                for i in 0..n {
+                    s.push_str(&format!("<name type=\"personal\"><namePart>Family{i}, Given</namePart></name><subject><topic>k{}</topic></subject>", i % 100));
+                }
+                s.push_str("</mods>");
+                s
+            },
+            mods::read,
+        ),
+        (
+            "biblatexml-nested-nameparts",
+            "levels",
+            50_000,
+            |n| {
+                format!(
+                    "<bltx:entries xmlns:bltx=\"{BLTX}\"><bltx:entry id=\"a\" entrytype=\"book\"><bltx:names type=\"author\"><bltx:name><bltx:namepart type=\"given\">{}x{}</bltx:namepart></bltx:name></bltx:names></bltx:entry></bltx:entries>",
+                    "<bltx:namepart>".repeat(n),
+                    "</bltx:namepart>".repeat(n)
+                )
+            },
+            biblatexml::read,
+        ),
+        (
+            "biblatexml-many-annotations",
+            "annotations",
+            50_000,
+            |n| {
+                let mut s = format!(
+                    "<bltx:entries xmlns:bltx=\"{BLTX}\"><bltx:entry id=\"a\" entrytype=\"book\">"
+                );
+                for i in 0..n {
+                    s.push_str(&format!(
+                        "<bltx:annotation field=\"f{}\" item=\"{i}\">v</bltx:annotation>",
+                        i % 50
+                    ));
+                }
+                s.push_str("</bltx:entry></bltx:entries>");
+                s
+            },
+            biblatexml::read,
+        ),
+        (
+            "biblatexml-duplicate-ids",
+            "entries",
+            20_000,
+            |n| {
+                let mut s = format!("<bltx:entries xmlns:bltx=\"{BLTX}\">");
+                for _ in 0..n {
+                    s.push_str("<bltx:entry id=\"same\" entrytype=\"misc\"><bltx:title>T</bltx:title></bltx:entry>");
+                }
+                s.push_str("</bltx:entries>");
+                s
+            },
+            biblatexml::read,
+        ),
+        (
+            "xml-many-attributes",
+            "attributes",
+            50_000,
+            |n| {
+                let a: String = (0..n).map(|i| format!(" a{i}=\"v&amp;\"")).collect();
+                format!("<mods{a}><titleInfo><title>T</title></titleInfo></mods>")
+            },
+            mods::read,
+        ),
+    ];
+    let best = |text: &str, read: fn(&str) -> bibkit::formats::Parsed| {
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(read(text));
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
+    };
+    println!();
+    println!("| XML attack (in process) | n | t(n) | t(4n) | exponent | input at 4n |");
+    println!("|---|---|---|---|---|---|");
+    for (id, unit, n, make, read) in attacks {
+        if !selected(id) {
+            continue;
+        }
+        let (small, big) = (make(n), make(4 * n));
+        let (a, b) = (best(&small, read), best(&big, read));
+        println!(
+            "| `{id}` | {n} {unit} | {:.1} ms | {:.1} ms | {:.2} | {} |",
+            a * 1e3,
+            b * 1e3,
+            (b / a.max(1e-6)).ln() / 4f64.ln(),
+            mb(big.len() as u64)
         );
     }
 }

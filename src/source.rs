@@ -60,17 +60,23 @@ impl Decoded {
     }
 }
 
-/// The encoding a `.bib` file declares on its first line, as JabRef writes it
-/// (`% Encoding: windows-1252`), when it names one other than UTF-8.
+/// The encoding a file declares on its first line, when it names one other than UTF-8:
+/// a `.bib` file as JabRef writes it (`% Encoding: windows-1252`), an XML file in its
+/// declaration (`<?xml version="1.0" encoding="ISO-8859-1"?>`, MODS and EndNote exports).
 ///
 /// ```
 /// use bibkit::source::declared_encoding;
 /// assert_eq!(declared_encoding(b"% Encoding: windows-1252\r\n@misc{a}").map(|e| e.name()), Some("windows-1252"));
 /// assert_eq!(declared_encoding(b"% Encoding: UTF-8\n"), None);
 /// assert_eq!(declared_encoding(b"@misc{a}\n% Encoding: latin1"), None);
+/// assert_eq!(declared_encoding(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<mods/>").map(|e| e.name()), Some("windows-1252"));
 /// ```
 pub fn declared_encoding(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.starts_with(b"<?xml") {
+        let label = crate::formats::mods::declared_encoding(bytes)?;
+        return encoding_for_label(&label).filter(|e| *e != encoding_rs::UTF_8);
+    }
     let end = memchr::memchr2(b'\n', b'\r', bytes)
         .unwrap_or(bytes.len())
         .min(200);

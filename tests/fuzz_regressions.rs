@@ -5,8 +5,8 @@
 mod checks;
 
 use checks::{
-    check_bib, check_cff, check_csl, check_endnote, check_endnote_xml, check_listing,
-    check_medline, check_ris, check_scan, check_wos, check_write,
+    check_bib, check_biblatexml, check_cff, check_csl, check_endnote, check_endnote_xml,
+    check_listing, check_medline, check_mods, check_ris, check_scan, check_wos, check_write,
 };
 
 fn run(target: &str, check: fn(&[u8], &str)) -> usize {
@@ -66,6 +66,16 @@ fn read_cff_regressions() {
 }
 
 #[test]
+fn read_mods_regressions() {
+    assert!(run("read_mods", check_mods) >= 4);
+}
+
+#[test]
+fn read_biblatexml_regressions() {
+    assert!(run("read_biblatexml", check_biblatexml) >= 4);
+}
+
+#[test]
 fn read_csl_regressions() {
     assert!(run("read_csl", check_csl) >= 3);
 }
@@ -93,6 +103,8 @@ fn write_and_scan_on_every_regression() {
         "read_endnote",
         "read_endnote_xml",
         "read_cff",
+        "read_mods",
+        "read_biblatexml",
     ] {
         run(target, check_write);
         run(target, check_scan);

@@ -533,3 +533,39 @@ pub fn check_scan(data: &[u8], name: &str) {
         );
     }
 }
+
+/// An XML reader's output: every diagnostic has a line, every entry a key, entries are
+/// only read from a document with no error or before its break, and the BibLaTeX output
+/// parses and re-reads with the same number of entries.
+fn check_xml(parsed: &bibkit::formats::Parsed, name: &str) {
+    for d in &parsed.diagnostics {
+        assert!(d.line >= 1, "{name}: diagnostic without a line: {d:?}");
+    }
+    for e in &parsed.bibliography.entries {
+        assert!(!e.key.is_empty(), "{name}: entry without a key: {e:?}");
+    }
+    let opts = WriteOptions::new().dialect(Dialect::Biblatex);
+    let bib = bibtex::write(&parsed.bibliography, &opts);
+    assert!(
+        bibkit::syntax::parse(&bib).diagnostics().is_empty(),
+        "{name}: {bib}"
+    );
+    let again = bibtex::read(&bib);
+    assert_eq!(
+        again.bibliography.len(),
+        parsed.bibliography.len(),
+        "{name}: entry count changed\n{bib}"
+    );
+}
+
+/// The MODS reader on arbitrary bytes: no panic, and [`check_xml`]'s properties.
+pub fn check_mods(data: &[u8], name: &str) {
+    let decoded = bibkit::source::decode_utf8(data);
+    check_xml(&bibkit::formats::mods::read(&decoded.text), name);
+}
+
+/// The BibLaTeXML reader on arbitrary bytes: no panic, and [`check_xml`]'s properties.
+pub fn check_biblatexml(data: &[u8], name: &str) {
+    let decoded = bibkit::source::decode_utf8(data);
+    check_xml(&bibkit::formats::biblatexml::read(&decoded.text), name);
+}

@@ -801,6 +801,46 @@ pub const MESSAGES: &[Message] = &[
         summary: "Fields CITATION.cff has no key for, or values its schema cannot hold (a DOI, URL, ORCID, licence or date that does not fit), in an entry written as CFF; also says when the root of the document copies an entry that is not software.",
     },
     Message {
+        id: "mods-dropped",
+        commands: "convert",
+        summary: "A MODS element or value with no place in the model (or one that gave way to another) was dropped; the line says which.",
+    },
+    Message {
+        id: "mods-guessed",
+        commands: "convert",
+        summary: "A MODS record's entry type was guessed from its host item, issuance or type of resource, or its date read from free text.",
+    },
+    Message {
+        id: "mods-syntax",
+        commands: "convert",
+        summary: "A MODS document is not well-formed XML, is truncated, or has another root: the record at the break is skipped, the records before it are kept.",
+    },
+    Message {
+        id: "biblatexml-dropped",
+        commands: "convert",
+        summary: "A BibLaTeXML element or attribute with no place in the model (a script variant, a name option, a second value) was dropped.",
+    },
+    Message {
+        id: "biblatexml-obsolete-dialect",
+        commands: "convert",
+        summary: "The input is in the 2009–2011 BibLaTeXML dialect (`bib:person`, `bib:first`/`bib:last`) biber no longer reads; it is read as well as it maps.",
+    },
+    Message {
+        id: "biblatexml-no-id",
+        commands: "convert",
+        summary: "A BibLaTeXML entry has no `id`, or one an earlier entry has: it gets a generated key.",
+    },
+    Message {
+        id: "biblatexml-no-type",
+        commands: "convert",
+        summary: "A BibLaTeXML entry has no `entrytype`; it is skipped.",
+    },
+    Message {
+        id: "biblatexml-syntax",
+        commands: "convert",
+        summary: "A BibLaTeXML document is not well-formed XML, is truncated, or has another root: the entry at the break is skipped, the entries before it are kept.",
+    },
+    Message {
         id: "listing-header",
         commands: "convert",
         summary: "A publication listing's header line is not a year or a subject header bibkit knows.",

@@ -411,6 +411,10 @@ pub(crate) enum InputFormat {
     EndnoteXml,
     /// CITATION.cff (Citation File Format 1.2.0, and 1.3.0).
     Cff,
+    /// MODS XML (`<modsCollection>`, `<mods>`).
+    Mods,
+    /// BibLaTeXML (`<bltx:entries>`).
+    Biblatexml,
 }
 
 impl InputFormat {
@@ -426,6 +430,8 @@ impl InputFormat {
             InputFormat::Endnote => Format::Endnote,
             InputFormat::EndnoteXml => Format::EndnoteXml,
             InputFormat::Cff => Format::Cff,
+            InputFormat::Mods => Format::Mods,
+            InputFormat::Biblatexml => Format::Biblatexml,
         }
     }
 }

@@ -10,8 +10,11 @@
 //! | [`wos`] (Web of Science tagged text) | yes | — |
 //! | [`endnote`] (EndNote tagged, refer/BibIX) | yes | — |
 //! | [`endnote_xml`] (EndNote XML) | yes | yes |
+//! | [`mods`] (MODS 3.x, Library of Congress) | yes | — |
+//! | [`biblatexml`] (biber's BibLaTeXML, and its 2009–2011 dialect) | yes | — |
 //! | [`cff`] (CITATION.cff, Citation File Format 1.2.0 and 1.3.0) | yes | yes |
 
+pub mod biblatexml;
 pub mod bibtex;
 pub mod cff;
 pub mod csl_json;
@@ -19,6 +22,7 @@ pub mod endnote;
 pub mod endnote_xml;
 pub mod listing;
 pub mod medline;
+pub mod mods;
 pub mod ris;
 pub mod wos;
 
@@ -143,6 +147,10 @@ pub fn read_text(
             with_file!(endnote_xml::EndnoteXmlReader::new()).read_with_keys(text, keys)
         }
         Format::Cff => with_file!(cff::CffReader::new()).read_with_keys(text, keys),
+        Format::Mods => with_file!(mods::ModsReader::new()).read_with_keys(text, keys),
+        Format::Biblatexml => {
+            with_file!(biblatexml::BiblatexmlReader::new()).read_with_keys(text, keys)
+        }
     }
 }
 
@@ -201,7 +209,12 @@ pub fn write_document(
         }
         Format::EndnoteXml => endnote_xml::write(entries),
         Format::Cff => cff::write(entries),
-        Format::Listing | Format::Medline | Format::Wos | Format::Endnote => return None,
+        Format::Listing
+        | Format::Medline
+        | Format::Wos
+        | Format::Endnote
+        | Format::Mods
+        | Format::Biblatexml => return None,
     })
 }
 
@@ -286,6 +299,10 @@ pub enum Format {
     EndnoteXml,
     /// CITATION.cff (Citation File Format).
     Cff,
+    /// MODS XML (input only).
+    Mods,
+    /// BibLaTeXML (biber's XML form of BibLaTeX; input only).
+    Biblatexml,
 }
 
 impl Format {
@@ -299,7 +316,10 @@ impl Format {
     /// assert!(!Format::Ris.has_keys());
     /// ```
     pub fn has_keys(self) -> bool {
-        matches!(self, Format::Bibtex | Format::Biblatex | Format::CslJson)
+        matches!(
+            self,
+            Format::Bibtex | Format::Biblatex | Format::CslJson | Format::Biblatexml | Format::Mods
+        )
     }
 
     /// The format a file name's extension implies, if any.
@@ -321,6 +341,8 @@ impl Format {
             "ciw" => Some(Format::Wos),
             "enw" | "refer" => Some(Format::Endnote),
             "cff" => Some(Format::Cff),
+            "mods" => Some(Format::Mods),
+            "bltxml" => Some(Format::Biblatexml),
             _ => None,
         }
     }
@@ -379,6 +401,8 @@ impl Format {
         Format::Endnote,
         Format::EndnoteXml,
         Format::Cff,
+        Format::Mods,
+        Format::Biblatexml,
     ];
 
     /// The format named `id` on the command line (see [`Format::id`]).
@@ -402,7 +426,12 @@ impl Format {
     pub fn writable(self) -> bool {
         !matches!(
             self,
-            Format::Listing | Format::Medline | Format::Wos | Format::Endnote
+            Format::Listing
+                | Format::Medline
+                | Format::Wos
+                | Format::Endnote
+                | Format::Mods
+                | Format::Biblatexml
         )
     }
 
@@ -423,6 +452,8 @@ impl Format {
             Format::Endnote => "EndNote tagged text",
             Format::EndnoteXml => "EndNote XML",
             Format::Cff => "CITATION.cff",
+            Format::Mods => "MODS",
+            Format::Biblatexml => "BibLaTeXML",
         }
     }
 
@@ -443,6 +474,8 @@ impl Format {
             Format::Endnote => "endnote",
             Format::EndnoteXml => "endnote-xml",
             Format::Cff => "cff",
+            Format::Mods => "mods",
+            Format::Biblatexml => "biblatexml",
         }
     }
 
@@ -483,6 +516,12 @@ impl Format {
         if first.starts_with('<') {
             if endnote_xml::sniff(text) {
                 return Some(Format::EndnoteXml);
+            }
+            if mods::sniff(text) {
+                return Some(Format::Mods);
+            }
+            if biblatexml::sniff(text) {
+                return Some(Format::Biblatexml);
             }
         }
         let has_entry = text.lines().any(|l| {

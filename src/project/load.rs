@@ -64,10 +64,12 @@ impl Source {
             let enc = source::encoding_for_label(label).map(|e| e.name());
             (decoded, enc.filter(|n| *n != "UTF-8"))
         } else if let Some(enc) = source::declared_encoding(&bytes) {
-            notes.push(format!(
-                "read as {}, as its `% Encoding:` line says",
-                enc.name()
-            ));
+            let what = if bytes.starts_with(b"<?xml") || bytes.starts_with(b"\xEF\xBB\xBF<?xml") {
+                "XML declaration"
+            } else {
+                "`% Encoding:` line"
+            };
+            notes.push(format!("read as {}, as its {what} says", enc.name()));
             (
                 source::decode_owned(bytes, Some(enc.name()))?,
                 Some(enc.name()),
