@@ -119,3 +119,41 @@ fn the_loss_report_of_every_input_is_one_json_array() {
         assert!(file == "pubmed.nbib" || file == "savedrecs.ris", "{d}");
     }
 }
+
+/// The console example of the README's "Converting" section, run on a copy of the
+/// fixtures: each command succeeds, and each line shown under it is a line it prints.
+#[test]
+fn the_readme_conversion_examples_print_what_they_show() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("\n## Converting").expect("the section")..];
+    let start = section.find("```console\n").expect("an example") + "```console\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(fixtures()).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
+    }
+    let mut commands = 0;
+    let mut lines = block.lines().peekable();
+    while let Some(line) = lines.next() {
+        let command = line.strip_prefix("$ bibkit ").expect(line);
+        let args: Vec<&str> = command.split_whitespace().collect();
+        let (_, err, code) = bibkit(dir.path(), &args);
+        assert_eq!(code, 0, "{command}: {err}");
+        let printed: Vec<&str> = err.lines().collect();
+        while let Some(shown) = lines.next_if(|l| !l.starts_with("$ ")) {
+            assert!(
+                printed.contains(&shown),
+                "{command}: `{shown}` not in\n{err}"
+            );
+        }
+        commands += 1;
+    }
+    assert!(commands >= 3);
+    // What the commands wrote reads back.
+    for f in ["refs.bib", "pubmed.json", "CITATION.cff"] {
+        let (_, err, code) = bibkit(dir.path(), &["convert", f, "--to", "csl-json"]);
+        assert_eq!(code, 0, "{f}: {err}");
+    }
+}
