@@ -6,11 +6,16 @@
 //! | [`bibtex`] (BibTeX and BibLaTeX dialects) | yes | yes |
 //! | [`csl_json`] (CSL-JSON) | yes | yes |
 //! | [`ris`] (RIS, and the dialects databases export) | yes | yes |
+//! | [`hayagriva`] (Typst's hayagriva YAML) | yes | yes |
+//! | [`csl_yaml`] (CSL-JSON as YAML, pandoc's `references:`) | yes | yes |
 
 pub mod bibtex;
 pub mod csl_json;
+pub mod csl_yaml;
+pub mod hayagriva;
 pub mod listing;
 pub mod ris;
+pub(crate) mod yaml_tree;
 
 use std::path::Path;
 
