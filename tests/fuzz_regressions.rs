@@ -4,7 +4,10 @@
 #[path = "../fuzz/common/checks.rs"]
 mod checks;
 
-use checks::{check_bib, check_csl, check_listing, check_ris, check_scan, check_write};
+use checks::{
+    check_bib, check_csl, check_csl_yaml, check_hayagriva, check_listing, check_ris, check_scan,
+    check_write,
+};
 
 fn run(target: &str, check: fn(&[u8], &str)) -> usize {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,6 +41,16 @@ fn read_ris_regressions() {
 }
 
 #[test]
+fn read_hayagriva_regressions() {
+    assert!(run("read_hayagriva", check_hayagriva) >= 4);
+}
+
+#[test]
+fn read_csl_yaml_regressions() {
+    assert!(run("read_csl_yaml", check_csl_yaml) >= 4);
+}
+
+#[test]
 fn read_csl_regressions() {
     assert!(run("read_csl", check_csl) >= 3);
 }
@@ -55,7 +68,14 @@ fn scan_regressions() {
 /// The writer and scanner checks on the inputs of the other targets too.
 #[test]
 fn write_and_scan_on_every_regression() {
-    for target in ["read_bib", "read_csl", "read_listing", "read_ris"] {
+    for target in [
+        "read_bib",
+        "read_csl",
+        "read_listing",
+        "read_ris",
+        "read_hayagriva",
+        "read_csl_yaml",
+    ] {
         run(target, check_write);
         run(target, check_scan);
     }

@@ -673,3 +673,23 @@ fn hostile_yaml_costs_no_panic_and_no_blow_up() {
     );
     assert_eq!(p.bibliography.entries[1].title().as_deref(), Some("T"));
 }
+
+#[path = "../fuzz/common/checks.rs"]
+#[allow(dead_code)]
+mod checks;
+
+#[test]
+fn the_fuzz_checks_hold_on_the_corpus() {
+    let Some(corpus) = corpus("the_fuzz_checks_hold_on_the_corpus") else {
+        return;
+    };
+    for (format, check) in [
+        ("hayagriva", checks::check_hayagriva as fn(&[u8], &str)),
+        ("csl-yaml", checks::check_csl_yaml),
+    ] {
+        for (file, _, _) in manifest(&corpus, format) {
+            let path = corpus.join("formats").join(&file);
+            check(&std::fs::read(&path).unwrap(), &file);
+        }
+    }
+}

@@ -148,8 +148,14 @@ impl CslYamlReader {
         self.read_with_keys(text, &mut KeyGenerator::new())
     }
 
-    fn error(&self, rule: &'static str, message: String, at: &Node) -> Diagnostic {
-        let mut d = Diagnostic::new(Severity::Error, rule, message).at_line_col(
+    fn error(
+        &self,
+        severity: Severity,
+        rule: &'static str,
+        message: String,
+        at: &Node,
+    ) -> Diagnostic {
+        let mut d = Diagnostic::new(severity, rule, message).at_line_col(
             Span::new(at.at, at.end.max(at.at)),
             at.line,
             at.col,
@@ -181,6 +187,7 @@ impl CslYamlReader {
                     Some(r) if matches!(r.kind, Kind::Seq(_)) => Some(r.clone()),
                     Some(r) => {
                         out.diagnostics.push(self.error(
+                            Severity::Error,
                             "csl-yaml-syntax",
                             format!("`references` should be a list of items, found {}", r.what()),
                             r,
@@ -188,8 +195,7 @@ impl CslYamlReader {
                         None
                     }
                     None if n.map().is_some() && !n.incomplete => {
-                        out.diagnostics.push(self.error(
-                            "csl-yaml-syntax",
+                        out.diagnostics.push(self.error(Severity::Error, "csl-yaml-syntax",
                             "a CSL-YAML document has a `references:` list of items, or is a list of items; this one has neither".into(),
                             &n,
                         ));
@@ -197,8 +203,7 @@ impl CslYamlReader {
                     }
                     None if n.incomplete => None,
                     None => {
-                        out.diagnostics.push(self.error(
-                            "csl-yaml-syntax",
+                        out.diagnostics.push(self.error(Severity::Error, "csl-yaml-syntax",
                             format!("a CSL-YAML document is a list of items, or has a `references:` list; found {}", n.what()),
                             &n,
                         ));
@@ -260,6 +265,7 @@ impl CslYamlReader {
         for it in &items {
             let Some(map) = it.map() else {
                 out.diagnostics.push(self.error(
+                    Severity::Error,
                     "csl-yaml-item",
                     format!(
                         "expected a CSL item (a mapping), found {}; skipped",
@@ -275,6 +281,7 @@ impl CslYamlReader {
                     _ => "a part a syntax error cut short",
                 };
                 out.diagnostics.push(self.error(
+                    Severity::Error,
                     "csl-yaml-item",
                     format!("the item holds {why}; skipped"),
                     b,
@@ -286,6 +293,7 @@ impl CslYamlReader {
                 Ok(_) => continue,
                 Err(n) => {
                     out.diagnostics.push(self.error(
+                        Severity::Error,
                         "csl-yaml-item",
                         format!("the item has a key that is {}; skipped", n.what()),
                         n,
