@@ -270,9 +270,9 @@ fn hayagriva_agrees_with_its_apa_renderings() {
             check("title", e.title());
             check(
                 "author",
-                e.authors().and_then(|a| match &a.names[0] {
-                    bibkit::model::Name::Person(p) => Some(p.family.clone()),
-                    bibkit::model::Name::Literal(l) => Some(l.clone()),
+                e.authors().map(|a| match &a.names[0] {
+                    bibkit::model::Name::Person(p) => p.family.clone(),
+                    bibkit::model::Name::Literal(l) => l.clone(),
                 }),
             );
             check("year", e.year().map(|y| y.to_string()));

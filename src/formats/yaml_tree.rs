@@ -260,8 +260,7 @@ pub(crate) fn load(text: &str, base: Base, budget: &mut usize) -> Loaded {
             Event::Scalar(value, style, anchor, tag) => {
                 let plain = style == TScalarStyle::Plain
                     && !tag.is_some_and(|t| {
-                        t.handle == "tag:yaml.org,2002:" && t.suffix == "str"
-                            || t.handle == "!!" && t.suffix == "str"
+                        t.suffix == "str" && (t.handle == "tag:yaml.org,2002:" || t.handle == "!!")
                     });
                 let mut n = leaf(Kind::Scalar(value, plain), here);
                 n.end = here.0;
@@ -457,7 +456,7 @@ mod tests {
     use super::*;
 
     fn root(text: &str) -> Loaded {
-        load(text, Base::default(), &mut (text.len() * 4 + 1 << 20))
+        load(text, Base::default(), &mut (text.len() * 4 + (1 << 20)))
     }
 
     #[test]
