@@ -14,9 +14,12 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 
 /// The corpus files of `format` (not the companions), repeated to about `size` bytes.
 fn repeated(format: &str, size: usize) -> Option<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/formats")
-        .join(format);
+    // (`BIBKIT_CORPUS` names the corpus when it is not beside the repository.)
+    let corpus = std::env::var_os("BIBKIT_CORPUS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        PathBuf::from,
+    );
+    let dir = corpus.join("formats").join(format);
     let Ok(list) = std::fs::read_dir(&dir) else {
         eprintln!("SKIPPED {format}: {} not found", dir.display());
         return None;

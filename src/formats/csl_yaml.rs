@@ -216,7 +216,7 @@ impl CslYamlReader {
             let mut cut = None;
             if let Some(l) = list {
                 if let Kind::Seq(v) = &l.kind {
-                    cut = v.last().filter(|x| x.incomplete).map(|x| x.at);
+                    cut = v.last().filter(|x| x.incomplete).map(|x| (x.at, x.line));
                 }
                 if indent.is_none() {
                     let line_start = text[..l.at].rfind('\n').map_or(0, |i| i + 1);
@@ -242,7 +242,7 @@ impl CslYamlReader {
             if parsed > work {
                 break;
             }
-            let next = yaml_tree::next_line_where(text, cut.unwrap_or(e.at), |l| {
+            let next = yaml_tree::next_line_where(text, cut.unwrap_or((e.at, e.line)), |l| {
                 l.len() > ind
                     && l.as_bytes()[..ind].iter().all(|&b| b == b' ')
                     && (l[ind..].starts_with("- ") || &l[ind..] == "-")
@@ -304,9 +304,17 @@ impl CslYamlReader {
             let mut diags = Vec::new();
             // Repeated keys: the last wins, as in CSL-JSON.
             let mut keys_at = Vec::with_capacity(map.len());
-            for (i, (k, _)) in map.iter().enumerate() {
+            let mut count: std::collections::HashMap<&str, usize> = Default::default();
+            for (k, _) in map {
+                *count.entry(k.text().unwrap_or("")).or_default() += 1;
+            }
+            for (k, _) in map {
                 let name = k.text().unwrap_or("").to_string();
-                if map[i + 1..].iter().any(|(k2, _)| k2.text() == Some(&name)) {
+                let left = count.get_mut(name.as_str()).map_or(0, |c| {
+                    *c -= 1;
+                    *c
+                });
+                if left > 0 {
                     let mut d = Diagnostic::new(
                         Severity::Warning,
                         "csl-duplicate",

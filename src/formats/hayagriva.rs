@@ -245,7 +245,7 @@ impl HayagrivaReader {
                     cut = m
                         .last()
                         .filter(|(k, v)| k.incomplete || v.incomplete)
-                        .map(|(k, _)| k.at);
+                        .map(|(k, _)| (k.at, k.line));
                     pairs.extend(m)
                 }
                 Some(n) if n.is_null() => {}
@@ -273,7 +273,7 @@ impl HayagrivaReader {
             if parsed > work {
                 break;
             }
-            match yaml_tree::next_top_level_line(text, cut.unwrap_or(e.at)) {
+            match yaml_tree::next_top_level_line(text, cut.unwrap_or((e.at, e.line))) {
                 Some((at, lines)) if at > base.byte => {
                     base = Base { byte: at, lines };
                 }
@@ -587,7 +587,7 @@ impl<'r> Lowering<'r> {
             fields: Vec::new(),
             parents: Vec::new(),
         };
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = Default::default();
         for (k, v) in map {
             let Some(key) = k.text() else {
                 self.dropped(
@@ -596,14 +596,13 @@ impl<'r> Lowering<'r> {
                 );
                 continue;
             };
-            if seen.contains(&key) {
+            if !seen.insert(key) {
                 self.dropped(
                     k,
                     format!("`{key}` occurs more than once; the first is kept, this one dropped"),
                 );
                 continue;
             }
-            seen.push(key);
             if v.is_null() {
                 continue;
             }
@@ -713,6 +712,9 @@ impl<'r> Lowering<'r> {
                 }
                 "serial-number" => match v.map() {
                     Some(m) => {
+                        // Serial numbers of other schemes become fields of their names;
+                        // a few are kept, so that a mapping of many costs no quadratic time.
+                        let mut others = 0;
                         for (sk, sv) in m {
                             let Some(name) = sk.text() else { continue };
                             let Some(s) = self.scalar(name, sv) else {
@@ -733,10 +735,12 @@ impl<'r> Lowering<'r> {
                                     ("eprint".into(), Value::Verbatim(s))
                                 }
                                 "serial" => ("serial".into(), Value::text(s)),
-                                _ if lower
-                                    .chars()
-                                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+                                _ if others < 16
+                                    && lower.chars().all(|c| {
+                                        c.is_ascii_alphanumeric() || c == '-' || c == '_'
+                                    }) =>
                                 {
+                                    others += 1;
                                     (crate::model::field_name(&lower), Value::text(s))
                                 }
                                 _ => {

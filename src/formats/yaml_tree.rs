@@ -342,19 +342,20 @@ fn attach(stack: &mut [Frame], root: &mut Option<Node>, n: Node) {
 
 /// The byte offset where the first line after `from` that starts at column 1 with
 /// something that is not a comment, a list item or a document marker begins: where the
-/// next top-level key of a mapping may be.
-pub(crate) fn next_top_level_line(text: &str, from: usize) -> Option<(usize, u32)> {
+/// next top-level key of a mapping may be. `(from, line)`: an offset and its 1-based line.
+pub(crate) fn next_top_level_line(text: &str, from: (usize, u32)) -> Option<(usize, u32)> {
     next_line_where(text, from, |l| {
         l.starts_with(|c: char| !c.is_whitespace() && !matches!(c, '#' | '-' | '.'))
             || (l.starts_with("-") && !l.starts_with("- ") && !l.starts_with("---") && l != "-")
     })
 }
 
-/// The next line after the one `from` is in (byte offset, and how many lines precede it in
-/// `text`) for which `want` holds (given the line without its line end).
+/// The next line after the one `from` is in (`(offset, 1-based line)`) for which `want`
+/// holds (given the line without its line end): its byte offset, and how many lines precede
+/// it in `text`.
 pub(crate) fn next_line_where(
     text: &str,
-    from: usize,
+    (from, line): (usize, u32),
     want: impl Fn(&str) -> bool,
 ) -> Option<(usize, u32)> {
     let from = from.min(text.len());
@@ -362,10 +363,7 @@ pub(crate) fn next_line_where(
         Some(i) => from + i + 1,
         None => return None,
     };
-    let mut lines = text.as_bytes()[..start]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u32;
+    let mut lines = line;
     while start < text.len() {
         let end =
             memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i);
