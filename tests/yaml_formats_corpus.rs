@@ -147,8 +147,14 @@ fn agreement(
             }
             all += 1;
             let (a, b) = (a.map_or("", |s| s), b.map_or("", |s| s));
-            if a == b || exceptions(f, a, b) {
+            if a == b {
                 same += 1;
+            } else if exceptions(f, a, b) {
+                same += 1;
+                say(format!(
+                    "{what}: `{}`.{f}: `{a}` / `{b}` (a named exception)",
+                    t.key
+                ));
             } else {
                 say(format!("{what}: `{}`.{f}: ours `{a}`, theirs `{b}`", t.key));
             }
@@ -190,6 +196,13 @@ fn csl_yaml_agrees_with_its_csl_json_and_bibtex_companions() {
             // The pages' en dash: CSL-JSON has `-` only when written by bibkit; both read
             // as the model's en dash, but Better BibTeX writes the YAML one as `–` itself.
             || (f == "pages" && ours.replace('-', "–") == theirs.replace('-', "–"))
+            // BibTeX titles are in title case and CSL's in sentence case: the `.bib`
+            // companions (pandoc-citeproc's source, Better BibTeX's BibLaTeX export) have
+            // `First Book` where the YAML has `First book`.
+            || (matches!(f, "title" | "booktitle") && ours.to_lowercase() == theirs.to_lowercase())
+            // Pandoc's Markdown subscript (`g~1~`) is text in the YAML; Better BibTeX's
+            // CSL-JSON export has it as `<sub>1</sub>`, which reads as `\textsubscript`.
+            || (f == "title" && ours.replace('~', "") == theirs)
     };
     let (mut same, mut all) = (0, 0);
     for (stem, companion) in [
@@ -233,7 +246,7 @@ fn csl_yaml_agrees_with_its_csl_json_and_bibtex_companions() {
     all += a;
     say(format!("CSL-YAML companions: {same}/{all} fields agree"));
     assert!(all > 40, "{all} fields compared");
-    assert!(same * 10 >= all * 9, "{same}/{all} fields agree");
+    assert_eq!(same, all, "fields that differ beyond the named exceptions");
 }
 
 #[test]
@@ -277,6 +290,11 @@ fn hayagriva_agrees_with_its_apa_renderings() {
             );
             check("year", e.year().map(|y| y.to_string()));
             for f in ["journaltitle", "booktitle", "institution", "publisher"] {
+                // APA leaves out a web page's website (`ResearchGate`, the `web` parent of
+                // a `web` entry); bibkit keeps it as the `journaltitle`.
+                if f == "journaltitle" && e.kind == "online" {
+                    continue;
+                }
                 check(f, e.get(f).map(|v| v.to_plain_string()));
             }
             check("doi", e.doi().map(|d| format!("https://doi.org/{d}")));
@@ -285,7 +303,7 @@ fn hayagriva_agrees_with_its_apa_renderings() {
     say(format!(
         "hayagriva APA companions: {same}/{all} fields found"
     ));
-    assert!(all >= 30 && same * 10 >= all * 9, "{same}/{all}");
+    assert!(all >= 30 && same == all, "{same}/{all}");
 }
 
 /// What round trips compare: the entries' keys, types and fields as text.
@@ -643,11 +661,13 @@ fn hostile_yaml_costs_no_panic_and_no_blow_up() {
     assert_eq!(hayagriva::read(&huge).bibliography.len(), 1);
     let mut many = String::new();
     for i in 0..20_000 {
+        // (Accents: the parser's positions count characters, which must not cost
+        // quadratic time to turn into byte offsets.)
         many.push_str(&format!(
-            "k{i}:\n  type: article\n  title: T{i}\n  parent:\n    title: J\n"
+            "k{i}:\n  type: article\n  title: Tét{i}\n  parent:\n    title: J’\n"
         ));
     }
-    bounded("many", &many, Duration::from_secs(30));
+    bounded("many", &many, Duration::from_secs(10));
     assert_eq!(hayagriva::read(&many).bibliography.len(), 20_000);
     // One unclosed bracket per item: each costs a re-read of what follows, within a budget.
     let mut unclosed = String::from("references:\n");

@@ -150,8 +150,16 @@ impl Bytes<'_> {
             return ch.min(self.text.len());
         }
         if ch < self.ch {
-            self.ch = 0;
-            self.byte = 0;
+            // Back (an end event's mark can lie before the last scalar's): as far as the
+            // distance, not from the start.
+            let back = self.ch - ch;
+            self.byte = self.text[..self.byte]
+                .char_indices()
+                .rev()
+                .nth(back - 1)
+                .map_or(0, |(i, _)| i);
+            self.ch = ch;
+            return self.byte;
         }
         let mut it = self.text[self.byte..].char_indices();
         let want = ch - self.ch;
