@@ -77,7 +77,7 @@ fn bench(c: &mut Criterion) {
 /// end marker), repeated to about `size` bytes under one `references:` list: a reader reads
 /// the first YAML document of a file, so the files themselves cannot simply be appended.
 fn csl_yaml_items(size: usize) -> Option<String> {
-    let text = repeated("csl-yaml", 0)?;
+    let text = repeated("csl-yaml", 1)?;
     let mut items = String::new();
     let mut inside = false;
     for l in text.lines() {
