@@ -713,3 +713,24 @@ fn the_fuzz_checks_hold_on_the_corpus() {
         }
     }
 }
+
+#[test]
+fn every_broken_entry_is_reported_however_many() {
+    // One broken entry after another: each is an error, each good one is read.
+    let mut text = String::new();
+    for i in 0..2_000 {
+        text.push_str(&format!(
+            "b{i}:\n  type: book\n  title: [x\ng{i}:\n  type: book\n  title: T\n"
+        ));
+    }
+    let p = hayagriva::read(&text);
+    assert_eq!(p.bibliography.len(), 2_000);
+    let mut text = String::from("references:\n");
+    for i in 0..2_000 {
+        text.push_str(&format!(
+            "- id: b{i}\n  title: [x\n- id: g{i}\n  type: book\n"
+        ));
+    }
+    let p = csl_yaml::read(&text);
+    assert_eq!(p.bibliography.len(), 2_000);
+}

@@ -238,8 +238,17 @@ impl CslYamlReader {
             d.file = self.file.clone();
             out.diagnostics.push(d);
             let Some(ind) = indent else { break };
-            parsed += text.len() - base.byte;
+            // (What the parser read before the error; an unclosed bracket reads on.)
+            parsed += e.at.saturating_sub(base.byte) + 1;
             if parsed > work {
+                let mut d = Diagnostic::new(
+                    Severity::Error,
+                    "csl-yaml-syntax",
+                    "so many syntax errors that reading again after each would cost more than a few readings of the whole input; the items after this one are not read",
+                )
+                .at_line_col(Span::new(e.at, e.at), e.line, e.col);
+                d.file = self.file.clone();
+                out.diagnostics.push(d);
                 break;
             }
             let next = yaml_tree::next_line_where(text, cut.unwrap_or((e.at, e.line)), |l| {
