@@ -168,7 +168,10 @@ impl CslYamlReader {
     pub fn read_with_keys(&self, text: &str, keys: &mut KeyGenerator) -> Parsed {
         let mut out = Parsed::default();
         let mut budget = text.len().saturating_mul(4).saturating_add(1 << 20);
-        let mut base = Base::default();
+        let mut base = Base {
+            ascii: text.is_ascii(),
+            ..Base::default()
+        };
         if text.starts_with('\u{feff}') {
             base.byte = 3;
         }
@@ -257,7 +260,13 @@ impl CslYamlReader {
                     && (l[ind..].starts_with("- ") || &l[ind..] == "-")
             });
             match next {
-                Some((at, lines)) if at > base.byte => base = Base { byte: at, lines },
+                Some((at, lines)) if at > base.byte => {
+                    base = Base {
+                        byte: at,
+                        lines,
+                        ascii: base.ascii,
+                    }
+                }
                 _ => break,
             }
         }

@@ -230,7 +230,10 @@ impl HayagrivaReader {
         let mut pairs: Vec<(Node, Node)> = Vec::new();
         // Text parsed again after errors, at most a few times the input.
         let (mut parsed, work) = (0usize, text.len().saturating_mul(4).saturating_add(1 << 16));
-        let mut base = Base::default();
+        let mut base = Base {
+            ascii: text.is_ascii(),
+            ..Base::default()
+        };
         if text.starts_with('\u{feff}') {
             base.byte = 3;
         }
@@ -284,7 +287,11 @@ impl HayagrivaReader {
             }
             match yaml_tree::next_top_level_line(text, cut.unwrap_or((e.at, e.line))) {
                 Some((at, lines)) if at > base.byte => {
-                    base = Base { byte: at, lines };
+                    base = Base {
+                        byte: at,
+                        lines,
+                        ascii: base.ascii,
+                    };
                 }
                 _ => break,
             }

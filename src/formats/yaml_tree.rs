@@ -179,6 +179,9 @@ impl Bytes<'_> {
 pub(crate) struct Base {
     pub byte: usize,
     pub lines: u32,
+    /// The whole input is ASCII (found once: the loads after errors must not scan the
+    /// rest of the input again each).
+    pub ascii: bool,
 }
 
 /// An open collection.
@@ -195,7 +198,7 @@ pub(crate) fn load(text: &str, base: Base, budget: &mut usize) -> Loaded {
     let mut parser = Parser::new_from_str(text);
     let mut bytes = Bytes {
         text,
-        ascii: text.is_ascii(),
+        ascii: base.ascii,
         ch: 0,
         byte: 0,
     };
