@@ -354,6 +354,7 @@ fn main() {
     }
     cff_attacks(&selected, runs);
     xml_attacks(&selected);
+    yaml_attacks(&selected, runs);
     println!();
     println!("| input | command | time | peak | peak / input | exit |");
     println!("|---|---|---|---|---|---|");
@@ -692,6 +693,137 @@ fn xml_attacks(selected: &dyn Fn(&str) -> bool) {
             b * 1e3,
             (b / a.max(1e-6)).ln() / 4f64.ln(),
             mb(big.len() as u64)
+        );
+    }
+}
+
+/// Hostile YAML for the hayagriva and CSL-YAML readers, `n` bytes of it.
+type YamlAttack = (
+    &'static str,
+    &'static str,
+    fn(usize) -> String,
+    fn(&str) -> usize,
+);
+
+fn yaml_hostile() -> Vec<YamlAttack> {
+    fn hayagriva(t: &str) -> usize {
+        bibkit::formats::hayagriva::read(t).bibliography.len()
+    }
+    fn csl_yaml(t: &str) -> usize {
+        bibkit::formats::csl_yaml::read(t).bibliography.len()
+    }
+    vec![
+        (
+            "hayagriva-deep-parents/read",
+            "entries with 60 nested parents each",
+            |n| {
+                let mut one = String::from("k:\n  type: article\n  title: T\n");
+                for i in 0..60 {
+                    one.push_str(&" ".repeat(2 * i + 2));
+                    one.push_str("parent:\n");
+                    one.push_str(&" ".repeat(2 * i + 4));
+                    one.push_str("title: Périodique\n");
+                }
+                let mut out = String::new();
+                let mut i = 0;
+                while out.len() < n {
+                    out.push_str(&one.replacen("k:", &format!("k{i}:"), 1));
+                    i += 1;
+                }
+                out
+            },
+            hayagriva,
+        ),
+        (
+            "hayagriva-unclosed-brackets/read",
+            "every entry's title an unclosed flow sequence (each error re-reads what follows)",
+            |n| {
+                let mut out = String::new();
+                let mut i = 0;
+                while out.len() < n {
+                    out.push_str(&format!("k{i}:\n  type: book\n  title: [x\n"));
+                    i += 1;
+                }
+                out
+            },
+            hayagriva,
+        ),
+        (
+            "hayagriva-one-line-flow/read",
+            "all entries in one flow mapping on one line, with accents",
+            |n| {
+                let mut out = String::from("{");
+                let mut i = 0;
+                while out.len() < n {
+                    out.push_str(&format!(
+                        "k{i}: {{type: book, title: Élan {i}, author: [\"Dœ, J\"]}}, "
+                    ));
+                    i += 1;
+                }
+                out.push('}');
+                out
+            },
+            hayagriva,
+        ),
+        (
+            "csl-yaml-unclosed-items/read",
+            "every item's title an unclosed flow sequence",
+            |n| {
+                let mut out = String::from("references:\n");
+                let mut i = 0;
+                while out.len() < n {
+                    out.push_str(&format!("- id: k{i}\n  type: book\n  title: [x\n"));
+                    i += 1;
+                }
+                out
+            },
+            csl_yaml,
+        ),
+        (
+            "csl-yaml-alias-fanout/read",
+            "one anchored item body, aliased by every item",
+            |n| {
+                let mut out = String::from(
+                    "references:\n- &a {id: a, type: book, title: T, author: [{family: Doe, given: J}]}\n",
+                );
+                while out.len() < n {
+                    out.push_str("- *a\n");
+                }
+                out
+            },
+            csl_yaml,
+        ),
+    ]
+}
+
+/// The YAML readers are not reached by the binary's commands yet: their attacks run in
+/// this process (fastest of `runs` at n and 4n bytes).
+fn yaml_attacks(selected: &dyn Fn(&str) -> bool, runs: u64) {
+    println!();
+    println!("| in-process attack | n | t(n) | t(4n) | exponent | entries at 4n |");
+    println!("|---|---|---|---|---|---|");
+    for (id, about, build, read) in yaml_hostile() {
+        if !selected(id) {
+            continue;
+        }
+        let n = 2_000_000;
+        let time = |size: usize| {
+            let text = build(size);
+            let mut best = f64::MAX;
+            let mut got = 0;
+            for _ in 0..runs.max(1) {
+                let t = Instant::now();
+                got = read(&text);
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            (best, got)
+        };
+        let (small, _) = time(n);
+        let (big, got) = time(4 * n);
+        println!(
+            "| `{id}` ({about}) | {} MB | {small:.3} s | {big:.3} s | {:.2} | {got} |",
+            n / 1_000_000,
+            (big / small.max(1e-4)).ln() / 4f64.ln()
         );
     }
 }

@@ -152,8 +152,44 @@ fn the_readme_conversion_examples_print_what_they_show() {
     }
     assert!(commands >= 3);
     // What the commands wrote reads back.
-    for f in ["refs.bib", "pubmed.json", "CITATION.cff"] {
+    for f in ["refs.bib", "pubmed.json", "CITATION.cff", "refs.yml"] {
         let (_, err, code) = bibkit(dir.path(), &["convert", f, "--to", "csl-json"]);
         assert_eq!(code, 0, "{f}: {err}");
+    }
+}
+
+#[test]
+fn bib_to_hayagriva_and_csl_yaml_and_back() {
+    for (to, ext) in [("hayagriva", "yml"), ("csl-yaml", "yaml")] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            fixtures().join("software.bib"),
+            dir.path().join("software.bib"),
+        )
+        .unwrap();
+        let out = format!("refs.{ext}");
+        let (_, err, code) = bibkit(
+            dir.path(),
+            &["convert", "software.bib", "--to", to, "-o", &out],
+        );
+        assert_eq!(code, 0, "{to}: {err}");
+        // Told from the content (a `.yml` says nothing), read back to the same keys.
+        let (bib, err, code) = bibkit(dir.path(), &["convert", &out, "--to", "biblatex"]);
+        assert_eq!(code, 0, "{to}: {err}");
+        assert!(
+            err.contains(&format!("told from its content")),
+            "{to}: {err}"
+        );
+        for key in [
+            "@software{tidekit,",
+            "@article{okafor2020tidal,",
+            "@inproceedings{lind2019graph,",
+        ] {
+            assert!(bib.contains(key), "{to}: no {key} in\n{bib}");
+        }
+        assert!(
+            bib.contains("journaltitle = {Journal of Example Oceanography}"),
+            "{to}: {bib}"
+        );
     }
 }

@@ -5,8 +5,9 @@
 mod checks;
 
 use checks::{
-    check_bib, check_biblatexml, check_cff, check_csl, check_endnote, check_endnote_xml,
-    check_listing, check_medline, check_mods, check_ris, check_scan, check_wos, check_write,
+    check_bib, check_biblatexml, check_cff, check_csl, check_csl_yaml, check_endnote,
+    check_endnote_xml, check_hayagriva, check_listing, check_medline, check_mods, check_ris,
+    check_scan, check_wos, check_write,
 };
 
 fn run(target: &str, check: fn(&[u8], &str)) -> usize {
@@ -76,6 +77,16 @@ fn read_biblatexml_regressions() {
 }
 
 #[test]
+fn read_hayagriva_regressions() {
+    assert!(run("read_hayagriva", check_hayagriva) >= 4);
+}
+
+#[test]
+fn read_csl_yaml_regressions() {
+    assert!(run("read_csl_yaml", check_csl_yaml) >= 4);
+}
+
+#[test]
 fn read_csl_regressions() {
     assert!(run("read_csl", check_csl) >= 3);
 }
@@ -105,6 +116,8 @@ fn write_and_scan_on_every_regression() {
         "read_cff",
         "read_mods",
         "read_biblatexml",
+        "read_hayagriva",
+        "read_csl_yaml",
     ] {
         run(target, check_write);
         run(target, check_scan);

@@ -49,11 +49,15 @@ fn core(e: &Entry) -> (String, Vec<String>, String, String) {
             .collect(),
         _ => Vec::new(),
     };
+    // The year: the date's first part (`-0011` in a date of 12 BCE), else `year`.
     let date = plain("date");
-    let year = if date.len() >= 4 {
-        date.chars().take(4).collect()
-    } else {
-        plain("year")
+    let digits = date.strip_prefix('-').unwrap_or(&date);
+    let year = match digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len())
+    {
+        n if n >= 4 => date[..n + date.len() - digits.len()].to_string(),
+        _ => plain("year"),
     };
     (
         plain("title")
@@ -143,10 +147,16 @@ fn every_corpus_file_survives_every_writer() {
             for (a, b) in kept.iter().zip(got) {
                 let (ca, cb) = (core(a), core(b));
                 if ca != cb {
-                    // A difference must have been reported.
+                    // A difference must have been reported: by the writer, or by the
+                    // reader of what it wrote (a date kept as text, as the input had it,
+                    // that the target's reader cannot read).
                     let said = losses
                         .iter()
-                        .any(|d| d.key.as_deref() == Some(a.key.as_str()));
+                        .any(|d| d.key.as_deref() == Some(a.key.as_str()))
+                        || back.diagnostics.iter().any(|d| {
+                            d.severity >= Severity::Warning
+                                && d.key.as_deref() == Some(b.key.as_str())
+                        });
                     if !said {
                         failures.push(format!(
                             "{file} → {}: `{}` came back as {cb:?}, not {ca:?}, and no loss was reported",

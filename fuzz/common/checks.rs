@@ -569,3 +569,62 @@ pub fn check_biblatexml(data: &[u8], name: &str) {
     let decoded = bibkit::source::decode_utf8(data);
     check_xml(&bibkit::formats::biblatexml::read(&decoded.text), name);
 }
+
+/// What the YAML readers' output must do: every diagnostic has a line; the writer's output
+/// reads back to as many entries, with nothing but notes (and the `duplicate-key` errors the
+/// input had), and writing that again gives the same bytes; its BibTeX parses.
+fn check_yaml_round_trip(
+    data: &[u8],
+    name: &str,
+    read: fn(&str) -> bibkit::formats::Parsed,
+    write: fn(&[bibkit::model::Entry]) -> (String, Vec<bibkit::diagnostic::Diagnostic>),
+) {
+    let decoded = bibkit::source::decode_utf8(data);
+    let parsed = read(&decoded.text);
+    for d in &parsed.diagnostics {
+        assert!(d.line >= 1, "{name}: diagnostic without a line: {d:?}");
+    }
+    let dups = parsed.diagnostics.iter().any(|d| d.rule == "duplicate-key");
+    let (out, _) = write(&parsed.bibliography.entries);
+    let again = read(&out);
+    assert_eq!(
+        again.bibliography.len(),
+        parsed.bibliography.len(),
+        "{name}: entry count changed\n{out}"
+    );
+    assert!(
+        again
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == bibkit::diagnostic::Severity::Info
+                || (dups && d.rule == "duplicate-key")),
+        "{name}: {:?}\n{out}",
+        again.diagnostics
+    );
+    assert_eq!(out, write(&again.bibliography.entries).0, "{name}");
+    let bib = bibtex::write(&parsed.bibliography, &bibtex::WriteOptions::new());
+    assert!(
+        bibkit::syntax::parse(&bib).diagnostics().is_empty(),
+        "{name}: {bib}"
+    );
+}
+
+/// The hayagriva reader and writer (see [`check_yaml_round_trip`]).
+pub fn check_hayagriva(data: &[u8], name: &str) {
+    check_yaml_round_trip(
+        data,
+        name,
+        bibkit::formats::hayagriva::read,
+        bibkit::formats::hayagriva::write,
+    );
+}
+
+/// The CSL-YAML reader and writer (see [`check_yaml_round_trip`]).
+pub fn check_csl_yaml(data: &[u8], name: &str) {
+    check_yaml_round_trip(
+        data,
+        name,
+        bibkit::formats::csl_yaml::read,
+        bibkit::formats::csl_yaml::write,
+    );
+}

@@ -841,6 +841,41 @@ pub const MESSAGES: &[Message] = &[
         summary: "A BibLaTeXML document is not well-formed XML, is truncated, or has another root: the entry at the break is skipped, the entries before it are kept.",
     },
     Message {
+        id: "hayagriva-dropped",
+        commands: "convert",
+        summary: "A hayagriva field, sub-field or role with no place in the model, or a parent's field whose value the entry already has differently; dropped, at its line.",
+    },
+    Message {
+        id: "hayagriva-guessed",
+        commands: "convert",
+        summary: "A hayagriva type that current hayagriva does not have, read by a fallback; a date that is not ISO 8601, read from free text; a key changed to be a BibTeX key.",
+    },
+    Message {
+        id: "hayagriva-syntax",
+        commands: "convert",
+        summary: "A hayagriva file that is not YAML (the entries after the error are read from the next top-level key on), or not a mapping of keys to entries.",
+    },
+    Message {
+        id: "hayagriva-entry",
+        commands: "convert",
+        summary: "A hayagriva entry that is not a mapping of fields, is cut short by a syntax error, or nests or aliases beyond the reader's limits; it is skipped.",
+    },
+    Message {
+        id: "hayagriva-not-written",
+        commands: "convert",
+        summary: "Fields hayagriva has no place for, or a type it has none for, in an entry written as hayagriva.",
+    },
+    Message {
+        id: "csl-yaml-syntax",
+        commands: "convert",
+        summary: "A CSL-YAML file that is not YAML (the items after the error are read from the next item of the list on), or has no `references:` list and is no list of items.",
+    },
+    Message {
+        id: "csl-yaml-item",
+        commands: "convert",
+        summary: "A CSL-YAML item that is not a mapping, is cut short by a syntax error, or nests or aliases beyond the reader's limits; it is skipped.",
+    },
+    Message {
         id: "listing-header",
         commands: "convert",
         summary: "A publication listing's header line is not a year or a subject header bibkit knows.",

@@ -415,6 +415,10 @@ pub(crate) enum InputFormat {
     Mods,
     /// BibLaTeXML (`<bltx:entries>`).
     Biblatexml,
+    /// Typst's hayagriva YAML.
+    Hayagriva,
+    /// CSL-YAML (pandoc's `references:` list, also in Markdown front matter).
+    CslYaml,
 }
 
 impl InputFormat {
@@ -432,6 +436,8 @@ impl InputFormat {
             InputFormat::Cff => Format::Cff,
             InputFormat::Mods => Format::Mods,
             InputFormat::Biblatexml => Format::Biblatexml,
+            InputFormat::Hayagriva => Format::Hayagriva,
+            InputFormat::CslYaml => Format::CslYaml,
         }
     }
 }
@@ -456,6 +462,8 @@ impl OutputFormat {
             OutputFormat::Ris => Format::Ris,
             OutputFormat::EndnoteXml => Format::EndnoteXml,
             OutputFormat::Cff => Format::Cff,
+            OutputFormat::Hayagriva => Format::Hayagriva,
+            OutputFormat::CslYaml => Format::CslYaml,
         }
     }
 }
@@ -476,4 +484,8 @@ pub(crate) enum OutputFormat {
     /// CITATION.cff 1.2.0: the first software or dataset entry is the work, the others
     /// its `references` (the first entry its `preferred-citation` when none is software).
     Cff,
+    /// Typst's hayagriva YAML (articles nested in their periodicals, chapters in books).
+    Hayagriva,
+    /// CSL-YAML (pandoc's `references:` list).
+    CslYaml,
 }

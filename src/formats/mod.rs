@@ -12,19 +12,24 @@
 //! | [`endnote_xml`] (EndNote XML) | yes | yes |
 //! | [`mods`] (MODS 3.x, Library of Congress) | yes | — |
 //! | [`biblatexml`] (biber's BibLaTeXML, and its 2009–2011 dialect) | yes | — |
+//! | [`hayagriva`] (Typst's hayagriva YAML) | yes | yes |
+//! | [`csl_yaml`] (CSL-JSON as YAML, pandoc's `references:`) | yes | yes |
 //! | [`cff`] (CITATION.cff, Citation File Format 1.2.0 and 1.3.0) | yes | yes |
 
 pub mod biblatexml;
 pub mod bibtex;
 pub mod cff;
 pub mod csl_json;
+pub mod csl_yaml;
 pub mod endnote;
 pub mod endnote_xml;
+pub mod hayagriva;
 pub mod listing;
 pub mod medline;
 pub mod mods;
 pub mod ris;
 pub mod wos;
+pub(crate) mod yaml_tree;
 
 use std::path::Path;
 
@@ -151,6 +156,10 @@ pub fn read_text(
         Format::Biblatexml => {
             with_file!(biblatexml::BiblatexmlReader::new()).read_with_keys(text, keys)
         }
+        Format::Hayagriva => {
+            with_file!(hayagriva::HayagrivaReader::new()).read_with_keys(text, keys)
+        }
+        Format::CslYaml => with_file!(csl_yaml::CslYamlReader::new()).read_with_keys(text, keys),
     }
 }
 
@@ -209,6 +218,16 @@ pub fn write_document(
         }
         Format::EndnoteXml => endnote_xml::write(entries),
         Format::Cff => cff::write(entries),
+        Format::Hayagriva => hayagriva::write(entries),
+        Format::CslYaml => {
+            let (out, mut losses) = csl_yaml::write(entries);
+            losses.extend(
+                entries
+                    .iter()
+                    .filter_map(|e| crate::convert::person_details_lost(e, "CSL-YAML")),
+            );
+            (out, losses)
+        }
         Format::Listing
         | Format::Medline
         | Format::Wos
@@ -303,6 +322,10 @@ pub enum Format {
     Mods,
     /// BibLaTeXML (biber's XML form of BibLaTeX; input only).
     Biblatexml,
+    /// Typst's hayagriva YAML.
+    Hayagriva,
+    /// CSL-YAML (pandoc's YAML form of CSL-JSON, a `references:` list).
+    CslYaml,
 }
 
 impl Format {
@@ -318,7 +341,13 @@ impl Format {
     pub fn has_keys(self) -> bool {
         matches!(
             self,
-            Format::Bibtex | Format::Biblatex | Format::CslJson | Format::Biblatexml | Format::Mods
+            Format::Bibtex
+                | Format::Biblatex
+                | Format::CslJson
+                | Format::Biblatexml
+                | Format::Mods
+                | Format::Hayagriva
+                | Format::CslYaml
         )
     }
 
@@ -403,6 +432,8 @@ impl Format {
         Format::Cff,
         Format::Mods,
         Format::Biblatexml,
+        Format::Hayagriva,
+        Format::CslYaml,
     ];
 
     /// The format named `id` on the command line (see [`Format::id`]).
@@ -454,6 +485,8 @@ impl Format {
             Format::Cff => "CITATION.cff",
             Format::Mods => "MODS",
             Format::Biblatexml => "BibLaTeXML",
+            Format::Hayagriva => "hayagriva YAML",
+            Format::CslYaml => "CSL-YAML",
         }
     }
 
@@ -476,6 +509,8 @@ impl Format {
             Format::Cff => "cff",
             Format::Mods => "mods",
             Format::Biblatexml => "biblatexml",
+            Format::Hayagriva => "hayagriva",
+            Format::CslYaml => "csl-yaml",
         }
     }
 
@@ -497,6 +532,12 @@ impl Format {
         }
         if cff::sniff(text) {
             return Some(Format::Cff);
+        }
+        if csl_yaml::sniff(text) {
+            return Some(Format::CslYaml);
+        }
+        if hayagriva::sniff(text) {
+            return Some(Format::Hayagriva);
         }
         if listing::is_header(first) {
             return Some(Format::Listing);

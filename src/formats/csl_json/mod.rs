@@ -180,6 +180,7 @@ mod read;
 mod scan;
 mod write;
 
+pub(crate) use read::read_value;
 pub use read::{CslReader, read, read_date};
 pub use write::{to_string, to_value, write_item, write_items};
 

@@ -326,6 +326,49 @@ fn read_item(
     (Some(entry), diags)
 }
 
+/// Reads one CSL item that another syntax gave as a JSON object (CSL-YAML): `start` is
+/// the item's byte offset in the input, `keys_at` the offsets and lengths of its
+/// properties' keys there (for the diagnostics' spans). The item's `id` and `citation-key`
+/// are reserved in `keys`; an item without either gets a generated key. Diagnostics carry
+/// spans but no line yet (`line` 0): the caller locates them in its input.
+pub(crate) fn read_value(
+    map: &Map<String, Json>,
+    start: usize,
+    keys_at: &[(String, usize, usize)],
+    keys: &mut KeyGenerator,
+) -> (Entry, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    for k in ["citation-key", "id"] {
+        if let Some(v) = map.get(k) {
+            reserve(keys, v);
+        }
+    }
+    let props = keys_at
+        .iter()
+        .map(|(k, at, len)| scan::Prop {
+            key: Cow::Owned(k.clone()),
+            at: at.saturating_sub(start),
+            len: *len,
+            value: 0,
+        })
+        .collect();
+    // No JSON text: a value's place is its key's.
+    let places = Places::new(start, "", props);
+    let mut entry = item(map, &places, &mut diags);
+    if entry.key.is_empty() {
+        entry.key = keys.generate(&entry);
+        diags.push(
+            Diagnostic::new(
+                Severity::Warning,
+                "missing-key",
+                format!("item has no `id`; its key is `{}`", entry.key),
+            )
+            .at_line_col(Span::new(start, start + 1), 0, 0),
+        );
+    }
+    (entry, diags)
+}
+
 fn kind_of(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",

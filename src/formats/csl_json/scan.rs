@@ -748,6 +748,10 @@ impl<'a> Places<'a> {
         let Some(p) = self.prop(key) else {
             return self.key(key);
         };
+        if self.raw.is_empty() {
+            // An item read from another syntax (CSL-YAML) has no JSON text to walk.
+            return self.key(key);
+        }
         match walk(self.raw, p.value, path) {
             Some((a, b)) => Span::new(self.start + a, self.start + b),
             None => self.key(key),

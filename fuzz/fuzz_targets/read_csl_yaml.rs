@@ -1,0 +1,12 @@
+//! The csl-yaml reader on arbitrary bytes: no panic, every diagnostic has a position, the
+//! writer's output reads back to itself and its BibTeX parses (`check_csl_yaml` in
+//! `../common/checks.rs`).
+#![no_main]
+
+#[path = "../common/checks.rs"]
+#[allow(dead_code)]
+mod checks;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| checks::check_csl_yaml(data, "input"));
