@@ -176,10 +176,7 @@ fn bib_to_hayagriva_and_csl_yaml_and_back() {
         // Told from the content (a `.yml` says nothing), read back to the same keys.
         let (bib, err, code) = bibkit(dir.path(), &["convert", &out, "--to", "biblatex"]);
         assert_eq!(code, 0, "{to}: {err}");
-        assert!(
-            err.contains(&format!("told from its content")),
-            "{to}: {err}"
-        );
+        assert!(err.contains("told from its content"), "{to}: {err}");
         for key in [
             "@software{tidekit,",
             "@article{okafor2020tidal,",

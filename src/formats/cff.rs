@@ -68,7 +68,7 @@
 //! assert!(losses.is_empty());
 //! ```
 //!
-//! Writing ([`write`]): the output is a CFF 1.2.0 document. Its root is the first
+//! Writing ([`write()`]): the output is a CFF 1.2.0 document. Its root is the first
 //! `software` or `dataset` entry (one whose `related` names another entry is taken
 //! first; that entry becomes the `preferred-citation`); every other entry is one item of
 //! `references`. When no entry is software or a dataset, the root copies the first
@@ -2695,7 +2695,7 @@ fn loss(e: &Entry, lost: &[String]) -> Option<Diagnostic> {
     Some(d)
 }
 
-/// Writes a whole bibliography as one CITATION.cff document (see [`write`]).
+/// Writes a whole bibliography as one CITATION.cff document (see [`write()`]).
 pub fn to_string(bib: &Bibliography) -> String {
     write(&bib.entries).0
 }

@@ -497,7 +497,7 @@ pub fn write(entries: &[Entry]) -> (String, Vec<Diagnostic>) {
     (format!("---\n{body}\n...\n"), Vec::new())
 }
 
-/// Writes a whole bibliography as CSL-YAML (see [`write`]).
+/// Writes a whole bibliography as CSL-YAML (see [`write()`]).
 pub fn to_string(bib: &Bibliography) -> String {
     write(&bib.entries).0
 }
