@@ -246,8 +246,8 @@ fn xml_collection(
     close: &str,
     read: fn(&str) -> bibkit::formats::Parsed,
 ) -> Option<String> {
-    // (`BIBKIT_CORPUS_DIR` names the corpus when the work tree is elsewhere.)
-    let corpus = std::env::var_os("BIBKIT_CORPUS_DIR")
+    // (`BIBKIT_CORPUS` names the corpus when the work tree is elsewhere.)
+    let corpus = std::env::var_os("BIBKIT_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
     let dir = corpus.join("formats").join(format);

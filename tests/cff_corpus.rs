@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::corpus;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -15,18 +17,6 @@ use bibkit::diagnostic::Severity;
 use bibkit::formats::{bibtex, cff, ris};
 use bibkit::model::{Entry, Name};
 use yaml_rust2::{Yaml, YamlLoader};
-
-/// The shared corpus: `../shared/corpus` beside the repository (as `common::corpus`
-/// finds it), or one level further up for a git worktree kept in a subfolder.
-fn corpus(test: &str) -> Option<std::path::PathBuf> {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for up in ["../shared/corpus", "../../shared/corpus"] {
-        if here.join(up).is_dir() {
-            return Some(here.join(up));
-        }
-    }
-    common::corpus(test)
-}
 
 /// The manifest's CFF rows: (file, status, records, notes).
 fn manifest(corpus: &Path) -> Vec<(String, String, usize, String)> {

@@ -8,19 +8,13 @@
 
 mod common;
 
+use common::corpus;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bibkit::formats::{bibtex, medline, ris, wos};
 use bibkit::model::{Bibliography, Entry, Name, Value};
-
-/// The corpus: `BIBKIT_CORPUS` when set (a checkout elsewhere), else `../shared/corpus`.
-fn corpus(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("BIBKIT_CORPUS") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None => common::corpus(test),
-    }
-}
 
 /// The manifest's rows of `format`: (file, status, records).
 fn manifest(corpus: &Path, format: &str) -> Vec<(String, String, usize)> {

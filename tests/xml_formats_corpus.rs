@@ -7,24 +7,14 @@
 
 mod common;
 
+use common::corpus;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bibkit::diagnostic::Severity;
 use bibkit::formats::{self, Parsed, biblatexml, bibtex, mods, ris};
 use bibkit::model::{Entry, Name, Value};
-
-/// The corpus: `../shared/corpus` beside the repository (see `common::corpus`), or the
-/// directory `BIBKIT_CORPUS_DIR` names (a work tree kept elsewhere).
-fn corpus(test: &str) -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("BIBKIT_CORPUS_DIR") {
-        let dir = PathBuf::from(dir);
-        if dir.is_dir() {
-            return Some(dir);
-        }
-    }
-    common::corpus(test)
-}
 
 /// The manifest's rows of `format`: (file, status, records).
 fn manifest(corpus: &Path, format: &str) -> Vec<(String, String, usize)> {

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::corpus;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,15 +18,6 @@ use bibkit::formats::{bibtex, csl_json, csl_yaml, hayagriva, ris};
 use bibkit::model::{Bibliography, Entry};
 
 /// The manifest's rows of one format: (file, status, records).
-/// The corpus: `BIBKIT_CORPUS` when set (a worktree's `../shared` may be elsewhere), else
-/// the shared one beside the repository.
-fn corpus(test: &str) -> Option<std::path::PathBuf> {
-    match std::env::var_os("BIBKIT_CORPUS") {
-        Some(d) => Some(d.into()),
-        None => common::corpus(test),
-    }
-}
-
 fn manifest(corpus: &Path, format: &str) -> Vec<(String, String, usize)> {
     let text = std::fs::read_to_string(corpus.join("formats/MANIFEST.tsv")).unwrap();
     text.lines()

@@ -3,11 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-/// The shared corpus (`../shared/corpus` next to the repository), or `None` with a printed
+/// The shared corpus (`../shared/corpus` next to the repository, or where `BIBKIT_CORPUS`
+/// says), or `None` with a printed
 /// notice when it is absent. With `BIBKIT_REQUIRE_CORPUS=1` (set by `.ci/run`) a missing
 /// corpus is a failure instead.
 pub fn corpus(test: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    // (`BIBKIT_CORPUS` names it when the checkout is elsewhere, a git worktree say.)
+    let dir = std::env::var_os("BIBKIT_CORPUS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        PathBuf::from,
+    );
     if dir.is_dir() {
         return Some(dir);
     }
