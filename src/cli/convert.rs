@@ -9,7 +9,7 @@ use bibkit::diagnostic::Severity;
 use bibkit::formats::{Format, bibtex};
 use bibkit::project::Source;
 
-use super::args::{ConvertArgs, InputFormat, OutputFormat, ReportFormat};
+use super::args::{ConvertArgs, OutputFormat, ReportFormat};
 use super::common::{
     EXIT_FINDINGS, EXIT_TROUBLE, encoding_arg, ensure_headroom, exit_status, input_limits,
     inputs_or_stdin, load_input, once_each, shown, write_failed,
@@ -43,12 +43,17 @@ pub(crate) fn run(args: &ConvertArgs) -> ExitCode {
                     report.say(d, Some(&source.decoded.text));
                 }
                 let is_output = output.is_some_and(|o| bibkit::io::same_file(path, o));
-                let format = input_format(args.from, &source);
-                if args.from.is_none() {
-                    if let Some(d) = detected(&source) {
-                        report.say(d, None);
+                // `--from`, else told once from the name and the content.
+                let format = match args.from {
+                    Some(f) => Some(f.format()),
+                    None => {
+                        let told = source.detect();
+                        if let Some(d) = told.and_then(|t| detected(&source, t)) {
+                            report.say(d, None);
+                        }
+                        told.map(|t| t.format)
                     }
-                }
+                };
                 read.push(Input {
                     source,
                     format,
@@ -124,18 +129,12 @@ fn target(args: &ConvertArgs) -> Target {
     }
 }
 
-/// The input's format: `--from`, else from its name or content.
-fn input_format(from: Option<InputFormat>, source: &Source) -> Option<Format> {
-    match from {
-        Some(f) => Some(f.format()),
-        None => source.format(),
-    }
-}
-
 /// The note saying which format an input was read as, when its content told it.
-fn detected(source: &Source) -> Option<bibkit::diagnostic::Diagnostic> {
+fn detected(
+    source: &Source,
+    d: bibkit::formats::Detected,
+) -> Option<bibkit::diagnostic::Diagnostic> {
     use bibkit::formats::Told;
-    let d = source.detect()?;
     let message = match d.told {
         Told::Extension => return None,
         Told::Content => format!(
