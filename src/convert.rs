@@ -329,12 +329,11 @@ fn print(
             out.push('\n');
             let (dropped, less) = ris::write_entry(out, e);
             losses.extend(ris::losses(e, &dropped, less));
-            losses.extend(person_details_lost(e, "RIS"));
         }
         Target::CslJson => {
             out.push_str(",\n");
             csl_json::write_item(out, e, "  ");
-            losses.extend(person_details_lost(e, "CSL-JSON"));
+            losses.extend(crate::formats::person_details_lost(e, "CSL-JSON"));
         }
         Target::Bib(opts) => {
             let mut s = String::new();
@@ -352,66 +351,9 @@ fn print(
                 bibtex::Dialect::Biblatex => "BibLaTeX",
                 _ => "BibTeX",
             };
-            losses.extend(person_details_lost(e, format));
+            losses.extend(crate::formats::person_details_lost(e, format));
         }
     }
-}
-
-/// The loss report for the ORCIDs and affiliations of `e`'s persons, which `format` has
-/// no place for (one warning naming them, `not-written`), or nothing.
-///
-/// ```
-/// use bibkit::model::{Entry, Name, NameList, Person, Value};
-/// let mut ada = Person::new("Ada", "", "Lovelace", "");
-/// ada.orcid = "0000-0002-1825-0097".into();
-/// let mut e = Entry::new("book", "k");
-/// e.set("author", Value::Names(NameList { names: vec![Name::Person(ada)], truncated: false }));
-/// let d = bibkit::convert::person_details_lost(&e, "BibTeX").unwrap();
-/// assert_eq!(d.rule, "not-written");
-/// assert!(d.message.contains("ORCID 0000-0002-1825-0097 of Ada Lovelace (author)"));
-/// ```
-pub fn person_details_lost(e: &Entry, format: &str) -> Option<Diagnostic> {
-    let mut lost = Vec::new();
-    for f in &e.fields {
-        let crate::model::Value::Names(list) = &f.value else {
-            continue;
-        };
-        for name in &list.names {
-            let crate::model::Name::Person(p) = name else {
-                continue;
-            };
-            if !p.orcid.is_empty() {
-                lost.push(format!("ORCID {} of {name} ({})", p.orcid, f.name));
-            }
-            if !p.affiliation.is_empty() {
-                lost.push(format!(
-                    "affiliation `{}` of {name} ({})",
-                    p.affiliation, f.name
-                ));
-            }
-        }
-    }
-    if lost.is_empty() {
-        return None;
-    }
-    const SHOWN: usize = 3;
-    let more = lost.len().saturating_sub(SHOWN);
-    lost.truncate(SHOWN);
-    let mut list = lost.join("; ");
-    if more > 0 {
-        list.push_str(&format!(" and {more} more"));
-    }
-    let mut d = Diagnostic::new(
-        Severity::Warning,
-        "not-written",
-        format!("{format} has no place for the {list}; not written"),
-    )
-    .with_key(e.key.clone());
-    if let Some(o) = &e.origin {
-        d = d.at_line_col(o.span, o.line, o.column);
-        d.file = o.file.clone();
-    }
-    Some(d)
 }
 
 impl<W: Write> Converter<W> {

@@ -235,6 +235,24 @@ impl Diagnostic {
         self
     }
 
+    /// Places the diagnostic at an entry: its key, and where it was read (file, line,
+    /// span), as a writer's loss report names the entry it could not write whole.
+    ///
+    /// ```
+    /// use bibkit::diagnostic::{Diagnostic, Severity};
+    /// let bib = bibkit::formats::bibtex::read("\n@book{k, title = {T}}");
+    /// let d = Diagnostic::new(Severity::Warning, "not-written", "…").at_entry(&bib.bibliography.entries[0]);
+    /// assert_eq!((d.key.as_deref(), d.line), (Some("k"), 2));
+    /// ```
+    pub fn at_entry(self, e: &crate::model::Entry) -> Self {
+        let mut d = self.with_key(e.key.clone());
+        if let Some(o) = &e.origin {
+            d = d.at_line_col(o.span, o.line, o.column);
+            d.file = o.file.clone();
+        }
+        d
+    }
+
     /// The diagnostic line followed by the source line and a caret under the column, when
     /// `source` is the text the diagnostic is about.
     ///

@@ -52,7 +52,8 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::formats::Parsed;
-use crate::formats::mods::{Cx, Doc, local, locate, root_element, shorten};
+use crate::formats::mods::{Cx, Doc, local, locate, root_element};
+use crate::formats::shorten;
 use crate::keys::KeyGenerator;
 use crate::model::{Date, Entry, Name, NameList, Origin, Person, RangeEnd, Span, Value};
 

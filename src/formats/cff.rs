@@ -81,6 +81,7 @@
 //! `name: anonymous` the schema requires (read back as no author), entries without title
 //! the title `Untitled`.
 
+use super::shorten;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
@@ -768,16 +769,6 @@ fn describe(n: &Node) -> &'static str {
         Kind::Seq(_) => "a list",
         Kind::Map(_) => "a mapping",
         Kind::Alias(_) => "an alias",
-    }
-}
-
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
     }
 }
 
@@ -2618,7 +2609,7 @@ pub fn write(entries: &[Entry]) -> (String, Vec<Diagnostic>) {
     if !copy {
         losses.push((root, lost));
     } else {
-        let mut d = Diagnostic::new(
+        let d = Diagnostic::new(
             Severity::Info,
             "cff-not-written",
             format!(
@@ -2626,11 +2617,7 @@ pub fn write(entries: &[Entry]) -> (String, Vec<Diagnostic>) {
                 entries[0].key
             ),
         )
-        .with_key(entries[0].key.clone());
-        if let Some(o) = &entries[0].origin {
-            d = d.at_line_col(o.span, o.line, o.column);
-            d.file = o.file.clone();
-        }
+        .at_entry(&entries[0]);
         diags.push(d);
     }
     if let Some(p) = preferred {
@@ -2676,7 +2663,7 @@ fn loss(e: &Entry, lost: &[String]) -> Option<Diagnostic> {
     if lost.is_empty() {
         return None;
     }
-    let mut d = Diagnostic::new(
+    let d = Diagnostic::new(
         Severity::Warning,
         "cff-not-written",
         format!(
@@ -2687,11 +2674,7 @@ fn loss(e: &Entry, lost: &[String]) -> Option<Diagnostic> {
                 .join(", ")
         ),
     )
-    .with_key(e.key.clone());
-    if let Some(o) = &e.origin {
-        d = d.at_line_col(o.span, o.line, o.column);
-        d.file = o.file.clone();
-    }
+    .at_entry(e);
     Some(d)
 }
 

@@ -480,8 +480,9 @@ fn yaml_date(v: &Json) -> Option<Json> {
 }
 
 /// Writes entries as a CSL-YAML document (`---`, a `references:` list, `...`), and the
-/// loss report: what the CSL-JSON writer would lose, which is nothing (fields without a
-/// CSL variable go into `custom`), so it is empty.
+/// loss report: fields without a CSL variable go into `custom`, so only the ORCIDs and
+/// affiliations of persons, which CSL has no place for, are lost
+/// ([`super::person_details_lost`]).
 pub fn write(entries: &[Entry]) -> (String, Vec<Diagnostic>) {
     let bib = Bibliography {
         entries: entries.to_vec(),
@@ -494,7 +495,12 @@ pub fn write(entries: &[Entry]) -> (String, Vec<Diagnostic>) {
         yaml_tree::from_json(&json),
     );
     let body = yaml_tree::emit(&yaml_rust2::Yaml::Hash(h));
-    (format!("---\n{body}\n...\n"), Vec::new())
+    // CSL has no place for a person's ORCID or affiliation.
+    let losses = entries
+        .iter()
+        .filter_map(|e| super::person_details_lost(e, "CSL-YAML"))
+        .collect();
+    (format!("---\n{body}\n...\n"), losses)
 }
 
 /// Writes a whole bibliography as CSL-YAML (see [`write()`]).

@@ -42,6 +42,7 @@
 //! assert_eq!(e.get("doi").unwrap().to_string(), "10.1002/j.1538-7305.1948.tb01338.x");
 //! ```
 
+use super::shorten;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -306,13 +307,6 @@ pub(crate) fn nfc(value: &str) -> Cow<'_, str> {
         Cow::Borrowed(value)
     } else {
         Cow::Owned(value.nfc().collect())
-    }
-}
-
-pub(crate) fn shorten(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
     }
 }
 

@@ -53,10 +53,10 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use super::endnote::{
-    Lowerer, RawRecord, RawValue, Role, Rules, TYPES, is_part, name_text, one_line, shorten,
+    Lowerer, RawRecord, RawValue, Role, Rules, TYPES, is_part, name_text, one_line,
 };
 use crate::diagnostic::{Diagnostic, LineIndex, Severity};
-use crate::formats::Parsed;
+use crate::formats::{Parsed, shorten};
 use crate::keys::KeyGenerator;
 use crate::model::{Bibliography, Date, DatePart, Entry, Name, Value};
 
@@ -1086,14 +1086,7 @@ pub fn write_entry(out: &mut String, e: &Entry) -> (Vec<String>, bool) {
 /// a wider one.
 pub fn losses(e: &Entry, dropped: &[String], less: bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let at = |d: Diagnostic| {
-        let mut d = d.with_key(e.key.clone());
-        if let Some(o) = &e.origin {
-            d = d.at_line_col(o.span, o.line, o.column);
-            d.file = o.file.clone();
-        }
-        d
-    };
+    let at = |d: Diagnostic| d.at_entry(e);
     if less {
         let (ty, _, _) = endnote_type(e);
         out.push(at(Diagnostic::new(

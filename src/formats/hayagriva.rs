@@ -47,6 +47,7 @@
 //! assert!(yaml.contains("parent:\n    type: periodical\n    title: Physical Review B\n"));
 //! ```
 
+use super::shorten;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -440,13 +441,6 @@ fn nfc(s: &str) -> Cow<'_, str> {
         Cow::Borrowed(s)
     } else {
         Cow::Owned(s.nfc().collect())
-    }
-}
-
-fn shorten(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
     }
 }
 
@@ -1718,14 +1712,7 @@ fn names_of(v: &Value) -> Yaml {
 /// wider one.
 pub fn losses(e: &Entry, dropped: &[String], less: bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let at = |d: Diagnostic| {
-        let mut d = d.with_key(e.key.clone());
-        if let Some(o) = &e.origin {
-            d = d.at_line_col(o.span, o.line, o.column);
-            d.file = o.file.clone();
-        }
-        d
-    };
+    let at = |d: Diagnostic| d.at_entry(e);
     if less {
         out.push(at(Diagnostic::new(
             Severity::Info,

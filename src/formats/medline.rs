@@ -43,6 +43,7 @@
 //! assert!(parsed.diagnostics.is_empty());
 //! ```
 
+use super::shorten;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -312,13 +313,6 @@ pub(crate) fn nfc(value: &str) -> Cow<'_, str> {
         Cow::Borrowed(value)
     } else {
         Cow::Owned(value.nfc().collect())
-    }
-}
-
-pub(crate) fn shorten(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
     }
 }
 

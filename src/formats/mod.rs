@@ -212,22 +212,13 @@ pub fn write_document(
                 }
                 let (dropped, less) = ris::write_entry(&mut out, e);
                 losses.extend(ris::losses(e, &dropped, less));
-                losses.extend(crate::convert::person_details_lost(e, "RIS"));
             }
             (out, losses)
         }
         Format::EndnoteXml => endnote_xml::write(entries),
         Format::Cff => cff::write(entries),
         Format::Hayagriva => hayagriva::write(entries),
-        Format::CslYaml => {
-            let (out, mut losses) = csl_yaml::write(entries);
-            losses.extend(
-                entries
-                    .iter()
-                    .filter_map(|e| crate::convert::person_details_lost(e, "CSL-YAML")),
-            );
-            (out, losses)
-        }
+        Format::CslYaml => csl_yaml::write(entries),
         Format::Listing
         | Format::Medline
         | Format::Wos
@@ -235,6 +226,68 @@ pub fn write_document(
         | Format::Mods
         | Format::Biblatexml => return None,
     })
+}
+
+/// The loss report for the ORCIDs and affiliations of `e`'s persons, which `format` has
+/// no place for (one warning naming them, `not-written`), or nothing.
+///
+/// ```
+/// use bibkit::model::{Entry, Name, NameList, Person, Value};
+/// let mut ada = Person::new("Ada", "", "Lovelace", "");
+/// ada.orcid = "0000-0002-1825-0097".into();
+/// let mut e = Entry::new("book", "k");
+/// e.set("author", Value::Names(NameList { names: vec![Name::Person(ada)], truncated: false }));
+/// let d = bibkit::formats::person_details_lost(&e, "BibTeX").unwrap();
+/// assert_eq!(d.rule, "not-written");
+/// assert!(d.message.contains("ORCID 0000-0002-1825-0097 of Ada Lovelace (author)"));
+/// ```
+pub fn person_details_lost(e: &crate::model::Entry, format: &str) -> Option<Diagnostic> {
+    let mut lost = Vec::new();
+    for f in &e.fields {
+        let crate::model::Value::Names(list) = &f.value else {
+            continue;
+        };
+        for name in &list.names {
+            let crate::model::Name::Person(p) = name else {
+                continue;
+            };
+            if !p.orcid.is_empty() {
+                lost.push(format!("ORCID {} of {name} ({})", p.orcid, f.name));
+            }
+            if !p.affiliation.is_empty() {
+                lost.push(format!(
+                    "affiliation `{}` of {name} ({})",
+                    p.affiliation, f.name
+                ));
+            }
+        }
+    }
+    if lost.is_empty() {
+        return None;
+    }
+    const SHOWN: usize = 3;
+    let more = lost.len().saturating_sub(SHOWN);
+    lost.truncate(SHOWN);
+    let mut list = lost.join("; ");
+    if more > 0 {
+        list.push_str(&format!(" and {more} more"));
+    }
+    let d = Diagnostic::new(
+        Severity::Warning,
+        "not-written",
+        format!("{format} has no place for the {list}; not written"),
+    )
+    .at_entry(e);
+    Some(d)
+}
+
+/// `s` cut to `max` characters, with `…` when it was longer (for quoting input in
+/// messages).
+pub(crate) fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
 }
 
 /// Joins keywords into one `keywords` value: apart by commas, or by semicolons when one

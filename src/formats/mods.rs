@@ -53,6 +53,7 @@
 //! assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
 //! ```
 
+use super::shorten;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -532,13 +533,6 @@ pub(crate) fn clean(raw: &str) -> String {
         out
     } else {
         out.nfc().collect()
-    }
-}
-
-pub(crate) fn shorten(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
     }
 }
 

@@ -37,6 +37,7 @@
 //! assert!(ris.starts_with("TY  - JOUR\nTI  - A Mathematical Theory of Communication\nAU  - Shannon, Claude E.\n"));
 //! ```
 
+use super::shorten;
 use std::sync::Arc;
 
 use nom::bytes::complete::{tag, take_while_m_n};
@@ -618,13 +619,6 @@ fn split_lines(text: &str) -> Vec<Line<'_>> {
         start += raw.len() + 1;
     }
     lines
-}
-
-fn shorten(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
 }
 
 /// A page tag's value and its line.
@@ -1305,17 +1299,12 @@ pub fn write_entry(out: &mut String, e: &Entry) -> (Vec<String>, bool) {
 }
 
 /// The loss report of writing `e` as RIS: one warning (`ris-not-written`) naming the
-/// fields [`write_entry`] had no tag for, and one when its type became a wider one.
+/// fields [`write_entry`] had no tag for, a note when its type became a wider one or an
+/// organisation will read back as a person, and the ORCIDs and affiliations RIS cannot
+/// hold ([`super::person_details_lost`]).
 pub fn losses(e: &Entry, dropped: &[String], less: bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let at = |d: Diagnostic| {
-        let mut d = d.with_key(e.key.clone());
-        if let Some(o) = &e.origin {
-            d = d.at_line_col(o.span, o.line, o.column);
-            d.file = o.file.clone();
-        }
-        d
-    };
+    let at = |d: Diagnostic| d.at_entry(e);
     if less {
         out.push(at(Diagnostic::new(
             Severity::Info,
@@ -1364,6 +1353,8 @@ pub fn losses(e: &Entry, dropped: &[String], less: bool) -> Vec<Diagnostic> {
             ),
         )));
     }
+    // Nor has it a tag for a person's ORCID or affiliation.
+    out.extend(super::person_details_lost(e, "RIS"));
     out
 }
 

@@ -46,7 +46,8 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::formats::Parsed;
-use crate::formats::medline::{Line, expand_pages, initials, nfc, orcid, shorten, split_lines};
+use crate::formats::medline::{Line, expand_pages, initials, nfc, orcid, split_lines};
+use crate::formats::shorten;
 use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::keys::KeyGenerator;
 use crate::model::{Date, DatePart, Entry, Name, NameList, Origin, Person, Span, Value};

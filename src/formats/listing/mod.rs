@@ -40,6 +40,7 @@
 pub mod split;
 pub mod subjects;
 
+use crate::formats::shorten;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -410,15 +411,6 @@ fn strip_et_al(s: &str) -> (&str, bool) {
         }
     }
     (s, false)
-}
-
-fn shorten(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(n).collect();
-        format!("{cut}…")
-    }
 }
 
 /// Builds the name list for a given-first author list, for callers that have the
