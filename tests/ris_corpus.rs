@@ -5,30 +5,15 @@
 
 mod common;
 
-use std::path::Path;
-
 use bibkit::diagnostic::Severity;
 use bibkit::formats::{self, Format, bibtex, ris};
-
-/// The manifest's RIS rows: (file, status, records).
-fn manifest(corpus: &Path) -> Vec<(String, String, usize)> {
-    let text = std::fs::read_to_string(corpus.join("formats/MANIFEST.tsv")).unwrap();
-    text.lines()
-        .skip(1)
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f.get(1) == Some(&"ris"))
-                .then(|| (f[0].to_string(), f[2].to_string(), f[3].parse().unwrap()))
-        })
-        .collect()
-}
 
 #[test]
 fn every_file_reads_with_its_record_count() {
     let Some(corpus) = common::corpus("every_file_reads_with_its_record_count") else {
         return;
     };
-    let rows = manifest(&corpus);
+    let rows = common::formats_manifest(&corpus, "ris");
     assert!(rows.len() >= 50, "{} RIS files in the manifest", rows.len());
     let mut failures = Vec::new();
     let mut records = 0;
@@ -79,7 +64,7 @@ fn the_writer_reads_back_to_itself_also_through_biblatex() {
         return;
     };
     let mut failures = Vec::new();
-    for (file, _, _) in manifest(&corpus) {
+    for (file, _, _) in common::formats_manifest(&corpus, "ris") {
         let path = corpus.join("formats").join(&file);
         let parsed = formats::read_path(&path).unwrap();
         let once = ris::to_string(&parsed.bibliography);

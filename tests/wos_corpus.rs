@@ -8,26 +8,13 @@
 
 mod common;
 
-use common::corpus;
+use common::{corpus, formats_manifest as manifest};
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use bibkit::formats::{bibtex, medline, ris, wos};
 use bibkit::model::{Bibliography, Entry, Name, Value};
-
-/// The manifest's rows of `format`: (file, status, records).
-fn manifest(corpus: &Path, format: &str) -> Vec<(String, String, usize)> {
-    let text = std::fs::read_to_string(corpus.join("formats/MANIFEST.tsv")).unwrap();
-    text.lines()
-        .skip(1)
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f.get(1) == Some(&format))
-                .then(|| (f[0].to_string(), f[2].to_string(), f[3].parse().unwrap()))
-        })
-        .collect()
-}
 
 fn text_of(path: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned()

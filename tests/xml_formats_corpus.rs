@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::corpus;
+use common::{corpus, formats_manifest as manifest};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,19 +15,6 @@ use std::path::Path;
 use bibkit::diagnostic::Severity;
 use bibkit::formats::{self, Parsed, biblatexml, bibtex, mods, ris};
 use bibkit::model::{Entry, Name, Value};
-
-/// The manifest's rows of `format`: (file, status, records).
-fn manifest(corpus: &Path, format: &str) -> Vec<(String, String, usize)> {
-    let text = std::fs::read_to_string(corpus.join("formats/MANIFEST.tsv")).unwrap();
-    text.lines()
-        .skip(1)
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f.get(1) == Some(&format))
-                .then(|| (f[0].to_string(), f[2].to_string(), f[3].parse().unwrap()))
-        })
-        .collect()
-}
 
 /// A file's text, decoded as its XML declaration says (one JabRef file is ISO-8859-1).
 fn load(path: &Path) -> String {

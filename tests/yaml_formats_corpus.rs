@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::corpus;
+use common::{corpus, formats_manifest as manifest};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,19 +16,6 @@ use std::time::{Duration, Instant};
 use bibkit::diagnostic::Severity;
 use bibkit::formats::{bibtex, csl_json, csl_yaml, hayagriva, ris};
 use bibkit::model::{Bibliography, Entry};
-
-/// The manifest's rows of one format: (file, status, records).
-fn manifest(corpus: &Path, format: &str) -> Vec<(String, String, usize)> {
-    let text = std::fs::read_to_string(corpus.join("formats/MANIFEST.tsv")).unwrap();
-    text.lines()
-        .skip(1)
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f.get(1) == Some(&format))
-                .then(|| (f[0].to_string(), f[2].to_string(), f[3].parse().unwrap()))
-        })
-        .collect()
-}
 
 fn load(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();

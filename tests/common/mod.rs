@@ -29,6 +29,20 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
     None
 }
 
+/// The rows of `formats/MANIFEST.tsv` for one format (its second column, `ris`,
+/// `medline`, …): (file, status, records).
+pub fn formats_manifest(corpus: &Path, format: &str) -> Vec<(String, String, usize)> {
+    let text = std::fs::read_to_string(corpus.join("formats/MANIFEST.tsv")).unwrap();
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.get(1) == Some(&format))
+                .then(|| (f[0].to_string(), f[2].to_string(), f[3].parse().unwrap()))
+        })
+        .collect()
+}
+
 /// A validator for the official CSL-JSON schema in the corpus.
 pub fn csl_validator(corpus: &std::path::Path) -> jsonschema::Validator {
     let schema: serde_json::Value = serde_json::from_str(
