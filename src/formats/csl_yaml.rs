@@ -187,7 +187,8 @@ impl CslYamlReader {
             let list = match loaded.root {
                 Some(n) if resumed || matches!(n.kind, Kind::Seq(_)) => Some(n),
                 Some(n) => match n.get("references") {
-                    Some(r) if matches!(r.kind, Kind::Seq(_)) => Some(r.clone()),
+                    // (Moved out of the document, not copied.)
+                    Some(r) if matches!(r.kind, Kind::Seq(_)) => take(n, "references"),
                     Some(r) => {
                         out.diagnostics.push(self.error(
                             Severity::Error,
@@ -379,6 +380,17 @@ impl CslYamlReader {
         out.diagnostics.extend(entries_diags);
         out.diagnostics.sort_by_key(|d| (d.line, d.column));
         out
+    }
+}
+
+/// The value of the first `key` of mapping `n`, moved out of it.
+fn take(n: Node, key: &str) -> Option<Node> {
+    match n.kind {
+        Kind::Map(m) => m
+            .into_iter()
+            .find(|(k, _)| k.text() == Some(key))
+            .map(|(_, v)| v),
+        _ => None,
     }
 }
 

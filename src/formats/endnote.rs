@@ -295,8 +295,16 @@ pub(crate) const TAGGED: Rules = Rules {
 pub(crate) fn nfc(value: &str) -> Cow<'_, str> {
     // Control characters (XML cannot hold them) as spaces; EndNote's `\r` is kept. (A
     // look at the bytes first: C1 controls are not ASCII.)
-    let ascii_control = value.bytes().any(|b| b < 0x20 && b != b'\r' || b == 0x7f);
-    if ascii_control || !value.is_ascii() && value.chars().any(|c| c.is_control() && c != '\r') {
+    // (One look at the bytes tells most values apart: printable ASCII needs nothing.)
+    let (mut ascii, mut ascii_control) = (true, false);
+    for &b in value.as_bytes() {
+        ascii &= b < 0x80;
+        ascii_control |= b < 0x20 && b != b'\r' || b == 0x7f;
+    }
+    if ascii && !ascii_control {
+        return Cow::Borrowed(value);
+    }
+    if ascii_control || !ascii && value.chars().any(|c| c.is_control() && c != '\r') {
         let clean: String = value
             .chars()
             .map(|c| if c.is_control() && c != '\r' { ' ' } else { c })
@@ -339,6 +347,11 @@ impl Lowerer<'_> {
 
     /// Lowers `r` into an entry and pushes it (or reports it when it holds nothing).
     pub(crate) fn finish(&self, r: RawRecord<'_>, keys: &mut KeyGenerator, out: &mut Parsed) {
+        push(self.lower(r), keys, out);
+    }
+
+    /// Lowers `r` into an entry without its key (or the error that it holds nothing).
+    pub(crate) fn lower(&self, r: RawRecord<'_>) -> Lowered {
         let has_type = r.type_name.as_ref().is_some_and(|t| !t.0.trim().is_empty())
             || r.type_number.as_ref().is_some_and(|t| !t.trim().is_empty());
         if !has_type && r.values.iter().all(|v| v.value.trim().is_empty()) {
@@ -346,7 +359,7 @@ impl Lowerer<'_> {
                 "a record with no type and no fields; skipped (a record starts with {} and its type)",
                 self.rules.type_tag
             );
-            out.diagnostics.push(if self.rules.xml {
+            return Lowered::Empty(if self.rules.xml {
                 self.diag(
                     Severity::Error,
                     "endnote-xml-empty-record",
@@ -363,7 +376,6 @@ impl Lowerer<'_> {
                     r.end,
                 )
             });
-            return;
         }
         let mut b = Builder {
             lowerer: self,
@@ -376,6 +388,7 @@ impl Lowerer<'_> {
             year: None,
             date: None,
         };
+        b.entry.fields.reserve(r.values.len() + 2);
         let at = r.type_name.as_ref().map_or(r.start, |t| t.1);
         let name = r
             .type_name
@@ -452,11 +465,30 @@ impl Lowerer<'_> {
             line,
             column,
         });
-        e.key = keys.generate(&e);
-        let key = e.key.clone();
-        out.diagnostics
-            .extend(diags.into_iter().map(|d| d.with_key(key.clone())));
-        out.bibliography.entries.push(e);
+        let base = KeyGenerator::base_key(&e);
+        Lowered::Entry(e, base, diags)
+    }
+}
+
+/// A record lowered, before it gets its key.
+pub(crate) enum Lowered {
+    /// A record that holds nothing: the error saying so.
+    Empty(Diagnostic),
+    /// The entry, the key it is to be made from, and what lowering it reported.
+    Entry(Entry, String, Vec<Diagnostic>),
+}
+
+/// Gives a lowered record its key (keys are handed out in input order) and adds it to `out`.
+pub(crate) fn push(lowered: Lowered, keys: &mut KeyGenerator, out: &mut Parsed) {
+    match lowered {
+        Lowered::Empty(d) => out.diagnostics.push(d),
+        Lowered::Entry(mut e, base, diags) => {
+            e.key = keys.generate_from(&base);
+            let key = e.key.clone();
+            out.diagnostics
+                .extend(diags.into_iter().map(|d| d.with_key(key.clone())));
+            out.bibliography.entries.push(e);
+        }
     }
 }
 
@@ -944,12 +976,13 @@ fn is_iso(s: &str) -> bool {
 pub(crate) fn one_line(s: &str) -> String {
     // Most values are on one line already.
     let b = s.as_bytes();
-    if s.is_ascii()
-        && b.first() != Some(&b' ')
-        && b.last() != Some(&b' ')
-        && !b.iter().any(|&c| c < b' ')
-        && !b.windows(2).any(|w| w == b"  ")
-    {
+    let mut plain = b.first() != Some(&b' ') && b.last() != Some(&b' ');
+    let mut space = false;
+    for &c in b {
+        plain &= (b' '..0x80).contains(&c) && !(space && c == b' ');
+        space = c == b' ';
+    }
+    if plain {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());
@@ -1177,86 +1210,40 @@ impl EndnoteReader {
     /// Reads `text`, taking keys from `keys` (so that they differ from keys other inputs
     /// got).
     pub fn read_with_keys(&self, text: &str, keys: &mut KeyGenerator) -> Parsed {
+        self.read_in_parts(text, keys, 1 << 20)
+    }
+
+    /// [`read_with_keys`](Self::read_with_keys), reading parts of about `min` bytes apart.
+    fn read_in_parts(&self, text: &str, keys: &mut KeyGenerator, min: usize) -> Parsed {
         let lowerer = Lowerer {
             file: self.file.clone(),
             text,
             index: LineIndex::new(text),
             rules: TAGGED,
         };
+        // Records end at blank lines, so the text is cut at blank lines into parts read
+        // apart (on all cores); keys are then handed out in input order.
+        let bounds = blank_line_bounds(text, min);
+        let scan = |w: &[usize]| scan(&lowerer, text, w[0], w[1]);
+        #[cfg(feature = "parallel")]
+        let parts: Vec<Part> = {
+            use rayon::prelude::*;
+            bounds.par_windows(2).map(scan).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<Part> = bounds.windows(2).map(scan).collect();
         let mut out = Parsed::default();
-        let mut record: Option<RawRecord<'_>> = None;
-        // Whether the last tag line may be continued (no blank line since).
-        let mut open = false;
+        let n = parts.iter().map(|p| p.lowered.len()).sum();
+        out.bibliography.entries.reserve(n);
+        out.diagnostics.reserve(n * 2);
         let mut outside: Option<(usize, usize, usize)> = None;
-        let mut start = 0;
-        for raw in text.split_inclusive('\n') {
-            let at = start;
-            start += raw.len();
-            let line = raw.trim_end_matches(['\n', '\r']);
-            let lead = line.len() - line.trim_start_matches('\u{feff}').len();
-            let (at, line) = (at + lead, &line[lead..]);
-            let end = at + line.len();
-            if line.trim().is_empty() {
-                // A blank line ends the record.
-                if let Some(r) = record.take() {
-                    lowerer.finish(r, keys, &mut out);
-                }
-                open = false;
-                continue;
+        for part in parts {
+            for l in part.lowered {
+                push(l, keys, &mut out);
             }
-            match split_tag(line) {
-                Some((tag, value)) => {
-                    if tag == '0' {
-                        if record.as_ref().is_some_and(|r| r.type_name.is_some()) {
-                            let r = record.take().expect("a record");
-                            lowerer.finish(r, keys, &mut out);
-                        }
-                        let r = record.get_or_insert_with(|| RawRecord {
-                            start: at,
-                            ..RawRecord::default()
-                        });
-                        r.type_name = Some((value.trim().to_string(), at));
-                        r.end = end;
-                    } else {
-                        let r = record.get_or_insert_with(|| RawRecord {
-                            start: at,
-                            ..RawRecord::default()
-                        });
-                        r.values.push(RawValue {
-                            role: tag_role(tag),
-                            value: Cow::Borrowed(value),
-                            at,
-                            name: tag_name(tag),
-                        });
-                        r.end = end;
-                    }
-                    open = true;
-                }
-                None => match record.as_mut().and_then(|r| {
-                    let end = &mut r.end;
-                    r.values.last_mut().filter(|_| open).map(|v| (v, end))
-                }) {
-                    // A line without a tag continues the value before it.
-                    Some((v, rend)) => {
-                        // (`\r` is a line break the value keeps, as EndNote XML's.)
-                        let sep = match v.role {
-                            Role::Paragraphs(_) | Role::Keywords => "\r",
-                            _ => " ",
-                        };
-                        let more = v.value.to_mut();
-                        more.push_str(sep);
-                        more.push_str(line.trim());
-                        *rend = end;
-                    }
-                    None => {
-                        let o = outside.get_or_insert((at, end, 0));
-                        o.2 += 1;
-                    }
-                },
+            if let Some((at, end, n)) = part.outside {
+                outside.get_or_insert((at, end, 0)).2 += n;
             }
-        }
-        if let Some(r) = record.take() {
-            lowerer.finish(r, keys, &mut out);
         }
         if let Some((at, end, n)) = outside {
             out.diagnostics.push(lowerer.diag(
@@ -1274,6 +1261,129 @@ impl EndnoteReader {
         out.diagnostics.sort_by_key(|d| d.span.start);
         out
     }
+}
+
+/// What one part of a tagged text read: its records lowered, and the lines outside records
+/// (where the first is, and how many).
+struct Part {
+    lowered: Vec<Lowered>,
+    outside: Option<(usize, usize, usize)>,
+}
+
+/// Reads the records of `text[from..to]` (which starts a line after a blank line, or the
+/// text).
+fn scan(lowerer: &Lowerer<'_>, text: &str, from: usize, to: usize) -> Part {
+    // (About a record for each 500 bytes.)
+    let mut lowered = Vec::with_capacity((to - from) / 500);
+    let mut record: Option<RawRecord<'_>> = None;
+    // Whether the last tag line may be continued (no blank line since).
+    let mut open = false;
+    let mut outside: Option<(usize, usize, usize)> = None;
+    let mut start = from;
+    for raw in text[from..to].split_inclusive('\n') {
+        let at = start;
+        start += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let lead = line.len() - line.trim_start_matches('\u{feff}').len();
+        let (at, line) = (at + lead, &line[lead..]);
+        let end = at + line.len();
+        if line.trim().is_empty() {
+            // A blank line ends the record.
+            if let Some(r) = record.take() {
+                lowered.push(lowerer.lower(r));
+            }
+            open = false;
+            continue;
+        }
+        match split_tag(line) {
+            Some((tag, value)) => {
+                if tag == '0' {
+                    if record.as_ref().is_some_and(|r| r.type_name.is_some()) {
+                        let r = record.take().expect("a record");
+                        lowered.push(lowerer.lower(r));
+                    }
+                    let r = record.get_or_insert_with(|| RawRecord {
+                        start: at,
+                        ..RawRecord::default()
+                    });
+                    r.type_name = Some((value.trim().to_string(), at));
+                    r.end = end;
+                } else {
+                    let r = record.get_or_insert_with(|| RawRecord {
+                        start: at,
+                        ..RawRecord::default()
+                    });
+                    r.values.push(RawValue {
+                        role: tag_role(tag),
+                        value: Cow::Borrowed(value),
+                        at,
+                        name: tag_name(tag),
+                    });
+                    r.end = end;
+                }
+                open = true;
+            }
+            None => match record.as_mut().and_then(|r| {
+                let end = &mut r.end;
+                r.values.last_mut().filter(|_| open).map(|v| (v, end))
+            }) {
+                // A line without a tag continues the value before it.
+                Some((v, rend)) => {
+                    // (`\r` is a line break the value keeps, as EndNote XML's.)
+                    let sep = match v.role {
+                        Role::Paragraphs(_) | Role::Keywords => "\r",
+                        _ => " ",
+                    };
+                    let more = v.value.to_mut();
+                    more.push_str(sep);
+                    more.push_str(line.trim());
+                    *rend = end;
+                }
+                None => {
+                    let o = outside.get_or_insert((at, end, 0));
+                    o.2 += 1;
+                }
+            },
+        }
+    }
+    if let Some(r) = record.take() {
+        lowered.push(lowerer.lower(r));
+    }
+    Part { lowered, outside }
+}
+
+/// Where the parts of `text` start and end: after blank lines about `min` bytes apart
+/// (only `[0, len]` for a text shorter than twice `min`).
+fn blank_line_bounds(text: &str, min: usize) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut bounds = vec![0];
+    if text.len() >= 2 * min {
+        let mut at = min;
+        while at < text.len() {
+            // The line after the next blank line that starts after `at`.
+            let Some(nl) = memchr::memchr(b'\n', &bytes[at..]) else {
+                break;
+            };
+            let mut line = at + nl + 1;
+            let found = loop {
+                let Some(end) = memchr::memchr(b'\n', &bytes[line..]).map(|i| line + i) else {
+                    break None;
+                };
+                if text[line..end].trim().is_empty() {
+                    break Some(end + 1);
+                }
+                line = end + 1;
+            };
+            let Some(b) = found else { break };
+            if b + min / 2 >= text.len() {
+                break;
+            }
+            bounds.push(b);
+            at = b + min;
+        }
+    }
+    bounds.push(text.len());
+    bounds
 }
 
 /// Reads EndNote tagged text (see [`EndnoteReader`]).
@@ -1310,6 +1420,35 @@ mod tests {
         assert_eq!(es[1].get("isbn").unwrap().to_string(), "0-201-13447-0");
         assert_eq!(es[2].get("type").unwrap().to_string(), "PhD thesis");
         assert_eq!(p.diagnostics[0].line, 3);
+    }
+
+    #[test]
+    fn parts_read_as_the_whole_does() {
+        let mut text = String::new();
+        for i in 0..300 {
+            text.push_str(&format!(
+                "%0 Journal Article\n%A Family{}, Given\n%T Title {i}\n  continued\n%D 20{:02}\n%8 spring\n\n",
+                i % 7,
+                i % 30
+            ));
+            if i % 50 == 0 {
+                text.push_str("stray line\n\n%0\n\n \r\n%K a\nb\n\n");
+            }
+        }
+        let whole =
+            EndnoteReader::new().read_in_parts(&text, &mut KeyGenerator::new(), usize::MAX / 4);
+        for min in [1, 7, 64, 1000] {
+            let parts = EndnoteReader::new().read_in_parts(&text, &mut KeyGenerator::new(), min);
+            assert_eq!(
+                format!("{:?}", parts.bibliography),
+                format!("{:?}", whole.bibliography)
+            );
+            assert_eq!(
+                format!("{:?}", parts.diagnostics),
+                format!("{:?}", whole.diagnostics)
+            );
+        }
+        assert!(blank_line_bounds(&text, 64).len() > 100);
     }
 
     #[test]

@@ -321,10 +321,19 @@ impl Entry {
     /// assert!(bibkit::formats::csl_json::to_string(&bibkit::model::Bibliography { entries: vec![e], ..Default::default() }).contains("\"container-title\": \"Nature\""));
     /// ```
     pub fn set(&mut self, name: &str, value: Value) {
-        let lower = name.to_lowercase();
+        // (Most names are lower case already: no copy for them.)
+        let lower: Cow<'_, str> = if name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || !b.is_ascii_alphabetic() && b.is_ascii())
+        {
+            Cow::Borrowed(name)
+        } else {
+            Cow::Owned(name.to_lowercase())
+        };
+        let lower: &str = &lower;
         let exact = self.fields.iter().position(|f| f.name == lower);
         let at = exact.or_else(|| {
-            let alias = crate::formats::bibtex::canonical_field(&lower);
+            let alias = crate::formats::bibtex::canonical_field(lower);
             (alias != lower)
                 .then(|| self.fields.iter().position(|f| f.name == alias))
                 .flatten()
@@ -336,7 +345,7 @@ impl Entry {
                 f.inherited = false;
             }
             None => self.fields.push(Field {
-                name: field_name(crate::formats::bibtex::canonical_field(&lower)),
+                name: field_name(crate::formats::bibtex::canonical_field(lower)),
                 value,
                 span: None,
                 inherited: false,
