@@ -76,6 +76,14 @@ pub(crate) enum Command {
     /// Set up with `*.bib merge=bibkit` in `.gitattributes` and
     /// `git config merge.bibkit.driver "bibkit merge-driver %O %A %B"`.
     MergeDriver(MergeDriverArgs),
+    /// The language server, on standard input and output: `check`'s findings as you type,
+    /// its fixes as quick fixes, `fmt` as formatting, citation keys completed, shown on
+    /// hover, followed to their entries and renamed everywhere.
+    ///
+    /// Editors start it as `bibkit lsp`; the project is the workspace folder, with its
+    /// `bibkit.toml`.
+    #[cfg(feature = "lsp")]
+    Lsp,
 }
 
 #[derive(Debug, clap::Args)]

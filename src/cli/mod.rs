@@ -9,6 +9,8 @@ mod dedupe;
 mod diff;
 mod extract;
 mod fmt;
+#[cfg(feature = "lsp")]
+mod lsp;
 mod rekey;
 
 use std::process::ExitCode;
@@ -27,5 +29,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Dedupe(args) => dedupe::run(&args),
         Command::Diff(args) => diff::run_diff(&args),
         Command::MergeDriver(args) => diff::run_merge(&args),
+        #[cfg(feature = "lsp")]
+        Command::Lsp => lsp::run(),
     }
 }

@@ -1,0 +1,463 @@
+//! `bibkit lsp` driven as an editor drives it: the real binary over stdio, on a project of a
+//! `.bib`, a LaTeX thesis with a chapter, and a Markdown paper.
+#![cfg(feature = "lsp")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+const BIB: &str = "@string{acm = {ACM Press}}\n\n@article{knuth84,\n  author = {Knuth, Donald E.},\n  title = {Literate Programming},\n  journal = {The Computer Journal},\n  year = {1984},\n  pages = {97-111},\n}\n\n@book{lamport94,\n  author = {Lamport, Leslie},\n  title = {LaTeX: A Document Preparation System},\n  publisher = acm,\n  year = {1994},\n}\n\n@inproceedings{part,\n  title = {A Part},\n  crossref = {lamport94},\n}\n";
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: mpsc::Receiver<Value>,
+    next: i64,
+    /// Notifications seen while waiting for responses.
+    seen: Vec<Value>,
+}
+
+impl Client {
+    fn start(dir: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bibkit"))
+            .arg("lsp")
+            .current_dir(dir)
+            .env("XDG_CACHE_HOME", dir.join(".cache"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("bibkit lsp starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let l = line.trim_end();
+                    if l.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = l.strip_prefix("Content-Length: ") {
+                        len = v.parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; len];
+                r.read_exact(&mut body).unwrap();
+                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            rx,
+            next: 0,
+            seen: Vec::new(),
+        }
+    }
+
+    fn write(&mut self, v: &Value) {
+        let body = v.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn raw(&mut self, body: &str) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.write(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn recv(&mut self) -> Value {
+        match self.rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(v) => v,
+            Err(_) => panic!("no answer within 30 s; seen: {:#?}", self.seen),
+        }
+    }
+
+    /// Sends a request and waits for its response (keeping notifications seen meanwhile,
+    /// answering the server's own requests).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next += 1;
+        let id = self.next;
+        self.write(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let m = self.recv();
+            if m.get("id") == Some(&json!(id)) && m.get("method").is_none() {
+                return m;
+            }
+            self.other(m);
+        }
+    }
+
+    fn other(&mut self, m: Value) {
+        if m.get("method").is_some() && m.get("id").is_some() {
+            // client/registerCapability and the like.
+            let id = m["id"].clone();
+            self.write(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
+        } else {
+            self.seen.push(m);
+        }
+    }
+
+    /// Waits for the diagnostics of `uri` that `pred` accepts.
+    fn diagnostics(&mut self, uri: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let find = |seen: &mut Vec<Value>| {
+            let i = seen.iter().rposition(|m| {
+                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+            })?;
+            let d = seen[i]["params"]["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            pred(&d).then(|| {
+                seen.drain(..=i);
+                d
+            })
+        };
+        loop {
+            if let Some(d) = find(&mut self.seen) {
+                return d;
+            }
+            let m = self.recv();
+            self.other(m);
+        }
+    }
+}
+
+fn uri(p: &Path) -> String {
+    format!("file://{}", p.display())
+}
+
+fn codes(d: &[Value]) -> Vec<String> {
+    d.iter()
+        .map(|x| x["code"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn project() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::create_dir(root.join("chapters")).unwrap();
+    std::fs::write(root.join("refs.bib"), BIB).unwrap();
+    std::fs::write(
+        root.join("thesis.tex"),
+        "\\documentclass{report}\n\\begin{document}\n\\include{chapters/one}\n\\bibliography{refs}\n\\end{document}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("chapters/one.tex"),
+        "As \\cite{knuth84} and \\citep[p.~3]{lamport94, part} show.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("paper.md"),
+        "---\nbibliography: refs.bib\n---\n\nAs @knuth84 says [@lamport94].\n",
+    )
+    .unwrap();
+    (dir, root)
+}
+
+#[test]
+fn an_editor_session() {
+    let (_dir, root) = project();
+    let bib = root.join("refs.bib");
+    let chapter = root.join("chapters/one.tex");
+    let paper = root.join("paper.md");
+    let mut c = Client::start(&root);
+
+    let init = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {
+            "general": {"positionEncodings": ["utf-16"]},
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}
+        }}),
+    );
+    let caps = &init["result"]["capabilities"];
+    assert_eq!(caps["positionEncoding"], "utf-16");
+    assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental sync");
+    assert_eq!(caps["renameProvider"]["prepareProvider"], true);
+    c.notify("initialized", json!({}));
+
+    // Open the bibliography: its findings come, with rule ids and explanations.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&bib), "languageId": "bibtex", "version": 1, "text": BIB}}),
+    );
+    let d = c.diagnostics(&uri(&bib), |d| !d.is_empty());
+    let pages = d
+        .iter()
+        .find(|x| {
+            x["message"].as_str().unwrap_or("").contains("97-111") || x["code"] == "page-range"
+        })
+        .unwrap_or_else(|| panic!("a finding about the page range: {d:#?}"));
+    assert_eq!(pages["source"], "bibkit");
+    let explained = pages["codeDescription"]["href"].as_str().unwrap();
+    let explained = explained.strip_prefix("file://").unwrap();
+    assert!(
+        std::fs::read_to_string(explained)
+            .unwrap()
+            .contains(pages["code"].as_str().unwrap())
+    );
+
+    // The quick fix of that finding, marked preferred (safe).
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(&bib)}, "range": pages["range"], "context": {"diagnostics": [pages]}}),
+    );
+    let actions = actions["result"].as_array().unwrap().clone();
+    let quick = actions
+        .iter()
+        .find(|a| a["kind"] == "quickfix")
+        .unwrap_or_else(|| panic!("a quick fix: {actions:#?}"));
+    assert_eq!(quick["isPreferred"], true);
+    let edits = quick["edit"]["changes"][uri(&bib)].as_array().unwrap();
+    assert!(
+        edits
+            .iter()
+            .any(|e| e["newText"].as_str().unwrap().contains("97--111")),
+        "{edits:?}"
+    );
+    assert!(
+        actions.iter().any(|a| a["kind"] == "source.fixAll.bibkit"),
+        "{actions:#?}"
+    );
+
+    // Completion in the chapter, after `\citep[…]{lamport94, ` and a typed prefix.
+    let chapter_text = std::fs::read_to_string(&chapter).unwrap();
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&chapter), "languageId": "latex", "version": 1, "text": chapter_text}}),
+    );
+    let col = chapter_text.find("part}").unwrap() as u32;
+    let list = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri(&chapter)}, "position": {"line": 0, "character": col + 2}}),
+    );
+    let items = list["result"]["items"].as_array().unwrap();
+    let knuth = items
+        .iter()
+        .find(|i| i["label"] == "knuth84")
+        .expect("knuth84 offered");
+    assert!(
+        knuth["detail"].as_str().unwrap().contains("Knuth (1984)"),
+        "{knuth}"
+    );
+    assert_eq!(
+        knuth["textEdit"]["range"]["start"]["character"], col,
+        "replaces the prefix typed"
+    );
+    // Not outside a citation.
+    let none = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri(&chapter)}, "position": {"line": 0, "character": 1}}),
+    );
+    assert!(none["result"].is_null(), "{none}");
+    // Markdown: after `@`.
+    let md_text = std::fs::read_to_string(&paper).unwrap();
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&paper), "languageId": "markdown", "version": 1, "text": md_text}}),
+    );
+    let list = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri(&paper)}, "position": {"line": 4, "character": 5}}),
+    );
+    assert!(
+        list["result"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["label"] == "lamport94")
+    );
+
+    // Hover on a citation shows the entry, rendered and as source.
+    let col = chapter_text.find("knuth84").unwrap() as u32;
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&chapter)}, "position": {"line": 0, "character": col + 1}}),
+    );
+    let shown = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        shown.contains("Literate Programming") && shown.contains("@article{knuth84"),
+        "{shown}"
+    );
+
+    // Go to definition: citation → entry; crossref → parent; macro use → @string.
+    let def = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri(&chapter)}, "position": {"line": 0, "character": col + 1}}),
+    );
+    assert_eq!(def["result"][0]["uri"], uri(&bib));
+    assert_eq!(def["result"][0]["range"]["start"]["line"], 2);
+    let line_of = |needle: &str| BIB[..BIB.find(needle).unwrap()].matches('\n').count();
+    let col_of = |needle: &str| {
+        let at = BIB.find(needle).unwrap();
+        (at - BIB[..at].rfind('\n').map_or(0, |i| i + 1)) as u32
+    };
+    let def = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri(&bib)}, "position": {"line": line_of("crossref = {lamport94"), "character": col_of("crossref = {lamport94") + 13}}),
+    );
+    assert_eq!(
+        def["result"][0]["range"]["start"]["line"],
+        line_of("@book{lamport94") as u64,
+        "{def}"
+    );
+    let def = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri(&bib)}, "position": {"line": line_of("publisher = acm"), "character": col_of("publisher = acm") + 13}}),
+    );
+    assert_eq!(def["result"][0]["range"]["start"]["line"], 0, "{def}");
+
+    // References: every citation of the entry, in the chapter and in the paper.
+    let refs = c.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": uri(&bib)}, "position": {"line": 2, "character": 11}, "context": {"includeDeclaration": false}}),
+    );
+    let mut files: Vec<String> = refs["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["uri"].as_str().unwrap().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(files, [uri(&chapter), uri(&paper)]);
+
+    // Outline.
+    let symbols = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri(&bib)}}),
+    );
+    let names: Vec<&str> = symbols["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["acm", "knuth84", "lamport94", "part"]);
+    let found = c.request("workspace/symbol", json!({"query": "literate"}));
+    assert_eq!(found["result"][0]["name"], "knuth84");
+
+    // Formatting: edits only where the text changes.
+    let fmt = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri(&bib)}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let edits = fmt["result"].as_array().unwrap();
+    assert!(!edits.is_empty() && edits.len() < 10, "{edits:?}");
+    let mut formatted = BIB.to_string();
+    apply(&mut formatted, edits);
+    let expected = bibkit::fmt::format(BIB, &bibkit::fmt::FmtOptions::default()).text;
+    assert_eq!(formatted, expected);
+
+    // Rename a key everywhere: the entry, the crossref, the chapter and the paper.
+    let prep = c.request(
+        "textDocument/prepareRename",
+        json!({"textDocument": {"uri": uri(&paper)}, "position": {"line": 4, "character": 21}}),
+    );
+    assert_eq!(prep["result"]["placeholder"], "lamport94", "{prep}");
+    let renamed = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": uri(&paper)}, "position": {"line": 4, "character": 21}, "newName": "lamport1994latex"}),
+    );
+    let changes = renamed["result"]["changes"].as_object().unwrap();
+    let mut bib_after = BIB.to_string();
+    apply(&mut bib_after, changes[&uri(&bib)].as_array().unwrap());
+    assert!(
+        bib_after.contains("@book{lamport1994latex,")
+            && bib_after.contains("crossref = {lamport1994latex}")
+    );
+    let mut chapter_after = chapter_text.clone();
+    apply(
+        &mut chapter_after,
+        changes[&uri(&chapter)].as_array().unwrap(),
+    );
+    assert_eq!(
+        chapter_after,
+        "As \\cite{knuth84} and \\citep[p.~3]{lamport1994latex, part} show.\n"
+    );
+    assert!(changes.contains_key(&uri(&paper)));
+    let bad = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": uri(&paper)}, "position": {"line": 4, "character": 21}, "newName": "two words"}),
+    );
+    assert_eq!(bad["error"]["code"], -32602, "{bad}");
+
+    // An edit to the bibliography (incremental): the entry removed makes its citations
+    // undefined in the chapter.
+    let start = line_of("@article{knuth84");
+    let end = line_of("@book{lamport94");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&bib), "version": 2}, "contentChanges": [
+            {"range": {"start": {"line": start, "character": 0}, "end": {"line": end, "character": 0}}, "text": ""}
+        ]}),
+    );
+    let d = c.diagnostics(&uri(&chapter), |d| {
+        codes(d).contains(&"undefined-citation".to_string())
+    });
+    assert_eq!(d[0]["range"]["start"]["character"], col, "{d:?}");
+    // And put back: the chapter's findings are cleared.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&bib), "version": 3}, "contentChanges": [{"text": BIB}]}),
+    );
+    c.diagnostics(&uri(&chapter), |d| {
+        !codes(d).contains(&"undefined-citation".to_string())
+    });
+
+    // Errors: unknown methods, bad params, and a message that is not JSON at all.
+    let unknown = c.request("bibkit/nothing", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601);
+    let bad = c.request("textDocument/hover", json!({"nonsense": true}));
+    assert_eq!(bad["error"]["code"], -32602);
+    c.raw("{not json");
+    let still = c.request("workspace/symbol", json!({"query": "lamport"}));
+    assert_eq!(still["result"][0]["name"], "lamport94");
+
+    let down = c.request("shutdown", Value::Null);
+    assert!(down["result"].is_null() && down.get("error").is_none());
+    c.notify("exit", Value::Null);
+    let status = c.child.wait().unwrap();
+    assert!(status.success(), "exit after shutdown is 0: {status:?}");
+}
+
+/// Applies LSP edits (UTF-16 positions; the fixtures are ASCII) to `text`.
+fn apply(text: &mut String, edits: &[Value]) {
+    let offset = |t: &str, p: &Value| {
+        let line = p["line"].as_u64().unwrap() as usize;
+        let ch = p["character"].as_u64().unwrap() as usize;
+        let start: usize = t.split_inclusive('\n').take(line).map(str::len).sum();
+        start + ch
+    };
+    let mut e: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|x| {
+            (
+                offset(text, &x["range"]["start"]),
+                offset(text, &x["range"]["end"]),
+                x["newText"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    e.sort_by_key(|x| std::cmp::Reverse(x.0));
+    for (a, b, t) in e {
+        text.replace_range(a..b, &t);
+    }
+}
