@@ -2,143 +2,15 @@
 //! `.bib`, a LaTeX thesis with a chapter, and a Markdown paper.
 #![cfg(feature = "lsp")]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+#[path = "common/lsp_client.rs"]
+mod lsp_client;
 
+use std::path::{Path, PathBuf};
+
+use lsp_client::Client;
 use serde_json::{Value, json};
 
 const BIB: &str = "@string{acm = {ACM Press}}\n\n@article{knuth84,\n  author = {Knuth, Donald E.},\n  title = {Literate Programming},\n  journal = {The Computer Journal},\n  year = {1984},\n  pages = {97-111},\n}\n\n@book{lamport94,\n  author = {Lamport, Leslie},\n  title = {LaTeX: A Document Preparation System},\n  publisher = acm,\n  year = {1994},\n}\n\n@inproceedings{part,\n  title = {A Part},\n  crossref = {lamport94},\n}\n";
-
-struct Client {
-    child: Child,
-    stdin: ChildStdin,
-    rx: mpsc::Receiver<Value>,
-    next: i64,
-    /// Notifications seen while waiting for responses.
-    seen: Vec<Value>,
-}
-
-impl Client {
-    fn start(dir: &Path) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bibkit"))
-            .arg("lsp")
-            .current_dir(dir)
-            .env("XDG_CACHE_HOME", dir.join(".cache"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("bibkit lsp starts");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            loop {
-                let mut len = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let l = line.trim_end();
-                    if l.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = l.strip_prefix("Content-Length: ") {
-                        len = v.parse().unwrap();
-                    }
-                }
-                let mut body = vec![0; len];
-                r.read_exact(&mut body).unwrap();
-                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
-                    return;
-                }
-            }
-        });
-        Client {
-            child,
-            stdin,
-            rx,
-            next: 0,
-            seen: Vec::new(),
-        }
-    }
-
-    fn write(&mut self, v: &Value) {
-        let body = v.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn raw(&mut self, body: &str) {
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.write(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    fn recv(&mut self) -> Value {
-        match self.rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(v) => v,
-            Err(_) => panic!("no answer within 30 s; seen: {:#?}", self.seen),
-        }
-    }
-
-    /// Sends a request and waits for its response (keeping notifications seen meanwhile,
-    /// answering the server's own requests).
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        self.next += 1;
-        let id = self.next;
-        self.write(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        loop {
-            let m = self.recv();
-            if m.get("id") == Some(&json!(id)) && m.get("method").is_none() {
-                return m;
-            }
-            self.other(m);
-        }
-    }
-
-    fn other(&mut self, m: Value) {
-        if m.get("method").is_some() && m.get("id").is_some() {
-            // client/registerCapability and the like.
-            let id = m["id"].clone();
-            self.write(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
-        } else {
-            self.seen.push(m);
-        }
-    }
-
-    /// Waits for the diagnostics of `uri` that `pred` accepts.
-    fn diagnostics(&mut self, uri: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let find = |seen: &mut Vec<Value>| {
-            let i = seen.iter().rposition(|m| {
-                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
-            })?;
-            let d = seen[i]["params"]["diagnostics"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            pred(&d).then(|| {
-                seen.drain(..=i);
-                d
-            })
-        };
-        loop {
-            if let Some(d) = find(&mut self.seen) {
-                return d;
-            }
-            let m = self.recv();
-            self.other(m);
-        }
-    }
-}
 
 fn uri(p: &Path) -> String {
     format!("file://{}", p.display())
@@ -179,7 +51,7 @@ fn an_editor_session() {
     let bib = root.join("refs.bib");
     let chapter = root.join("chapters/one.tex");
     let paper = root.join("paper.md");
-    let mut c = Client::start(&root);
+    let mut c = Client::start(env!("CARGO_BIN_EXE_bibkit").as_ref(), &root);
 
     let init = c.request(
         "initialize",

@@ -11,7 +11,7 @@ use lsp_types::{self as lsp, Url};
 
 use super::Server;
 use super::text::{self, Columns, Lines};
-use super::workspace::{EntryInfo, is_bib};
+use super::workspace::{Bib, EntryInfo, is_bib};
 
 /// A finding as the protocol has it.
 pub(crate) fn to_lsp(d: &Diagnostic, text: &str, lines: &Lines, cols: Columns) -> lsp::Diagnostic {
@@ -42,6 +42,20 @@ pub(crate) fn to_lsp(d: &Diagnostic, text: &str, lines: &Lines, cols: Columns) -
 /// The explanation of a rule (`bibkit check --explain RULE`), as a file the editor can
 /// open: written once per version under the user's cache directory.
 fn rule_doc(rule: &str) -> Option<Url> {
+    // (Once per rule: a file looked for at every finding would cost more than the check.)
+    static WRITTEN: std::sync::Mutex<Option<HashMap<String, Option<Url>>>> =
+        std::sync::Mutex::new(None);
+    let mut written = WRITTEN.lock().unwrap_or_else(|e| e.into_inner());
+    let written = written.get_or_insert_with(HashMap::new);
+    if let Some(u) = written.get(rule) {
+        return u.clone();
+    }
+    let u = write_rule_doc(rule);
+    written.insert(rule.to_string(), u.clone());
+    u
+}
+
+fn write_rule_doc(rule: &str) -> Option<Url> {
     let text = bibkit::check::explain_id(rule)?;
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
@@ -227,9 +241,10 @@ pub(crate) fn completion(s: &Server, p: &lsp::CompletionParams) -> Option<lsp::C
     let items: Vec<lsp::CompletionItem> =
         s.ws.entries_for(&path)
             .into_iter()
-            .map(|(_, e)| {
-                let title = field(&e.entry, "title").unwrap_or_default();
-                let by = byline(&e.entry);
+            .map(|(_, bib, e)| {
+                let entry = bib.entry(e);
+                let title = field(entry, "title").unwrap_or_default();
+                let by = byline(entry);
                 lsp::CompletionItem {
                     label: e.key.clone(),
                     kind: Some(lsp::CompletionItemKind::REFERENCE),
@@ -241,7 +256,7 @@ pub(crate) fn completion(s: &Server, p: &lsp::CompletionParams) -> Option<lsp::C
                     documentation: (!title.is_empty()).then(|| {
                         lsp::Documentation::MarkupContent(lsp::MarkupContent {
                             kind: lsp::MarkupKind::Markdown,
-                            value: rendered(&e.entry),
+                            value: rendered(entry),
                         })
                     }),
                     filter_text: Some(format!("{} {by} {title}", e.key)),
@@ -325,17 +340,18 @@ fn target_at(s: &Server, path: &Path, text: &str, at: usize) -> Option<Target> {
 }
 
 /// The entries of `path`'s units whose key is `key`.
-fn entries_named<'a>(s: &'a Server, path: &Path, key: &str) -> Vec<(&'a Path, &'a EntryInfo)> {
-    s.ws.entries_for(path)
-        .into_iter()
-        .filter(|(_, e)| e.key == key)
-        .chain(
-            // (BibTeX compares keys without case: those after the exact ones.)
-            s.ws.entries_for(path)
-                .into_iter()
-                .filter(|(_, e)| e.key != key && e.key.eq_ignore_ascii_case(key)),
-        )
-        .collect()
+fn entries_named<'a>(
+    s: &'a Server,
+    path: &Path,
+    key: &str,
+) -> Vec<(&'a Path, &'a Bib, &'a EntryInfo)> {
+    let all = s.ws.entries_for(path);
+    let exact = all.iter().filter(|(_, _, e)| e.key == key);
+    // (BibTeX compares keys without case: those after the exact ones.)
+    let caseless = all
+        .iter()
+        .filter(|(_, _, e)| e.key != key && e.key.eq_ignore_ascii_case(key));
+    exact.chain(caseless).copied().collect()
 }
 
 fn location(s: &Server, path: &Path, from: usize, to: usize) -> Option<lsp::Location> {
@@ -354,7 +370,7 @@ pub(crate) fn hover(s: &Server, p: &lsp::HoverParams) -> Option<lsp::Hover> {
     let (value, from, to) = match target_at(s, &path, &text, at)? {
         Target::Key(key, from, to) => {
             let found = entries_named(s, &path, &key);
-            let Some((bib, e)) = found.first() else {
+            let Some((bib, b, e)) = found.first() else {
                 return Some(lsp::Hover {
                     contents: lsp::HoverContents::Markup(lsp::MarkupContent {
                         kind: lsp::MarkupKind::Markdown,
@@ -365,10 +381,7 @@ pub(crate) fn hover(s: &Server, p: &lsp::HoverParams) -> Option<lsp::Hover> {
                     range: Some(lines.range(&text, from, to, s.cols)),
                 });
             };
-            let source =
-                s.ws.bibs
-                    .get(*bib)
-                    .map_or("", |b| &b.text[e.span.start..e.span.end]);
+            let source = &b.text[e.span.start..e.span.end];
             let source = shorten(source, 3000);
             let name = bib
                 .file_name()
@@ -378,7 +391,7 @@ pub(crate) fn hover(s: &Server, p: &lsp::HoverParams) -> Option<lsp::Hover> {
                     "**{}** · `@{}` · {name}\n\n{}\n\n```bibtex\n{}\n```",
                     e.key,
                     e.kind,
-                    rendered(&e.entry),
+                    rendered(b.entry(e)),
                     source.replace("```", "` ` `")
                 ),
                 from,
@@ -415,7 +428,7 @@ pub(crate) fn definition(
     let locations: Vec<lsp::Location> = match target_at(s, &path, &text, at)? {
         Target::Key(key, ..) => entries_named(s, &path, &key)
             .into_iter()
-            .filter_map(|(b, e)| location(s, b, e.key_span.start, e.key_span.end))
+            .filter_map(|(b, _, e)| location(s, b, e.key_span.start, e.key_span.end))
             .collect(),
         Target::Macro(name, ..) => {
             s.ws.bibs_for(&path)
@@ -462,7 +475,7 @@ pub(crate) fn references(s: &Server, p: &lsp::ReferenceParams) -> Option<Vec<lsp
     };
     let mut out: Vec<lsp::Location> = Vec::new();
     if p.context.include_declaration {
-        for (b, e) in entries_named(s, &path, &key) {
+        for (b, _, e) in entries_named(s, &path, &key) {
             out.extend(location(s, b, e.key_span.start, e.key_span.end));
         }
     }
@@ -511,7 +524,7 @@ pub(crate) fn rename(
         )));
     }
     let entries = entries_named(s, &path, &old);
-    let Some((_, first)) = entries.first() else {
+    let Some((_, _, first)) = entries.first() else {
         return Err(invalid(format!("no entry has the key `{old}`")));
     };
     let old = first.key.clone();
@@ -582,7 +595,7 @@ pub(crate) fn document_symbols(
     for e in &bib.entries {
         out.push(lsp::DocumentSymbol {
             name: e.key.clone(),
-            detail: Some(match field(&e.entry, "title") {
+            detail: Some(match field(bib.entry(e), "title") {
                 Some(t) => format!("@{} · {}", e.kind, shorten(&t, 80)),
                 None => format!("@{}", e.kind),
             }),
@@ -623,8 +636,9 @@ pub(crate) fn workspace_symbols(
         };
         let lines = Lines::new(&bib.text);
         for e in &bib.entries {
-            let title = field(&e.entry, "title").unwrap_or_default();
-            let hay = format!("{} {} {}", e.key, byline(&e.entry), title).to_lowercase();
+            let entry = bib.entry(e);
+            let title = field(entry, "title").unwrap_or_default();
+            let hay = format!("{} {} {}", e.key, byline(entry), title).to_lowercase();
             if !q.split_whitespace().all(|w| hay.contains(w)) {
                 continue;
             }

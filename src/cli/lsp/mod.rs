@@ -137,10 +137,25 @@ impl Server {
     }
 
     fn notify(&self, method: &str, params: impl serde::Serialize) {
-        self.send(Message::Notification(Notification::new(
-            method.to_string(),
+        // Written straight from the parameters (not through a JSON tree: the findings of
+        // a large bibliography are thousands of objects).
+        #[derive(serde::Serialize)]
+        struct Out<'a, P> {
+            jsonrpc: &'static str,
+            method: &'a str,
+            params: P,
+        }
+        let Ok(body) = serde_json::to_vec(&Out {
+            jsonrpc: "2.0",
+            method,
             params,
-        )));
+        }) else {
+            return;
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "Content-Length: {}\r\n\r\n", body.len());
+        let _ = out.write_all(&body);
+        let _ = out.flush();
     }
 
     fn log(&self, typ: lsp::MessageType, message: String) {
@@ -612,13 +627,15 @@ impl Server {
         }
         // Files no unit reads any more: their findings are cleared.
         files.extend(self.dirty.iter().cloned());
-        self.dirty.clear();
+        // (An edited file always gets its findings, none too, so that the editor knows
+        // they are those of its version.)
+        let edited = std::mem::take(&mut self.dirty);
         self.all_dirty = false;
         files.sort();
         files.dedup();
         for f in files {
             let diagnostics = self.diagnostics_of(&f);
-            if diagnostics.is_empty() && !self.published.contains(&f) {
+            if diagnostics.is_empty() && !self.published.contains(&f) && !edited.contains(&f) {
                 continue;
             }
             if diagnostics.is_empty() {

@@ -66,7 +66,10 @@ pub(crate) struct EntryInfo {
     pub span: Span,
     /// Its key.
     pub key_span: Span,
-    pub entry: Entry,
+    /// Its block in the document.
+    pub block: usize,
+    /// The entry with its key and type only (when the model has no such entry).
+    bare: Entry,
 }
 
 /// A `@string` definition.
@@ -84,6 +87,9 @@ pub(crate) struct Bib {
     pub doc: Document,
     pub entries: Vec<EntryInfo>,
     pub strings: Vec<StringInfo>,
+    /// The entries as the model reads them, by block: made when first asked for (an edit
+    /// reads the file again, and only hover and completion need them).
+    models: std::sync::OnceLock<HashMap<usize, Entry>>,
 }
 
 impl Bib {
@@ -91,23 +97,19 @@ impl Bib {
         let doc = Document::parse(text.clone());
         let mut entries = Vec::new();
         let mut strings = Vec::new();
-        let models: HashMap<usize, Entry> = doc.model().into_iter().collect();
         for (i, b) in doc.blocks().iter().enumerate() {
             match b.kind() {
                 BlockKind::Entry => {
                     let (Some(key), Some(key_span)) = (doc.key(i), b.key_span()) else {
                         continue;
                     };
-                    let entry = models
-                        .get(&i)
-                        .cloned()
-                        .unwrap_or_else(|| Entry::new(key, doc.entry_type(i).unwrap_or("misc")));
                     entries.push(EntryInfo {
                         key: key.to_string(),
                         kind: doc.entry_type(i).unwrap_or("").to_ascii_lowercase(),
                         span: b.span(),
                         key_span,
-                        entry,
+                        block: i,
+                        bare: Entry::new(key, doc.entry_type(i).unwrap_or("misc")),
                     });
                 }
                 BlockKind::String => {
@@ -131,7 +133,16 @@ impl Bib {
             doc,
             entries,
             strings,
+            models: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Entry `e` (one of [`Bib::entries`]) as the model reads it.
+    pub(crate) fn entry<'a>(&'a self, e: &'a EntryInfo) -> &'a Entry {
+        self.models
+            .get_or_init(|| self.doc.model().into_iter().collect())
+            .get(&e.block)
+            .unwrap_or(&e.bare)
     }
 }
 
@@ -476,7 +487,7 @@ impl Workspace {
 
     /// The entries the documents of `path`'s units can cite (for a `.bib`, its own units'),
     /// with the bibliography each is in.
-    pub(crate) fn entries_for(&self, path: &Path) -> Vec<(&Path, &EntryInfo)> {
+    pub(crate) fn entries_for(&self, path: &Path) -> Vec<(&Path, &Bib, &EntryInfo)> {
         let mut bibs: Vec<&PathBuf> = self
             .units_of(path)
             .into_iter()
@@ -489,7 +500,7 @@ impl Workspace {
             if let Some(bib) = self.bibs.get(b) {
                 for e in &bib.entries {
                     if seen.insert((b.as_path(), e.key.as_str())) {
-                        out.push((b.as_path(), e));
+                        out.push((b.as_path(), bib, e));
                     }
                 }
             }
