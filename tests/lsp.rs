@@ -57,6 +57,8 @@ fn an_editor_session() {
         "initialize",
         json!({"processId": null, "rootUri": uri(&root), "capabilities": {
             "general": {"positionEncodings": ["utf-16"]},
+            "textDocument": {"hover": {"contentFormat": ["markdown", "plaintext"]},
+                "completion": {"completionItem": {"documentationFormat": ["markdown"]}}},
             "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}
         }}),
     );

@@ -21,8 +21,13 @@ pub struct Client {
 
 impl Client {
     pub fn start(bin: &Path, dir: &Path) -> Client {
+        Client::start_command(bin, &["lsp"], dir)
+    }
+
+    /// Starts `bin` with `args` (an editor's command line) in `dir`.
+    pub fn start_command(bin: &Path, args: &[&str], dir: &Path) -> Client {
         let mut child = Command::new(bin)
-            .arg("lsp")
+            .args(args)
             .current_dir(dir)
             .env("XDG_CACHE_HOME", dir.join(".cache"))
             .stdin(Stdio::piped())

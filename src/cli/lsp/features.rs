@@ -214,13 +214,13 @@ fn field(e: &Entry, name: &str) -> Option<String> {
 }
 
 /// The entry rendered as a line of text: byline, title, container.
-fn rendered(e: &Entry) -> String {
+fn rendered(e: &Entry, markdown: bool) -> String {
     let mut s = byline(e);
     if let Some(t) = field(e, "title") {
         if !s.is_empty() {
             s.push_str(". ");
         }
-        s.push_str(&format!("*{t}*"));
+        s.push_str(&if markdown { format!("*{t}*") } else { t });
     }
     let container = ["journaltitle", "booktitle", "publisher", "institution"]
         .iter()
@@ -255,8 +255,8 @@ pub(crate) fn completion(s: &Server, p: &lsp::CompletionParams) -> Option<lsp::C
                     }),
                     documentation: (!title.is_empty()).then(|| {
                         lsp::Documentation::MarkupContent(lsp::MarkupContent {
-                            kind: lsp::MarkupKind::Markdown,
-                            value: rendered(entry),
+                            kind: markup(s.markdown_completion),
+                            value: rendered(entry, s.markdown_completion),
                         })
                     }),
                     filter_text: Some(format!("{} {by} {title}", e.key)),
@@ -363,6 +363,24 @@ fn location(s: &Server, path: &Path, from: usize, to: usize) -> Option<lsp::Loca
     ))
 }
 
+/// The markup kind of text for a client that does (or does not) show Markdown.
+fn markup(markdown: bool) -> lsp::MarkupKind {
+    if markdown {
+        lsp::MarkupKind::Markdown
+    } else {
+        lsp::MarkupKind::PlainText
+    }
+}
+
+/// A code block in Markdown, the text itself in plain text.
+fn code(text: &str, markdown: bool) -> String {
+    if markdown {
+        format!("```bibtex\n{}\n```", text.replace("```", "` ` `"))
+    } else {
+        text.to_string()
+    }
+}
+
 pub(crate) fn hover(s: &Server, p: &lsp::HoverParams) -> Option<lsp::Hover> {
     let pos = &p.text_document_position_params;
     let (path, text, lines) = document(s, &pos.text_document.uri)?;
@@ -373,9 +391,9 @@ pub(crate) fn hover(s: &Server, p: &lsp::HoverParams) -> Option<lsp::Hover> {
             let Some((bib, b, e)) = found.first() else {
                 return Some(lsp::Hover {
                     contents: lsp::HoverContents::Markup(lsp::MarkupContent {
-                        kind: lsp::MarkupKind::Markdown,
+                        kind: markup(s.markdown_hover),
                         value: format!(
-                            "`{key}`: no entry has this key in the project's bibliographies"
+                            "{key}: no entry has this key in the project's bibliographies"
                         ),
                     }),
                     range: Some(lines.range(&text, from, to, s.cols)),
@@ -388,11 +406,15 @@ pub(crate) fn hover(s: &Server, p: &lsp::HoverParams) -> Option<lsp::Hover> {
                 .map_or(String::new(), |n| n.to_string_lossy().into_owned());
             (
                 format!(
-                    "**{}** · `@{}` · {name}\n\n{}\n\n```bibtex\n{}\n```",
-                    e.key,
+                    "{} · @{} · {name}\n\n{}\n\n{}",
+                    if s.markdown_hover {
+                        format!("**{}**", e.key)
+                    } else {
+                        e.key.clone()
+                    },
                     e.kind,
-                    rendered(b.entry(e)),
-                    source.replace("```", "` ` `")
+                    rendered(b.entry(e), s.markdown_hover),
+                    code(&source, s.markdown_hover)
                 ),
                 from,
                 to,
@@ -406,12 +428,12 @@ pub(crate) fn hover(s: &Server, p: &lsp::HoverParams) -> Option<lsp::Hover> {
                     .find(|st| st.name.eq_ignore_ascii_case(&name))
                     .map(|st| bib.text[st.span.start..st.span.end].to_string())
             })?;
-            (format!("```bibtex\n{}\n```", shorten(&def, 2000)), from, to)
+            (code(&shorten(&def, 2000), s.markdown_hover), from, to)
         }
     };
     Some(lsp::Hover {
         contents: lsp::HoverContents::Markup(lsp::MarkupContent {
-            kind: lsp::MarkupKind::Markdown,
+            kind: markup(s.markdown_hover),
             value,
         }),
         range: Some(lines.range(&text, from, to, s.cols)),

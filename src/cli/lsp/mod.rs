@@ -110,6 +110,9 @@ struct Server {
     published: HashSet<PathBuf>,
     next_id: i32,
     watch: bool,
+    /// The client shows Markdown in completion items' documentation, and in hovers.
+    markdown_completion: bool,
+    markdown_hover: bool,
 }
 
 impl Server {
@@ -127,6 +130,8 @@ impl Server {
             published: HashSet::new(),
             next_id: 0,
             watch: false,
+            markdown_completion: false,
+            markdown_hover: false,
         }
     }
 
@@ -381,6 +386,17 @@ impl Server {
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|d| d.dynamic_registration)
             .unwrap_or(false);
+        let text = p.capabilities.text_document.as_ref();
+        let md = |formats: Option<&Vec<lsp::MarkupKind>>| {
+            formats.is_some_and(|f| f.contains(&lsp::MarkupKind::Markdown))
+        };
+        self.markdown_completion = md(text
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.documentation_format.as_ref()));
+        self.markdown_hover = md(text
+            .and_then(|t| t.hover.as_ref())
+            .and_then(|h| h.content_format.as_ref()));
         self.initialized = true;
         let encoding = match self.cols {
             Columns::Utf8 => lsp::PositionEncodingKind::UTF8,
