@@ -111,6 +111,32 @@ fn an_editor_session() {
         actions.iter().any(|a| a["kind"] == "source.fixAll.bibkit"),
         "{actions:#?}"
     );
+    // Re-keying the entry by the default pattern, in the chapter too.
+    let rekey = actions
+        .iter()
+        .find(|a| a["kind"] == "refactor.rewrite.bibkit.rekey")
+        .unwrap_or_else(|| panic!("a re-key action: {actions:#?}"));
+    assert!(
+        rekey["title"]
+            .as_str()
+            .unwrap()
+            .contains("`knuth1984literate`"),
+        "{rekey}"
+    );
+    let chapter_uri = uri(&root.join("chapters/one.tex"));
+    assert!(rekey["edit"]["changes"][&chapter_uri].is_array(), "{rekey}");
+    let only = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(&bib)}, "range": pages["range"], "context": {"diagnostics": [], "only": ["quickfix"]}}),
+    );
+    assert!(
+        only["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["kind"] == "quickfix"),
+        "{only}"
+    );
 
     // Completion in the chapter, after `\citep[…]{lamport94, ` and a typed prefix.
     let chapter_text = std::fs::read_to_string(&chapter).unwrap();

@@ -286,12 +286,12 @@ enum Target {
 fn target_at(s: &Server, path: &Path, text: &str, at: usize) -> Option<Target> {
     if is_bib(path) {
         let bib = s.ws.bibs.get(path)?;
-        for e in &bib.entries {
+        for e in bib.entries() {
             if e.key_span.start <= at && at <= e.key_span.end {
                 return Some(Target::Key(e.key.clone(), e.key_span.start, e.key_span.end));
             }
         }
-        for st in &bib.strings {
+        for st in bib.strings() {
             if st.name_span.start <= at && at <= st.name_span.end {
                 return Some(Target::Macro(
                     st.name.clone(),
@@ -316,14 +316,14 @@ fn target_at(s: &Server, path: &Path, text: &str, at: usize) -> Option<Target> {
             return None;
         }
         let word = &text[from..to];
-        let (block, k) = bib.doc.field_at(at)?;
-        let (name, _) = bib.doc.field(block, k)?;
+        let (block, k) = bib.doc().field_at(at)?;
+        let (name, _) = bib.doc().field(block, k)?;
         let name = name.to_ascii_lowercase();
         if ["crossref", "xref", "xdata", "related", "entryset", "ids"].contains(&name.as_str()) {
             return Some(Target::Key(word.to_string(), from, to));
         }
         if bib
-            .strings
+            .strings()
             .iter()
             .any(|st| st.name.eq_ignore_ascii_case(word))
         {
@@ -423,7 +423,7 @@ pub(crate) fn hover(s: &Server, p: &lsp::HoverParams) -> Option<lsp::Hover> {
         Target::Macro(name, from, to) => {
             let def = s.ws.bibs_for(&path).into_iter().find_map(|b| {
                 let bib = s.ws.bibs.get(b)?;
-                bib.strings
+                bib.strings()
                     .iter()
                     .find(|st| st.name.eq_ignore_ascii_case(&name))
                     .map(|st| bib.text[st.span.start..st.span.end].to_string())
@@ -456,11 +456,7 @@ pub(crate) fn definition(
             s.ws.bibs_for(&path)
                 .into_iter()
                 .flat_map(|b| {
-                    let strings =
-                        s.ws.bibs
-                            .get(b)
-                            .map(|bib| bib.strings.as_slice())
-                            .unwrap_or(&[]);
+                    let strings = s.ws.bibs.get(b).map(|bib| bib.strings()).unwrap_or(&[]);
                     strings
                         .iter()
                         .filter(|st| st.name.eq_ignore_ascii_case(&name))
@@ -553,6 +549,17 @@ pub(crate) fn rename(
     if !old.eq_ignore_ascii_case(&new) && !entries_named(s, &path, &new).is_empty() {
         return Err(invalid(format!("an entry has the key `{new}` already")));
     }
+    rename_edit(s, &path, &old, &new).map(Some)
+}
+
+/// The edits that rename key `old` to `new` in every `.bib` and document of `path`'s units.
+fn rename_edit(
+    s: &Server,
+    path: &Path,
+    old: &str,
+    new: &str,
+) -> Result<lsp::WorkspaceEdit, Failure> {
+    let (old, new) = (old.to_string(), new.to_string());
     let map = bibkit::rekey::Map::from_pairs([(old.clone(), new.clone())]);
     let mut changes: HashMap<Url, Vec<lsp::TextEdit>> = HashMap::new();
     let mut add = |file: &Path, text: &str, edits: Vec<bibkit::edit::Change>| {
@@ -573,12 +580,12 @@ pub(crate) fn rename(
                 )
             }));
     };
-    for b in s.ws.bibs_for(&path) {
+    for b in s.ws.bibs_for(path) {
         let Some(bib) = s.ws.bibs.get(b) else {
             continue;
         };
         let renames: Vec<bibkit::rekey::Rename> = bib
-            .doc
+            .doc()
             .find(&old)
             .into_iter()
             .map(|block| bibkit::rekey::Rename {
@@ -588,22 +595,22 @@ pub(crate) fn rename(
                 new: new.clone(),
             })
             .collect();
-        let mut doc = bib.doc.clone();
+        let mut doc = bib.doc().clone();
         let edits = bibkit::rekey::rewrite_bib(&mut doc, 0, &renames, &map, false)
             .map_err(|e| (lsp_server::ErrorCode::RequestFailed as i32, e.to_string()))?;
         add(b, &bib.text, edits);
     }
-    for d in s.ws.docs_for(&path) {
+    for d in s.ws.docs_for(path) {
         let Some(doc) = s.ws.docs.get(d) else {
             continue;
         };
         let (_, edits) = bibkit::rekey::rewrite_citations(&doc.text, &doc.scan, doc.kind, &map);
         add(d, &doc.text, edits);
     }
-    Ok(Some(lsp::WorkspaceEdit {
+    Ok(lsp::WorkspaceEdit {
         changes: Some(changes),
         ..Default::default()
-    }))
+    })
 }
 
 #[allow(deprecated)]
@@ -614,7 +621,7 @@ pub(crate) fn document_symbols(
     let (path, text, lines) = document(s, &p.text_document.uri)?;
     let bib = s.ws.bibs.get(&path)?;
     let mut out = Vec::new();
-    for e in &bib.entries {
+    for e in bib.entries() {
         out.push(lsp::DocumentSymbol {
             name: e.key.clone(),
             detail: Some(match field(bib.entry(e), "title") {
@@ -629,7 +636,7 @@ pub(crate) fn document_symbols(
             children: None,
         });
     }
-    for st in &bib.strings {
+    for st in bib.strings() {
         out.push(lsp::DocumentSymbol {
             name: st.name.clone(),
             detail: Some("@string".to_string()),
@@ -657,7 +664,7 @@ pub(crate) fn workspace_symbols(
             continue;
         };
         let lines = Lines::new(&bib.text);
-        for e in &bib.entries {
+        for e in bib.entries() {
             let entry = bib.entry(e);
             let title = field(entry, "title").unwrap_or_default();
             let hay = format!("{} {} {}", e.key, byline(entry), title).to_lowercase();
@@ -781,7 +788,9 @@ pub(crate) fn code_actions(
             .as_deref()
             .is_some_and(|f| f.applicability == Applicability::Safe && !f.edits.is_empty())
     });
-    if wanted(&lsp::CodeActionKind::SOURCE_FIX_ALL) && safe_fixes.clone().next().is_some() {
+    if wanted(&lsp::CodeActionKind::new("source.fixAll.bibkit"))
+        && safe_fixes.clone().next().is_some()
+    {
         let applied = bibkit::check::fix::apply(&text, safe_fixes, false);
         let edits: Vec<lsp::TextEdit> = applied
             .changes
@@ -802,7 +811,10 @@ pub(crate) fn code_actions(
             }));
         }
     }
-    if is_bib(&path) && wanted(&lsp::CodeActionKind::SOURCE_ORGANIZE_IMPORTS) {
+    if is_bib(&path) && wanted(&lsp::CodeActionKind::new("refactor.rewrite.bibkit.rekey")) {
+        out.extend(rekey_action(s, &path, from));
+    }
+    if is_bib(&path) && wanted(&lsp::CodeActionKind::new("source.organizeImports.bibkit")) {
         let mut opts = s.ws.settings.fmt.clone();
         if opts.sort_entries == bibkit::fmt::SortEntries::None {
             opts.sort_entries = bibkit::fmt::SortEntries::Key;
@@ -818,4 +830,43 @@ pub(crate) fn code_actions(
         }
     }
     Some(out)
+}
+
+/// "Re-key this entry": the key `bibkit rekey` gives the entry at `at` (by the pattern of
+/// `bibkit.toml`'s `[rekey]` table, or the default), in every file.
+fn rekey_action(s: &Server, path: &Path, at: usize) -> Option<lsp::CodeActionOrCommand> {
+    let bib = s.ws.bibs.get(path)?;
+    let e = bib
+        .entries()
+        .iter()
+        .find(|e| e.span.start <= at && at <= e.span.end)?;
+    let pattern =
+        s.ws.settings
+            .rekey
+            .pattern
+            .as_deref()
+            .unwrap_or(bibkit::rekey::DEFAULT_PATTERN);
+    let pattern = bibkit::rekey::Pattern::parse(pattern).ok()?;
+    if s.ws.settings.rekey.pin.contains(&e.key) {
+        return None;
+    }
+    let base = pattern.key_for(bib.entry(e));
+    if base.is_empty() || base == e.key {
+        return None;
+    }
+    // A letter after the key when another entry has it, as `bibkit rekey` does.
+    let taken = |k: &str| !entries_named(s, path, k).is_empty();
+    let new = std::iter::once(base.clone())
+        .chain((b'a'..=b'z').map(|c| format!("{base}{}", c as char)))
+        .find(|k| !taken(k) || k.eq_ignore_ascii_case(&e.key))?;
+    if new == e.key {
+        return None;
+    }
+    let edit = rename_edit(s, path, &e.key, &new).ok()?;
+    Some(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+        title: format!("Re-key `{}` as `{new}` (and its citations)", e.key),
+        kind: Some(lsp::CodeActionKind::new("refactor.rewrite.bibkit.rekey")),
+        edit: Some(edit),
+        ..Default::default()
+    }))
 }

@@ -438,6 +438,7 @@ impl Server {
                             lsp::CodeActionKind::QUICKFIX,
                             lsp::CodeActionKind::SOURCE_FIX_ALL,
                             lsp::CodeActionKind::SOURCE_ORGANIZE_IMPORTS,
+                            lsp::CodeActionKind::REFACTOR_REWRITE,
                         ]),
                         ..Default::default()
                     },

@@ -84,17 +84,59 @@ pub(crate) struct StringInfo {
 #[derive(Debug)]
 pub(crate) struct Bib {
     pub text: String,
+    /// The document, its entries and `@string`s: read when first asked for (the findings
+    /// of an edit need only the text, which the checker reads).
+    parsed: std::sync::OnceLock<Parsed>,
+    /// The entries as the model reads them, by block: made when first asked for (only
+    /// hover and completion need them).
+    models: std::sync::OnceLock<HashMap<usize, Entry>>,
+}
+
+/// A bibliography read as a document.
+#[derive(Debug)]
+pub(crate) struct Parsed {
     pub doc: Document,
     pub entries: Vec<EntryInfo>,
     pub strings: Vec<StringInfo>,
-    /// The entries as the model reads them, by block: made when first asked for (an edit
-    /// reads the file again, and only hover and completion need them).
-    models: std::sync::OnceLock<HashMap<usize, Entry>>,
 }
 
 impl Bib {
     pub(crate) fn read(text: String) -> Bib {
-        let doc = Document::parse(text.clone());
+        Bib {
+            text,
+            parsed: std::sync::OnceLock::new(),
+            models: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn parsed(&self) -> &Parsed {
+        self.parsed.get_or_init(|| Parsed::read(&self.text))
+    }
+
+    pub(crate) fn doc(&self) -> &Document {
+        &self.parsed().doc
+    }
+
+    pub(crate) fn entries(&self) -> &[EntryInfo] {
+        &self.parsed().entries
+    }
+
+    pub(crate) fn strings(&self) -> &[StringInfo] {
+        &self.parsed().strings
+    }
+
+    /// Entry `e` (one of [`Bib::entries`]) as the model reads it.
+    pub(crate) fn entry<'a>(&'a self, e: &'a EntryInfo) -> &'a Entry {
+        self.models
+            .get_or_init(|| self.doc().model().into_iter().collect())
+            .get(&e.block)
+            .unwrap_or(&e.bare)
+    }
+}
+
+impl Parsed {
+    fn read(text: &str) -> Parsed {
+        let doc = Document::parse(text.to_string());
         let mut entries = Vec::new();
         let mut strings = Vec::new();
         for (i, b) in doc.blocks().iter().enumerate() {
@@ -128,21 +170,11 @@ impl Bib {
                 _ => {}
             }
         }
-        Bib {
-            text,
+        Parsed {
             doc,
             entries,
             strings,
-            models: std::sync::OnceLock::new(),
         }
-    }
-
-    /// Entry `e` (one of [`Bib::entries`]) as the model reads it.
-    pub(crate) fn entry<'a>(&'a self, e: &'a EntryInfo) -> &'a Entry {
-        self.models
-            .get_or_init(|| self.doc.model().into_iter().collect())
-            .get(&e.block)
-            .unwrap_or(&e.bare)
     }
 }
 
@@ -172,6 +204,7 @@ pub(crate) struct Settings {
     pub check: Config,
     pub fmt: FmtOptions,
     pub project: ProjectConfig,
+    pub rekey: bibkit::rekey::RekeyConfig,
     /// What was wrong with `bibkit.toml`, if anything.
     pub error: Option<String>,
 }
@@ -197,6 +230,10 @@ impl Settings {
         match FmtOptions::from_toml(&text) {
             Ok(f) => s.fmt = f,
             Err(e) => errors.push(e.to_string()),
+        }
+        match bibkit::rekey::RekeyConfig::from_toml(&text) {
+            Ok(r) => s.rekey = r,
+            Err(e) => errors.push(e),
         }
         match ProjectConfig::from_toml(&text) {
             Ok(p) => {
@@ -498,7 +535,7 @@ impl Workspace {
         let mut seen = HashSet::new();
         for b in bibs {
             if let Some(bib) = self.bibs.get(b) {
-                for e in &bib.entries {
+                for e in bib.entries() {
                     if seen.insert((b.as_path(), e.key.as_str())) {
                         out.push((b.as_path(), bib, e));
                     }
