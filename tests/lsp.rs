@@ -361,3 +361,46 @@ fn apply(text: &mut String, edits: &[Value]) {
         text.replace_range(a..b, &t);
     }
 }
+
+#[test]
+fn a_panicking_handler_is_answered_and_logged_and_the_server_goes_on() {
+    let (_dir, root) = project();
+    let mut c = Client::start_with_env(
+        env!("CARGO_BIN_EXE_bibkit").as_ref(),
+        &["lsp"],
+        &root,
+        &[("BIBKIT_LSP_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")],
+    );
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    let answer = c.request("bibkit/panicForTest", json!({}));
+    assert_eq!(answer["error"]["code"], -32603, "{answer}");
+    assert!(
+        c.seen.iter().any(|m| m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("a panic the test asked for")),
+        "{:#?}",
+        c.seen
+    );
+    let found = c.request("workspace/symbol", json!({"query": "literate"}));
+    assert_eq!(found["result"][0]["name"], "knuth84");
+    // Requests before `initialize` and after `shutdown` are refused as the protocol says.
+    c.request("shutdown", Value::Null);
+    let late = c.request("workspace/symbol", json!({"query": ""}));
+    assert_eq!(late["error"]["code"], -32600, "{late}");
+    c.notify("exit", Value::Null);
+    assert!(c.child.wait().unwrap().success());
+    let mut early = Client::start(env!("CARGO_BIN_EXE_bibkit").as_ref(), &root);
+    let refused = early.request("workspace/symbol", json!({"query": ""}));
+    assert_eq!(refused["error"]["code"], -32002, "{refused}");
+    early.notify("exit", Value::Null);
+    assert!(
+        !early.child.wait().unwrap().success(),
+        "exit without shutdown is 1"
+    );
+}

@@ -26,8 +26,14 @@ impl Client {
 
     /// Starts `bin` with `args` (an editor's command line) in `dir`.
     pub fn start_command(bin: &Path, args: &[&str], dir: &Path) -> Client {
+        Client::start_with_env(bin, args, dir, &[])
+    }
+
+    /// [`Client::start_command`] with more environment variables.
+    pub fn start_with_env(bin: &Path, args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Client {
         let mut child = Command::new(bin)
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(dir)
             .env("XDG_CACHE_HOME", dir.join(".cache"))
             .stdin(Stdio::piped())

@@ -354,6 +354,10 @@ impl Server {
                 let p: lsp::CodeActionParams = params(r)?;
                 json(features::code_actions(self, &p))
             }
+            // For the tests of what a panicking handler does: only with this variable.
+            "bibkit/panicForTest" if std::env::var_os("BIBKIT_LSP_TEST_PANIC").is_some() => {
+                panic!("a panic the test asked for")
+            }
             _ => Err((
                 ErrorCode::MethodNotFound as i32,
                 format!("bibkit does not handle {}", r.method),
