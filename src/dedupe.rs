@@ -2099,6 +2099,26 @@ pub struct Merge {
     pub differing: Vec<Vec<(String, String)>>,
 }
 
+/// The comment that takes the place of entry `away` merged into `kept`: the values it
+/// had that the merged entry does not (`lost`, as [`Merge::differing`] gives them), so
+/// that nothing is lost without a trace; empty when there are none.
+///
+/// ```
+/// let c = bibkit::dedupe::merged_comment("b", "a", &[("year".into(), "2020".into())]);
+/// assert_eq!(c, "% bibkit: `b` was merged into `a`; its values that differed:\n%   year = 2020");
+/// assert_eq!(bibkit::dedupe::merged_comment("b", "a", &[]), "");
+/// ```
+pub fn merged_comment(away: &str, kept: &str, lost: &[(String, String)]) -> String {
+    if lost.is_empty() {
+        return String::new();
+    }
+    let mut t = format!("% bibkit: `{away}` was merged into `{kept}`; its values that differed:");
+    for (name, raw) in lost {
+        t.push_str(&format!("\n%   {name} = {}", raw.replace('\n', " ")));
+    }
+    t
+}
+
 fn normal_value(raw: &str) -> String {
     crate::merge::normal(raw).to_lowercase()
 }

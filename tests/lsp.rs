@@ -404,3 +404,72 @@ fn a_panicking_handler_is_answered_and_logged_and_the_server_goes_on() {
         "exit without shutdown is 1"
     );
 }
+
+#[test]
+fn duplicates_are_merged_by_a_quick_fix() {
+    let (_dir, root) = project();
+    let bib_text = "@article{first,\n  author = {Knuth, Donald E.},\n  title = {Literate Programming},\n  journal = {The Computer Journal},\n  year = {1984},\n  doi = {10.1093/comjnl/27.2.97},\n}\n\n@article{second,\n  author = {Knuth, D. E.},\n  title = {Literate Programming},\n  year = {1984},\n  volume = {27},\n  doi = {10.1093/comjnl/27.2.97},\n}\n";
+    std::fs::write(root.join("refs.bib"), bib_text).unwrap();
+    std::fs::write(root.join("chapters/one.tex"), "See \\cite{second}.\n").unwrap();
+    let bib = root.join("refs.bib");
+    let mut c = Client::start(env!("CARGO_BIN_EXE_bibkit").as_ref(), &root);
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&bib), "languageId": "bibtex", "version": 1, "text": bib_text}}),
+    );
+    let d = c.diagnostics(&uri(&bib), |d| {
+        codes(d).contains(&"duplicate-entry".to_string())
+    });
+    let dup = d
+        .iter()
+        .find(|x| x["code"] == "duplicate-entry")
+        .unwrap()
+        .clone();
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(&bib)}, "range": dup["range"], "context": {"diagnostics": [dup]}}),
+    );
+    let actions = actions["result"].as_array().unwrap().clone();
+    let merge = actions
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("Merge `second` into `first`")
+        })
+        .unwrap_or_else(|| panic!("a merge action: {actions:#?}"));
+    let mut after = bib_text.to_string();
+    apply(
+        &mut after,
+        merge["edit"]["changes"][uri(&bib)].as_array().unwrap(),
+    );
+    assert!(
+        after.contains("@article{first,") && !after.contains("@article{second,"),
+        "{after}"
+    );
+    assert!(
+        after.contains("volume") && after.contains("ids"),
+        "the fields only the duplicate had, and its key: {after}"
+    );
+    assert!(
+        after.contains("% bibkit: `second` was merged into `first`"),
+        "{after}"
+    );
+    let mut chapter = "See \\cite{second}.\n".to_string();
+    apply(
+        &mut chapter,
+        merge["edit"]["changes"][uri(&root.join("chapters/one.tex"))]
+            .as_array()
+            .unwrap(),
+    );
+    assert_eq!(chapter, "See \\cite{first}.\n");
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert!(c.child.wait().unwrap().success());
+}

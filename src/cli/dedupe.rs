@@ -317,17 +317,10 @@ fn merge(
             merged_away.push(format!("`{}`", shown(&p.key)));
             pairs.push((p.key.clone(), kept.key.clone()));
             let lost = &plan.differing[n];
-            let text = if lost.is_empty() || args.drop_conflicts {
+            let text = if args.drop_conflicts {
                 String::new()
             } else {
-                let mut t = format!(
-                    "% bibkit: `{}` was merged into `{}`; its values that differed:",
-                    p.key, kept.key
-                );
-                for (name, raw) in lost {
-                    t.push_str(&format!("\n%   {name} = {}", raw.replace('\n', " ")));
-                }
-                t
+                bibkit::dedupe::merged_comment(&p.key, &kept.key, lost)
             };
             gone[p.bib].push((p.block, text));
         }

@@ -811,6 +811,13 @@ pub(crate) fn code_actions(
             }));
         }
     }
+    if is_bib(&path) && wanted(&lsp::CodeActionKind::QUICKFIX) {
+        for d in findings {
+            if d.rule == "duplicate-entry" && d.span.start <= to && from <= d.span.end {
+                out.extend(merge_action(s, &path, d, &text, &lines));
+            }
+        }
+    }
     if is_bib(&path) && wanted(&lsp::CodeActionKind::new("refactor.rewrite.bibkit.rekey")) {
         out.extend(rekey_action(s, &path, from));
     }
@@ -867,6 +874,105 @@ fn rekey_action(s: &Server, path: &Path, at: usize) -> Option<lsp::CodeActionOrC
         title: format!("Re-key `{}` as `{new}` (and its citations)", e.key),
         kind: Some(lsp::CodeActionKind::new("refactor.rewrite.bibkit.rekey")),
         edit: Some(edit),
+        ..Default::default()
+    }))
+}
+
+/// "Merge these duplicates", for a `duplicate-entry` finding about two entries of this
+/// file: as `bibkit dedupe --merge` does, the earlier entry gets the fields only the later
+/// one has (its key added to `ids`), the later one becomes a comment with the values that
+/// differed, and the documents' citations of it cite the earlier one.
+fn merge_action(
+    s: &Server,
+    path: &Path,
+    d: &Diagnostic,
+    text: &str,
+    lines: &Lines,
+) -> Option<lsp::CodeActionOrCommand> {
+    // The finding names the later entry, then the earlier one.
+    let mut named = d.message.split('`').skip(1).step_by(2);
+    let (later, earlier) = (named.next()?.to_string(), named.next()?.to_string());
+    let bib = s.ws.bibs.get(path)?;
+    let doc = bib.doc();
+    let (keep, away) = (*doc.find(&earlier).first()?, *doc.find(&later).first()?);
+    if keep == away {
+        return None;
+    }
+    let fields = |b: usize| -> Vec<(String, String)> {
+        (0..doc.blocks()[b].field_count())
+            .filter_map(|k| doc.field(b, k))
+            .map(|(n, r)| (n.to_ascii_lowercase(), r.to_string()))
+            .collect()
+    };
+    let members = [
+        (earlier.clone(), fields(keep)),
+        (later.clone(), fields(away)),
+    ];
+    let plan = bibkit::dedupe::merge_fields(&members, 0);
+    let mut doc = doc.clone();
+    let away_span = doc.blocks()[away].span();
+    let mut batch = doc.batch();
+    for (name, value) in &plan.set {
+        batch
+            .set_field(keep, name, bibkit::edit::Value::raw(value.clone()))
+            .ok()?;
+    }
+    if let Some(ids) = &plan.ids {
+        batch
+            .set_field(keep, "ids", bibkit::edit::Value::raw(ids.clone()))
+            .ok()?;
+    }
+    batch
+        .replace(bibkit::edit::Change {
+            range: away_span.start..away_span.end,
+            text: bibkit::dedupe::merged_comment(&later, &earlier, &plan.differing[1]),
+        })
+        .ok()?;
+    let changes = batch.apply().ok()?;
+    let mut edits: HashMap<Url, Vec<lsp::TextEdit>> = HashMap::new();
+    edits.insert(
+        Url::from_file_path(path).ok()?,
+        changes
+            .into_iter()
+            .map(|c| {
+                lsp::TextEdit::new(
+                    lines.range(text, c.range.start, c.range.end, s.cols),
+                    c.text,
+                )
+            })
+            .collect(),
+    );
+    let map = bibkit::rekey::Map::from_pairs([(later.clone(), earlier.clone())]);
+    for p in s.ws.docs_for(path) {
+        let Some(doc) = s.ws.docs.get(p) else {
+            continue;
+        };
+        let (_, changes) = bibkit::rekey::rewrite_citations(&doc.text, &doc.scan, doc.kind, &map);
+        if changes.is_empty() {
+            continue;
+        }
+        let Ok(uri) = Url::from_file_path(p) else {
+            continue;
+        };
+        let dl = Lines::new(&doc.text);
+        edits
+            .entry(uri)
+            .or_default()
+            .extend(changes.into_iter().map(|c| {
+                lsp::TextEdit::new(
+                    dl.range(&doc.text, c.range.start, c.range.end, s.cols),
+                    c.text,
+                )
+            }));
+    }
+    Some(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+        title: format!("Merge `{later}` into `{earlier}` (and cite `{earlier}`)"),
+        kind: Some(lsp::CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![to_lsp(d, text, lines, s.cols)]),
+        edit: Some(lsp::WorkspaceEdit {
+            changes: Some(edits),
+            ..Default::default()
+        }),
         ..Default::default()
     }))
 }
