@@ -473,3 +473,45 @@ fn duplicates_are_merged_by_a_quick_fix() {
     c.notify("exit", Value::Null);
     assert!(c.child.wait().unwrap().success());
 }
+
+#[test]
+fn files_changed_on_disk_are_read_again() {
+    let (_dir, root) = project();
+    let mut c = Client::start(env!("CARGO_BIN_EXE_bibkit").as_ref(), &root);
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}
+        }}),
+    );
+    c.notify("initialized", json!({}));
+    // The server asks to be told of the project's files (the client answers in `other`).
+    let none = c.request("workspace/symbol", json!({"query": "turing"}));
+    assert_eq!(none["result"], json!([]));
+    // A new bibliography, and an entry added to the old one, on disk.
+    std::fs::write(root.join("more.bib"), "@article{turing36, title = {On Computable Numbers}, author = {Turing, Alan}, year = 1936}\n").unwrap();
+    std::fs::write(
+        root.join("refs.bib"),
+        format!("{BIB}\n@misc{{turing50, title = {{Computing Machinery}}}}\n"),
+    )
+    .unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [
+            {"uri": uri(&root.join("more.bib")), "type": 1},
+            {"uri": uri(&root.join("refs.bib")), "type": 2}
+        ]}),
+    );
+    let found = c.request("workspace/symbol", json!({"query": "turing"}));
+    let mut names: Vec<&str> = found["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["turing36", "turing50"], "{found}");
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert!(c.child.wait().unwrap().success());
+}
