@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lsp_client::Client;
+use lsp_client::{Client, uri};
 use serde_json::{Value, json};
 
 /// About `size` bytes of entries like those of real bibliographies.
@@ -47,10 +47,6 @@ fn bibliography(size: usize) -> (String, Vec<String>) {
         i += 1;
     }
     (s, keys)
-}
-
-fn uri(p: &Path) -> String {
-    format!("file://{}", p.display())
 }
 
 fn binary() -> PathBuf {

@@ -5,16 +5,12 @@
 #[path = "common/lsp_client.rs"]
 mod lsp_client;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use lsp_client::Client;
+use lsp_client::{Client, uri};
 use serde_json::{Value, json};
 
 const BIB: &str = "@string{acm = {ACM Press}}\n\n@article{knuth84,\n  author = {Knuth, Donald E.},\n  title = {Literate Programming},\n  journal = {The Computer Journal},\n  year = {1984},\n  pages = {97-111},\n}\n\n@book{lamport94,\n  author = {Lamport, Leslie},\n  title = {LaTeX: A Document Preparation System},\n  publisher = acm,\n  year = {1994},\n}\n\n@inproceedings{part,\n  title = {A Part},\n  crossref = {lamport94},\n}\n";
-
-fn uri(p: &Path) -> String {
-    format!("file://{}", p.display())
-}
 
 fn codes(d: &[Value]) -> Vec<String> {
     d.iter()

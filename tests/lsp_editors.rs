@@ -9,7 +9,7 @@ mod lsp_client;
 
 use std::path::{Path, PathBuf};
 
-use lsp_client::Client;
+use lsp_client::{Client, uri};
 use serde_json::{Value, json};
 
 /// The code blocks of the README's editor section, with their language.
@@ -112,7 +112,7 @@ fn every_setup_in_the_readme_starts_the_server() {
         let mut c = Client::start_command(env!("CARGO_BIN_EXE_bibkit").as_ref(), &args, &root);
         let init = c.request(
             "initialize",
-            json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {}}),
+            json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
         );
         assert_eq!(
             init["result"]["serverInfo"]["name"], "bibkit",

@@ -167,3 +167,8 @@ impl Client {
         }
     }
 }
+
+/// The `file:` URI of an absolute path.
+pub fn uri(p: &Path) -> String {
+    format!("file://{}", p.display())
+}

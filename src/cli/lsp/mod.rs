@@ -264,11 +264,7 @@ impl Server {
             Ok(Ok(value)) => self.send(Message::Response(Response::new_ok(id, value))),
             Ok(Err((code, message))) => self.error(id, code, message),
             Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
+                let what = panic_text(&*panic);
                 self.log(
                     lsp::MessageType::ERROR,
                     format!("bibkit: {method} failed: {what}"),
@@ -460,11 +456,7 @@ impl Server {
         use lsp::notification::*;
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.notified(&n)));
         if let Err(panic) = result {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let what = panic_text(&*panic);
             self.log(
                 lsp::MessageType::ERROR,
                 format!("bibkit: {} failed: {what}", n.method),
@@ -692,6 +684,15 @@ impl Server {
             .map(|d| features::to_lsp(d, &text, &lines, self.cols))
             .collect()
     }
+}
+
+/// What a caught panic said.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 /// The file a `file:` URI names.

@@ -548,24 +548,25 @@ impl Workspace {
     /// The documents that can cite the entries of `path` (a `.bib`), or that share its
     /// units (a document).
     pub(crate) fn docs_for(&self, path: &Path) -> Vec<&Path> {
-        let mut out: Vec<&Path> = Vec::new();
-        for u in self.units_of(path) {
-            for d in &self.units[u].docs {
-                if !out.contains(&d.as_path()) {
-                    out.push(d);
-                }
-            }
-        }
-        out
+        self.of_units(path, |u| &u.docs)
     }
 
     /// The `.bib` files of the units of `path`.
     pub(crate) fn bibs_for(&self, path: &Path) -> Vec<&Path> {
+        self.of_units(path, |u| &u.bibs)
+    }
+
+    /// The files `pick` takes from each unit of `path`, each once, in unit order.
+    fn of_units<'a>(
+        &'a self,
+        path: &Path,
+        pick: impl Fn(&'a Unit) -> &'a Vec<PathBuf>,
+    ) -> Vec<&'a Path> {
         let mut out: Vec<&Path> = Vec::new();
         for u in self.units_of(path) {
-            for b in &self.units[u].bibs {
-                if !out.contains(&b.as_path()) {
-                    out.push(b);
+            for f in pick(&self.units[u]) {
+                if !out.contains(&f.as_path()) {
+                    out.push(f);
                 }
             }
         }
